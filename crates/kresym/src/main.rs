@@ -1,0 +1,34 @@
+//! `kresym`: symbolize, verify and link Linux kernel crash reports.
+
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Symbolize, verify and link Linux kernel crash reports.
+#[derive(Parser)]
+#[command(name = "kresym", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Parse(cmd::parse::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Parse(args) => cmd::parse::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("kresym: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

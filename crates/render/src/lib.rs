@@ -1,0 +1,1 @@
+//! Render parsed and symbolized kernel reports.

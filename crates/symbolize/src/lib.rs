@@ -1,0 +1,1 @@
+//! Symbolize kernel stack frames against vmlinux and module DWARF.
