@@ -1,0 +1,448 @@
+//! Forges, repository URL normalization and the URLs of source, raw file and
+//! commit pages.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::LinkError;
+
+/// The web front end serving a repository, which decides the shape of its URLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Forge {
+    /// cgit, as on git.kernel.org: `…/tree/PATH?id=SHA#nLINE`.
+    Cgit,
+    /// GitHub: `…/blob/SHA/PATH#LLINE`.
+    GitHub,
+    /// GitLab: `…/-/blob/SHA/PATH#LLINE`.
+    GitLab,
+    /// Gitiles, as on `*.googlesource.com`: `…/+/SHA/PATH#LINE`.
+    Gitiles,
+}
+
+impl Forge {
+    /// The forge's name as accepted by `--forge`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Forge::Cgit => "cgit",
+            Forge::GitHub => "github",
+            Forge::GitLab => "gitlab",
+            Forge::Gitiles => "gitiles",
+        }
+    }
+
+    /// Guess the forge from a host name, `None` for hosts kresym does not know.
+    pub fn detect(host: &str, path: &str) -> Option<Forge> {
+        let host = host.to_ascii_lowercase();
+        let host = host.split(':').next().unwrap_or_default();
+        if host == "github.com" || host == "www.github.com" {
+            Some(Forge::GitHub)
+        } else if host == "gitlab.com" || host.starts_with("gitlab.") {
+            Some(Forge::GitLab)
+        } else if host.ends_with(".googlesource.com") || host == "googlesource.com" {
+            Some(Forge::Gitiles)
+        } else if KNOWN_CGIT_HOSTS.contains(&host)
+            || host.starts_with("cgit.")
+            || path.starts_with("/cgit/")
+        {
+            Some(Forge::Cgit)
+        } else {
+            None
+        }
+    }
+}
+
+/// Hosts known to serve cgit.
+const KNOWN_CGIT_HOSTS: &[&str] = &[
+    "git.kernel.org",
+    "kernel.org",
+    "git.zx2c4.com",
+    "git.infradead.org",
+    "git.linuxtv.org",
+    "git.yoctoproject.org",
+    "git.savannah.gnu.org",
+    "git.savannah.nongnu.org",
+    "git.kernel.dk",
+    "git.code.sf.net",
+];
+
+impl fmt::Display for Forge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Forge {
+    type Err = LinkError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "cgit" => Ok(Forge::Cgit),
+            "github" => Ok(Forge::GitHub),
+            "gitlab" => Ok(Forge::GitLab),
+            "gitiles" | "googlesource" => Ok(Forge::Gitiles),
+            other => Err(LinkError::UnknownForge(other.to_string())),
+        }
+    }
+}
+
+/// A repository on a forge, normalized from a clone URL.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Repo {
+    /// The forge serving it.
+    pub forge: Forge,
+    /// The web base URL, e.g.
+    /// `https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git`
+    /// or `https://github.com/torvalds/linux`; no trailing slash.
+    pub base: String,
+    /// `https` or `http` (only kept when the input said `http://`).
+    pub scheme: String,
+    /// Host, with the port when one was given in an `http(s)` URL.
+    pub host: String,
+    /// Path on the host, starting with `/`, without a trailing slash.
+    pub path: String,
+}
+
+impl Repo {
+    /// Parse a clone URL in any usual form: `https://host/path(.git)`,
+    /// `git://host/path`, `ssh://user@host[:port]/path`, `user@host:path`,
+    /// or a bare `host/path`. `forge` forces the URL shape; without it the
+    /// forge is recognized from the host, and unknown hosts are an error.
+    pub fn parse(url: &str, forge: Option<Forge>) -> Result<Repo, LinkError> {
+        let bad = |why: &str| LinkError::BadRepo(url.to_string(), why.to_string());
+        let s = url.trim();
+        if s.is_empty() {
+            return Err(bad("empty"));
+        }
+        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad("contains whitespace"));
+        }
+        let (scheme, rest) = match s.split_once("://") {
+            Some((scheme, rest)) => {
+                let scheme = scheme.to_ascii_lowercase();
+                match scheme.as_str() {
+                    "https" | "http" | "git" | "ssh" | "git+ssh" | "ssh+git" => {}
+                    _ => return Err(bad("unsupported scheme")),
+                }
+                (scheme, rest.to_string())
+            }
+            None => {
+                // scp-like `user@host:path` or `host:path`, or a bare `host/path`.
+                match s.split_once(':') {
+                    Some((h, p)) if !h.contains('/') => (
+                        "ssh".to_string(),
+                        format!("{h}/{}", p.trim_start_matches('/')),
+                    ),
+                    _ => ("https".to_string(), s.to_string()),
+                }
+            }
+        };
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest.as_str(), ""),
+        };
+        // Drop user info.
+        let authority = authority.rsplit('@').next().unwrap_or_default();
+        let (hostname, port) = match authority.rsplit_once(':') {
+            Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) && !p.is_empty() => (h, Some(p)),
+            _ => (authority, None),
+        };
+        if hostname.is_empty()
+            || !hostname
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '[' || c == ']')
+        {
+            return Err(bad("bad host"));
+        }
+        let hostname = hostname.to_ascii_lowercase();
+        // Only http(s) ports are web ports; git/ssh ports say nothing of the web.
+        let host = match (scheme.as_str(), port) {
+            ("http" | "https", Some(p)) => format!("{hostname}:{p}"),
+            _ => hostname.clone(),
+        };
+        let web_scheme = if scheme == "http" { "http" } else { "https" };
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        let mut path = path.trim_end_matches('/').to_string();
+        if path.split('/').any(|seg| seg == "..") {
+            return Err(bad("path has `..`"));
+        }
+        let forge = match forge.or_else(|| Forge::detect(&hostname, &path)) {
+            Some(f) => f,
+            None => {
+                return Err(LinkError::UnknownHost(
+                    url.to_string(),
+                    hostname.to_string(),
+                ));
+            }
+        };
+        match forge {
+            Forge::Cgit if hostname == "git.kernel.org" || hostname == "kernel.org" => {
+                // kernel.org's cgit names repositories with their `.git`.
+                if !path.ends_with(".git") && !path.is_empty() {
+                    path.push_str(".git");
+                }
+            }
+            Forge::Cgit => {}
+            Forge::GitHub | Forge::GitLab | Forge::Gitiles => {
+                if let Some(p) = path.strip_suffix(".git") {
+                    path = p.to_string();
+                }
+            }
+        }
+        if path.is_empty() || path == "/" {
+            return Err(bad("no repository path"));
+        }
+        let base = format!("{web_scheme}://{host}{path}");
+        Ok(Repo {
+            forge,
+            base,
+            scheme: web_scheme.to_string(),
+            host,
+            path,
+        })
+    }
+
+    /// A stable key naming the repository (host and path), for caches.
+    pub fn key(&self) -> String {
+        format!("{}{}", self.host, self.path)
+    }
+
+    /// The page showing `path` at `commit`, at `line`.
+    pub fn source_url(&self, commit: &str, path: &str, line: u32) -> String {
+        let path = encode_path(path);
+        let commit = encode_path(commit);
+        let base = &self.base;
+        match self.forge {
+            Forge::Cgit => format!("{base}/tree/{path}?id={commit}#n{line}"),
+            Forge::GitHub => format!("{base}/blob/{commit}/{path}#L{line}"),
+            Forge::GitLab => format!("{base}/-/blob/{commit}/{path}#L{line}"),
+            Forge::Gitiles => format!("{base}/+/{commit}/{path}#{line}"),
+        }
+    }
+
+    /// The URL of the raw file, and how its body is encoded.
+    pub fn raw_url(&self, commit: &str, path: &str) -> (String, RawEncoding) {
+        let path = encode_path(path);
+        let commit = encode_path(commit);
+        let base = &self.base;
+        match self.forge {
+            Forge::Cgit => (
+                format!("{base}/plain/{path}?id={commit}"),
+                RawEncoding::Plain,
+            ),
+            Forge::GitHub if self.host == "github.com" || self.host == "www.github.com" => (
+                format!(
+                    "https://raw.githubusercontent.com{}/{commit}/{path}",
+                    self.path
+                ),
+                RawEncoding::Plain,
+            ),
+            Forge::GitHub => (format!("{base}/raw/{commit}/{path}"), RawEncoding::Plain),
+            Forge::GitLab => (format!("{base}/-/raw/{commit}/{path}"), RawEncoding::Plain),
+            Forge::Gitiles => (
+                format!("{base}/+/{commit}/{path}?format=TEXT"),
+                RawEncoding::Base64,
+            ),
+        }
+    }
+
+    /// The page of one commit.
+    pub fn commit_url(&self, commit: &str) -> String {
+        let commit = encode_path(commit);
+        let base = &self.base;
+        match self.forge {
+            Forge::Cgit => format!("{base}/commit/?id={commit}"),
+            Forge::GitHub => format!("{base}/commit/{commit}"),
+            Forge::GitLab => format!("{base}/-/commit/{commit}"),
+            Forge::Gitiles => format!("{base}/+/{commit}"),
+        }
+    }
+}
+
+/// How a raw endpoint encodes the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawEncoding {
+    /// The bytes of the file.
+    Plain,
+    /// Base64 of the bytes (gitiles `?format=TEXT`).
+    Base64,
+}
+
+/// Percent-encode what could break a URL path; `/` is kept.
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'.'
+            | b'_'
+            | b'~'
+            | b'/'
+            | b'+'
+            | b','
+            | b'@'
+            | b'=' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHA: &str = "7bc3e6e55acf065500a24621f3b313e7e5998acf";
+    const KORG: &str = "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git";
+
+    #[test]
+    fn kernel_org_forms_normalize_to_one_repo() {
+        for url in [
+            KORG,
+            "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux",
+            "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/",
+            "git://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git",
+            "ssh://git@git.kernel.org:22/pub/scm/linux/kernel/git/torvalds/linux.git",
+            "git@git.kernel.org:pub/scm/linux/kernel/git/torvalds/linux.git",
+        ] {
+            let r = Repo::parse(url, None).unwrap();
+            assert_eq!(r.forge, Forge::Cgit, "{url}");
+            assert_eq!(r.base, KORG, "{url}");
+        }
+    }
+
+    #[test]
+    fn cgit_urls() {
+        let r = Repo::parse(KORG, None).unwrap();
+        assert_eq!(
+            r.source_url(SHA, "fs/fcntl.c", 798),
+            format!("{KORG}/tree/fs/fcntl.c?id={SHA}#n798")
+        );
+        assert_eq!(
+            r.raw_url(SHA, "fs/fcntl.c"),
+            (
+                format!("{KORG}/plain/fs/fcntl.c?id={SHA}"),
+                RawEncoding::Plain
+            )
+        );
+        assert_eq!(r.commit_url(SHA), format!("{KORG}/commit/?id={SHA}"));
+    }
+
+    #[test]
+    fn github_urls() {
+        for url in [
+            "https://github.com/torvalds/linux.git",
+            "https://github.com/torvalds/linux",
+            "git@github.com:torvalds/linux.git",
+            "ssh://git@github.com/torvalds/linux",
+            "git://github.com/torvalds/linux.git",
+        ] {
+            let r = Repo::parse(url, None).unwrap();
+            assert_eq!(r.forge, Forge::GitHub);
+            assert_eq!(
+                r.source_url("abc123", "mm/slub.c", 12),
+                "https://github.com/torvalds/linux/blob/abc123/mm/slub.c#L12"
+            );
+            assert_eq!(
+                r.raw_url("abc123", "mm/slub.c").0,
+                "https://raw.githubusercontent.com/torvalds/linux/abc123/mm/slub.c"
+            );
+            assert_eq!(
+                r.commit_url("abc123"),
+                "https://github.com/torvalds/linux/commit/abc123"
+            );
+        }
+    }
+
+    #[test]
+    fn gitlab_urls() {
+        let r = Repo::parse("git@gitlab.freedesktop.org:drm/kernel.git", None).unwrap();
+        assert_eq!(r.forge, Forge::GitLab);
+        assert_eq!(
+            r.source_url("abc", "drivers/gpu/drm/drm_file.c", 5),
+            "https://gitlab.freedesktop.org/drm/kernel/-/blob/abc/drivers/gpu/drm/drm_file.c#L5"
+        );
+        assert_eq!(
+            r.raw_url("abc", "a.c").0,
+            "https://gitlab.freedesktop.org/drm/kernel/-/raw/abc/a.c"
+        );
+        assert_eq!(
+            r.commit_url("abc"),
+            "https://gitlab.freedesktop.org/drm/kernel/-/commit/abc"
+        );
+    }
+
+    #[test]
+    fn gitiles_urls() {
+        let r = Repo::parse("https://android.googlesource.com/kernel/common.git", None).unwrap();
+        assert_eq!(r.forge, Forge::Gitiles);
+        assert_eq!(
+            r.source_url("abc", "kernel/fork.c", 7),
+            "https://android.googlesource.com/kernel/common/+/abc/kernel/fork.c#7"
+        );
+        assert_eq!(
+            r.raw_url("abc", "kernel/fork.c"),
+            (
+                "https://android.googlesource.com/kernel/common/+/abc/kernel/fork.c?format=TEXT"
+                    .to_string(),
+                RawEncoding::Base64
+            )
+        );
+        assert_eq!(
+            r.commit_url("abc"),
+            "https://android.googlesource.com/kernel/common/+/abc"
+        );
+    }
+
+    #[test]
+    fn other_cgit_hosts_and_forced_forge() {
+        let r = Repo::parse("https://git.zx2c4.com/wireguard-linux", None).unwrap();
+        assert_eq!(r.forge, Forge::Cgit);
+        assert_eq!(
+            r.source_url("abc", "a.c", 1),
+            "https://git.zx2c4.com/wireguard-linux/tree/a.c?id=abc#n1"
+        );
+        let err = Repo::parse("https://mirror.example.org/linux.git", None).unwrap_err();
+        assert!(err.to_string().contains("--forge"), "{err}");
+        let r = Repo::parse("http://127.0.0.1:8080/linux.git", Some(Forge::Cgit)).unwrap();
+        assert_eq!(r.base, "http://127.0.0.1:8080/linux.git");
+        assert_eq!(
+            r.raw_url("abc", "a.c").0,
+            "http://127.0.0.1:8080/linux.git/plain/a.c?id=abc"
+        );
+        let r = Repo::parse("http://127.0.0.1:8080/o/linux.git", Some(Forge::GitHub)).unwrap();
+        assert_eq!(
+            r.raw_url("abc", "a.c").0,
+            "http://127.0.0.1:8080/o/linux/raw/abc/a.c"
+        );
+    }
+
+    #[test]
+    fn bad_repos_are_errors() {
+        for url in [
+            "",
+            "ftp://x/y",
+            "https://github.com",
+            "https://a b/c",
+            "https://github.com/../x",
+        ] {
+            assert!(Repo::parse(url, None).is_err(), "{url}");
+        }
+        assert!("svn".parse::<Forge>().is_err());
+        assert_eq!("GitHub".parse::<Forge>().unwrap(), Forge::GitHub);
+    }
+
+    #[test]
+    fn odd_characters_are_encoded() {
+        let r = Repo::parse(KORG, None).unwrap();
+        assert_eq!(
+            r.source_url(SHA, "a b#c?.c", 1),
+            format!("{KORG}/tree/a%20b%23c%3F.c?id={SHA}#n1")
+        );
+    }
+}

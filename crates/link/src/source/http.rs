@@ -1,0 +1,136 @@
+//! Files fetched from a forge's raw endpoint over HTTP(S).
+
+use std::io::Read;
+use std::time::Duration;
+
+use base64::Engine;
+
+use super::{
+    Cache, MAX_FILE_BYTES, SourceError, SourceProvider, bytes_to_source, safe_relative_path,
+};
+use crate::forge::{RawEncoding, Repo};
+
+/// Settings of [`HttpSource`].
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Whole-request timeout.
+    pub timeout: Duration,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Use only the cache; never touch the network.
+    pub offline: bool,
+    /// Where to cache fetched files; `None` disables caching.
+    pub cache: Option<Cache>,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            timeout: Duration::from_secs(20),
+            connect_timeout: Duration::from_secs(10),
+            offline: false,
+            cache: Cache::default_dir().map(Cache::new),
+        }
+    }
+}
+
+/// Fetches files from raw endpoints: cgit `plain/`, GitHub/GitLab raw,
+/// gitiles `?format=TEXT` (base64). Successful fetches are cached.
+#[derive(Debug)]
+pub struct HttpSource {
+    client: Option<reqwest::blocking::Client>,
+    options: HttpOptions,
+}
+
+impl HttpSource {
+    /// A provider with `options`.
+    pub fn new(options: HttpOptions) -> Result<Self, SourceError> {
+        let client = if options.offline {
+            None
+        } else {
+            Some(
+                reqwest::blocking::Client::builder()
+                    .timeout(options.timeout)
+                    .connect_timeout(options.connect_timeout)
+                    .user_agent(concat!("kresym/", env!("CARGO_PKG_VERSION")))
+                    .build()
+                    .map_err(|e| SourceError::Other(format!("HTTP client: {e}")))?,
+            )
+        };
+        Ok(HttpSource { client, options })
+    }
+
+    fn download(&self, url: &str, encoding: RawEncoding) -> Result<String, SourceError> {
+        let client = self
+            .client
+            .as_ref()
+            .ok_or_else(|| SourceError::NotCached(url.to_string()))?;
+        let map_err = |e: reqwest::Error| {
+            if e.is_timeout() {
+                SourceError::Timeout(url.to_string())
+            } else {
+                SourceError::Other(format!("fetching {url}: {e}"))
+            }
+        };
+        let resp = client.get(url).send().map_err(map_err)?;
+        let status = resp.status();
+        if status == reqwest::StatusCode::NOT_FOUND {
+            return Err(SourceError::NotFound(url.to_string()));
+        }
+        if !status.is_success() {
+            return Err(SourceError::Status {
+                status: status.as_u16(),
+                url: url.to_string(),
+            });
+        }
+        let mut body = Vec::new();
+        resp.take(MAX_FILE_BYTES * 2 + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| {
+                if e.to_string().contains("timed out") {
+                    SourceError::Timeout(url.to_string())
+                } else {
+                    SourceError::Other(format!("reading {url}: {e}"))
+                }
+            })?;
+        let bytes = match encoding {
+            RawEncoding::Plain => body,
+            RawEncoding::Base64 => {
+                let compact: Vec<u8> = body
+                    .into_iter()
+                    .filter(|b| !b.is_ascii_whitespace())
+                    .collect();
+                base64::engine::general_purpose::STANDARD
+                    .decode(&compact)
+                    .map_err(|e| SourceError::Garbage {
+                        url: url.to_string(),
+                        why: format!("bad base64: {e}"),
+                    })?
+            }
+        };
+        bytes_to_source(&bytes, url)
+    }
+}
+
+impl SourceProvider for HttpSource {
+    fn fetch(&self, repo: Option<&Repo>, commit: &str, path: &str) -> Result<String, SourceError> {
+        let repo = repo.ok_or_else(|| SourceError::Other("no repository to fetch from".into()))?;
+        let path = safe_relative_path(path)?;
+        let key = repo.key();
+        if let Some(cache) = &self.options.cache
+            && let Some(text) = cache.get(&key, commit, path)
+        {
+            return Ok(text);
+        }
+        let (url, encoding) = repo.raw_url(commit, path);
+        if self.options.offline {
+            return Err(SourceError::NotCached(url));
+        }
+        let text = self.download(&url, encoding)?;
+        if let Some(cache) = &self.options.cache {
+            // A cache that cannot be written only costs a refetch.
+            let _ = cache.put(&key, commit, path, &text);
+        }
+        Ok(text)
+    }
+}
