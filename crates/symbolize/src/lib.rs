@@ -1,1 +1,387 @@
-//! Symbolize kernel stack frames against vmlinux and module DWARF.
+//! Symbolize Linux kernel stack frames against the DWARF of the vmlinux and
+//! modules that produced them.
+//!
+//! A [`Symbolizer`] is opened once per vmlinux and shared by every thread:
+//! symbol tables and DWARF sections are read-only and memory-mapped, and each
+//! thread keeps its own lazily built lookup state, so a single report only
+//! pays for the compilation units its frames fall in.
+//!
+//! ```no_run
+//! use kresym_symbolize::{Symbolizer, SymbolizerOptions};
+//!
+//! let symbolizer = Symbolizer::open("vmlinux".as_ref(), SymbolizerOptions::default())?;
+//! let document = kresym_report::parse(std::fs::read("report.txt")?);
+//! let symbolized = symbolizer.symbolize_document(&document);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! This crate knows nothing of HTTP or of output formats.
+
+mod binary;
+mod document;
+pub mod kallsyms;
+mod modules;
+pub mod paths;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use kresym_report::{Frame, PcKind, SourceLocation};
+use serde::Serialize;
+
+pub use binary::Binary;
+pub use document::{DocumentSymbols, LineSymbols, ReportCheck};
+use modules::{LoadedModule, ModuleIndex};
+use paths::PathCleaner;
+
+/// Errors opening a symbolizer.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A file is not an ELF file kresym can use.
+    #[error("{path} cannot be used: {reason}")]
+    NotElf {
+        /// The file.
+        path: PathBuf,
+        /// Why, for a person.
+        reason: String,
+    },
+    /// The DWARF could not be parsed.
+    #[error("malformed DWARF: {0}")]
+    Dwarf(#[from] gimli::Error),
+}
+
+/// Result type of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How to open a [`Symbolizer`].
+#[derive(Debug, Clone, Default)]
+pub struct SymbolizerOptions {
+    /// Directories searched recursively for `.ko`, `.ko.debug`, `.ko.xz` and `.ko.zst` files.
+    pub module_dirs: Vec<PathBuf>,
+    /// Path prefixes to strip from DWARF file names instead of the automatic
+    /// build-directory detection.
+    pub strip_prefixes: Vec<String>,
+}
+
+/// Symbolizes frames against one vmlinux and its modules.
+#[derive(Debug)]
+pub struct Symbolizer {
+    vmlinux: Binary,
+    vmlinux_paths: PathCleaner,
+    modules: ModuleIndex,
+    strip: Option<PathCleaner>,
+}
+
+/// What a frame asks for: the parts of a `func+0xOFF/0xSIZE [module]` frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameQuery<'a> {
+    /// Symbol name as printed.
+    pub function: &'a str,
+    /// Offset from the symbol start.
+    pub offset: u64,
+    /// Printed kallsyms size.
+    pub size: u64,
+    /// Module name, `None` for the vmlinux.
+    pub module: Option<&'a str>,
+    /// Module build id as printed (hex), if any.
+    pub build_id: Option<&'a str>,
+    /// Exact pc or return address.
+    pub pc_kind: PcKind,
+}
+
+impl<'a> From<&'a Frame> for FrameQuery<'a> {
+    fn from(frame: &'a Frame) -> Self {
+        FrameQuery {
+            function: &frame.function,
+            offset: frame.offset,
+            size: frame.size,
+            module: frame.module.as_deref(),
+            build_id: frame.build_id.as_deref(),
+            pc_kind: frame.pc_kind,
+        }
+    }
+}
+
+/// One level of an inline chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceFrame {
+    /// The function, from DWARF.
+    pub function: Option<String>,
+    /// Where, kernel-tree-relative.
+    pub location: Option<SourceLocation>,
+    /// Whether this level was inlined into the next one.
+    pub inlined: bool,
+}
+
+/// A frame resolved to an address and its inline chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Resolved {
+    /// The symbol the frame names (or, for a bare address, the one containing it).
+    pub symbol: String,
+    /// Its start address (for a module: in the module's load layout).
+    pub symbol_address: u64,
+    /// Its kallsyms size in this binary.
+    pub symbol_size: u64,
+    /// `symbol_address + offset`.
+    pub pc: u64,
+    /// The address looked up: `pc - 1` for return addresses, `pc` otherwise.
+    pub lookup_pc: u64,
+    /// The inline chain, innermost first; the last entry is the real
+    /// function. Empty when there is no line information.
+    pub chain: Vec<SourceFrame>,
+    /// Set when the printed size differs from this binary's: the binary
+    /// probably did not produce the report.
+    pub size_mismatch: Option<SizeMismatch>,
+}
+
+/// A printed size that disagrees with the binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SizeMismatch {
+    /// Size printed in the report.
+    pub printed: u64,
+    /// Size in the binary.
+    pub actual: u64,
+}
+
+/// The outcome of symbolizing one frame.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Resolution {
+    /// Found; `chain` may still be empty when the binary has no line info there.
+    Resolved(Resolved),
+    /// Several symbols have this name and the printed size does not pick
+    /// exactly one: all candidates, not a guess.
+    Ambiguous {
+        /// Every candidate, resolved.
+        candidates: Vec<Resolved>,
+    },
+    /// No text symbol of this name in the binary.
+    UnknownSymbol,
+    /// The offset is past the end of the symbol.
+    OffsetOutOfRange {
+        /// The symbol's kallsyms size in the binary.
+        size: u64,
+    },
+    /// The frame names a module that was not found.
+    ModuleNotFound {
+        /// The module name.
+        module: String,
+    },
+    /// The module file exists but could not be used.
+    ModuleUnreadable {
+        /// The module name.
+        module: String,
+        /// Why.
+        error: String,
+    },
+    /// The frame's build id matches none of the module files found.
+    BuildIdMismatch {
+        /// The module name.
+        module: String,
+        /// Build id printed in the report.
+        printed: String,
+        /// Build ids of the files found.
+        found: Vec<String>,
+    },
+}
+
+impl Symbolizer {
+    /// Open a vmlinux and index the module directories.
+    ///
+    /// Only the symbol table is read eagerly; DWARF is parsed lazily, one
+    /// compilation unit at a time, as frames need it.
+    pub fn open(vmlinux: &Path, options: SymbolizerOptions) -> Result<Symbolizer> {
+        let vmlinux = Binary::open(vmlinux)?;
+        let modules = ModuleIndex::scan(&options.module_dirs).map_err(|source| Error::Io {
+            path: options.module_dirs.first().cloned().unwrap_or_default(),
+            source,
+        })?;
+        let strip = (!options.strip_prefixes.is_empty())
+            .then(|| PathCleaner::with_prefixes(options.strip_prefixes.iter().cloned()));
+        let vmlinux_paths = strip.clone().unwrap_or_else(|| {
+            PathCleaner::from_comp_dirs(vmlinux.comp_dirs().iter().map(String::as_str))
+        });
+        Ok(Symbolizer {
+            vmlinux,
+            vmlinux_paths,
+            modules,
+            strip,
+        })
+    }
+
+    /// The vmlinux.
+    pub fn vmlinux(&self) -> &Binary {
+        &self.vmlinux
+    }
+
+    /// How many distinct modules the module directories hold.
+    pub fn module_count(&self) -> usize {
+        self.modules.len()
+    }
+
+    /// Symbolize one `func+off/size` frame.
+    pub fn resolve(&self, frame: FrameQuery<'_>) -> Resolution {
+        match frame.module {
+            None => resolve_in(&self.vmlinux, &self.vmlinux_paths, frame),
+            Some(module) => match self.module(module, frame.build_id) {
+                Ok(loaded) => resolve_in(&loaded.binary, &loaded.paths, frame),
+                Err(resolution) => resolution,
+            },
+        }
+    }
+
+    /// Symbolize a bare vmlinux address (already corrected for KASLR).
+    pub fn resolve_address(&self, address: u64, pc_kind: PcKind) -> Option<Resolved> {
+        let symbol = self.vmlinux.symbols().by_address(address)?;
+        let query = FrameQuery {
+            function: &symbol.name,
+            offset: address - symbol.address,
+            size: symbol.size,
+            module: None,
+            build_id: None,
+            pc_kind,
+        };
+        Some(resolve_symbol(&self.vmlinux, &self.vmlinux_paths, symbol, query))
+    }
+
+    fn module(&self, name: &str, build_id: Option<&str>) -> Result<Arc<LoadedModule>, Resolution> {
+        let files = self.modules.files(name);
+        if files.is_empty() {
+            return Err(Resolution::ModuleNotFound {
+                module: name.to_owned(),
+            });
+        }
+        let mut last_error = None;
+        let mut found_ids = Vec::new();
+        for file in files {
+            match file.load(self.strip.as_ref()) {
+                Ok(loaded) => {
+                    let Some(wanted) = build_id else {
+                        return Ok(loaded);
+                    };
+                    let id = loaded.binary.build_id().map(hex).unwrap_or_default();
+                    if id.eq_ignore_ascii_case(wanted) {
+                        return Ok(loaded);
+                    }
+                    found_ids.push(id);
+                }
+                Err(error) => last_error = Some(error),
+            }
+        }
+        match (build_id, last_error) {
+            (Some(printed), _) if !found_ids.is_empty() => Err(Resolution::BuildIdMismatch {
+                module: name.to_owned(),
+                printed: printed.to_owned(),
+                found: found_ids,
+            }),
+            (_, error) => Err(Resolution::ModuleUnreadable {
+                module: name.to_owned(),
+                error: error.unwrap_or_default(),
+            }),
+        }
+    }
+}
+
+/// Resolve a frame against one binary.
+fn resolve_in(binary: &Binary, paths: &PathCleaner, frame: FrameQuery<'_>) -> Resolution {
+    let candidates: Vec<_> = binary.symbols().by_name(frame.function).collect();
+    let matching: Vec<_> = candidates
+        .iter()
+        .filter(|s| s.size == frame.size)
+        .copied()
+        .collect();
+    let chosen = match (candidates.as_slice(), matching.as_slice()) {
+        ([], _) => return Resolution::UnknownSymbol,
+        (_, [one]) => *one,
+        ([only], []) => *only,
+        (_, []) | (_, [_, _, ..]) => {
+            let pool = if matching.is_empty() {
+                &candidates
+            } else {
+                &matching
+            };
+            return Resolution::Ambiguous {
+                candidates: pool
+                    .iter()
+                    .map(|symbol| resolve_symbol(binary, paths, symbol, frame))
+                    .collect(),
+            };
+        }
+    };
+    if frame.offset >= chosen.size.max(frame.size) {
+        return Resolution::OffsetOutOfRange { size: chosen.size };
+    }
+    Resolution::Resolved(resolve_symbol(binary, paths, chosen, frame))
+}
+
+fn resolve_symbol(
+    binary: &Binary,
+    paths: &PathCleaner,
+    symbol: &kallsyms::TextSymbol,
+    frame: FrameQuery<'_>,
+) -> Resolved {
+    let pc = symbol.address.wrapping_add(frame.offset);
+    let lookup_pc = match frame.pc_kind {
+        PcKind::ReturnAddress => pc.wrapping_sub(1),
+        PcKind::ExactPc => pc,
+    };
+    Resolved {
+        symbol: symbol.name.clone(),
+        symbol_address: symbol.address,
+        symbol_size: symbol.size,
+        pc,
+        lookup_pc,
+        chain: inline_chain(binary, paths, lookup_pc),
+        size_mismatch: (symbol.size != frame.size).then_some(SizeMismatch {
+            printed: frame.size,
+            actual: symbol.size,
+        }),
+    }
+}
+
+/// The inline chain at `probe`, innermost first.
+fn inline_chain(binary: &Binary, paths: &PathCleaner, probe: u64) -> Vec<SourceFrame> {
+    let Some(context) = binary.context() else {
+        return Vec::new();
+    };
+    let Ok(mut frames) = context.find_frames(probe).skip_all_loads() else {
+        return Vec::new();
+    };
+    let mut chain = Vec::new();
+    while let Ok(Some(frame)) = frames.next() {
+        let function = frame
+            .function
+            .as_ref()
+            .and_then(|f| f.raw_name().ok())
+            .map(|name| name.into_owned());
+        let location = frame.location.and_then(|l| {
+            Some(SourceLocation {
+                file: paths.clean(l.file?),
+                line: l.line?,
+                column: l.column.filter(|&c| c != 0),
+            })
+        });
+        chain.push(SourceFrame {
+            function,
+            location,
+            inlined: true,
+        });
+    }
+    if let Some(outer) = chain.last_mut() {
+        outer.inlined = false;
+    }
+    chain
+}
+
+/// Lower-case hex of bytes.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,469 @@
+//! One ELF file with DWARF: a vmlinux or a kernel module.
+//!
+//! A vmlinux (`ET_EXEC`) is memory-mapped and its DWARF sections are used in
+//! place: its `.rela.debug_*` sections were already applied by the linker, so
+//! they are never read. A module (`ET_REL`) is laid out the way the kernel's
+//! module loader lays it out, and its DWARF relocations are applied against
+//! that layout, so module addresses are unambiguous even across `.text` and
+//! `.text.unlikely`.
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use addr2line::Context;
+use gimli::{EndianSlice, RunTimeEndian};
+use object::elf;
+use object::read::elf::{ElfFile64, FileHeader, SectionHeader};
+use object::{Object, ObjectSection, ObjectSymbol, RelocationTarget, SectionIndex};
+use thread_local::ThreadLocal;
+
+use crate::kallsyms::SymbolTable;
+use crate::{Error, Result};
+
+/// The DWARF reader used for every binary.
+pub(crate) type Reader = EndianSlice<'static, RunTimeEndian>;
+
+/// The bytes of a binary: mapped from disk or decompressed into memory.
+enum Bytes {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u8>),
+}
+
+impl Bytes {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Bytes::Mapped(map) => map,
+            Bytes::Owned(vec) => vec,
+        }
+    }
+}
+
+/// A loaded vmlinux or module: symbols, DWARF, and per-thread lookup state.
+///
+/// Shared between threads: the symbol table and section data are read-only,
+/// and each thread builds its own addr2line [`Context`] on first use, since a
+/// `Context` is `Send` but not `Sync`.
+pub struct Binary {
+    // Field order matters: everything borrowing from `owned` and `bytes`
+    // must be dropped before them.
+    contexts: ThreadLocal<Option<Context<Reader>>>,
+    sections: gimli::DwarfSections<&'static [u8]>,
+    endian: RunTimeEndian,
+    symbols: SymbolTable,
+    comp_dirs: Vec<String>,
+    build_id: Option<Vec<u8>>,
+    release: Option<String>,
+    has_dwarf: bool,
+    path: PathBuf,
+    _owned: Vec<Vec<u8>>,
+    _bytes: Bytes,
+}
+
+impl std::fmt::Debug for Binary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Binary")
+            .field("path", &self.path)
+            .field("symbols", &self.symbols.len())
+            .field("has_dwarf", &self.has_dwarf)
+            .finish_non_exhaustive()
+    }
+}
+
+/// DWARF sections addr2line needs for file:line and inline lookups.
+const NEEDED_SECTIONS: &[gimli::SectionId] = &[
+    gimli::SectionId::DebugAbbrev,
+    gimli::SectionId::DebugAddr,
+    gimli::SectionId::DebugAranges,
+    gimli::SectionId::DebugInfo,
+    gimli::SectionId::DebugLine,
+    gimli::SectionId::DebugLineStr,
+    gimli::SectionId::DebugRanges,
+    gimli::SectionId::DebugRngLists,
+    gimli::SectionId::DebugStr,
+    gimli::SectionId::DebugStrOffsets,
+];
+
+impl Binary {
+    /// Load an ELF file: a vmlinux, or a module (`.ko`, `.ko.debug`,
+    /// `.ko.xz`, `.ko.zst`).
+    pub fn open(path: &Path) -> Result<Binary> {
+        let io = |source| Error::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let file = File::open(path).map_err(io)?;
+        if file.metadata().map_err(io)?.is_dir() {
+            return Err(Error::NotElf {
+                path: path.to_owned(),
+                reason: "it is a directory".into(),
+            });
+        }
+        // SAFETY: the map is read-only and private; like every symbolizer, we
+        // rely on the file not being truncated while it is in use.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let bytes = if name.ends_with(".xz") {
+            let mut out = Vec::new();
+            lzma_rs::xz_decompress(&mut &map[..], &mut out).map_err(|e| Error::NotElf {
+                path: path.to_owned(),
+                reason: format!("cannot decompress xz: {e}"),
+            })?;
+            Bytes::Owned(out)
+        } else if name.ends_with(".zst") {
+            let mut out = Vec::new();
+            let mut decoder =
+                ruzstd::decoding::StreamingDecoder::new(&map[..]).map_err(|e| Error::NotElf {
+                    path: path.to_owned(),
+                    reason: format!("cannot decompress zstd: {e}"),
+                })?;
+            std::io::Read::read_to_end(&mut decoder, &mut out).map_err(|e| Error::NotElf {
+                path: path.to_owned(),
+                reason: format!("cannot decompress zstd: {e}"),
+            })?;
+            Bytes::Owned(out)
+        } else {
+            Bytes::Mapped(map)
+        };
+        Self::from_bytes(path.to_owned(), bytes)
+    }
+
+    fn from_bytes(path: PathBuf, bytes: Bytes) -> Result<Binary> {
+        let not_elf = |reason: String| Error::NotElf {
+            path: path.clone(),
+            reason,
+        };
+        // SAFETY: `bytes` is moved into the returned `Binary` and never
+        // mutated; its heap or mapped memory does not move, and every
+        // borrow of it is stored in fields dropped before it.
+        let data: &'static [u8] = unsafe { std::mem::transmute(bytes.as_slice()) };
+        check_elf_class(data).map_err(not_elf)?;
+        let file = ElfFile64::<object::Endianness>::parse(data)
+            .map_err(|e| not_elf(format!("malformed ELF: {e}")))?;
+        let endian = if file.is_little_endian() {
+            RunTimeEndian::Little
+        } else {
+            RunTimeEndian::Big
+        };
+        let relocatable = file.elf_header().e_type(file.endian()) == elf::ET_REL;
+        let layout = if relocatable {
+            Layout::module(&file)
+        } else {
+            Layout::linked(&file)
+        };
+        let symbols = read_text_symbols(&file, &layout);
+        let mut owned: Vec<Vec<u8>> = Vec::new();
+        let mut has_dwarf = false;
+        let sections = gimli::DwarfSections::load(|id| -> Result<&'static [u8]> {
+            if !NEEDED_SECTIONS.contains(&id) {
+                return Ok(&[]);
+            }
+            let Some(section) = file.section_by_name(id.name()) else {
+                return Ok(&[]);
+            };
+            has_dwarf |= id == gimli::SectionId::DebugInfo;
+            let data = section
+                .uncompressed_data()
+                .map_err(|e| not_elf(format!("cannot read {}: {e}", id.name())))?;
+            let data = if relocatable {
+                let mut data = data.into_owned();
+                layout.relocate(&file, &section, &mut data);
+                Cow::Owned(data)
+            } else {
+                data
+            };
+            Ok(match data {
+                Cow::Borrowed(slice) => slice,
+                Cow::Owned(vec) => {
+                    // SAFETY: the Vec's heap buffer is kept alive in `owned`
+                    // (moved into the Binary) and never touched again.
+                    let slice: &'static [u8] = unsafe { std::mem::transmute(vec.as_slice()) };
+                    owned.push(vec);
+                    slice
+                }
+            })
+        })?;
+        let build_id = file.build_id().ok().flatten().map(<[u8]>::to_vec);
+        let release = read_release(&file, &symbols_by_name(&file, "linux_banner"));
+        let mut binary = Binary {
+            contexts: ThreadLocal::new(),
+            sections,
+            endian,
+            symbols,
+            comp_dirs: Vec::new(),
+            build_id,
+            release,
+            has_dwarf,
+            path,
+            _owned: owned,
+            _bytes: bytes,
+        };
+        binary.comp_dirs = binary.read_comp_dirs();
+        Ok(binary)
+    }
+
+    /// The file this was loaded from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Text symbols with kallsyms sizes.
+    pub fn symbols(&self) -> &SymbolTable {
+        &self.symbols
+    }
+
+    /// The GNU build id, if the file has one.
+    pub fn build_id(&self) -> Option<&[u8]> {
+        self.build_id.as_deref()
+    }
+
+    /// The kernel release from `linux_banner` (`6.1.0-53-cloud-amd64`), for a vmlinux.
+    pub fn release(&self) -> Option<&str> {
+        self.release.as_deref()
+    }
+
+    /// Whether the file has DWARF line information at all.
+    pub fn has_dwarf(&self) -> bool {
+        self.has_dwarf
+    }
+
+    /// The distinct `DW_AT_comp_dir`s of the compilation units.
+    pub fn comp_dirs(&self) -> &[String] {
+        &self.comp_dirs
+    }
+
+    fn dwarf(&self) -> gimli::Dwarf<Reader> {
+        self.sections
+            .borrow(|section| EndianSlice::new(section, self.endian))
+    }
+
+    /// This thread's addr2line context, built on first use.
+    pub(crate) fn context(&self) -> Option<&Context<Reader>> {
+        self.contexts
+            .get_or(|| Context::from_dwarf(self.dwarf()).ok())
+            .as_ref()
+    }
+
+    fn read_comp_dirs(&self) -> Vec<String> {
+        let dwarf = self.dwarf();
+        let mut dirs = BTreeSet::new();
+        let mut headers = dwarf.units();
+        while let Ok(Some(header)) = headers.next() {
+            let Ok(unit) = dwarf.unit(header) else {
+                continue;
+            };
+            if let Some(dir) = &unit.comp_dir {
+                dirs.insert(String::from_utf8_lossy(dir.slice()).into_owned());
+            }
+        }
+        dirs.into_iter().collect()
+    }
+}
+
+/// Refuse what this symbolizer cannot read, with a reason a person understands.
+fn check_elf_class(data: &[u8]) -> std::result::Result<(), String> {
+    if data.len() < 16 || &data[..4] != b"\x7fELF" {
+        return Err("not an ELF file".into());
+    }
+    // e_ident: magic (4 bytes), class, data encoding.
+    if data[4] != elf::ELFCLASS64.0 {
+        return Err("32-bit ELF files are not supported; kresym reads 64-bit kernels".into());
+    }
+    if data[5] != elf::ELFDATA2LSB.0 {
+        return Err("big-endian ELF files are not supported".into());
+    }
+    Ok(())
+}
+
+/// Where each section of the file sits in the address space that frames
+/// refer to.
+struct Layout {
+    /// Per section index: its address. For a linked file, `sh_addr`.
+    section_address: Vec<u64>,
+    /// Whether a section holds kernel text that kallsyms lists.
+    text: Vec<bool>,
+    /// End of the text region (last symbol's size ends here).
+    text_end: u64,
+    /// Whether symbol values are section offsets (a module) rather than addresses.
+    relocatable: bool,
+}
+
+impl Layout {
+    /// A linked vmlinux: sections sit at their `sh_addr`.
+    fn linked(file: &ElfFile64<'_, object::Endianness>) -> Layout {
+        let count = file.elf_section_table().len();
+        let mut layout = Layout {
+            section_address: vec![0; count],
+            text: vec![false; count],
+            text_end: 0,
+            relocatable: false,
+        };
+        for section in file.sections() {
+            let index = section.index().0;
+            let header = section.elf_section_header();
+            let flags = header.sh_flags(file.endian()).0;
+            layout.section_address[index] = section.address();
+            let text = elf::SHF_EXECINSTR.0 | elf::SHF_ALLOC.0;
+            if flags & text == text {
+                layout.text[index] = true;
+                layout.text_end = layout.text_end.max(section.address() + section.size());
+            }
+        }
+        if let Some(etext) = symbols_by_name(file, "_etext").first() {
+            layout.text_end = layout.text_end.max(*etext);
+        }
+        layout
+    }
+
+    /// A module: allocated sections laid out as the kernel's module loader
+    /// does (`layout_sections`): executable sections first, in section
+    /// header order, each aligned to its `sh_addralign`; `.init*` sections
+    /// go to a separate init region placed after the core image.
+    fn module(file: &ElfFile64<'_, object::Endianness>) -> Layout {
+        let endian = file.endian();
+        let headers: Vec<_> = file.elf_section_table().iter().collect();
+        let count = headers.len();
+        let mut layout = Layout {
+            section_address: vec![0; count],
+            text: vec![false; count],
+            text_end: 0,
+            relocatable: true,
+        };
+        let (exec, alloc, write) = (elf::SHF_EXECINSTR.0, elf::SHF_ALLOC.0, elf::SHF_WRITE.0);
+        // (flags required, flags refused), in the kernel's order.
+        let passes = [(exec | alloc, 0), (alloc, write | exec), (write | alloc, exec)];
+        let mut placed = vec![false; count];
+        let mut offset = 0u64;
+        for init in [false, true] {
+            for (pass, &(required, refused)) in passes.iter().enumerate() {
+                for (index, header) in headers.iter().enumerate() {
+                    let flags = header.sh_flags(endian).0;
+                    let name = file
+                        .elf_section_table()
+                        .section_name(endian, header)
+                        .unwrap_or_default();
+                    if placed[index]
+                        || flags & required != required
+                        || flags & refused != 0
+                        || name.starts_with(b".init") != init
+                    {
+                        continue;
+                    }
+                    let align = header.sh_addralign(endian).max(1);
+                    offset = offset.div_ceil(align) * align;
+                    layout.section_address[index] = offset;
+                    layout.text[index] = pass == 0 && !init;
+                    placed[index] = true;
+                    offset += header.sh_size(endian);
+                }
+                if pass == 0 && !init {
+                    layout.text_end = offset;
+                }
+            }
+        }
+        layout
+    }
+
+    /// The address of a symbol with this value defined in this section.
+    fn symbol_address(&self, section: SectionIndex, value: u64) -> u64 {
+        match self.section_address.get(section.0) {
+            Some(base) if self.relocatable => base + value,
+            _ => value,
+        }
+    }
+
+    /// Apply a module section's relocations to its (uncompressed) data.
+    fn relocate(
+        &self,
+        file: &ElfFile64<'_, object::Endianness>,
+        section: &object::read::elf::ElfSection64<'_, '_, object::Endianness>,
+        data: &mut [u8],
+    ) {
+        for (offset, relocation) in section.relocations() {
+            let target = match relocation.target() {
+                RelocationTarget::Symbol(index) => match file.symbol_by_index(index) {
+                    Ok(symbol) => match symbol.section_index() {
+                        Some(section) if is_debug_section(file, section) => symbol.address(),
+                        Some(section) => self.symbol_address(section, symbol.address()),
+                        None => symbol.address(),
+                    },
+                    Err(_) => continue,
+                },
+                RelocationTarget::Section(index) if is_debug_section(file, index) => 0,
+                RelocationTarget::Section(index) => self.symbol_address(index, 0),
+                _ => continue,
+            };
+            let value = target.wrapping_add(relocation.addend() as u64);
+            let start = offset as usize;
+            match relocation.size() {
+                64 => {
+                    if let Some(out) = data.get_mut(start..start + 8) {
+                        out.copy_from_slice(&value.to_le_bytes());
+                    }
+                }
+                32 => {
+                    if let Some(out) = data.get_mut(start..start + 4) {
+                        out.copy_from_slice(&(value as u32).to_le_bytes());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn is_debug_section(file: &ElfFile64<'_, object::Endianness>, index: SectionIndex) -> bool {
+    file.section_by_index(index)
+        .map(|s| s.kind() == object::SectionKind::Debug || s.name().is_ok_and(|n| n.starts_with(".debug")))
+        .unwrap_or(false)
+}
+
+/// Addresses of the defined symbols with this name.
+fn symbols_by_name(file: &ElfFile64<'_, object::Endianness>, name: &str) -> Vec<u64> {
+    file.symbols()
+        .filter(|s| s.name() == Ok(name) && s.section_index().is_some())
+        .map(|s| s.address())
+        .collect()
+}
+
+/// Every named, defined symbol in a text section, at its layout address.
+fn read_text_symbols(file: &ElfFile64<'_, object::Endianness>, layout: &Layout) -> SymbolTable {
+    let mut symbols = Vec::new();
+    for symbol in file.symbols() {
+        if matches!(
+            symbol.kind(),
+            object::SymbolKind::File | object::SymbolKind::Section
+        ) {
+            continue;
+        }
+        let Some(section) = symbol.section_index() else {
+            continue;
+        };
+        if !layout.text.get(section.0).copied().unwrap_or(false) {
+            continue;
+        }
+        let Ok(name) = symbol.name() else { continue };
+        symbols.push((
+            name.to_owned(),
+            layout.symbol_address(section, symbol.address()),
+        ));
+    }
+    SymbolTable::new(symbols, layout.text_end)
+}
+
+/// The release from `linux_banner`: "Linux version 6.1.0-53-cloud-amd64 (...".
+fn read_release(file: &ElfFile64<'_, object::Endianness>, banner: &[u64]) -> Option<String> {
+    let address = *banner.first()?;
+    let section = file
+        .sections()
+        .find(|s| s.address() <= address && address < s.address() + s.size())?;
+    let data = section.data().ok()?;
+    let text = data.get((address - section.address()) as usize..)?;
+    let text = text.get(..text.iter().position(|&b| b == 0)?)?;
+    let text = std::str::from_utf8(text).ok()?;
+    text.strip_prefix("Linux version ")?
+        .split_whitespace()
+        .next()
+        .map(str::to_owned)
+}

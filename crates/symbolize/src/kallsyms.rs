@@ -1,0 +1,165 @@
+//! Text symbols with the sizes the kernel prints.
+//!
+//! The `/0xSIZE` in `func+0xOFF/0xSIZE` is not the ELF `st_size`: the
+//! kernel's kallsyms prints the distance from the symbol to the next text
+//! symbol with a higher address (or, for the last one, to the end of the text
+//! region). Two static functions with the same name usually differ in that
+//! size, which is how a report tells them apart.
+
+use std::collections::HashMap;
+
+/// One text symbol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextSymbol {
+    /// The symbol name, clone suffixes (`.cold`, `.isra.0`) included.
+    pub name: String,
+    /// Start address (for a module: in the module's load layout).
+    pub address: u64,
+    /// The kallsyms size: distance to the next higher symbol.
+    pub size: u64,
+}
+
+/// All text symbols of one binary, sorted by address, with kallsyms sizes.
+#[derive(Debug, Default)]
+pub struct SymbolTable {
+    symbols: Vec<TextSymbol>,
+    by_name: HashMap<String, Vec<u32>>,
+}
+
+impl SymbolTable {
+    /// Build the table from `(name, address)` pairs of text symbols.
+    ///
+    /// `text_end` is where the last symbol's size ends (`_etext` for a
+    /// vmlinux, the end of the module text for a module).
+    pub fn new(mut symbols: Vec<(String, u64)>, text_end: u64) -> Self {
+        symbols.retain(|(name, _)| is_kallsyms_name(name));
+        symbols.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        symbols.dedup();
+        let mut table = Vec::with_capacity(symbols.len());
+        // Walk backwards so each symbol knows the next higher address.
+        let mut next_higher = text_end;
+        let mut i = symbols.len();
+        while i > 0 {
+            let address = symbols[i - 1].1;
+            let mut j = i;
+            while j > 0 && symbols[j - 1].1 == address {
+                j -= 1;
+            }
+            let end = next_higher.max(address);
+            for (name, _) in symbols.drain(j..i) {
+                table.push(TextSymbol {
+                    name,
+                    address,
+                    size: end - address,
+                });
+            }
+            next_higher = address;
+            i = j;
+        }
+        table.reverse();
+        let mut by_name: HashMap<String, Vec<u32>> = HashMap::with_capacity(table.len());
+        for (index, symbol) in table.iter().enumerate() {
+            by_name
+                .entry(symbol.name.clone())
+                .or_default()
+                .push(index as u32);
+        }
+        SymbolTable {
+            symbols: table,
+            by_name,
+        }
+    }
+
+    /// Every symbol with this exact name (duplicates of static functions).
+    pub fn by_name<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a TextSymbol> + 'a {
+        self.by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|&index| &self.symbols[index as usize])
+    }
+
+    /// The symbol containing `address`: the last one starting at or below it,
+    /// if `address` is within its kallsyms size.
+    pub fn by_address(&self, address: u64) -> Option<&TextSymbol> {
+        let index = self.symbols.partition_point(|s| s.address <= address);
+        let symbol = self.symbols.get(index.checked_sub(1)?)?;
+        (address - symbol.address < symbol.size.max(1)).then_some(symbol)
+    }
+
+    /// Number of symbols.
+    pub fn len(&self) -> usize {
+        self.symbols.len()
+    }
+
+    /// Whether there are no symbols.
+    pub fn is_empty(&self) -> bool {
+        self.symbols.is_empty()
+    }
+
+    /// All symbols, sorted by address.
+    pub fn iter(&self) -> impl Iterator<Item = &TextSymbol> {
+        self.symbols.iter()
+    }
+}
+
+/// Whether scripts/kallsyms.c would keep a symbol of this name.
+fn is_kallsyms_name(name: &str) -> bool {
+    !(name.is_empty()
+        || name.starts_with(".L")
+        || name.starts_with('$')
+        || name.starts_with("__crc_")
+        || name.starts_with("__efistub_"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> SymbolTable {
+        SymbolTable::new(
+            vec![
+                ("b".into(), 0x1010),
+                ("a".into(), 0x1000),
+                ("alias_b".into(), 0x1010),
+                ("c".into(), 0x1040),
+                ("$x".into(), 0x1020),
+                ("a".into(), 0x2000),
+            ],
+            0x2030,
+        )
+    }
+
+    #[test]
+    fn size_is_distance_to_next_higher_symbol() {
+        let t = table();
+        let sizes: Vec<_> = t.iter().map(|s| (s.name.as_str(), s.size)).collect();
+        assert_eq!(
+            sizes,
+            [
+                ("a", 0x10),
+                ("alias_b", 0x30),
+                ("b", 0x30),
+                ("c", 0xfc0),
+                ("a", 0x30)
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicates_are_all_found_by_name() {
+        let t = table();
+        let a: Vec<_> = t.by_name("a").map(|s| (s.address, s.size)).collect();
+        assert_eq!(a, [(0x1000, 0x10), (0x2000, 0x30)]);
+        assert_eq!(t.by_name("missing").count(), 0);
+    }
+
+    #[test]
+    fn by_address_respects_sizes() {
+        let t = table();
+        assert_eq!(t.by_address(0x100f).unwrap().name, "a");
+        assert_eq!(t.by_address(0x1010).unwrap().address, 0x1010);
+        assert_eq!(t.by_address(0x2030), None);
+        assert_eq!(t.by_address(0xfff), None);
+    }
+}

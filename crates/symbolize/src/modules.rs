@@ -1,0 +1,139 @@
+//! Find kernel modules by name in a directory tree, and load them on demand.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use crate::binary::Binary;
+use crate::paths::PathCleaner;
+
+/// File name endings of module files, most useful first: a `.ko.debug` has
+/// the DWARF, a plain `.ko` usually does, compressed ones may.
+const MODULE_SUFFIXES: &[&str] = &[".ko.debug", ".ko", ".ko.zst", ".ko.xz"];
+
+/// A module file, loaded on first use.
+#[derive(Debug)]
+pub(crate) struct ModuleFile {
+    pub(crate) path: PathBuf,
+    loaded: OnceLock<Result<Arc<LoadedModule>, String>>,
+}
+
+/// A loaded module with its path cleaner.
+#[derive(Debug)]
+pub(crate) struct LoadedModule {
+    pub(crate) binary: Binary,
+    pub(crate) paths: PathCleaner,
+}
+
+impl ModuleFile {
+    /// The module, loaded on first call; the error says what went wrong.
+    pub(crate) fn load(&self, strip: Option<&PathCleaner>) -> Result<Arc<LoadedModule>, String> {
+        self.loaded
+            .get_or_init(|| {
+                let binary = Binary::open(&self.path).map_err(|e| e.to_string())?;
+                let paths = strip.cloned().unwrap_or_else(|| {
+                    PathCleaner::from_comp_dirs(binary.comp_dirs().iter().map(String::as_str))
+                });
+                Ok(Arc::new(LoadedModule { binary, paths }))
+            })
+            .clone()
+    }
+}
+
+/// Every module file found under some directories, by module name.
+#[derive(Debug, Default)]
+pub(crate) struct ModuleIndex {
+    by_name: HashMap<String, Vec<ModuleFile>>,
+}
+
+impl ModuleIndex {
+    /// Search `dirs` recursively for module files.
+    pub(crate) fn scan(dirs: &[PathBuf]) -> std::io::Result<ModuleIndex> {
+        let mut index = ModuleIndex::default();
+        for dir in dirs {
+            index.scan_dir(dir)?;
+        }
+        for files in index.by_name.values_mut() {
+            files.sort_by_key(|f| suffix_rank(&f.path));
+        }
+        Ok(index)
+    }
+
+    fn scan_dir(&mut self, dir: &Path) -> std::io::Result<()> {
+        let mut pending = vec![dir.to_owned()];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir)? {
+                let entry = entry?;
+                let path = entry.path();
+                let kind = entry.file_type()?;
+                if kind.is_dir() {
+                    pending.push(path);
+                } else if let Some(name) = module_name(&path) {
+                    self.by_name
+                        .entry(normalize_name(&name))
+                        .or_default()
+                        .push(ModuleFile {
+                            path,
+                            loaded: OnceLock::new(),
+                        });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The files for a module name (`-` and `_` are the same).
+    pub(crate) fn files(&self, name: &str) -> &[ModuleFile] {
+        self.by_name
+            .get(&normalize_name(name))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// How many distinct modules were found.
+    pub(crate) fn len(&self) -> usize {
+        self.by_name.len()
+    }
+}
+
+/// The module name of a module file, or `None` if it is not one.
+fn module_name(path: &Path) -> Option<String> {
+    let file = path.file_name()?.to_str()?;
+    MODULE_SUFFIXES
+        .iter()
+        .find_map(|suffix| file.strip_suffix(suffix))
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+}
+
+fn suffix_rank(path: &Path) -> usize {
+    let file = path.file_name().and_then(|f| f.to_str()).unwrap_or_default();
+    MODULE_SUFFIXES
+        .iter()
+        .position(|s| file.ends_with(s))
+        .unwrap_or(MODULE_SUFFIXES.len())
+}
+
+/// Module names treat `-` and `_` as the same character.
+pub(crate) fn normalize_name(name: &str) -> String {
+    name.replace('-', "_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_names_from_file_names() {
+        assert_eq!(module_name(Path::new("a/af_key.ko")).as_deref(), Some("af_key"));
+        assert_eq!(module_name(Path::new("x-y.ko.zst")).as_deref(), Some("x-y"));
+        assert_eq!(module_name(Path::new("x.ko.debug")).as_deref(), Some("x"));
+        assert_eq!(module_name(Path::new("x.ko.xz")).as_deref(), Some("x"));
+        assert_eq!(module_name(Path::new("x.o")), None);
+        assert_eq!(module_name(Path::new(".ko")), None);
+    }
+
+    #[test]
+    fn dash_and_underscore_are_the_same() {
+        assert_eq!(normalize_name("snd-hda_intel"), "snd_hda_intel");
+    }
+}

@@ -1,0 +1,168 @@
+//! Turn the paths DWARF records into kernel-tree-relative paths.
+//!
+//! DWARF paths are the compiler's view: a build directory joined with a
+//! source path, sometimes absolute, sometimes with `..` in it. Distribution
+//! kernels build out of tree (Debian: `debian/build/build_amd64_none_cloud-amd64/fs/read_write.c`
+//! for C files, `/build/.../linux-6.1.187/arch/x86/entry/entry_64.S` for
+//! assembler). Reports want `fs/read_write.c`.
+
+use std::path::{Component, Path};
+
+/// Top-level directories of a Linux kernel tree.
+const KERNEL_TOP_DIRS: &[&str] = &[
+    "arch", "block", "certs", "crypto", "drivers", "fs", "include", "init", "io_uring", "ipc",
+    "kernel", "lib", "mm", "net", "rust", "samples", "scripts", "security", "sound", "tools",
+    "usr", "virt",
+];
+
+/// Strips build and source directory prefixes from DWARF paths.
+#[derive(Debug, Clone, Default)]
+pub struct PathCleaner {
+    /// Prefixes to strip, longest first.
+    prefixes: Vec<String>,
+}
+
+impl PathCleaner {
+    /// A cleaner for a binary whose units were compiled in `comp_dirs`.
+    ///
+    /// Each compilation directory is stripped, and so is each of its
+    /// ancestors when what remains starts with a kernel top-level directory
+    /// (an out-of-tree build's source tree is an ancestor of its build
+    /// directory).
+    pub fn from_comp_dirs<'a>(comp_dirs: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut prefixes = Vec::new();
+        for dir in comp_dirs {
+            let dir = normalize(dir);
+            let mut current = Some(Path::new(&dir));
+            while let Some(path) = current {
+                let text = path.to_string_lossy();
+                if !text.is_empty() && text != "/" {
+                    prefixes.push(format!("{}/", text.trim_end_matches('/')));
+                }
+                current = path.parent();
+            }
+        }
+        Self::with_prefixes(prefixes)
+    }
+
+    /// A cleaner that strips exactly these prefixes (`--strip-prefix`).
+    pub fn with_prefixes(prefixes: impl IntoIterator<Item = String>) -> Self {
+        let mut prefixes: Vec<String> = prefixes
+            .into_iter()
+            .map(|p| {
+                if p.ends_with('/') {
+                    p
+                } else {
+                    format!("{p}/")
+                }
+            })
+            .collect();
+        prefixes.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        prefixes.dedup();
+        PathCleaner { prefixes }
+    }
+
+    /// The kernel-tree-relative form of a DWARF path.
+    pub fn clean(&self, path: &str) -> String {
+        let path = normalize(path);
+        // The longest prefix after which a kernel path starts.
+        for prefix in &self.prefixes {
+            if let Some(rest) = path.strip_prefix(prefix.as_str())
+                && starts_with_top_dir(rest)
+            {
+                return rest.to_owned();
+            }
+        }
+        // A prefix whose remainder is not a known kernel directory is still
+        // stripped when it is the compilation directory itself.
+        for prefix in &self.prefixes {
+            if let Some(rest) = path.strip_prefix(prefix.as_str())
+                && !rest.is_empty()
+            {
+                return rest.to_owned();
+            }
+        }
+        path.trim_start_matches("./").to_owned()
+    }
+}
+
+fn starts_with_top_dir(path: &str) -> bool {
+    let first = path.split('/').next().unwrap_or_default();
+    path.contains('/') && KERNEL_TOP_DIRS.contains(&first)
+}
+
+/// Resolve `.` and `..` components lexically; keeps a leading `/`.
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    let absolute = path.starts_with('/');
+    for component in Path::new(path).components() {
+        match component {
+            Component::Normal(part) => parts.push(part.to_str().unwrap_or_default()),
+            Component::ParentDir => {
+                if parts.last().is_some_and(|p| *p != "..") {
+                    parts.pop();
+                } else if !absolute {
+                    parts.push("..");
+                }
+            }
+            Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
+        }
+    }
+    let joined = parts.join("/");
+    if absolute {
+        format!("/{joined}")
+    } else {
+        joined
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The two comp_dirs found in Debian's 6.1.0-53-cloud-amd64 vmlinux.
+    fn debian() -> PathCleaner {
+        PathCleaner::from_comp_dirs([
+            "debian/build/build_amd64_none_cloud-amd64",
+            "/build/reproducible-path/linux-6.1.187/debian/build/build_amd64_none_cloud-amd64",
+        ])
+    }
+
+    #[test]
+    fn debian_c_file_in_build_dir() {
+        assert_eq!(
+            debian().clean("debian/build/build_amd64_none_cloud-amd64/fs/read_write.c"),
+            "fs/read_write.c"
+        );
+    }
+
+    #[test]
+    fn debian_absolute_assembler_path_with_dotdot() {
+        assert_eq!(
+            debian().clean(
+                "/build/reproducible-path/linux-6.1.187/arch/x86/kernel/../../x86/xen/xen-head.S"
+            ),
+            "arch/x86/xen/xen-head.S"
+        );
+        assert_eq!(
+            debian().clean("/build/reproducible-path/linux-6.1.187/arch/x86/entry/entry_64.S"),
+            "arch/x86/entry/entry_64.S"
+        );
+    }
+
+    #[test]
+    fn build_dir_named_like_a_kernel_dir_is_not_confused() {
+        // `kernel` is both a top-level directory and part of this build path.
+        let cleaner = PathCleaner::from_comp_dirs(["/home/me/src/kernel"]);
+        assert_eq!(cleaner.clean("/home/me/src/kernel/kernel/fork.c"), "kernel/fork.c");
+        assert_eq!(cleaner.clean("/home/me/src/kernel/mm/slub.c"), "mm/slub.c");
+    }
+
+    #[test]
+    fn explicit_prefix_and_unknown_paths() {
+        let cleaner = PathCleaner::with_prefixes(["/src/linux".to_owned()]);
+        assert_eq!(cleaner.clean("/src/linux/net/core/dev.c"), "net/core/dev.c");
+        assert_eq!(cleaner.clean("./net/core/dev.c"), "net/core/dev.c");
+        assert_eq!(cleaner.clean("/elsewhere/x.c"), "/elsewhere/x.c");
+    }
+}
