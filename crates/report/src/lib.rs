@@ -7,9 +7,19 @@
 //! bisection or email metadata. Nothing is lost: [`Document::text`] is the
 //! input unchanged, and the line ranges tile it exactly.
 //!
+//! Modules: [`lines`] (line splitting, console prefixes), [`frame`] (what a
+//! line holds), [`split`] (report boundaries and kinds), [`title`]
+//! (syzkaller-style titles), [`bisection`] and [`email`].
+//!
 //! This crate knows nothing of DWARF or HTTP.
 
+pub mod bisection;
+pub mod email;
+pub mod frame;
+pub mod lines;
 mod model;
+pub mod split;
+pub mod title;
 
 pub use model::*;
 
@@ -19,37 +29,90 @@ pub use model::*;
 /// that look like frames but are malformed add a [`Warning`].
 pub fn parse(text: impl Into<Vec<u8>>) -> Document {
     let text = text.into();
-    let mut lines = Vec::new();
-    let mut start = 0;
-    while start < text.len() {
-        let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i + 1);
-        let terminator_len = match &text[start..end] {
-            [.., b'\r', b'\n'] => 2,
-            [.., b'\n'] => 1,
-            _ => 0,
-        };
-        lines.push(Line {
-            number: lines.len() + 1,
-            range: start..end,
-            terminator_len,
-            console_prefix_len: 0,
-            kind: LineKind::Text,
-        });
-        start = end;
+    let mut lines = lines::split_lines(&text);
+    let mut warnings = Vec::new();
+    for line in &mut lines {
+        let content_end = line.range.end - line.terminator_len;
+        let bytes = &text[line.range.start..content_end];
+        let classified = frame::classify_line(bytes, line.console_prefix_len);
+        line.kind = classified.kind;
+        if let Some(message) = classified.warning {
+            warnings.push(Warning {
+                line: line.number,
+                message,
+            });
+        }
     }
-    Document {
+    let mut doc = Document {
         text,
         lines,
         reports: Vec::new(),
         bisection: None,
         email: None,
-        warnings: Vec::new(),
+        warnings,
+    };
+    doc.bisection = bisection::parse_bisection(&doc);
+    doc.email = email::parse_email(&doc);
+    let first_line = doc
+        .bisection
+        .as_ref()
+        .and_then(|b| b.crash_line)
+        .unwrap_or(0);
+    doc.reports = split::find_reports(&doc, first_line);
+    if let Some(b) = doc.bisection.as_mut() {
+        b.final_report = (!doc.reports.is_empty()).then(|| doc.reports.len() - 1);
+        if b.final_report.is_some() {
+            b.final_report_commit = b.culprit.as_ref().map(|c| c.commit.clone());
+        }
     }
+    doc
 }
 
 impl Document {
     /// The bytes of one line, terminator included.
     pub fn line_bytes(&self, line: &Line) -> &[u8] {
         &self.text[line.range.clone()]
+    }
+
+    /// The bytes of one line without its terminator.
+    pub fn line_content(&self, line: &Line) -> &[u8] {
+        &self.text[line.range.start..line.range.end - line.terminator_len]
+    }
+
+    /// The bytes of one line after its console prefix, without terminator.
+    pub fn line_message(&self, line: &Line) -> &[u8] {
+        let content = self.line_content(line);
+        &content[line.console_prefix_len.min(content.len())..]
+    }
+
+    /// The text before a frame's function name on its line (console prefix,
+    /// address, `? ` marker...): what a symbolized line must repeat.
+    pub fn frame_prefix(&self, line: &Line, frame: &Frame) -> &[u8] {
+        let content = self.line_content(line);
+        &content[..frame.spans.function.start.min(content.len())]
+    }
+
+    /// Re-assemble the input from its lines, with nothing changed: equal to
+    /// [`Document::text`] byte for byte.
+    pub fn render_unchanged(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.text.len());
+        for line in &self.lines {
+            out.extend_from_slice(self.line_bytes(line));
+        }
+        out
+    }
+
+    /// Every frame line, in input order, with its line.
+    pub fn frames(&self) -> impl Iterator<Item = (&Line, &Frame)> {
+        self.lines.iter().filter_map(|l| match &l.kind {
+            LineKind::Frame(f) => Some((l, f)),
+            _ => None,
+        })
+    }
+
+    /// The lines of one report.
+    pub fn report_lines(&self, report: &Report) -> &[Line] {
+        let end = report.lines.end.min(self.lines.len());
+        &self.lines[report.lines.start.min(end)..end]
     }
 }

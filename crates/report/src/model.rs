@@ -185,6 +185,8 @@ pub struct Report {
     pub kind: ReportKind,
     /// The kernel release from a `CPU: 0 PID: 1 Comm: x Not tainted 6.1.0 #1` line.
     pub kernel_release: Option<String>,
+    /// Index into [`Document::lines`] of the frame the title's function came from.
+    pub title_frame: Option<usize>,
 }
 
 /// What started a report.
@@ -238,6 +240,13 @@ pub struct Bisection {
     pub revisions_tested: Option<u32>,
     /// The crash report at the end of the log, produced at the culprit.
     pub final_report: Option<usize>,
+    /// Index into [`Document::lines`] of the `crash: TITLE` line that
+    /// introduces the final report.
+    pub crash_line: Option<usize>,
+    /// The title on the `crash:` line.
+    pub crash_title: Option<String>,
+    /// The commit the final report was produced at (the culprit's sha).
+    pub final_report_commit: Option<String>,
 }
 
 /// One `testing commit <sha> with <compiler>` block.
@@ -247,6 +256,8 @@ pub struct BisectionTest {
     pub line: usize,
     /// The commit tested.
     pub commit: String,
+    /// The release named by a `testing release vX.Y` line just before, if any.
+    pub release: Option<String>,
     /// The compiler, e.g. `gcc (GCC) 8.1.0`.
     pub compiler: Option<String>,
     /// `kernel signature: ...`.

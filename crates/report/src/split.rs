@@ -1,0 +1,269 @@
+//! Splitting a console log into crash reports.
+//!
+//! A report starts at a line with a start marker (`BUG:`, `WARNING:`,
+//! `general protection fault`, a lockdep banner, ...) and runs until the
+//! next report starts, an end marker (`---[ end trace`, `Kernel Offset:`,
+//! the closing `=====` of a sanitizer report) or the end of the input.
+//! Secondary markers (`Kernel panic`, `Oops:`, `invalid opcode:`, `NMI
+//! backtrace for cpu`...) only start a report when none is open: after a
+//! `WARNING:` they are part of it.
+
+use std::sync::LazyLock;
+
+use regex::bytes::Regex;
+
+use crate::{Document, Report, ReportKind, title};
+
+/// One kind of start marker.
+struct StartMarker {
+    re: Regex,
+    kind: ReportKind,
+    /// Only starts a report when none is open.
+    secondary: bool,
+}
+
+fn marker(re: &str, kind: ReportKind, secondary: bool) -> StartMarker {
+    StartMarker {
+        re: Regex::new(&format!("(?-u)(?:^|[^A-Za-z0-9_])(?:{re})")).expect("start marker regex"),
+        kind,
+        secondary,
+    }
+}
+
+/// Cheap test before the start markers.
+static PREFILTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?-u)BUG|WARNING|INFO:|general protection|Oops|Unable to handle|Kernel panic|sysrq: Show|NMI backtrace|divide error|invalid opcode|stack segment|PANIC:|Internal error|Unhandled fault|UBSAN:|kernel stack overflow|unregister_netdevice: waiting|int3:",
+    )
+    .expect("prefilter regex")
+});
+
+/// Lines that look like start markers but are not.
+static IGNORED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?-u)BUG: no syscalls can create resource|WARNING: /etc/ssh/moduli|WARNING: workqueue cpumask|INFO: lockdep is turned off|INFO: Stall ended before state dump|INFO: NMI handler|INFO: recovery required|(?:handler|interrupt).*took too long|INFO: sys_.* is not present|INFO: no syscalls can create|_INFO::|ODEBUG:|DEBUG:",
+    )
+    .expect("ignored regex")
+});
+
+static MARKERS: LazyLock<Vec<StartMarker>> = LazyLock::new(|| {
+    use ReportKind::*;
+    vec![
+        marker("BUG: KASAN:", Kasan, false),
+        marker("BUG: KCSAN:", Kcsan, false),
+        marker("BUG: KMSAN:", Kmsan, false),
+        marker(
+            r"(?:WARNING|INFO|BUG): (?:possible circular locking dependency detected|possible irq lock inversion dependency detected|(?:SOFT|HARD)IRQ-safe -> (?:SOFT|HARD)IRQ-unsafe lock order detected|possible recursive locking detected|inconsistent lock state|bad unlock balance detected|held lock freed|lock held when returning to user space|.*still has locks held|nested lock was not taken|suspicious RCU usage|lock held at task exit time|trying to register non-static key)",
+            Lockdep,
+            false,
+        ),
+        marker(
+            r"INFO: task .* (?:blocked for more than|can't die)",
+            Hung,
+            false,
+        ),
+        marker(
+            r"INFO: rcu(?:_preempt|_sched|_bh)? (?:self-)?detected(?: expedited)? stalls?",
+            RcuStall,
+            false,
+        ),
+        marker("BUG:", Bug, false),
+        marker("BUG kmalloc-", Bug, false),
+        marker("[kK]ernel BUG", KernelBug, false),
+        marker("WARNING:", Warning, false),
+        marker("general protection fault", GeneralProtectionFault, false),
+        marker("Unable to handle kernel", Oops, false),
+        marker("Oops:|Internal error:", Oops, true),
+        marker("Kernel panic", Panic, true),
+        marker("sysrq: Show", Sysrq, false),
+        marker("NMI backtrace for cpu", NmiBacktrace, true),
+        marker("INFO:", Other, false),
+        marker(
+            "divide error:|stack segment: |Unhandled fault:|UBSAN:|kernel stack overflow|int3:",
+            Other,
+            false,
+        ),
+        marker(
+            "invalid opcode:|PANIC: double fault|unregister_netdevice: waiting for",
+            Other,
+            true,
+        ),
+    ]
+});
+
+/// Lines that end the open report (and belong to it).
+static END: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u)---\[ end trace|---\[ end Kernel panic|^Kernel Offset:|^Rebooting in ")
+        .expect("end regex")
+});
+
+static RELEASE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?:PID: [0-9]+ (?:Comm: .*? )?(?:Not tainted|Tainted: [A-Z ]*?) ([^ ]+) #|^ *([^ ]+) #[0-9]+ (?:Not tainted|Tainted))",
+    )
+    .expect("release regex")
+});
+
+/// What starts a report on this line, if anything: its kind and whether it
+/// is secondary (see the module docs).
+pub fn start_marker(message: &[u8]) -> Option<(ReportKind, bool)> {
+    if !PREFILTER.is_match(message) || IGNORED.is_match(message) {
+        return None;
+    }
+    MARKERS
+        .iter()
+        .find(|m| m.re.is_match(message))
+        .map(|m| (m.kind, m.secondary))
+}
+
+fn is_separator(message: &[u8]) -> bool {
+    let t = message.trim_ascii();
+    t.len() >= 20 && t.iter().all(|&b| b == b'=')
+}
+
+/// Find the crash reports of `doc`, looking only at lines from index `from`.
+pub fn find_reports(doc: &Document, from: usize) -> Vec<Report> {
+    let mut reports: Vec<Report> = Vec::new();
+    let mut open = false;
+    for (index, line) in doc.lines.iter().enumerate().skip(from) {
+        let message = doc.line_message(line);
+        if let Some((kind, secondary)) = start_marker(message) {
+            if !(secondary && open) {
+                if let Some(last) = reports.last_mut() {
+                    if open {
+                        last.lines.end = index;
+                    }
+                }
+                reports.push(Report {
+                    lines: index..doc.lines.len(),
+                    title: None,
+                    kind,
+                    kernel_release: None,
+                    title_frame: None,
+                });
+                open = true;
+                continue;
+            }
+        }
+        if !open {
+            continue;
+        }
+        let Some(last) = reports.last_mut() else {
+            continue;
+        };
+        let sanitizer = matches!(
+            last.kind,
+            ReportKind::Kasan | ReportKind::Kcsan | ReportKind::Kmsan
+        );
+        if END.is_match(message)
+            || (sanitizer && index > last.lines.start + 2 && is_separator(message))
+        {
+            last.lines.end = index + 1;
+            open = false;
+        }
+    }
+    for report in &mut reports {
+        report.kernel_release = kernel_release(doc, report);
+        let (title, frame) = title::title(doc, report);
+        report.title = title;
+        report.title_frame = frame;
+    }
+    reports
+}
+
+fn kernel_release(doc: &Document, report: &Report) -> Option<String> {
+    doc.report_lines(report).iter().take(200).find_map(|line| {
+        let message = String::from_utf8_lossy(doc.line_message(line));
+        let caps = RELEASE.captures(&message)?;
+        caps.get(1).or(caps.get(2)).map(|m| m.as_str().to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers() {
+        let kind = |s: &str| start_marker(s.as_bytes()).map(|m| m.0);
+        assert_eq!(
+            kind("BUG: KASAN: use-after-free in f+0x1/0x2"),
+            Some(ReportKind::Kasan)
+        );
+        assert_eq!(
+            kind("WARNING: possible circular locking dependency detected"),
+            Some(ReportKind::Lockdep)
+        );
+        assert_eq!(
+            kind("WARNING: CPU: 0 PID: 1 at a.c:1 f+0x1/0x2"),
+            Some(ReportKind::Warning)
+        );
+        assert_eq!(kind("ODEBUG: free active"), None);
+        assert_eq!(
+            kind("kernel BUG at mm/x.c:12!"),
+            Some(ReportKind::KernelBug)
+        );
+        assert_eq!(
+            kind("INFO: task syz:123 blocked for more than 143 seconds."),
+            Some(ReportKind::Hung)
+        );
+        assert_eq!(
+            kind("rcu: INFO: rcu_preempt self-detected stall on CPU"),
+            Some(ReportKind::RcuStall)
+        );
+        assert_eq!(kind("sysrq: Show Blocked State"), Some(ReportKind::Sysrq));
+        assert_eq!(
+            kind("NMI backtrace for cpu 1"),
+            Some(ReportKind::NmiBacktrace)
+        );
+        assert_eq!(kind("hello"), None);
+    }
+
+    #[test]
+    fn splits_console_log() {
+        let log = "\
+[    1.0] booting
+[    2.0] WARNING: CPU: 0 PID: 1 at kernel/a.c:10 foo+0x10/0x20
+[    2.1] Kernel panic - not syncing: panic_on_warn set ...
+[    2.2] RIP: 0010:foo+0x10/0x20
+[    2.3] Call Trace:
+[    2.4]  bar+0x1/0x2
+[    2.5] ---[ end trace 0000 ]---
+[    3.0] noise
+[    4.0] ==================================================================
+[    4.1] BUG: KASAN: use-after-free in baz+0x1/0x2
+[    4.2] Read of size 8 at addr ffff by task x/1
+[    4.3] Call Trace:
+[    4.4]  dump_stack+0x1/0x2
+[    4.5]  baz+0x1/0x2
+[    4.6] ==================================================================
+[    5.0] Kernel panic - not syncing: Fatal exception
+";
+        let doc = crate::parse(log);
+        let r: Vec<_> = doc
+            .reports
+            .iter()
+            .map(|r| (r.lines.clone(), r.kind, r.title.clone()))
+            .collect();
+        assert_eq!(
+            r,
+            vec![
+                (
+                    1..7,
+                    ReportKind::Warning,
+                    Some("WARNING in foo".to_string())
+                ),
+                (
+                    9..15,
+                    ReportKind::Kasan,
+                    Some("KASAN: use-after-free Read in baz".to_string())
+                ),
+                (
+                    15..16,
+                    ReportKind::Panic,
+                    Some("kernel panic: Fatal exception".to_string())
+                ),
+            ]
+        );
+    }
+}

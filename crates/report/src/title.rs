@@ -1,0 +1,1001 @@
+//! syzkaller-style report titles, such as `possible deadlock in send_sigio`.
+//!
+//! The title's function is chosen as syzkaller does: from the faulting pc
+//! (`RIP:`, `pc :`), the header line or the call trace, skipping frames of
+//! reporting machinery (`dump_stack`, `kasan_*`, lockdep, locking and string
+//! helpers...), and with syscall wrappers (`__x64_sys_foo`, `SyS_foo`)
+//! reduced to `sys_foo`.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::{Document, Frame, Line, LineKind, PcKind, Report};
+
+/// Function-name substrings never used as the title function.
+const SKIP: &[&str] = &[
+    "__sanitizer",
+    "__asan",
+    "kasan",
+    "__msan",
+    "kmsan",
+    "check_memory_region",
+    "read_word_at_a_time",
+    "print_address_description",
+    "panic",
+    "invalid_op",
+    "report_bug",
+    "fixup_bug",
+    "do_error",
+    "_trap",
+    "dump_stack",
+    "warn_slowpath",
+    "warn_alloc",
+    "__warn",
+    "debug_object",
+    "timer_is_static_object",
+    "work_is_static_object",
+    "lockdep",
+    "perf_trace",
+    "lock_acquire",
+    "lock_release",
+    "lock_class",
+    "reacquire_held_locks",
+    "spin_lock",
+    "spin_trylock",
+    "spin_unlock",
+    "raw_read_lock",
+    "raw_read_trylock",
+    "raw_write_lock",
+    "raw_write_trylock",
+    "down",
+    "down_read",
+    "down_write",
+    "up_read",
+    "up_write",
+    "mutex_lock",
+    "mutex_trylock",
+    "mutex_unlock",
+    "mutex_remove_waiter",
+    "osq_lock",
+    "osq_unlock",
+    "__wake_up",
+    "refcount_add",
+    "refcount_sub",
+    "refcount_inc",
+    "refcount_dec",
+    "refcount_set",
+    "refcount_read",
+    "memcpy",
+    "memcmp",
+    "memset",
+    "memchr",
+    "memmove",
+    "strcmp",
+    "strncmp",
+    "strcpy",
+    "strlcpy",
+    "strncpy",
+    "strscpy",
+    "strlen",
+    "strnstr",
+    "strnlen",
+    "strchr",
+    "copy_to_user",
+    "copy_from_user",
+    "put_user",
+    "get_user",
+    "might_fault",
+    "might_sleep",
+    "list_add",
+    "list_del",
+    "list_replace",
+    "list_move",
+    "list_splice",
+    "_indirect_thunk_",
+    "string",
+    "pointer",
+    "snprintf",
+    "scnprintf",
+    "kasprintf",
+    "kvasprintf",
+    "printk",
+    "dev_info",
+    "dev_notice",
+    "dev_warn",
+    "dev_err",
+    "dev_alert",
+    "dev_crit",
+    "dev_emerg",
+    "program_check_exception",
+    "program_check_common",
+    "del_timer",
+    "flush_work",
+    "__cancel_work_timer",
+    "cancel_work_sync",
+    "try_to_grab_pending",
+    "flush_workqueue",
+    "drain_workqueue",
+    "destroy_workqueue",
+    "finish_wait",
+    "kthread_stop",
+    "kobject_del",
+    "kobject_put",
+    "kobject_uevent_env",
+    "add_uevent_var",
+    "get_device_parent",
+    "device_add",
+    "device_del",
+    "device_unregister",
+    "device_destroy",
+    "hwrng_unregister",
+    "i2c_del_adapter",
+    "__unregister_client",
+    "device_for_each_child",
+    "rollback_registered",
+    "unregister_netdev",
+    "sysfs_remove",
+    "device_remove_file",
+    "tty_unregister_device",
+    "dummy_urb_enqueue",
+    "usb_kill_urb",
+    "usb_kill_anchored_urbs",
+    "usb_control_msg",
+    "usb_hcd_submit_urb",
+    "usb_submit_urb",
+    "kcsan",
+    "kfence",
+    "ubsan",
+    "__ubsan",
+    "fortify",
+    "__kmsan",
+];
+
+/// Frames that dispatch work: for stalls, the frame just above the first of
+/// these names the stalled code. `^` anchors at the name start.
+const STALL_ANCHORS: &[&str] = &[
+    "process_one_work",
+    "do_syscall_",
+    "do_fast_syscall_",
+    "sysenter_dispatch",
+    "tracesys_phase2",
+    "netif_receive_skb",
+    "do_softirq",
+    "call_timer_fn",
+    "_run_timers",
+    "run_timer_softirq",
+    "run_ksoftirqd",
+    "smpboot_thread_fn",
+    "kthread",
+    "start_secondary",
+    "cpu_startup_entry",
+    "ret_from_fork",
+    "vfs_write",
+    "vfs_read",
+    "vfs_iter_read",
+    "vfs_iter_write",
+    "do_iter_read",
+    "do_iter_write",
+    "vfs_ioctl",
+    "blkdev_driver_ioctl",
+    "blkdev_ioctl",
+    "^call_read_iter",
+    "^call_write_iter",
+    "do_iter_readv_writev",
+    "^call_mmap",
+    "mmap_region",
+    "do_mmap",
+    "do_dentry_open",
+    "vfs_open",
+    "^sock_sendmsg",
+    "^sock_recvmsg",
+    "^sock_release",
+    "^__sock_release",
+    "__sys_setsockopt",
+    "kernel_setsockopt",
+    "sock_common_setsockopt",
+    "__sys_listen",
+    "kernel_listen",
+    "sk_common_release",
+    "^sock_mmap",
+    "__sys_accept",
+    "kernel_accept",
+    "^sock_do_ioctl",
+    "^sock_ioctl",
+    "^compat_sock_ioctl",
+    "^nfnetlink_rcv_msg",
+    "__do_fault",
+    "handle_mm_fault",
+    "do_page_fault",
+    "^page_fault",
+    "__fput",
+    "task_work_run",
+    "exit_to_usermode",
+    "el0_svc",
+    "invoke_syscall",
+    "do_el0_svc",
+    "entry_SYSCALL",
+];
+
+/// Syscall entry points whose caller is more telling than they are.
+static STALL_SYSCALL_ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:compat_)?(?:SYSC|SyS|__sys|___sys|__do_sys|__se_sys|__x64_sys|sys)_(?:socketpair|connect|ioctl)").expect("re")
+});
+
+static SYSCALL_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:__x64_|__ia32_|__arm64_|__riscv_|__s390x_|__s390_|__do_|__se_|compat_|__)?(?:SYSC_|SyS_|sys_)").expect("re")
+});
+
+static STACK_PREFIX: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
+    regex::bytes::Regex::new(
+        r"(?-u)^[ \t]*(?:\[<? *(?:0x)?[0-9a-f]+>?\][ \t]*){0,2}(?:\([a-zA-Z0-9_.]+\) from \[<[0-9a-f]+>\] \()?$",
+    )
+    .expect("re")
+});
+
+static KASAN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"BUG: KASAN: ([a-z\-]+) (in|on address|on|at addr)").expect("re"));
+static ACCESS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(Read|Write) (?:of size|at addr)").expect("re"));
+static KMSAN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"BUG: KMSAN: ([a-z\-]+)").expect("re"));
+static KFENCE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"BUG: KFENCE: (.*?) in ").expect("re"));
+static WARNING_AT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"WARNING: (?:CPU: [0-9]+ PID: [0-9]+ at |\[.*\] |)([a-zA-Z0-9_\-/.]+\.[a-zA-Z]+):[0-9]+(?: at)? ([a-zA-Z0-9_.]+)?").expect("re")
+});
+static THIS_CPU: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"BUG: using (__this_cpu_[a-z_]+\(\)|smp_processor_id\(\)) in preemptible")
+        .expect("re")
+});
+static SPINLOCK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"BUG: spinlock (lockup suspected|already unlocked|recursion|bad magic|wrong owner|wrong CPU)").expect("re")
+});
+static LAST_FUNCTION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"last function: ([a-zA-Z0-9_]+)").expect("re"));
+static STACK_PROTECTOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"stack-protector: Kernel stack is corrupted in: ([a-zA-Z0-9_]+)").expect("re")
+});
+static PANIC: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"Kernel panic - not syncing: ?(.*)").expect("re"));
+static KERNEL_BUG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[kK]ernel BUG at ([^ !:]+)").expect("re"));
+static UBSAN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"UBSAN: ([a-zA-Z\- ]+?) in ").expect("re"));
+
+/// The lines of one report, with the helpers titles are made from.
+struct Ctx<'a> {
+    doc: &'a Document,
+    /// Index in `doc.lines` of the first line of the report.
+    base: usize,
+    lines: &'a [Line],
+}
+
+/// A function picked for a title: its display name and its line index.
+type Pick = (String, usize);
+
+impl<'a> Ctx<'a> {
+    fn message(&self, i: usize) -> String {
+        String::from_utf8_lossy(self.doc.line_message(&self.lines[i]))
+            .trim_end_matches('\r')
+            .to_string()
+    }
+
+    fn frame(&self, i: usize) -> Option<&'a Frame> {
+        match &self.lines.get(i)?.kind {
+            LineKind::Frame(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// A frame syzkaller would read as a call-trace entry: reliable, and
+    /// nothing but addresses before it.
+    fn stack_frame(&self, i: usize) -> Option<&'a Frame> {
+        let f = self.frame(i)?;
+        if !f.reliable || f.pc_kind == PcKind::ExactPc {
+            return None;
+        }
+        let line = &self.lines[i];
+        let prefix = self.doc.frame_prefix(line, f);
+        let prefix = prefix.get(line.console_prefix_len..).unwrap_or(prefix);
+        STACK_PREFIX.is_match(prefix).then_some(f)
+    }
+
+    fn is_stack_start(&self, i: usize) -> bool {
+        if matches!(
+            self.lines[i].kind,
+            LineKind::Marker(crate::StackMarker::CallTrace)
+        ) {
+            return true;
+        }
+        let m = self.message(i);
+        m.contains("Call Trace")
+            || m.contains("Allocated by task")
+            || m.contains("Freed by task")
+            || m.contains("Allocated:")
+            || m.contains("Freed:")
+            || (m.contains(" backtrace:") && !m.contains("stack backtrace:"))
+            || m.trim_start().starts_with("backtrace:")
+    }
+
+    /// Stack frames from line `from` until the next stack start.
+    fn stack_from(&self, from: usize) -> Vec<(&'a Frame, usize)> {
+        let mut out = Vec::new();
+        for i in from..self.lines.len() {
+            if i > from && self.is_stack_start(i) {
+                break;
+            }
+            if let Some(f) = self.stack_frame(i) {
+                out.push((f, i));
+            }
+        }
+        out
+    }
+
+    fn find_line(&self, from: usize, pred: impl Fn(&str) -> bool) -> Option<usize> {
+        (from..self.lines.len()).find(|&i| pred(&self.message(i)))
+    }
+
+    fn call_trace(&self) -> Option<usize> {
+        (0..self.lines.len()).find(|&i| {
+            matches!(
+                self.lines[i].kind,
+                LineKind::Marker(crate::StackMarker::CallTrace)
+            ) || self.message(i).contains("Call Trace")
+        })
+    }
+
+    fn pick(&self, frames: &[(&Frame, usize)], skip: &[&str]) -> Option<Pick> {
+        frames
+            .iter()
+            .find(|(f, _)| !skipped(&f.function, skip))
+            .map(|(f, i)| (canonical(&f.function), self.base + i))
+    }
+
+    /// First non-skipped frame after `Call Trace:`.
+    fn trace(&self, skip: &[&str]) -> Option<Pick> {
+        let start = self.call_trace()?;
+        self.pick(&self.stack_from(start + 1), skip)
+    }
+
+    /// The first exact-pc frame (`RIP:`, `pc :`, `PC is at`, `NIP`).
+    fn rip(&self, from: usize) -> Option<(&'a Frame, usize)> {
+        (from..self.lines.len()).find_map(|i| {
+            let f = self.frame(i)?;
+            (f.pc_kind == PcKind::ExactPc).then_some((f, i))
+        })
+    }
+
+    /// The faulting pc when not skipped, else the call trace.
+    fn rip_then_trace(&self, skip: &[&str]) -> Option<Pick> {
+        if let Some((f, i)) = self.rip(0) {
+            if !skipped(&f.function, skip) {
+                return Some((canonical(&f.function), self.base + i));
+            }
+            let after = self.stack_from(i + 1);
+            if let Some(p) = self.pick(&after, skip) {
+                return Some(p);
+            }
+        }
+        self.trace(skip)
+    }
+
+    /// The first frame after the first line (from 1) containing `trigger`.
+    fn frame_after(&self, trigger: &str) -> Option<Pick> {
+        let t = self.find_line(1, |m| m.contains(trigger)).unwrap_or(0);
+        ((t + 1)..self.lines.len()).find_map(|i| {
+            let f = self.frame(i)?;
+            Some((canonical(&f.function), self.base + i))
+        })
+    }
+}
+
+fn skipped(function: &str, extra: &[&str]) -> bool {
+    let name = function.split('.').next().unwrap_or(function);
+    SKIP.iter().chain(extra).any(|s| name.contains(s))
+}
+
+/// The function name as syzkaller puts it in titles: clone suffixes
+/// (`.isra.0`, `.cold`) cut, syscall wrappers reduced to `sys_foo`.
+pub fn canonical(function: &str) -> String {
+    let name = function.split('.').next().unwrap_or(function);
+    match SYSCALL_PREFIX.find(name) {
+        Some(m) if m.end() < name.len() => format!("sys_{}", &name[m.end()..]),
+        _ => name.to_string(),
+    }
+}
+
+fn stall(frames: &[(&Frame, usize)], base: usize) -> Option<Pick> {
+    let mut prev = frames.first()?;
+    for entry in frames {
+        let name = entry.0.function.split('.').next().unwrap_or("");
+        let anchor = STALL_ANCHORS.iter().any(|a| match a.strip_prefix('^') {
+            Some(a) => name.starts_with(a),
+            None => name.contains(a),
+        }) || STALL_SYSCALL_ANCHOR.is_match(name);
+        if anchor {
+            return Some((canonical(&prev.0.function), base + prev.1));
+        }
+        prev = entry;
+    }
+    None
+}
+
+fn hung(frames: &[(&Frame, usize)], base: usize) -> Option<Pick> {
+    for (f, i) in frames {
+        let name = f.function.split('.').next().unwrap_or("");
+        if name.starts_with("rtnl_lock") {
+            return Some(("rtnl_lock".into(), base + i));
+        }
+        if [
+            "synchronize_rcu",
+            "synchronize_srcu",
+            "synchronize_net",
+            "synchronize_sched",
+        ]
+        .iter()
+        .any(|a| name.starts_with(a))
+        {
+            return Some(("synchronize_rcu".into(), base + i));
+        }
+    }
+    const SKIP_HUNG: &[&str] = &[
+        "sched",
+        "_lock",
+        "_slowlock",
+        "down",
+        "completion",
+        "kthread",
+        "wait",
+        "synchronize",
+        "context_switch",
+        "__switch_to",
+        "cancel_delayed_work",
+        "rwsem",
+        "freezer",
+        "mutex",
+    ];
+    frames
+        .iter()
+        .find(|(f, _)| !SKIP_HUNG.iter().any(|s| f.function.contains(s)))
+        .map(|(f, i)| (canonical(&f.function), base + i))
+}
+
+/// Make the title of a report, and tell which line the function came from.
+pub fn title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>) {
+    let lines = doc.report_lines(report);
+    if lines.is_empty() {
+        return (None, None);
+    }
+    let ctx = Ctx {
+        doc,
+        base: report.lines.start,
+        lines,
+    };
+    let header = ctx.message(0);
+    let with = |prefix: &str, pick: Option<Pick>| -> (Option<String>, Option<usize>) {
+        match pick {
+            Some((f, i)) => (Some(format!("{prefix} in {f}")), Some(i)),
+            None => (Some(format!("{prefix} in corrupted")), None),
+        }
+    };
+    let h = header.as_str();
+
+    if let Some(c) = KASAN.captures(h) {
+        let kind = &c[1];
+        let on_address = &c[2] != "in";
+        let access = (0..lines.len().min(8))
+            .find_map(|i| ACCESS.captures(&ctx.message(i)).map(|c| c[1].to_string()));
+        if kind == "double-free"
+            || kind == "invalid-free"
+            || h.contains("double-free or invalid-free")
+        {
+            let skip = ["kmem_", "slab_", "kfree", "vunmap", "vfree"];
+            let pick = header_or_trace(&ctx, &skip);
+            return with("KASAN: invalid-free", pick);
+        }
+        if on_address && ctx.frame(0).is_none() {
+            return (
+                Some(match access {
+                    Some(a) => format!("KASAN: {kind} {a}"),
+                    None => format!("KASAN: {kind}"),
+                }),
+                None,
+            );
+        }
+        let prefix = match access {
+            Some(a) => format!("KASAN: {kind} {a}"),
+            None => format!("KASAN: {kind}"),
+        };
+        return with(&prefix, header_or_trace(&ctx, &[]));
+    }
+    if let Some(rest) = h.split("BUG: KCSAN: ").nth(1) {
+        return (Some(format!("KCSAN: {}", rest.trim())), None);
+    }
+    if let Some(c) = KMSAN.captures(h) {
+        let kind = c[1].to_string();
+        let skip: &[&str] = if kind == "kernel-usb-infoleak" {
+            &[
+                "usb_submit_urb",
+                "usb_start_wait_urb",
+                "usb_bulk_msg",
+                "usb_interrupt_msg",
+                "usb_control_msg",
+            ]
+        } else {
+            &["copy_to_user", "_copy_to_user", "instrument_copy"]
+        };
+        let pick = header_or_trace(&ctx, skip).or_else(|| ctx.pick(&ctx.stack_from(1), skip));
+        return with(&format!("KMSAN: {kind}"), pick);
+    }
+    if let Some(c) = KFENCE.captures(h) {
+        let kind = c[1].to_string();
+        return with(&format!("KFENCE: {kind}"), header_or_trace(&ctx, &[]));
+    }
+    // Lockdep.
+    const LOCKDEP: &[(&str, &str, &str)] = &[
+        (
+            "possible circular locking dependency detected",
+            "possible deadlock",
+            "is trying to acquire",
+        ),
+        (
+            "possible irq lock inversion dependency detected",
+            "possible deadlock",
+            "just changed the state of lock",
+        ),
+        ("-safe -> ", "possible deadlock", "is trying to acquire"),
+        (
+            "possible recursive locking detected",
+            "possible deadlock",
+            "is trying to acquire",
+        ),
+        (
+            "inconsistent lock state",
+            "inconsistent lock state",
+            "takes",
+        ),
+    ];
+    for (banner, prefix, trigger) in LOCKDEP {
+        if h.contains(banner) && (h.contains("WARNING:") || h.contains("INFO:")) {
+            return with(prefix, ctx.frame_after(trigger));
+        }
+    }
+    for (banner, name, trigger) in [
+        (
+            "bad unlock balance detected",
+            "bad unlock balance",
+            "is trying to release lock",
+        ),
+        ("held lock freed", "held lock freed", "held lock freed"),
+        (
+            "lock held when returning to user space",
+            "lock held when returning to user space",
+            "leaving the kernel with locks still held",
+        ),
+        (
+            "still has locks held",
+            "still has locks held",
+            "still has locks held",
+        ),
+    ] {
+        if h.contains(banner) {
+            let level = if h.contains("BUG:") { "BUG" } else { "WARNING" };
+            return with(&format!("{level}: {name}"), ctx.frame_after(trigger));
+        }
+    }
+    if h.contains("nested lock was not taken") {
+        return with("WARNING: nested lock was not taken", ctx.trace(&[]));
+    }
+    if h.contains("suspicious RCU usage") {
+        let level = if h.contains("INFO:") {
+            "INFO"
+        } else {
+            "WARNING"
+        };
+        let skip = [
+            "rcu", "kmem", "slab", "kmalloc", "vmalloc", "kcalloc", "kzalloc",
+        ];
+        return with(&format!("{level}: suspicious RCU usage"), ctx.trace(&skip));
+    }
+    if h.contains("trying to register non-static key") {
+        return with(
+            "INFO: trying to register non-static key",
+            ctx.trace(&["stack", "lock", "IRQ"]),
+        );
+    }
+    if h.contains("INFO: task ") && h.contains("blocked for more than") {
+        let frames = ctx
+            .call_trace()
+            .map(|s| ctx.stack_from(s + 1))
+            .unwrap_or_default();
+        let frames: Vec<_> = frames
+            .into_iter()
+            .filter(|(f, _)| !skipped(&f.function, &[]))
+            .collect();
+        return with("INFO: task hung", hung(&frames, ctx.base));
+    }
+    if h.contains("INFO: task ") && h.contains("can't die") {
+        return with("INFO: task can't die", ctx.trace(&[]));
+    }
+    if report.kind == crate::ReportKind::RcuStall {
+        return with("INFO: rcu detected stall", rcu_stall(&ctx));
+    }
+    if h.contains("BUG: soft lockup") {
+        let mut frames = Vec::new();
+        if let Some((f, i)) = ctx.rip(0) {
+            frames.push((f, i));
+            frames.extend(ctx.stack_from(i + 1));
+        }
+        if frames.is_empty() {
+            if let Some(s) = ctx.call_trace() {
+                frames = ctx.stack_from(s + 1);
+            }
+        }
+        let frames: Vec<_> = frames
+            .into_iter()
+            .filter(|(f, _)| !skipped(&f.function, &[]))
+            .collect();
+        return with("BUG: soft lockup", stall(&frames, ctx.base));
+    }
+    if h.contains("general protection fault") {
+        return with("general protection fault", ctx.rip_then_trace(&[]));
+    }
+    if h.contains("BUG: unable to handle kernel paging request")
+        || h.contains("BUG: unable to handle page fault for address")
+        || h.contains("BUG: Unable to handle kernel data access")
+    {
+        return with(
+            "BUG: unable to handle kernel paging request",
+            ctx.rip_then_trace(&[]),
+        );
+    }
+    if h.contains("NULL pointer dereference") && h.contains("BUG:") {
+        return with(
+            "BUG: unable to handle kernel NULL pointer dereference",
+            ctx.rip_then_trace(&[]),
+        );
+    }
+    if h.contains("BUG: unable to handle kernel") || h.contains("BUG: Unable to handle kernel") {
+        return (Some("BUG: unable to handle kernel".into()), None);
+    }
+    if let Some(c) = SPINLOCK.captures(h) {
+        return with(&format!("BUG: spinlock {}", &c[1]), ctx.trace(&["spin_"]));
+    }
+    if let Some(c) = THIS_CPU.captures(h) {
+        return with(
+            &format!("BUG: using {} in preemptible code", &c[1]),
+            ctx.trace(&[
+                "dump_stack",
+                "preemption",
+                "preempt",
+                "debug_",
+                "processor_id",
+            ]),
+        );
+    }
+    if h.contains("BUG: sleeping function called from invalid context") {
+        return with(
+            "BUG: sleeping function called from invalid context",
+            ctx.trace(&[]),
+        );
+    }
+    if h.contains("BUG: scheduling while atomic") {
+        return with(
+            "BUG: scheduling while atomic",
+            ctx.trace(&["schedule", "preempt"]),
+        );
+    }
+    if h.contains("BUG: workqueue leaked lock or atomic") {
+        let f = (0..lines.len()).find_map(|i| {
+            LAST_FUNCTION
+                .captures(&ctx.message(i))
+                .map(|c| (c[1].to_string(), ctx.base + i))
+        });
+        return with("BUG: workqueue leaked lock or atomic", f);
+    }
+    if h.contains("BUG: memory leak") {
+        let skip = [
+            "kmemleak",
+            "kmalloc",
+            "kcalloc",
+            "kzalloc",
+            "vmalloc",
+            "mmap",
+            "kmem",
+            "slab",
+            "alloc",
+            "create_object",
+            "idr_get",
+            "list_lru_init",
+            "kasprintf",
+            "kvasprintf",
+            "pcpu_create",
+            "strdup",
+            "strndup",
+            "memdup",
+        ];
+        let start = ctx.find_line(0, |m| m.contains("backtrace:"));
+        let pick = start.and_then(|s| ctx.pick(&ctx.stack_from(s + 1), &skip));
+        return with("memory leak", pick);
+    }
+    if h.contains("BUG: stack guard page was hit") {
+        return with(
+            "BUG: stack guard page was hit",
+            ctx.rip(0)
+                .map(|(f, i)| (canonical(&f.function), ctx.base + i)),
+        );
+    }
+    for fixed in [
+        "BUG: Bad rss-counter state",
+        "BUG: non-zero nr_ptes on freeing mm",
+        "BUG: non-zero nr_pmds on freeing mm",
+        "BUG: workqueue lockup",
+        "BUG: MAX_STACK_TRACE_ENTRIES too low!",
+        "BUG: MAX_LOCKDEP_KEYS too low!",
+        "BUG: MAX_LOCKDEP_ENTRIES too low!",
+        "BUG: MAX_LOCKDEP_CHAINS too low!",
+        "BUG: MAX_LOCKDEP_CHAIN_HLOCKS too low!",
+    ] {
+        if h.contains(fixed) {
+            return (Some(fixed.into()), None);
+        }
+    }
+    if h.contains("BUG: Bad page state") {
+        return with(
+            "BUG: Bad page state",
+            ctx.trace(&["free_", "__free", "put_page", "release_pages", "page_frag"]),
+        );
+    }
+    if h.contains("BUG: Bad page map") {
+        return with("BUG: Bad page map", ctx.trace(&[]));
+    }
+    if let Some(c) = KERNEL_BUG.captures(h) {
+        let file = &c[1];
+        if file.starts_with("mm/usercopy.c") {
+            return with(
+                "BUG: bad usercopy",
+                ctx.rip_then_trace(&["usercopy", "__check"]),
+            );
+        }
+        if file.starts_with("lib/list_debug.c") {
+            return with(
+                "BUG: corrupted list",
+                ctx.rip_then_trace(&["list_debug", "__list"]),
+            );
+        }
+        return with("kernel BUG", ctx.rip_then_trace(&[]));
+    }
+    if h.contains("WARNING:") {
+        return warning_title(&ctx, h);
+    }
+    if let Some(c) = PANIC.captures(h) {
+        let what = c[1].trim().to_string();
+        if what.starts_with("stack-protector:") {
+            let pick = STACK_PROTECTOR
+                .captures(h)
+                .map(|c| (canonical(&c[1]), ctx.base))
+                .or_else(|| ctx.trace(&["stack_chk"]));
+            return with("kernel panic: stack is corrupted", pick);
+        }
+        if what.starts_with("corrupted stack end") {
+            let frames = ctx
+                .call_trace()
+                .map(|s| ctx.stack_from(s + 1))
+                .unwrap_or_default();
+            let frames: Vec<_> = frames
+                .into_iter()
+                .filter(|(f, _)| !skipped(&f.function, &["schedule", "retint_kernel"]))
+                .collect();
+            return with(
+                "kernel panic: corrupted stack end",
+                stall(&frames, ctx.base),
+            );
+        }
+        for short in [
+            "Attempted to kill init!",
+            "Fatal exception",
+            "panic_on_warn set",
+            "hung_task: blocked tasks",
+            "Couldn't open N_TTY ldisc",
+            "sysrq triggered crash",
+            "bad mode",
+        ] {
+            if what.starts_with(short) {
+                return (Some(format!("kernel panic: {short}")), None);
+            }
+        }
+        return (Some(format!("kernel panic: {what}")), None);
+    }
+    if h.contains("PANIC: double fault") {
+        return with(
+            "PANIC: double fault",
+            ctx.rip(0)
+                .map(|(f, i)| (canonical(&f.function), ctx.base + i)),
+        );
+    }
+    for (marker, prefix) in [
+        ("divide error:", "divide error"),
+        ("stack segment: ", "stack segment fault"),
+        ("invalid opcode:", "invalid opcode"),
+        ("int3:", "int3"),
+        ("kernel stack overflow", "kernel stack overflow"),
+        ("Unhandled fault:", "Unhandled fault"),
+        (
+            "Unable to handle kernel paging request",
+            "unable to handle kernel paging request",
+        ),
+    ] {
+        if h.contains(marker) {
+            return with(prefix, ctx.rip_then_trace(&[]));
+        }
+    }
+    if let Some(c) = UBSAN.captures(h) {
+        return with(&format!("UBSAN: {}", c[1].trim()), ctx.trace(&["ubsan"]));
+    }
+    if h.contains("unregister_netdevice: waiting for") {
+        return (
+            Some("unregister_netdevice: waiting for DEV to become free".into()),
+            None,
+        );
+    }
+    (None, None)
+}
+
+fn header_or_trace(ctx: &Ctx, skip: &[&str]) -> Option<Pick> {
+    if let Some(f) = ctx.frame(0) {
+        if !skipped(&f.function, skip) {
+            return Some((canonical(&f.function), ctx.base));
+        }
+    }
+    ctx.trace(skip)
+}
+
+fn rcu_stall(ctx: &Ctx<'_>) -> Option<Pick> {
+    let skip = ["apic_timer_interrupt", "rcu"];
+    let apic = ctx.find_line(0, |m| m.contains("apic_timer_interrupt"))?;
+    let mut frames = Vec::new();
+    if let Some((f, i)) = ctx.rip(apic) {
+        frames.push((f, i));
+        frames.extend(ctx.stack_from(i + 1));
+    }
+    frames.retain(|(f, _)| !skipped(&f.function, &skip));
+    if let Some(p) = stall(&frames, ctx.base) {
+        return Some(p);
+    }
+    let mut frames = ctx.stack_from(apic + 1);
+    frames.retain(|(f, _)| !skipped(&f.function, &skip));
+    stall(&frames, ctx.base)
+}
+
+fn warning_title(ctx: &Ctx, h: &str) -> (Option<String>, Option<usize>) {
+    let with = |prefix: &str, pick: Option<Pick>| match pick {
+        Some((f, i)) => (Some(format!("{prefix} in {f}")), Some(i)),
+        None => (Some(format!("{prefix} in corrupted")), None),
+    };
+    let Some(c) = WARNING_AT.captures(h) else {
+        let rest = h.split("WARNING:").nth(1).unwrap_or("").trim();
+        if rest.is_empty() {
+            return (Some("WARNING: corrupted".into()), None);
+        }
+        if rest.contains("kernel stack regs") && rest.contains("has bad") {
+            return (
+                Some("WARNING: kernel stack regs has bad value".into()),
+                None,
+            );
+        }
+        if rest.contains("kernel stack frame pointer") {
+            return (
+                Some("WARNING: kernel stack frame pointer has bad value".into()),
+                None,
+            );
+        }
+        return (Some(format!("WARNING: {rest}")), None);
+    };
+    let file = c.get(1).map_or("", |m| m.as_str());
+    let func = c.get(2).map_or("", |m| m.as_str());
+    let categories: &[(&str, &str, &str, &[&str])] = &[
+        (
+            "lib/debugobjects.c",
+            "debug_",
+            "WARNING: ODEBUG bug",
+            &[
+                "debug_",
+                "rcu",
+                "hrtimer_",
+                "timer_",
+                "work_",
+                "percpu_",
+                "kmem_",
+                "slab_",
+                "kfree",
+                "vunmap",
+                "vfree",
+                "__free_",
+                "debug_check",
+                "kobject_",
+            ],
+        ),
+        (
+            "mm/usercopy.c",
+            "usercopy",
+            "WARNING: bad usercopy",
+            &["usercopy", "__check"],
+        ),
+        (
+            "lib/kobject.c",
+            "kobject_",
+            "WARNING: kobject bug",
+            &["kobject_"],
+        ),
+        (
+            "fs/proc/generic.c",
+            "proc_register",
+            "WARNING: proc registration bug",
+            &["proc_"],
+        ),
+        (
+            "lib/refcount.c",
+            "refcount",
+            "WARNING: refcount bug",
+            &["refcount", "kobject_"],
+        ),
+        (
+            "kernel/locking/lockdep.c",
+            "lock",
+            "WARNING: locking bug",
+            &["lock_sock", "release_sock"],
+        ),
+    ];
+    for (src, fprefix, title, skip) in categories {
+        if file.ends_with(src) && func.contains(fprefix) {
+            return with(title, warning_stack(ctx, skip));
+        }
+    }
+    if file.starts_with("mm/") && (func.contains("malloc") || func.contains("kmalloc")) {
+        let skip = [
+            "kmalloc", "kcalloc", "kzalloc", "krealloc", "vmalloc", "slab", "kmem",
+        ];
+        return with("WARNING: kmalloc bug", warning_stack(ctx, &skip));
+    }
+    if func.contains("usb_submit_urb") {
+        let skip = [
+            "usb_submit_urb",
+            "usb_start_wait_urb",
+            "usb_bulk_msg",
+            "usb_interrupt_msg",
+            "usb_control_msg",
+        ];
+        return match warning_stack(ctx, &skip) {
+            Some((f, i)) => (Some(format!("WARNING in {f}/usb_submit_urb")), Some(i)),
+            None => (Some("WARNING in corrupted".into()), None),
+        };
+    }
+    with("WARNING", warning_stack(ctx, &[]))
+}
+
+/// syzkaller's WARNING stack: the faulting pc and what follows it, or else
+/// the call trace.
+fn warning_stack(ctx: &Ctx, skip: &[&str]) -> Option<Pick> {
+    if let Some((f, i)) = ctx.rip(1) {
+        if !skipped(&f.function, skip) {
+            return Some((canonical(&f.function), ctx.base + i));
+        }
+    }
+    ctx.trace(skip)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical;
+
+    #[test]
+    fn canonical_names() {
+        assert_eq!(canonical("__x64_sys_rmdir"), "sys_rmdir");
+        assert_eq!(canonical("SyS_sendto"), "sys_sendto");
+        assert_eq!(canonical("__se_sys_read"), "sys_read");
+        assert_eq!(canonical("link_path_walk.part.40"), "link_path_walk");
+        assert_eq!(canonical("sys_"), "sys_");
+        assert_eq!(canonical("send_sigio"), "send_sigio");
+    }
+}

@@ -1,0 +1,208 @@
+//! Conformance over the shared corpus (`../shared/corpus`, beside the
+//! checkout): round trip, syzkaller's frame pattern as an oracle, titles.
+//! Skipped, with a message, when the corpus is absent.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use kresym_report::{LineKind, parse};
+use regex::bytes::Regex;
+
+/// syzkaller's `linuxSymbolizeRe` (pkg/report/linux.go), verbatim.
+const SYZKALLER_FRAME: &str = r"(?:\[\<(?:(?:0x)?[0-9a-f]+)\>\])?[ \t]+\(?(?:[0-9]+:)?([a-zA-Z0-9_.]+)\+0x([0-9a-f]+)/0x([0-9a-f]+)( ?\[([a-zA-Z0-9_.]+)( .*)?\])?\)?";
+
+fn corpus() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipping: no corpus at {}", dir.display());
+        None
+    }
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The oracle: every line syzkaller's pattern finds is a frame with the same
+/// function, offset and size, except offsets larger than sizes, which must
+/// be warnings. Returns (frames found by kresym, lines found by syzkaller,
+/// failures).
+fn oracle(text: &[u8], name: &str) -> (usize, usize, Vec<String>) {
+    let re = Regex::new(SYZKALLER_FRAME).unwrap();
+    let doc = parse(text.to_vec());
+    let mut failures = Vec::new();
+    let mut matched = 0;
+    for line in &doc.lines {
+        let content = doc.line_content(line);
+        let Some(c) = re.captures(content) else {
+            continue;
+        };
+        matched += 1;
+        let func = String::from_utf8_lossy(&c[1]).into_owned();
+        let off = u64::from_str_radix(std::str::from_utf8(&c[2]).unwrap(), 16).ok();
+        let size = u64::from_str_radix(std::str::from_utf8(&c[3]).unwrap(), 16).ok();
+        let ok = match &line.kind {
+            LineKind::Frame(f) => {
+                f.function == func && Some(f.offset) == off && Some(f.size) == size
+            }
+            LineKind::Text => {
+                let bad = match (off, size) {
+                    (Some(o), Some(s)) => o > s,
+                    _ => true,
+                };
+                bad && doc.warnings.iter().any(|w| w.line == line.number)
+            }
+            _ => false,
+        };
+        if !ok {
+            failures.push(format!(
+                "{name}:{}: {:?} -> {:?}",
+                line.number,
+                String::from_utf8_lossy(content),
+                line.kind
+            ));
+        }
+    }
+    (doc.frames().count(), matched, failures)
+}
+
+#[test]
+fn every_corpus_file_round_trips_and_matches_syzkaller_frames() {
+    let Some(dir) = corpus() else { return };
+    let all = files(&dir);
+    assert!(!all.is_empty());
+    let (mut frames, mut matched, mut failures) = (0, 0, Vec::new());
+    for path in &all {
+        let text = fs::read(path).unwrap();
+        let name = path
+            .strip_prefix(&dir)
+            .unwrap_or(path)
+            .display()
+            .to_string();
+        let doc = std::panic::catch_unwind(|| parse(text.clone()))
+            .unwrap_or_else(|_| panic!("parser panicked on {name}"));
+        assert!(doc.render_unchanged() == text, "{name} does not round-trip");
+        let mut start = 0;
+        for line in &doc.lines {
+            assert_eq!(line.range.start, start, "{name}: lines do not tile");
+            start = line.range.end;
+        }
+        assert_eq!(start, text.len(), "{name}: lines do not cover the input");
+        let (f, m, fail) = oracle(&text, &name);
+        frames += f;
+        matched += m;
+        failures.extend(fail);
+    }
+    println!(
+        "corpus: {} files, {frames} frames found by kresym, {matched} lines found by syzkaller's pattern, {} disagreements",
+        all.len(),
+        failures.len()
+    );
+    for f in failures.iter().take(30) {
+        println!("  {f}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} lines syzkaller finds are not frames",
+        failures.len()
+    );
+    assert!(matched > 30_000, "the corpus should hold many frames");
+}
+
+#[test]
+fn oracle_can_fail() {
+    // A line the pattern finds must be a frame: a parser that misses it fails.
+    let (_, matched, failures) = oracle(b" foo+0x1/0x2\n", "inline");
+    assert_eq!((matched, failures.len()), (1, 0));
+    let (_, matched, failures) = oracle(b" foo+0x3/0x2\n", "inline");
+    assert_eq!(
+        (matched, failures.len()),
+        (1, 0),
+        "offset > size must be a warning"
+    );
+}
+
+/// Split a syzkaller test file into its headers and the console log.
+fn split_test_file(text: &[u8]) -> (Vec<(String, String)>, &[u8]) {
+    let mut headers = Vec::new();
+    let mut pos = 0;
+    while pos < text.len() {
+        let end = memchr::memchr(b'\n', &text[pos..]).map_or(text.len(), |i| pos + i + 1);
+        let line = String::from_utf8_lossy(&text[pos..end])
+            .trim_end()
+            .to_string();
+        pos = end;
+        if line.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            headers.push((k.to_string(), v.trim().to_string()));
+        }
+    }
+    let log = &text[pos.min(text.len())..];
+    let log = match memchr::memmem::find(log, b"\nREPORT:\n") {
+        Some(i) => &log[..i + 1],
+        None => log,
+    };
+    (headers, log)
+}
+
+#[test]
+fn titles_match_syzkaller() {
+    let Some(dir) = corpus() else { return };
+    let (mut total, mut exact, mut negatives, mut quiet_negatives) = (0, 0, 0, 0);
+    let mut misses = Vec::new();
+    for path in files(&dir.join("syzkaller-report")) {
+        let text = fs::read(&path).unwrap();
+        let (headers, log) = split_test_file(&text);
+        let Some(expected) = headers
+            .iter()
+            .find(|(k, _)| k == "TITLE")
+            .map(|(_, v)| v.clone())
+        else {
+            continue;
+        };
+        let doc = parse(log.to_vec());
+        let got = doc.reports.iter().find_map(|r| r.title.clone());
+        if expected.is_empty() {
+            negatives += 1;
+            quiet_negatives += usize::from(got.is_none());
+            continue;
+        }
+        total += 1;
+        if got.as_deref() == Some(expected.as_str()) {
+            exact += 1;
+        } else {
+            misses.push(format!(
+                "{}: want {expected:?}, got {got:?}",
+                path.display()
+            ));
+        }
+    }
+    if total == 0 {
+        return;
+    }
+    let pct = 100.0 * exact as f64 / total as f64;
+    println!(
+        "titles: {exact}/{total} exact ({pct:.1}%); negatives without a title: {quiet_negatives}/{negatives}"
+    );
+    for m in misses.iter().take(400) {
+        println!("  {m}");
+    }
+    assert!(pct >= 40.0, "title match fell to {pct:.1}%");
+}
