@@ -29,7 +29,7 @@ impl Snippet {
 pub enum Fit {
     /// The line is inside the function's definition.
     Defined,
-    /// The function is named near the line (called, or its definition starts there).
+    /// The function is named near the line (called there), outside its own definition.
     Called,
     /// Neither: the frame probably points at the wrong file or line.
     Mismatch {
@@ -141,9 +141,6 @@ pub fn check_fit(lines: &[&str], line: u32, function: &str) -> Fit {
     let hi = (idx + CALL_WINDOW).min(lines.len() - 1);
     let syscall = syscall_name(name);
     let names_it = |l: &str| has_ident(l, name) || syscall.is_some_and(|s| has_ident(l, s));
-    if lines[lo..=hi].iter().any(|l| names_it(l)) {
-        return Fit::Called;
-    }
     // Walk up to the start of the enclosing top-level definition.
     let stop = idx.saturating_sub(MAX_FUNCTION_LINES);
     for i in (stop..=idx).rev() {
@@ -169,6 +166,9 @@ pub fn check_fit(lines: &[&str], line: u32, function: &str) -> Fit {
         if defines && !l.trim_end().ends_with(';') {
             return Fit::Defined;
         }
+    }
+    if lines[lo..=hi].iter().any(|l| names_it(l)) {
+        return Fit::Called;
     }
     Fit::Mismatch {
         message: format!("`{name}` is neither defined nor called here"),
