@@ -1,6 +1,7 @@
 //! `kresym`: symbolize, verify and link Linux kernel crash reports.
 
 mod cmd;
+mod input;
 
 use std::process::ExitCode;
 
@@ -17,12 +18,14 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Parse(cmd::parse::Args),
+    Symbolize(cmd::symbolize::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Parse(args) => cmd::parse::run(args),
+        Command::Symbolize(args) => cmd::symbolize::run(args),
     };
     match result {
         Ok(code) => code,

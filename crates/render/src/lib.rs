@@ -1,1 +1,10 @@
 //! Render parsed and symbolized kernel reports.
+//!
+//! - [`text`]: the input with frames annotated in syzkaller's exact format;
+//! - [`json`]: serializable views for machines.
+//!
+//! Rendering decides nothing: what a frame resolved to, which lines are
+//! replaced and which warnings apply were all settled upstream.
+
+pub mod json;
+pub mod text;

@@ -332,7 +332,11 @@ impl Layout {
         };
         let (exec, alloc, write) = (elf::SHF_EXECINSTR.0, elf::SHF_ALLOC.0, elf::SHF_WRITE.0);
         // (flags required, flags refused), in the kernel's order.
-        let passes = [(exec | alloc, 0), (alloc, write | exec), (write | alloc, exec)];
+        let passes = [
+            (exec | alloc, 0),
+            (alloc, write | exec),
+            (write | alloc, exec),
+        ];
         let mut placed = vec![false; count];
         let mut offset = 0u64;
         for init in [false, true] {
@@ -415,7 +419,10 @@ impl Layout {
 
 fn is_debug_section(file: &ElfFile64<'_, object::Endianness>, index: SectionIndex) -> bool {
     file.section_by_index(index)
-        .map(|s| s.kind() == object::SectionKind::Debug || s.name().is_ok_and(|n| n.starts_with(".debug")))
+        .map(|s| {
+            s.kind() == object::SectionKind::Debug
+                || s.name().is_ok_and(|n| n.starts_with(".debug"))
+        })
         .unwrap_or(false)
 }
 

@@ -51,7 +51,8 @@ impl DocumentSymbols {
         let mut counts = FrameCounts::default();
         for line in &self.lines {
             match line {
-                LineSymbols::Frame(Resolution::Resolved(r)) | LineSymbols::Address { resolved: r, .. } => {
+                LineSymbols::Frame(Resolution::Resolved(r))
+                | LineSymbols::Address { resolved: r, .. } => {
                     counts.frames += 1;
                     if r.chain.is_empty() {
                         counts.unresolved += 1;
@@ -137,9 +138,15 @@ impl Symbolizer {
 
     fn check_reports(&self, document: &Document, lines: &[LineSymbols]) -> Vec<ReportCheck> {
         let mut checks = Vec::new();
-        let report_of = |line: usize| document.reports.iter().position(|r| r.lines.contains(&line));
+        let report_of = |line: usize| {
+            document
+                .reports
+                .iter()
+                .position(|r| r.lines.contains(&line))
+        };
         for (index, report) in document.reports.iter().enumerate() {
-            if let (Some(printed), Some(actual)) = (&report.kernel_release, self.vmlinux().release())
+            if let (Some(printed), Some(actual)) =
+                (&report.kernel_release, self.vmlinux().release())
                 && printed != actual
             {
                 checks.push(ReportCheck {
@@ -153,13 +160,20 @@ impl Symbolizer {
         // Size mismatches and unknown symbols, counted per report.
         let mut bad: HashMap<Option<usize>, (usize, usize, Vec<String>)> = HashMap::new();
         for (index, symbols) in lines.iter().enumerate() {
-            let LineSymbols::Frame(resolution) = symbols else { continue };
-            let LineKind::Frame(frame) = &document.lines[index].kind else { continue };
+            let LineSymbols::Frame(resolution) = symbols else {
+                continue;
+            };
+            let LineKind::Frame(frame) = &document.lines[index].kind else {
+                continue;
+            };
             let entry = bad.entry(report_of(index)).or_default();
             entry.0 += 1;
             let problem = match resolution {
                 Resolution::Resolved(r) => r.size_mismatch.map(|m| {
-                    format!("{} is 0x{:x} bytes here, not 0x{:x}", frame.function, m.actual, m.printed)
+                    format!(
+                        "{} is 0x{:x} bytes here, not 0x{:x}",
+                        frame.function, m.actual, m.printed
+                    )
                 }),
                 Resolution::UnknownSymbol if frame.module.is_none() => {
                     Some(format!("{} is not in the vmlinux", frame.function))

@@ -30,7 +30,7 @@ use kresym_report::{Frame, PcKind, SourceLocation};
 use serde::Serialize;
 
 pub use binary::Binary;
-pub use document::{DocumentSymbols, LineSymbols, ReportCheck};
+pub use document::{DocumentSymbols, FrameCounts, LineSymbols, ReportCheck};
 use modules::{LoadedModule, ModuleIndex};
 use paths::PathCleaner;
 
@@ -249,7 +249,12 @@ impl Symbolizer {
             build_id: None,
             pc_kind,
         };
-        Some(resolve_symbol(&self.vmlinux, &self.vmlinux_paths, symbol, query))
+        Some(resolve_symbol(
+            &self.vmlinux,
+            &self.vmlinux_paths,
+            symbol,
+            query,
+        ))
     }
 
     fn module(&self, name: &str, build_id: Option<&str>) -> Result<Arc<LoadedModule>, Resolution> {

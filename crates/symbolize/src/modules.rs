@@ -106,7 +106,10 @@ fn module_name(path: &Path) -> Option<String> {
 }
 
 fn suffix_rank(path: &Path) -> usize {
-    let file = path.file_name().and_then(|f| f.to_str()).unwrap_or_default();
+    let file = path
+        .file_name()
+        .and_then(|f| f.to_str())
+        .unwrap_or_default();
     MODULE_SUFFIXES
         .iter()
         .position(|s| file.ends_with(s))
@@ -124,7 +127,10 @@ mod tests {
 
     #[test]
     fn module_names_from_file_names() {
-        assert_eq!(module_name(Path::new("a/af_key.ko")).as_deref(), Some("af_key"));
+        assert_eq!(
+            module_name(Path::new("a/af_key.ko")).as_deref(),
+            Some("af_key")
+        );
         assert_eq!(module_name(Path::new("x-y.ko.zst")).as_deref(), Some("x-y"));
         assert_eq!(module_name(Path::new("x.ko.debug")).as_deref(), Some("x"));
         assert_eq!(module_name(Path::new("x.ko.xz")).as_deref(), Some("x"));

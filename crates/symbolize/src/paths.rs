@@ -49,13 +49,7 @@ impl PathCleaner {
     pub fn with_prefixes(prefixes: impl IntoIterator<Item = String>) -> Self {
         let mut prefixes: Vec<String> = prefixes
             .into_iter()
-            .map(|p| {
-                if p.ends_with('/') {
-                    p
-                } else {
-                    format!("{p}/")
-                }
-            })
+            .map(|p| if p.ends_with('/') { p } else { format!("{p}/") })
             .collect();
         prefixes.sort_by_key(|p| std::cmp::Reverse(p.len()));
         prefixes.dedup();
@@ -154,7 +148,10 @@ mod tests {
     fn build_dir_named_like_a_kernel_dir_is_not_confused() {
         // `kernel` is both a top-level directory and part of this build path.
         let cleaner = PathCleaner::from_comp_dirs(["/home/me/src/kernel"]);
-        assert_eq!(cleaner.clean("/home/me/src/kernel/kernel/fork.c"), "kernel/fork.c");
+        assert_eq!(
+            cleaner.clean("/home/me/src/kernel/kernel/fork.c"),
+            "kernel/fork.c"
+        );
         assert_eq!(cleaner.clean("/home/me/src/kernel/mm/slub.c"), "mm/slub.c");
     }
 

@@ -1,0 +1,239 @@
+//! `kresym symbolize`: annotate every frame with file:line and inline chains.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use kresym_render::{json::SymbolizedInput, text};
+use kresym_symbolize::{Symbolizer, SymbolizerOptions};
+use rayon::prelude::*;
+
+use crate::input::{self, Input};
+
+/// Inputs processed together before their outputs are written, in order.
+const BATCH: usize = 64;
+
+/// Show a progress bar for at least this many inputs (on a terminal).
+const PROGRESS_THRESHOLD: usize = 20;
+
+/// Re-symbolize every `func+0xOFF/0xSIZE` frame against a vmlinux and its
+/// modules, in syzkaller's format.
+///
+/// Every input line is kept; frame lines gain ` file:line`, and inlined
+/// calls become `func file:line [inline]` lines above their frame.
+#[derive(clap::Args)]
+#[command(after_help = "\
+Examples:
+  kresym symbolize --vmlinux vmlinux report.txt
+  dmesg | kresym symbolize --vmlinux vmlinux --modules /lib/modules/$(uname -r)
+  kresym symbolize --vmlinux vmlinux -j 8 --out-dir out/ reports/
+  kresym symbolize --vmlinux vmlinux --format json report.txt | jq '.frames[].inline'
+
+Exit status: 0 when every input was symbolized (frames that cannot be
+resolved stay unchanged and are counted), 1 when an input could not be read,
+2 on usage errors or an unusable vmlinux.")]
+pub struct Args {
+    /// The vmlinux (with DWARF) that produced the reports.
+    #[arg(long, value_name = "FILE")]
+    pub vmlinux: PathBuf,
+    /// Directory searched recursively for modules (.ko, .ko.debug, .ko.xz, .ko.zst); repeatable.
+    #[arg(long = "modules", value_name = "DIR")]
+    pub modules: Vec<PathBuf>,
+    /// Strip this prefix from DWARF paths instead of detecting the build directory; repeatable.
+    #[arg(long = "strip-prefix", value_name = "PREFIX")]
+    pub strip_prefix: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Write one output file per input into this directory instead of stdout.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Do not print the summary line on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Report files, console logs or directories of them; `-` or nothing reads stdin.
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+}
+
+/// Output formats of `kresym symbolize`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The input with frames annotated, syzkaller style.
+    Text,
+    /// One JSON object per input (JSON Lines when there are several).
+    Json,
+}
+
+/// Totals for the summary line.
+#[derive(Default)]
+struct Summary {
+    inputs: usize,
+    reports: usize,
+    frames: usize,
+    resolved: usize,
+    unresolved: usize,
+    warnings: usize,
+    failed: usize,
+}
+
+/// What symbolizing one input produced.
+struct Outcome {
+    output: Vec<u8>,
+    reports: usize,
+    counts: kresym_symbolize::FrameCounts,
+    warnings: Vec<String>,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let started = Instant::now();
+    if let Some(jobs) = args.jobs {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs.max(1))
+            .build_global()
+            .context("cannot start worker threads")?;
+    }
+    let inputs = input::collect(&args.inputs)?;
+    let options = SymbolizerOptions {
+        module_dirs: args.modules.clone(),
+        strip_prefixes: args.strip_prefix.clone(),
+    };
+    let symbolizer = Symbolizer::open(&args.vmlinux, options)?;
+    if !symbolizer.vmlinux().has_dwarf() && !args.quiet {
+        eprintln!(
+            "kresym: warning: {} has no DWARF line information; frames keep their symbol names only",
+            args.vmlinux.display()
+        );
+    }
+    if let Some(dir) = &args.out_dir {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create output directory {}", dir.display()))?;
+    }
+
+    let progress = progress_bar(inputs.len());
+    let mut summary = Summary::default();
+    let stdout = std::io::stdout();
+    let mut stdout = stdout.lock();
+    for batch in inputs.chunks(BATCH) {
+        let outcomes: Vec<_> = batch
+            .par_iter()
+            .map(|input| {
+                let outcome = symbolize_one(&symbolizer, input, args.format);
+                progress.inc(1);
+                outcome
+            })
+            .collect();
+        for (input, outcome) in batch.iter().zip(outcomes) {
+            summary.inputs += 1;
+            match outcome {
+                Ok(outcome) => {
+                    summary.reports += outcome.reports;
+                    summary.frames += outcome.counts.frames;
+                    summary.resolved += outcome.counts.resolved;
+                    summary.unresolved += outcome.counts.unresolved;
+                    summary.warnings += outcome.warnings.len();
+                    for warning in &outcome.warnings {
+                        progress.suspend(|| eprintln!("kresym: {}: {warning}", input.name()));
+                    }
+                    match &args.out_dir {
+                        Some(dir) => write_to_dir(dir, input, args.format, &outcome.output)?,
+                        None => stdout.write_all(&outcome.output).context("cannot write output")?,
+                    }
+                }
+                Err(error) => {
+                    summary.failed += 1;
+                    progress.suspend(|| eprintln!("kresym: error: {error:#}"));
+                }
+            }
+        }
+    }
+    stdout.flush().context("cannot write output")?;
+    progress.finish_and_clear();
+    if !args.quiet {
+        eprintln!(
+            "kresym: {} input{}, {} report{}, {} frames: {} resolved, {} unresolved, {} warning{}{} in {:.2?}",
+            summary.inputs,
+            plural(summary.inputs),
+            summary.reports,
+            plural(summary.reports),
+            summary.frames,
+            summary.resolved,
+            summary.unresolved,
+            summary.warnings,
+            plural(summary.warnings),
+            if summary.failed > 0 {
+                format!(", {} unreadable", summary.failed)
+            } else {
+                String::new()
+            },
+            started.elapsed()
+        );
+    }
+    Ok(if summary.failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn symbolize_one(symbolizer: &Symbolizer, input: &Input, format: Format) -> Result<Outcome> {
+    let document = kresym_report::parse(input.read()?);
+    let symbols = symbolizer.symbolize_document(&document);
+    let mut output = Vec::with_capacity(document.text.len() * 2);
+    match format {
+        Format::Text => text::write_symbolized(&mut output, &document, &symbols)?,
+        Format::Json => {
+            let name = input.name();
+            serde_json::to_writer(&mut output, &SymbolizedInput::new(&name, &document, &symbols))?;
+            output.push(b'\n');
+        }
+    }
+    let warnings = symbols.checks.iter().map(|c| c.message.clone()).collect();
+    Ok(Outcome {
+        output,
+        reports: document.reports.len(),
+        counts: symbols.counts(),
+        warnings,
+    })
+}
+
+fn write_to_dir(dir: &Path, input: &Input, format: Format, output: &[u8]) -> Result<()> {
+    let relative = match input {
+        Input::Stdin => PathBuf::from("stdin"),
+        Input::File { relative, .. } => relative.clone(),
+    };
+    let mut path = dir.join(relative);
+    if format == Format::Json {
+        let mut name = path.file_name().unwrap_or_default().to_owned();
+        name.push(".json");
+        path.set_file_name(name);
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    std::fs::write(&path, output).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn progress_bar(len: usize) -> ProgressBar {
+    if len < PROGRESS_THRESHOLD || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} inputs ({per_sec}, eta {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

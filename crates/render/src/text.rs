@@ -1,0 +1,157 @@
+//! Symbolized text in syzkaller's format.
+//!
+//! For a frame `PREFIX func+0xOFF/0xSIZE REST` whose inline chain is
+//! `inner … outer`, syzkaller prints one line per level, innermost first:
+//!
+//! ```text
+//! PREFIX inner file.h:12 [inline] REST
+//! PREFIX func+0xOFF/0xSIZE file.c:34 REST
+//! ```
+//!
+//! `REST` keeps whatever followed the size (` [module]`, arm's `)`, the line
+//! end); a ` [module buildid]` suffix is shortened to ` [module]`. This module
+//! only formats: every decision was made by the symbolizer.
+
+use std::io::{self, Write};
+
+use kresym_report::{Document, Frame, LineKind, SourceLocation};
+use kresym_symbolize::{DocumentSymbols, LineSymbols, Resolution, Resolved, SourceFrame};
+
+/// Write `document` with every resolved frame annotated.
+///
+/// Lines that are not frames, and frames that did not resolve, are written
+/// unchanged, byte for byte.
+pub fn write_symbolized(
+    out: &mut impl Write,
+    document: &Document,
+    symbols: &DocumentSymbols,
+) -> io::Result<()> {
+    for (line, line_symbols) in document.lines.iter().zip(&symbols.lines) {
+        let bytes = document.line_bytes(line);
+        match (line_symbols, &line.kind) {
+            (LineSymbols::Superseded, _) => {}
+            (LineSymbols::Frame(Resolution::Resolved(resolved)), LineKind::Frame(frame))
+                if has_location(resolved) =>
+            {
+                write_frame(out, bytes, frame, resolved)?;
+            }
+            (LineSymbols::Address { resolved, .. }, LineKind::RawAddress(raw))
+                if has_location(resolved) =>
+            {
+                write_address(out, bytes, raw.span.end, resolved)?;
+            }
+            _ => out.write_all(bytes)?,
+        }
+    }
+    Ok(())
+}
+
+fn has_location(resolved: &Resolved) -> bool {
+    resolved.chain.iter().any(|f| f.location.is_some())
+}
+
+/// ` file:line`, as syzkaller prints it.
+fn file_line(location: &SourceLocation) -> String {
+    format!(" {}:{}", location.file, location.line)
+}
+
+/// One output line per chain level, assembled from the frame's own line.
+fn write_frame(
+    out: &mut impl Write,
+    line: &[u8],
+    frame: &Frame,
+    resolved: &Resolved,
+) -> io::Result<()> {
+    let spans = &frame.spans;
+    let prefix = &line[..spans.function.start];
+    let symbol = &line[spans.function.start..spans.symbol.end];
+    let tail = frame_tail(line, frame);
+    for level in &resolved.chain {
+        let Some(location) = &level.location else {
+            continue;
+        };
+        out.write_all(prefix)?;
+        if level.inlined {
+            out.write_all(inline_name(level).as_bytes())?;
+            out.write_all(file_line(location).as_bytes())?;
+            out.write_all(b" [inline]")?;
+        } else {
+            out.write_all(symbol)?;
+            out.write_all(file_line(location).as_bytes())?;
+        }
+        out.write_all(&tail)?;
+    }
+    Ok(())
+}
+
+/// What follows the size, without any old annotation, with a
+/// ` [module buildid]` suffix shortened to ` [module]`.
+fn frame_tail(line: &[u8], frame: &Frame) -> Vec<u8> {
+    let spans = &frame.spans;
+    let mut tail = Vec::with_capacity(line.len() - spans.symbol.end + 8);
+    let mut position = spans.symbol.end;
+    let mut cuts: Vec<(std::ops::Range<usize>, Option<Vec<u8>>)> = Vec::new();
+    if let Some(annotation) = &spans.annotation {
+        cuts.push((annotation.clone(), None));
+    }
+    if let (Some(module_span), Some(module), Some(_)) =
+        (&spans.module, &frame.module, &frame.build_id)
+    {
+        cuts.push((
+            module_span.clone(),
+            Some(format!(" [{module}]").into_bytes()),
+        ));
+    }
+    cuts.sort_by_key(|(range, _)| range.start);
+    for (range, replacement) in cuts {
+        if range.start < position || range.end > line.len() {
+            continue;
+        }
+        tail.extend_from_slice(&line[position..range.start]);
+        if let Some(replacement) = replacement {
+            tail.extend_from_slice(&replacement);
+        }
+        position = range.end;
+    }
+    tail.extend_from_slice(&line[position..]);
+    tail
+}
+
+fn inline_name(level: &SourceFrame) -> &str {
+    level.function.as_deref().unwrap_or("??")
+}
+
+/// A bare `[<address>]` frame: the symbol and chain go right after the address.
+fn write_address(
+    out: &mut impl Write,
+    line: &[u8],
+    address_end: usize,
+    resolved: &Resolved,
+) -> io::Result<()> {
+    let (head, rest) = line.split_at(address_end.min(line.len()));
+    for level in &resolved.chain {
+        let Some(location) = &level.location else {
+            continue;
+        };
+        out.write_all(head)?;
+        if level.inlined {
+            write!(
+                out,
+                " {}{} [inline]",
+                inline_name(level),
+                file_line(location)
+            )?;
+        } else {
+            write!(
+                out,
+                " {}+0x{:x}/0x{:x}{}",
+                resolved.symbol,
+                resolved.pc - resolved.symbol_address,
+                resolved.symbol_size,
+                file_line(location)
+            )?;
+        }
+        out.write_all(rest)?;
+    }
+    Ok(())
+}
