@@ -6,5 +6,7 @@
 //! Rendering decides nothing: what a frame resolved to, which lines are
 //! replaced and which warnings apply were all settled upstream.
 
+pub mod html;
 pub mod json;
+pub mod markdown;
 pub mod text;

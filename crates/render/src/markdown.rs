@@ -39,8 +39,11 @@ pub(crate) fn segments<'a>(
             && text.is_char_boundary(r.start)
             && text.is_char_boundary(r.end)
     };
-    let mut marks: Vec<(std::ops::Range<usize>, Option<&FrameLink>, Option<&CommitLink>)> =
-        Vec::new();
+    let mut marks: Vec<(
+        std::ops::Range<usize>,
+        Option<&FrameLink>,
+        Option<&CommitLink>,
+    )> = Vec::new();
     let mut trailing = Vec::new();
     for f in frames {
         match &f.span {
@@ -93,7 +96,11 @@ pub(crate) fn title(doc: &Document) -> String {
         .bisection
         .as_ref()
         .and_then(|b| b.final_report)
-        .or(if doc.reports.is_empty() { None } else { Some(0) });
+        .or(if doc.reports.is_empty() {
+            None
+        } else {
+            Some(0)
+        });
     idx.and_then(|i| doc.reports.get(i))
         .and_then(|r| r.title.clone())
         .unwrap_or_else(|| "Kernel report".to_string())
@@ -127,7 +134,11 @@ fn code(s: &str) -> String {
     } else {
         "`"
     };
-    let pad = if s.starts_with('`') || s.ends_with('`') { " " } else { "" };
+    let pad = if s.starts_with('`') || s.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
     format!("{fence}{pad}{s}{pad}{fence}")
 }
 
@@ -179,7 +190,11 @@ fn snippet_block(out: &mut String, f: &FrameLink, s: &Snippet) {
     let _ = writeln!(out, "{fence}c");
     for (i, l) in s.lines.iter().enumerate() {
         let n = s.first_line as usize + i;
-        let mark = if n == s.target_line as usize { '>' } else { ' ' };
+        let mark = if n == s.target_line as usize {
+            '>'
+        } else {
+            ' '
+        };
         let _ = writeln!(out, "{mark}{n:>width$} | {l}");
     }
     let _ = writeln!(out, "{fence}\n");
@@ -385,7 +400,10 @@ pub(crate) fn summarize_results(results: &[String]) -> String {
                 .and_then(|r| r.split_once("crashed: "))
                 .map(|(_, t)| format!(" ({t})"))
                 .unwrap_or_default();
-            format!("{} runs: {crashed} crashed{first_crash}, {ok} OK, {other} other", many.len())
+            format!(
+                "{} runs: {crashed} crashed{first_crash}, {ok} OK, {other} other",
+                many.len()
+            )
         }
     }
 }
@@ -411,8 +429,11 @@ mod tests {
         assert!(md.contains(
             "[fs/fcntl.c:798](https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/tree/fs/fcntl.c?id=7bc3e6e55acf065500a24621f3b313e7e5998acf#n798)"
         ), "{md}");
-        assert!(md.contains("```text\nBUG: something\nCall Trace:\n```"), "{md}");
-        assert!(md.contains("`\u{a0}send_sigio+0x8a/0x270\u{a0}`"), "{md}");
+        assert!(
+            md.contains("```text\nBUG: something\nCall Trace:\n```"),
+            "{md}"
+        );
+        assert!(md.contains("`\u{a0}send_sigio+0x8a/0x270 `"), "{md}");
     }
 
     #[test]
