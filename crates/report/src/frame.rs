@@ -19,6 +19,14 @@ static FRAME: LazyLock<Regex> = LazyLock::new(|| {
     .expect("frame regex")
 });
 
+/// A frame at the very start of a line's message, with no space before
+/// it (`cm109_input_ev+0x1ea/0x230 drivers/input/misc/cm109.c:621`), which
+/// syzkaller's pattern misses.
+static FRAME_AT_START: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u)^([a-zA-Z_][a-zA-Z0-9_.]*)\+0x([0-9a-f]+)/0x([0-9a-f]+)")
+        .expect("frame at start regex")
+});
+
 /// Something that looks like a frame but is not a well-formed one
 /// (`func+0x12/`, `func+0x12`), used only to warn.
 static LOOSE_FRAME: LazyLock<Regex> = LazyLock::new(|| {
@@ -149,14 +157,22 @@ fn shift(range: Range<usize>, by: usize) -> Range<usize> {
 /// Parse the first `func+0xOFF/0xSIZE` of a line. `Ok(None)` when there is
 /// none, `Err` with a warning when there is one that cannot be used.
 fn parse_frame(line: &[u8], content_start: usize) -> Result<Option<Frame>, String> {
-    let Some(caps) = FRAME.captures(line) else {
+    let groups = |c: regex::bytes::Captures<'_>, by: usize| {
+        let g = |i| {
+            c.get(i)
+                .map_or(0..0, |m: regex::bytes::Match<'_>| shift(m.range(), by))
+        };
+        (g(1), g(2), g(3))
+    };
+    let (func, off, size) = if let Some(c) = FRAME.captures(line) {
+        groups(c, 0)
+    } else if let Some(c) = FRAME_AT_START.captures(&line[content_start..]) {
+        groups(c, content_start)
+    } else {
         return Ok(None);
     };
-    let (Some(func), Some(off), Some(size)) = (caps.get(1), caps.get(2), caps.get(3)) else {
-        return Ok(None);
-    };
-    let function = String::from_utf8_lossy(func.as_bytes()).into_owned();
-    let (Some(offset), Some(size_value)) = (parse_hex(off.as_bytes()), parse_hex(size.as_bytes()))
+    let function = String::from_utf8_lossy(&line[func.clone()]).into_owned();
+    let (Some(offset), Some(size_value)) = (parse_hex(&line[off]), parse_hex(&line[size.clone()]))
     else {
         return Err(format!(
             "frame `{function}`: offset or size does not fit in 64 bits"
@@ -167,8 +183,8 @@ fn parse_frame(line: &[u8], content_start: usize) -> Result<Option<Frame>, Strin
             "frame `{function}+0x{offset:x}/0x{size_value:x}`: offset is larger than size"
         ));
     }
-    let prefix = &line[..func.start()];
-    let mut pos = size.end();
+    let prefix = &line[..func.start];
+    let mut pos = size.end;
     let mut annotation = None;
     let mut annotation_span = None;
     if let Some(c) = ANNOTATION.captures(&line[pos..]) {
@@ -204,7 +220,7 @@ fn parse_frame(line: &[u8], content_start: usize) -> Result<Option<Frame>, Strin
     let trimmed = trim_end(before);
     let questionable = trimmed.last() == Some(&b'?')
         && (trimmed.len() == 1 || matches!(trimmed[trimmed.len() - 2], b' ' | b'\t' | b']'));
-    let unreliable_suffix = memchr::memmem::find(&line[size.end()..], b"(unreliable)").is_some();
+    let unreliable_suffix = memchr::memmem::find(&line[size.end..], b"(unreliable)").is_some();
     let pc_kind = if EXACT_PC.is_match(before) {
         PcKind::ExactPc
     } else {
@@ -226,8 +242,8 @@ fn parse_frame(line: &[u8], content_start: usize) -> Result<Option<Frame>, Strin
         address,
         annotation,
         spans: FrameSpans {
-            function: func.range(),
-            symbol: func.start()..size.end(),
+            symbol: func.start..size.end,
+            function: func,
             annotation: annotation_span,
             module: module_span,
         },
@@ -454,5 +470,8 @@ mod tests {
         assert!(text(" func+0x12/0x10").warning.is_some());
         assert!(text(" func+0x12/0x11111111111111111").warning.is_some());
         assert!(text("plain text").warning.is_none());
+        let f = frame("[  1.0] cm109_input_ev+0x1ea/0x230 drivers/input/misc/cm109.c:621");
+        assert_eq!(f.function, "cm109_input_ev");
+        assert_eq!(f.spans.function, 8..22);
     }
 }
