@@ -19,6 +19,7 @@ struct Cli {
 enum Command {
     Parse(cmd::parse::Args),
     Symbolize(cmd::symbolize::Args),
+    Link(cmd::link::Args),
 }
 
 fn main() -> ExitCode {
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Parse(args) => cmd::parse::run(args),
         Command::Symbolize(args) => cmd::symbolize::run(args),
+        Command::Link(args) => cmd::link::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,4 +1,5 @@
 //! One module per subcommand.
 
+pub mod link;
 pub mod parse;
 pub mod symbolize;

@@ -1,0 +1,243 @@
+//! `kresym link`: link every `file:line` of an already symbolized report to
+//! upstream source at the tested commit; no vmlinux needed.
+
+use std::fmt::Write as _;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use kresym_link::{Cache, DocumentLinks, Forge, HttpOptions, LinkOptions, SourceChoice};
+use kresym_report::Document;
+
+/// Flags that choose where and how frames are linked; shared with
+/// `kresym symbolize` (flatten them with `#[command(flatten)]`).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct LinkArgs {
+    /// Repository to link to: a clone URL in any usual form (https, git, ssh;
+    /// with or without `.git`) or a tree name (upstream, linux-next, net,
+    /// net-next, bpf, bpf-next, ...). Default: the email's `git tree:`.
+    #[arg(long, value_name = "URL|TREE")]
+    pub repo: Option<String>,
+    /// Force the URL shape for hosts kresym does not recognize (mirrors).
+    #[arg(long, value_name = "FORGE", value_parser = ["cgit", "github", "gitlab", "gitiles"])]
+    pub forge: Option<String>,
+    /// Link at this commit instead of the one the input names (email
+    /// `HEAD commit:`, bisection culprit or tested commit).
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
+    /// Show source lines under each frame, fetched from the forge (cached)
+    /// or read from --source-git / --source-dir.
+    #[arg(long)]
+    pub snippets: bool,
+    /// Never touch the network: snippets come from the cache only.
+    #[arg(long)]
+    pub offline: bool,
+    /// Read snippets from this local git repository, at the commit.
+    #[arg(long, value_name = "DIR", conflicts_with = "source_dir")]
+    pub source_git: Option<PathBuf>,
+    /// Read snippets from this plain source tree.
+    #[arg(long, value_name = "DIR")]
+    pub source_dir: Option<PathBuf>,
+    /// Lines of context around each frame's line.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub context: u32,
+    /// HTTP timeout per file, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 20.0)]
+    pub timeout: f64,
+    /// Cache directory for fetched files (default: $XDG_CACHE_HOME/kresym/sources).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl LinkArgs {
+    /// Whether any linking was asked for (a repository or a commit).
+    #[allow(dead_code)] // for `kresym symbolize`, once it takes these flags
+    pub fn requested(&self) -> bool {
+        self.repo.is_some() || self.commit.is_some() || self.snippets
+    }
+
+    /// The linker options these flags stand for.
+    pub fn options(&self) -> Result<LinkOptions> {
+        let forge = self.forge.as_deref().map(str::parse::<Forge>).transpose()?;
+        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 3600.0) {
+            bail!("--timeout must be between 0 and 3600 seconds");
+        }
+        let timeout = Duration::from_secs_f64(self.timeout);
+        let cache = match &self.cache_dir {
+            Some(d) => Some(Cache::new(d)),
+            None => Cache::default_dir().map(Cache::new),
+        };
+        let source = match (&self.source_git, &self.source_dir) {
+            (Some(g), _) => SourceChoice::Git(g.clone()),
+            (None, Some(d)) => SourceChoice::Dir(d.clone()),
+            (None, None) => SourceChoice::Http,
+        };
+        Ok(LinkOptions {
+            repo: self.repo.clone(),
+            forge,
+            commit: self.commit.clone(),
+            snippets: self.snippets,
+            source,
+            http: HttpOptions {
+                timeout,
+                connect_timeout: timeout.min(Duration::from_secs(10)),
+                offline: self.offline,
+                cache,
+            },
+            context: self.context.min(50),
+            jobs: 8,
+        })
+    }
+}
+
+/// Output format of `kresym link`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The input, each linked line followed by its URLs (and snippets).
+    #[default]
+    Text,
+    /// Markdown: every `file:line` a link, snippets in collapsible blocks.
+    Markdown,
+    /// One self-contained HTML page.
+    Html,
+    /// The links as JSON.
+    Json,
+}
+
+/// Link every frame of an already symbolized report to upstream source.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub link: LinkArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the output to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Report, syzbot email or bisection log; `-` reads stdin.
+    #[arg(value_name = "FILE", default_value = "-")]
+    pub input: PathBuf,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let bytes = if args.input.as_os_str() == "-" {
+        let mut b = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut b)
+            .context("cannot read standard input")?;
+        b
+    } else {
+        std::fs::read(&args.input)
+            .with_context(|| format!("cannot read {}", args.input.display()))?
+    };
+    let doc = kresym_report::parse(bytes);
+    let linker = kresym_link::Linker::new(args.link.options()?)?;
+    let links = linker.link_document(&doc);
+    if links.repo.is_none() {
+        bail!(
+            "no repository to link to: pass --repo URL or a tree name (upstream, linux-next, ...)"
+        );
+    }
+    let out = render(&doc, &links, args.format, &args.input.display().to_string())?;
+    let warnings = links.all_warnings();
+    if !warnings.is_empty() {
+        eprintln!(
+            "kresym: {} link warning{} (first: {})",
+            warnings.len(),
+            if warnings.len() == 1 { "" } else { "s" },
+            warnings[0]
+        );
+    }
+    match &args.output {
+        Some(path) => std::fs::write(path, out.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(out.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                Err(e) => return Err(e).context("cannot write to standard output"),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Render a linked document in `format`.
+pub fn render(doc: &Document, links: &DocumentLinks, format: Format, name: &str) -> Result<String> {
+    Ok(match format {
+        Format::Markdown => kresym_render::markdown::render(doc, links),
+        Format::Html => kresym_render::html::render(doc, links),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&serde_json::json!({
+                "input": name,
+                "links": links,
+            }))?;
+            s.push('\n');
+            s
+        }
+        Format::Text => render_text(doc, links),
+    })
+}
+
+/// The input unchanged, each linked line followed by its URLs, snippets and
+/// warnings, indented.
+pub fn render_text(doc: &Document, links: &DocumentLinks) -> String {
+    let mut out = String::new();
+    for (index, line) in doc.lines.iter().enumerate() {
+        let bytes = doc.line_bytes(line);
+        out.push_str(&String::from_utf8_lossy(bytes));
+        if line.terminator_len == 0 {
+            out.push('\n');
+        }
+        for f in links.for_line(index) {
+            match &f.url {
+                Some(u) => {
+                    let _ = writeln!(out, "    -> {u}");
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "    -> {}:{} (no link)",
+                        f.location.file, f.location.line
+                    );
+                }
+            }
+            if let Some(s) = &f.snippet {
+                for (i, l) in s.lines.iter().enumerate() {
+                    let n = s.first_line as usize + i;
+                    let mark = if n == s.target_line as usize {
+                        '>'
+                    } else {
+                        ' '
+                    };
+                    let _ = writeln!(out, "       {mark}{n:>6} | {l}");
+                }
+            }
+            for w in &f.warnings {
+                let _ = writeln!(out, "    !! {w}");
+            }
+        }
+        if let Some(b) = &doc.bisection
+            && let Some(i) = b.tests.iter().position(|t| t.line == index)
+            && let Some(t) = links.tests.iter().find(|t| t.test == i)
+            && let Some(u) = &t.url
+        {
+            let verdict = match t.verdict {
+                Some(kresym_report::BisectVerdict::Good) => "good",
+                Some(kresym_report::BisectVerdict::Bad) => "bad",
+                Some(kresym_report::BisectVerdict::Skip) => "skip",
+                None => "untested",
+            };
+            let culprit = if t.culprit { ", culprit" } else { "" };
+            let _ = writeln!(out, "    -> {u} ({verdict}{culprit})");
+        }
+    }
+    out
+}
