@@ -1,0 +1,367 @@
+//! `cargo xtask samples`: build `vmlinux-samples/` and regenerate its reports.
+//!
+//! The sample kernel is compiled from inside `vmlinux-samples/` with
+//! relative source paths, so DW_AT_name is `net/ipv4/tcp_ipv4.c` and so on,
+//! and `-fdebug-prefix-map` turns the compilation directory into
+//! [`COMP_DIR`], so the binaries do not depend on where the repo is.
+//!
+//! Outputs (all committed):
+//! - `build/vmlinux-dwarf5`, `build/vmlinux-dwarf4`: the static ELF programs;
+//! - `build/samplemod.ko` (DWARF 5), `build/samplemod-dwarf4.ko`: ET_REL modules;
+//! - `reports/<scenario>.txt`: what `vmlinux-dwarf5 <scenario>` prints; when
+//!   the DWARF 4 build prints something else (only the module build id
+//!   differs), also `reports/<scenario>-dwarf4.txt`.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+/// The compilation directory recorded in DW_AT_comp_dir.
+const COMP_DIR: &str = "/build/kresym-sample";
+
+/// The vmlinux sources, in link order (startup_64 first, like head_64.S).
+const KERNEL_SOURCES: &[&str] = &[
+    "arch/x86/entry/entry_64.S",
+    "arch/x86/entry/common.c",
+    "arch/x86/kernel/dumpstack.c",
+    "arch/x86/kernel/host.c",
+    "arch/x86/kernel/traps.c",
+    "init/main.c",
+    "kernel/fork.c",
+    "kernel/kallsyms.c",
+    "kernel/kthread.c",
+    "kernel/module/main.c",
+    "kernel/notifier.c",
+    "kernel/panic.c",
+    "kernel/printk/printk.c",
+    "kernel/sched/core.c",
+    "kernel/softirq.c",
+    "mm/kasan/generic.c",
+    "mm/kasan/report.c",
+    "mm/kasan/shadow.c",
+    "mm/page_alloc.c",
+    "lib/bug.c",
+    "lib/dump_stack.c",
+    "lib/show_mem.c",
+    "lib/string.c",
+    "lib/vsprintf.c",
+    "net/core/dev.c",
+    "net/core/skbuff.c",
+    "net/ipv4/ip_input.c",
+    "net/ipv4/tcp.c",
+    "net/ipv4/tcp_ipv4.c",
+    "drivers/block/aoe/aoecmd.c",
+];
+
+const MODULE_SOURCE: &str = "drivers/sample/samplemod.c";
+
+/// Compiler flags shared by vmlinux and the module (plus `-gdwarf-N`).
+const CFLAGS: &[&str] = &[
+    "-O2",
+    "-nostdinc",
+    "-ffreestanding",
+    "-fno-pie",
+    "-fno-pic",
+    "-fno-omit-frame-pointer",
+    "-fno-optimize-sibling-calls",
+    "-fno-stack-protector",
+    "-fno-strict-aliasing",
+    "-fno-common",
+    "-fno-asynchronous-unwind-tables",
+    "-fno-tree-loop-distribute-patterns",
+    "-mno-red-zone",
+    "-mgeneral-regs-only",
+    "-Wall",
+    "-Wno-unused-function",
+    "-Iinclude",
+    "-Iarch/x86/include",
+];
+
+/// The scenarios of init/main.c, one report each.
+const SCENARIOS: &[(&str, bool)] = &[
+    // (name, needs the module)
+    ("kasan-tcp", false),
+    ("kthread-aoe", false),
+    ("page-alloc-cold", false),
+    ("warn-rip", false),
+    ("module", true),
+    ("module-buildid", true),
+    ("oldstyle-kaslr", true),
+    ("timestamps", false),
+];
+
+/// The DWARF versions built; the first one's reports are the reference.
+const DWARF_VERSIONS: &[u32] = &[5, 4];
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Rebuild into a temporary directory and report whether the committed
+    /// binaries and reports differ (exit status 1 if they do).
+    #[arg(long)]
+    check: bool,
+    /// The C compiler.
+    #[arg(long, default_value = "gcc")]
+    cc: String,
+    /// The linker used for `ld -r --build-id` of the module.
+    #[arg(long, default_value = "ld")]
+    ld: String,
+    /// Keep the object files in this directory instead of a temporary one.
+    #[arg(long)]
+    keep_objects: Option<PathBuf>,
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let samples = samples_dir()?;
+    check_tool(&args.cc, "a C compiler (gcc 12 was used for the committed files)")?;
+    check_tool(&args.ld, "GNU ld (binutils)")?;
+
+    let scratch = ScratchDir::new(args.keep_objects.clone())?;
+    let (build_dir, reports_dir) = if args.check {
+        let out = scratch.path.join("out");
+        (out.join("build"), out.join("reports"))
+    } else {
+        (samples.join("build"), samples.join("reports"))
+    };
+    fs::create_dir_all(&build_dir)?;
+    fs::create_dir_all(&reports_dir)?;
+
+    let built = build_all(args, &samples, &scratch.path, &build_dir)?;
+    let written = write_reports(&built, &reports_dir)?;
+
+    if args.check {
+        return compare(&samples, &build_dir, &reports_dir, &written);
+    }
+    println!(
+        "samples: built {} and wrote {} reports to {}",
+        built
+            .iter()
+            .flat_map(|b| [name_of(&b.vmlinux), name_of(&b.module)])
+            .collect::<Vec<_>>()
+            .join(", "),
+        written.len(),
+        reports_dir.display()
+    );
+    Ok(())
+}
+
+/// The ELF files of one DWARF version.
+struct Built {
+    dwarf: u32,
+    vmlinux: PathBuf,
+    module: PathBuf,
+}
+
+fn build_all(args: &Args, samples: &Path, scratch: &Path, build_dir: &Path) -> Result<Vec<Built>> {
+    let prefix_map = format!("-fdebug-prefix-map={}={COMP_DIR}", samples.display());
+    let mut built = Vec::new();
+    for &dwarf in DWARF_VERSIONS {
+        let obj_dir = scratch.join(format!("obj-dwarf{dwarf}"));
+        fs::create_dir_all(&obj_dir)?;
+        let mut cflags: Vec<String> = CFLAGS.iter().map(|s| s.to_string()).collect();
+        cflags.push(format!("-gdwarf-{dwarf}"));
+        cflags.push(prefix_map.clone());
+
+        let mut objects = Vec::new();
+        for src in KERNEL_SOURCES {
+            let obj = obj_dir.join(format!("{}.o", src.replace('/', "_")));
+            compile(&args.cc, samples, &cflags, src, &obj)?;
+            objects.push(obj);
+        }
+        let vmlinux = build_dir.join(format!("vmlinux-dwarf{dwarf}"));
+        let mut link = Command::new(&args.cc);
+        link.current_dir(samples)
+            .args(["-nostdlib", "-static", "-no-pie"])
+            .args(["-Wl,-e,startup_64", "-Wl,--build-id=sha1"])
+            .arg("-o")
+            .arg(&vmlinux)
+            .args(&objects);
+        run_cmd(&mut link, "link vmlinux")?;
+
+        // The module: gcc -c, then ld -r --build-id=sha1 as the kernel's
+        // modpost step does, which gives it a real .note.gnu.build-id.
+        let mod_obj = obj_dir.join("samplemod.o");
+        compile(&args.cc, samples, &cflags, MODULE_SOURCE, &mod_obj)?;
+        let module = build_dir.join(if dwarf == DWARF_VERSIONS[0] {
+            "samplemod.ko".to_string()
+        } else {
+            format!("samplemod-dwarf{dwarf}.ko")
+        });
+        let mut ld = Command::new(&args.ld);
+        ld.current_dir(samples)
+            .args(["-r", "--build-id=sha1", "-o"])
+            .arg(&module)
+            .arg(&mod_obj);
+        run_cmd(&mut ld, "link samplemod.ko")?;
+
+        built.push(Built {
+            dwarf,
+            vmlinux,
+            module,
+        });
+    }
+    Ok(built)
+}
+
+fn compile(cc: &str, samples: &Path, cflags: &[String], src: &str, obj: &Path) -> Result<()> {
+    let mut cmd = Command::new(cc);
+    cmd.current_dir(samples)
+        .args(cflags)
+        .arg("-c")
+        .arg(src)
+        .arg("-o")
+        .arg(obj);
+    run_cmd(&mut cmd, &format!("compile {src}"))
+}
+
+/// Run every scenario on every build; returns the report file names written.
+fn write_reports(built: &[Built], reports_dir: &Path) -> Result<Vec<String>> {
+    let mut written = Vec::new();
+    for &(scenario, needs_module) in SCENARIOS {
+        let mut reference: Option<Vec<u8>> = None;
+        for b in built {
+            let report = run_scenario(b, scenario, needs_module)?;
+            let name = match &reference {
+                None => format!("{scenario}.txt"),
+                Some(r) if *r == report => continue,
+                Some(_) => format!("{scenario}-dwarf{}.txt", b.dwarf),
+            };
+            fs::write(reports_dir.join(&name), &report)?;
+            written.push(name);
+            reference.get_or_insert(report);
+        }
+    }
+    Ok(written)
+}
+
+fn run_scenario(b: &Built, scenario: &str, needs_module: bool) -> Result<Vec<u8>> {
+    let mut cmd = Command::new(&b.vmlinux);
+    cmd.arg(scenario);
+    if needs_module {
+        cmd.arg(&b.module);
+    }
+    let out = cmd
+        .output()
+        .with_context(|| format!("running {} {scenario}", b.vmlinux.display()))?;
+    if !out.status.success() || out.stdout.is_empty() {
+        bail!(
+            "{} {scenario} failed ({}): {}",
+            b.vmlinux.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(out.stdout)
+}
+
+/// `--check`: compare the rebuilt files with the committed ones.
+fn compare(samples: &Path, build_dir: &Path, reports_dir: &Path, written: &[String]) -> Result<()> {
+    let mut pairs = Vec::new();
+    for entry in fs::read_dir(build_dir)? {
+        let name = entry?.file_name();
+        pairs.push((build_dir.join(&name), samples.join("build").join(&name)));
+    }
+    for name in written {
+        pairs.push((reports_dir.join(name), samples.join("reports").join(name)));
+    }
+    pairs.sort();
+
+    let mut differ = Vec::new();
+    for (new, old) in &pairs {
+        let same = match (fs::read(new), fs::read(old)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        let rel = old.strip_prefix(samples).unwrap_or(old).display().to_string();
+        println!("{} {rel}", if same { "same   " } else { "DIFFERS" });
+        if !same {
+            differ.push(rel);
+        }
+    }
+    if differ.is_empty() {
+        println!("samples: the committed files match a rebuild");
+        Ok(())
+    } else {
+        bail!(
+            "{} committed file(s) differ from a rebuild (a different gcc/binutils \
+             changes the binaries; rerun `cargo xtask samples` to regenerate): {}",
+            differ.len(),
+            differ.join(", ")
+        )
+    }
+}
+
+fn samples_dir() -> Result<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .context("xtask has no parent directory")?;
+    let dir = root.join("vmlinux-samples");
+    if !dir.join("init/main.c").is_file() {
+        bail!("{} does not hold the sample kernel sources", dir.display());
+    }
+    Ok(dir.canonicalize()?)
+}
+
+fn check_tool(tool: &str, what: &str) -> Result<()> {
+    match Command::new(tool).arg("--version").output() {
+        Ok(out) if out.status.success() => Ok(()),
+        Ok(out) => bail!("`{tool} --version` failed ({}): is {tool} {what}?", out.status),
+        Err(e) => bail!(
+            "cannot run `{tool}` ({e}): `cargo xtask samples` needs {what}; \
+             install it (Debian: apt-get install gcc binutils) or pass --cc/--ld"
+        ),
+    }
+}
+
+fn run_cmd(cmd: &mut Command, what: &str) -> Result<()> {
+    let out = cmd.output().with_context(|| format!("{what}: cannot run {cmd:?}"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        bail!("{what} failed ({}):\n{stderr}", out.status);
+    }
+    if !stderr.trim().is_empty() {
+        eprint!("{what}:\n{stderr}");
+    }
+    Ok(())
+}
+
+fn name_of(path: &Path) -> String {
+    path.file_name()
+        .map(OsStr::to_string_lossy)
+        .unwrap_or_default()
+        .into_owned()
+}
+
+/// A scratch directory for object files, removed on drop unless the user
+/// asked to keep it.
+struct ScratchDir {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl ScratchDir {
+    fn new(keep: Option<PathBuf>) -> Result<Self> {
+        let (path, keep) = match keep {
+            Some(p) => (p, true),
+            None => (
+                std::env::temp_dir().join(format!("kresym-samples-{}", std::process::id())),
+                false,
+            ),
+        };
+        if !keep && path.exists() {
+            fs::remove_dir_all(&path)?;
+        }
+        fs::create_dir_all(&path)?;
+        Ok(Self { path, keep })
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = fs::remove_dir_all(&self.path);
+        }
+    }
+}
