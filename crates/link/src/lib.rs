@@ -166,7 +166,9 @@ pub struct TestLink {
     pub commit: String,
     /// Its commit page, when the repository is known.
     pub url: Option<String>,
-    /// The verdict.
+    /// The verdict: the `# git bisect` one, or for the tests before `git
+    /// bisect start` (the start and release commits), read from the results
+    /// (a crash is bad, all runs OK is good).
     pub verdict: Option<BisectVerdict>,
     /// Whether it is the culprit.
     pub culprit: bool,
@@ -589,7 +591,8 @@ impl Linker {
             }
             for (i, t) in b.tests.iter().enumerate() {
                 let is_culprit = culprit.as_deref() == Some(t.commit.as_str());
-                known.insert(t.commit.clone(), (t.verdict, is_culprit));
+                let verdict = t.verdict.or_else(|| infer_verdict(&t.results));
+                known.insert(t.commit.clone(), (verdict, is_culprit));
                 out.tests.push(TestLink {
                     test: i,
                     commit: t.commit.clone(),
@@ -598,7 +601,7 @@ impl Linker {
                         .as_ref()
                         .filter(|_| commit::is_sha(&t.commit))
                         .map(|r| r.commit_url(&t.commit)),
-                    verdict: t.verdict,
+                    verdict,
                     culprit: is_culprit,
                 });
             }
@@ -638,6 +641,17 @@ impl Linker {
                 }
             }
         }
+    }
+}
+
+/// The verdict a test's results imply: any crash is bad, all runs OK is good.
+pub fn infer_verdict(results: &[String]) -> Option<BisectVerdict> {
+    if results.iter().any(|r| r.contains("crashed")) {
+        Some(BisectVerdict::Bad)
+    } else if !results.is_empty() && results.iter().all(|r| r.trim_end().ends_with(": OK")) {
+        Some(BisectVerdict::Good)
+    } else {
+        None
     }
 }
 

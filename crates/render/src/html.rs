@@ -34,7 +34,7 @@ dl.meta dd { margin: 0; overflow-wrap: anywhere; }
 .badge { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 12px; font-weight: 600;
   line-height: 18px; color: #fff; vertical-align: 1px; font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
 .badge.good { background: var(--good); } .badge.bad { background: var(--bad); }
-.badge.skip, .badge.untested { background: var(--skip); }
+.badge.skip, .badge.unknown { background: var(--skip); }
 .badge.culprit { background: var(--culprit-border); color: #000; }
 .culprit-card { background: var(--culprit); border: 1px solid var(--culprit-border); border-radius: 8px;
   padding: 10px 14px; margin: 0 0 14px; }
@@ -219,7 +219,7 @@ pub fn render(doc: &Document, links: &DocumentLinks) -> String {
                 ),
                 None => format!("<span class=\"mono\">{}</span>", esc(short(&t.commit))),
             };
-            let v = verdict_word(t.verdict);
+            let v = verdict_word(tl.and_then(|l| l.verdict).or(t.verdict));
             let _ = writeln!(
                 out,
                 "<tr{}><td class=\"n\"><a href=\"#L{}\">{}</a></td><td>{sha}</td><td><span class=\"badge {v}\">{v}</span>{}</td><td class=\"res\">{}</td></tr>",
@@ -297,9 +297,10 @@ pub fn render(doc: &Document, links: &DocumentLinks) -> String {
         if let Some(b) = &doc.bisection
             && let Some(i) = b.tests.iter().position(|t| t.line == index)
         {
-            let v = verdict_word(b.tests[i].verdict);
+            let tl = links.tests.iter().find(|l| l.test == i);
+            let v = verdict_word(tl.and_then(|l| l.verdict).or(b.tests[i].verdict));
             let _ = write!(out, "  <span class=\"badge {v}\">{v}</span>");
-            if links.tests.iter().any(|l| l.test == i && l.culprit) {
+            if tl.is_some_and(|l| l.culprit) {
                 out.push_str(" <span class=\"badge culprit\">culprit</span>");
             }
         }

@@ -86,7 +86,7 @@ pub(crate) fn verdict_word(v: Option<BisectVerdict>) -> &'static str {
         Some(BisectVerdict::Good) => "good",
         Some(BisectVerdict::Bad) => "bad",
         Some(BisectVerdict::Skip) => "skip",
-        None => "untested",
+        None => "unknown",
     }
 }
 
@@ -273,7 +273,7 @@ pub fn render(doc: &Document, links: &DocumentLinks) -> String {
                 Some(u) => format!("[{}]({u})", code(short(&t.commit))),
                 None => code(short(&t.commit)),
             };
-            let verdict = verdict_word(t.verdict);
+            let verdict = verdict_word(tl.and_then(|l| l.verdict).or(t.verdict));
             let verdict = if culprit {
                 format!("**{verdict} — culprit**")
             } else {
@@ -361,7 +361,7 @@ pub fn render(doc: &Document, links: &DocumentLinks) -> String {
             .and_then(|b| b.tests.iter().position(|t| t.line == index))
         {
             let tl = links.tests.iter().find(|l| l.test == i);
-            let v = verdict_word(doc.bisection.as_ref().and_then(|b| b.tests[i].verdict));
+            let v = verdict_word(tl.and_then(|l| l.verdict));
             if tl.is_some_and(|l| l.culprit) {
                 let _ = write!(line, " — **{v}, culprit**");
             } else {

@@ -233,7 +233,7 @@ pub fn render_text(doc: &Document, links: &DocumentLinks) -> String {
                 Some(kresym_report::BisectVerdict::Good) => "good",
                 Some(kresym_report::BisectVerdict::Bad) => "bad",
                 Some(kresym_report::BisectVerdict::Skip) => "skip",
-                None => "untested",
+                None => "unknown",
             };
             let culprit = if t.culprit { ", culprit" } else { "" };
             let _ = writeln!(out, "    -> {u} ({verdict}{culprit})");

@@ -1,0 +1,236 @@
+//! End to end on the seeds: parse, link, check URLs built by hand.
+
+use std::path::PathBuf;
+
+use kresym_link::{CommitSource, Fit, LinkOptions, Linker, SourceChoice};
+use kresym_report::BisectVerdict;
+
+const KORG: &str = "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git";
+const CULPRIT: &str = "7bc3e6e55acf065500a24621f3b313e7e5998acf";
+
+fn seeds() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/seeds")
+}
+
+fn seed(name: &str) -> Option<kresym_report::Document> {
+    let path = seeds().join(name);
+    match std::fs::read(&path) {
+        Ok(bytes) => Some(kresym_report::parse(bytes)),
+        Err(e) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "seed {} missing in CI: {e}",
+                path.display()
+            );
+            eprintln!("SKIP: seed {} not found: {e}", path.display());
+            None
+        }
+    }
+}
+
+fn linker(commit: Option<&str>) -> Linker {
+    Linker::new(LinkOptions {
+        repo: Some(KORG.into()),
+        commit: commit.map(str::to_string),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+#[test]
+fn send_sigio_links_fcntl_798_at_the_culprit_without_being_told() {
+    let Some(doc) = seed("bisect-deadlock-send_sigio.txt") else {
+        return;
+    };
+    let links = linker(None).link_document(&doc);
+    let want = format!("{KORG}/tree/fs/fcntl.c?id={CULPRIT}#n798");
+    let hits: Vec<_> = links
+        .all_links()
+        .filter(|l| l.location.file == "fs/fcntl.c" && l.location.line == 798)
+        .collect();
+    assert!(!hits.is_empty(), "fs/fcntl.c:798 not linked");
+    for l in &hits {
+        assert_eq!(l.url.as_deref(), Some(want.as_str()));
+        assert_eq!(l.function.as_deref(), Some("send_sigio"));
+    }
+    // Every linked location in the final report points at the culprit.
+    let b = doc.bisection.as_ref().expect("bisection parsed");
+    let report = &doc.reports[b.final_report.expect("final report")];
+    let in_report: Vec<_> = links
+        .lines
+        .iter()
+        .filter(|l| report.lines.contains(&l.line))
+        .flat_map(|l| &l.links)
+        .collect();
+    assert!(in_report.len() > 20, "{}", in_report.len());
+    for l in in_report {
+        let c = l.commit.as_ref().unwrap();
+        assert_eq!(c.commit, CULPRIT);
+        assert_eq!(c.source, CommitSource::Culprit);
+        assert!(
+            l.url
+                .as_deref()
+                .unwrap()
+                .starts_with(&format!("{KORG}/tree/"))
+        );
+        // The span points at `file:line` in the line's text.
+        let line = &doc.lines[links
+            .lines
+            .iter()
+            .find(|x| x.links.iter().any(|y| std::ptr::eq(y, l)))
+            .unwrap()
+            .line];
+        let text = String::from_utf8_lossy(doc.line_bytes(line));
+        let span = l.span.clone().expect("span");
+        assert_eq!(
+            &text[span],
+            format!("{}:{}", l.location.file, l.location.line)
+        );
+    }
+}
+
+#[test]
+fn bisection_commits_are_linked_with_verdicts() {
+    let Some(doc) = seed("bisect-deadlock-send_sigio.txt") else {
+        return;
+    };
+    let links = linker(None).link_document(&doc);
+    let b = doc.bisection.as_ref().unwrap();
+    assert_eq!(links.tests.len(), b.tests.len());
+    assert!(links.tests.len() >= 10);
+    for t in &links.tests {
+        assert_eq!(
+            t.url.as_deref(),
+            Some(format!("{KORG}/commit/?id={}", t.commit).as_str())
+        );
+        assert!(t.verdict.is_some(), "{}", t.commit);
+    }
+    // The first two (start and release) have verdicts read from their results.
+    assert_eq!(links.tests[0].verdict, Some(BisectVerdict::Bad));
+    assert_eq!(links.tests[1].verdict, Some(BisectVerdict::Good));
+    let culprits: Vec<_> = links.tests.iter().filter(|t| t.culprit).collect();
+    assert_eq!(culprits.len(), 1);
+    assert_eq!(culprits[0].commit, CULPRIT);
+    assert_eq!(
+        links.culprit_url.as_deref(),
+        Some(format!("{KORG}/commit/?id={CULPRIT}").as_str())
+    );
+    // Each `testing commit` line has its sha linked.
+    for t in &b.tests {
+        let c: Vec<_> = links.commits_for_line(t.line).collect();
+        assert_eq!(c.len(), 1, "line {}", t.line + 1);
+        assert_eq!(c[0].commit, t.commit);
+    }
+    assert!(
+        links
+            .commits
+            .iter()
+            .any(|c| c.culprit && c.commit == CULPRIT)
+    );
+}
+
+#[test]
+fn every_seed_links_without_panicking() {
+    let Ok(dir) = std::fs::read_dir(seeds()) else {
+        assert!(std::env::var_os("CI").is_none(), "seeds missing in CI");
+        return;
+    };
+    let mut n = 0;
+    for e in dir.flatten() {
+        let doc = kresym_report::parse(std::fs::read(e.path()).unwrap());
+        let with_commit = linker(Some("v5.6")).link_document(&doc);
+        assert!(
+            with_commit.all_links().count() > 10,
+            "{}",
+            e.path().display()
+        );
+        assert!(
+            with_commit.all_links().all(|l| l.url.is_some()),
+            "{}",
+            e.path().display()
+        );
+        let plain = linker(None).link_document(&doc);
+        if doc.bisection.is_some() {
+            assert!(
+                plain.all_links().all(|l| l.url.is_some()),
+                "{}",
+                e.path().display()
+            );
+        } else {
+            // No commit in a bare report: no URLs, a clear warning.
+            assert!(plain.all_links().all(|l| l.url.is_none()));
+            assert!(
+                plain.warnings.iter().any(|w| w.contains("--commit")),
+                "{:?}",
+                plain.warnings
+            );
+        }
+        n += 1;
+    }
+    assert_eq!(n, 5);
+}
+
+#[test]
+fn kcsan_snippets_from_a_source_dir() {
+    let Some(doc) = seed("kcsan-data-race-tcp.txt") else {
+        return;
+    };
+    // A tree where tcp_ipv4.c:1759 is inside tcp_add_backlog, and
+    // aoecmd.c:1253 is not in any `kthread`.
+    let dir = tempfile::tempdir().unwrap();
+    let mut tcp = String::new();
+    for i in 1..1759 {
+        tcp.push_str(if i == 1740 {
+            "bool tcp_add_backlog(struct sock *sk, struct sk_buff *skb)\n"
+        } else if i == 1741 {
+            "{\n"
+        } else {
+            "\tx();\n"
+        });
+    }
+    tcp.push_str("\tif (unlikely(sk_add_backlog(sk, skb, limit))) {\n}\n");
+    std::fs::create_dir_all(dir.path().join("net/ipv4")).unwrap();
+    std::fs::write(dir.path().join("net/ipv4/tcp_ipv4.c"), tcp).unwrap();
+    let mut aoe = String::new();
+    for i in 1..1300 {
+        aoe.push_str(if i == 1240 {
+            "static void aoecmd_cfg(void)\n"
+        } else if i == 1241 {
+            "{\n"
+        } else {
+            "\ty();\n"
+        });
+    }
+    std::fs::create_dir_all(dir.path().join("drivers/block/aoe")).unwrap();
+    std::fs::write(dir.path().join("drivers/block/aoe/aoecmd.c"), aoe).unwrap();
+
+    let l = Linker::new(LinkOptions {
+        repo: Some("upstream".into()),
+        commit: Some("v5.5".into()),
+        snippets: true,
+        source: SourceChoice::Dir(dir.path().to_path_buf()),
+        ..Default::default()
+    })
+    .unwrap();
+    let links = l.link_document(&doc);
+    let tcp = links
+        .all_links()
+        .find(|l| l.location.file == "net/ipv4/tcp_ipv4.c" && l.location.line == 1759)
+        .unwrap();
+    assert_eq!(tcp.snippet.as_ref().unwrap().fit, Some(Fit::Defined));
+    let kthread = links
+        .all_links()
+        .find(|l| l.location.file == "drivers/block/aoe/aoecmd.c")
+        .unwrap();
+    assert_eq!(kthread.function.as_deref(), Some("kthread"));
+    assert!(matches!(
+        kthread.snippet.as_ref().unwrap().fit,
+        Some(Fit::Mismatch { .. })
+    ));
+    // Files absent from the tree: warnings, never failures.
+    assert!(
+        links
+            .all_links()
+            .any(|l| l.snippet.is_none() && !l.warnings.is_empty())
+    );
+}
