@@ -58,7 +58,7 @@ static MARKERS: LazyLock<Vec<StartMarker>> = LazyLock::new(|| {
             false,
         ),
         marker(
-            r"INFO: task .* (?:blocked for more than|can't die)",
+            r"INFO: task .* (?:blocked (?:in I/O wait )?for more than|can't die)",
             Hung,
             false,
         ),

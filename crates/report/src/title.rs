@@ -3,8 +3,8 @@
 //! The title's function is chosen as syzkaller does: from the faulting pc
 //! (`RIP:`, `pc :`), the header line or the call trace, skipping frames of
 //! reporting machinery (`dump_stack`, `kasan_*`, lockdep, locking and string
-//! helpers...), and with syscall wrappers (`__x64_sys_foo`, `SyS_foo`)
-//! reduced to `sys_foo`.
+//! helpers...), and with syscall wrapper prefixes (`__x64_`, `SyS_`,
+//! `__se_sys_`) stripped.
 
 use std::sync::LazyLock;
 
@@ -222,9 +222,24 @@ static STALL_SYSCALL_ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:compat_)?(?:SYSC|SyS|__sys|___sys|__do_sys|__se_sys|__x64_sys|sys)_(?:socketpair|connect|ioctl)").expect("re")
 });
 
-static SYSCALL_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:__x64_|__ia32_|__arm64_|__riscv_|__s390x_|__s390_|__do_|__se_|compat_|__)?(?:SYSC_|SyS_|sys_)").expect("re")
-});
+/// Prefixes of syscall wrappers, stripped in order as syzkaller does:
+/// `__x64_sys_foo` becomes `sys_foo`, `SyS_foo` and `__se_sys_foo` become `foo`.
+const SYSCALL_PREFIXES: &[&str] = &[
+    "__x64_",
+    "__ia32_",
+    "__arm64_",
+    "__riscv_",
+    "__s390x_",
+    "__s390_",
+    "compat_SYSC_",
+    "compat_SyS_",
+    "SYSC_",
+    "SyS_",
+    "__se_compat_sys_",
+    "__do_compat_sys_",
+    "__se_sys_",
+    "__do_sys_",
+];
 
 static STACK_PREFIX: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
     regex::bytes::Regex::new(
@@ -392,17 +407,23 @@ impl<'a> Ctx<'a> {
 
 fn skipped(function: &str, extra: &[&str]) -> bool {
     let name = function.split('.').next().unwrap_or(function);
-    SKIP.iter().chain(extra).any(|s| name.contains(s))
+    SKIP.iter().chain(extra).any(|s| match s.strip_prefix('^') {
+        Some(s) => name.starts_with(s),
+        None => name.contains(s),
+    })
 }
 
 /// The function name as syzkaller puts it in titles: clone suffixes
 /// (`.isra.0`, `.cold`) cut, syscall wrappers reduced to `sys_foo`.
 pub fn canonical(function: &str) -> String {
-    let name = function.split('.').next().unwrap_or(function);
-    match SYSCALL_PREFIX.find(name) {
-        Some(m) if m.end() < name.len() => format!("sys_{}", &name[m.end()..]),
-        _ => name.to_string(),
+    let mut name = function.split('.').next().unwrap_or(function);
+    for prefix in SYSCALL_PREFIXES {
+        match name.strip_prefix(prefix) {
+            Some(rest) if !rest.is_empty() => name = rest,
+            _ => {}
+        }
     }
+    name.to_string()
 }
 
 fn stall(frames: &[(&Frame, usize)], base: usize) -> Option<Pick> {
@@ -503,6 +524,10 @@ pub fn title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>)
                 None,
             );
         }
+        if h.contains(" at addr ") {
+            let (t, i) = with(&format!("KASAN: {kind}"), header_or_trace(&ctx, &[]));
+            return (t.map(|t| format!("{t} at addr ADDR")), i);
+        }
         let prefix = match access {
             Some(a) => format!("KASAN: {kind} {a}"),
             None => format!("KASAN: {kind}"),
@@ -558,6 +583,9 @@ pub fn title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>)
     ];
     for (banner, prefix, trigger) in LOCKDEP {
         if h.contains(banner) && (h.contains("WARNING:") || h.contains("INFO:")) {
+            if *banner == "possible circular locking dependency detected" {
+                return with(prefix, circular(&ctx));
+            }
             return with(prefix, ctx.frame_after(trigger));
         }
     }
@@ -604,7 +632,7 @@ pub fn title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>)
             ctx.trace(&["stack", "lock", "IRQ"]),
         );
     }
-    if h.contains("INFO: task ") && h.contains("blocked for more than") {
+    if h.contains("INFO: task ") && h.contains(" for more than") && h.contains("blocked") {
         let frames = ctx
             .call_trace()
             .map(|s| ctx.stack_from(s + 1))
@@ -616,21 +644,22 @@ pub fn title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>)
         return with("INFO: task hung", hung(&frames, ctx.base));
     }
     if h.contains("INFO: task ") && h.contains("can't die") {
-        return with("INFO: task can't die", ctx.trace(&[]));
+        return with("INFO: task can't die", ctx.trace(&["schedule"]));
     }
     if report.kind == crate::ReportKind::RcuStall {
         return with("INFO: rcu detected stall", rcu_stall(&ctx));
     }
     if h.contains("BUG: soft lockup") {
         let mut frames = Vec::new();
+        let mut from = 0;
         if let Some((f, i)) = ctx.rip(0) {
             frames.push((f, i));
-            frames.extend(ctx.stack_from(i + 1));
+            from = i + 1;
         }
-        if frames.is_empty() {
-            if let Some(s) = ctx.call_trace() {
-                frames = ctx.stack_from(s + 1);
-            }
+        if let Some(s) = ctx.find_line(from, |m| {
+            m.contains("Call Trace") || m.contains("Call trace")
+        }) {
+            frames.extend(ctx.stack_from(s + 1));
         }
         let frames: Vec<_> = frames
             .into_iter()
@@ -764,7 +793,8 @@ pub fn title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>)
                 ctx.rip_then_trace(&["list_debug", "__list"]),
             );
         }
-        return with("kernel BUG", ctx.rip_then_trace(&[]));
+        let skip = ["skb_over_panic", "skb_under_panic", "skb_put", "skb_push"];
+        return with("kernel BUG", ctx.rip_then_trace(&skip));
     }
     if h.contains("WARNING:") {
         return warning_title(&ctx, h);
@@ -840,6 +870,38 @@ pub fn title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>)
         );
     }
     (None, None)
+}
+
+/// Circular dependencies: the lock being acquired, else the lock held, else
+/// the stack, skipping workqueue functions that take work-item locks.
+fn circular(ctx: &Ctx<'_>) -> Option<Pick> {
+    let skip = [
+        "process_one_work",
+        "flush_workqueue",
+        "drain_workqueue",
+        "destroy_workqueue",
+    ];
+    let t = ctx
+        .find_line(1, |m| m.contains("is trying to acquire"))
+        .unwrap_or(0);
+    let mut frames = Vec::new();
+    let mut i = t + 1;
+    while i < ctx.lines.len() && frames.len() < 2 {
+        if let Some(f) = ctx.frame(i) {
+            let line = &ctx.lines[i];
+            if memchr::memmem::find(ctx.doc.frame_prefix(line, f), b"at: ").is_some() {
+                frames.push((f, i));
+            }
+        }
+        i += 1;
+    }
+    if let Some(p) = ctx.pick(&frames, &skip) {
+        return Some(p);
+    }
+    let start = ctx.find_line(i, |m| {
+        m.contains("Call Trace") || m.contains("stack backtrace")
+    })?;
+    ctx.pick(&ctx.stack_from(start + 1), &skip)
 }
 
 fn header_or_trace(ctx: &Ctx, skip: &[&str]) -> Option<Pick> {
@@ -992,8 +1054,8 @@ mod tests {
     #[test]
     fn canonical_names() {
         assert_eq!(canonical("__x64_sys_rmdir"), "sys_rmdir");
-        assert_eq!(canonical("SyS_sendto"), "sys_sendto");
-        assert_eq!(canonical("__se_sys_read"), "sys_read");
+        assert_eq!(canonical("SyS_sendto"), "sendto");
+        assert_eq!(canonical("__se_sys_mremap"), "mremap");
         assert_eq!(canonical("link_path_walk.part.40"), "link_path_walk");
         assert_eq!(canonical("sys_"), "sys_");
         assert_eq!(canonical("send_sigio"), "send_sigio");
