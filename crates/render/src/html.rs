@@ -370,4 +370,124 @@ mod tests {
         assert!(!html.contains("src=\"http"), "self-contained");
         assert_eq!(href("javascript:alert(1)"), None);
     }
+
+    /// Opens the page of a linked bisection log in headless Chromium:
+    /// the links must be in the DOM and a screenshot must render.
+    /// Skips without `/usr/bin/chromium` unless `CI` is set, where it fails.
+    #[test]
+    fn chromium_shows_links_and_renders_a_screenshot() {
+        use std::process::{Command, Stdio};
+        use std::time::{Duration, Instant};
+
+        let in_ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
+        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists());
+        let Some(chromium) = chromium else {
+            assert!(
+                !in_ci,
+                "CI=true but /usr/bin/chromium is missing (apt-get install -y chromium)"
+            );
+            eprintln!(
+                "SKIP chromium_shows_links_and_renders_a_screenshot: /usr/bin/chromium not installed (apt-get install -y chromium)"
+            );
+            return;
+        };
+        let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/corpus/seeds/bisect-deadlock-send_sigio.txt");
+        let Ok(bytes) = std::fs::read(&seed) else {
+            assert!(!in_ci, "seed {} missing", seed.display());
+            eprintln!("SKIP: seed {} not found", seed.display());
+            return;
+        };
+        let doc = kresym_report::parse(bytes);
+
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        std::fs::create_dir_all(src.join("fs")).unwrap();
+        let mut fcntl = String::new();
+        for i in 1..=820 {
+            fcntl.push_str(match i {
+                780 => "void send_sigio(struct fown_struct *fown, int fd, int band)\n",
+                781 => "{\n",
+                798 => "\t\tread_lock(&tasklist_lock);\n",
+                _ => "\tstep();\n",
+            });
+        }
+        std::fs::write(src.join("fs/fcntl.c"), fcntl).unwrap();
+        let linker = Linker::new(LinkOptions {
+            repo: Some("https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git".into()),
+            snippets: true,
+            source: kresym_link::SourceChoice::Dir(src),
+            ..Default::default()
+        })
+        .unwrap();
+        let links = linker.link_document(&doc);
+        let page = dir.path().join("report.html");
+        std::fs::write(&page, render(&doc, &links)).unwrap();
+
+        let png = dir.path().join("shot.png");
+        let mut child = Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--window-size=1280,1600",
+            ])
+            .arg(format!(
+                "--user-data-dir={}",
+                dir.path().join("profile").display()
+            ))
+            .arg(format!("--screenshot={}", png.display()))
+            .arg("--dump-dom")
+            .arg(format!("file://{}", page.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromium starts");
+        let mut stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = std::io::Read::read_to_string(&mut stdout, &mut s);
+            s
+        });
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("chromium did not finish in 120 s");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let dom = reader.join().unwrap();
+        let sha = "7bc3e6e55acf065500a24621f3b313e7e5998acf";
+        let korg = "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git";
+        assert!(
+            dom.contains(&format!("href=\"{korg}/tree/fs/fcntl.c?id={sha}#n798\"")),
+            "fs/fcntl.c:798 link missing from the DOM"
+        );
+        assert!(dom.contains(&format!("href=\"{korg}/commit/?id={sha}\"")));
+        assert!(dom.contains("class=\"culprit-card\""));
+        assert!(dom.contains("<details class=\"snip\""));
+        let n_links = dom.matches("class=\"loc\" href=").count();
+        assert!(n_links > 100, "{n_links} links");
+
+        let shot = std::fs::read(&png).expect("screenshot written");
+        assert!(shot.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+        let width = u32::from_be_bytes(shot[16..20].try_into().unwrap());
+        let height = u32::from_be_bytes(shot[20..24].try_into().unwrap());
+        assert_eq!((width, height), (1280, 1600));
+        // A blank page compresses to almost nothing; this one has text.
+        assert!(shot.len() > 50_000, "screenshot only {} bytes", shot.len());
+    }
 }
