@@ -70,11 +70,13 @@ fn respond(mut stream: TcpStream, hits: &AtomicUsize) {
             "200 OK",
             b"<!DOCTYPE html><html><body>Sign in</body></html>".to_vec(),
         )
-    } else if target == format!("/cgit/linux.git/plain/fs/fcntl.c?id={SHA}") {
-        ("200 OK", body.into_bytes())
-    } else if target == format!("/gh/torvalds/linux/raw/{SHA}/fs/fcntl.c") {
-        ("200 OK", body.into_bytes())
-    } else if target == format!("/gl/linux/-/raw/{SHA}/fs/fcntl.c") {
+    } else if [
+        format!("/cgit/linux.git/plain/fs/fcntl.c?id={SHA}"),
+        format!("/gh/torvalds/linux/raw/{SHA}/fs/fcntl.c"),
+        format!("/gl/linux/-/raw/{SHA}/fs/fcntl.c"),
+    ]
+    .contains(&target)
+    {
         ("200 OK", body.into_bytes())
     } else if target == format!("/gi/linux/+/{SHA}/fs/fcntl.c?format=TEXT") {
         let b64 = base64::engine::general_purpose::STANDARD.encode(body);

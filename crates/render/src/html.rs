@@ -194,10 +194,10 @@ pub fn render(doc: &Document, links: &DocumentLinks) -> String {
                 Some(u) => format!("<a class=\"mono\" href=\"{u}\">{}</a>", esc(&c.commit)),
                 None => format!("<span class=\"mono\">{}</span>", esc(&c.commit)),
             };
-            let _ = write!(
+            let _ = writeln!(
                 out,
                 "<div class=\"culprit-card\" id=\"culprit\"><span class=\"badge culprit\">culprit</span> {sha}\
-                 <div class=\"subject\">{}</div><div class=\"who\">{}{}</div></div>\n",
+                 <div class=\"subject\">{}</div><div class=\"who\">{}{}</div></div>",
                 esc(c.subject.as_deref().unwrap_or("")),
                 esc(c.author.as_deref().unwrap_or("")),
                 c.date
