@@ -4,7 +4,8 @@
 //! and regenerates its committed reports; `--check` rebuilds into a
 //! temporary directory and only says whether the committed files differ.
 
-use anyhow::Result;
+use std::process::ExitCode;
+
 use clap::{Parser, Subcommand};
 
 mod samples;
@@ -23,8 +24,15 @@ enum Command {
     Samples(samples::Args),
 }
 
-fn main() -> Result<()> {
-    match Cli::parse().command {
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
         Command::Samples(args) => samples::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
     }
 }

@@ -115,7 +115,10 @@ pub struct Args {
 
 pub fn run(args: &Args) -> Result<()> {
     let samples = samples_dir()?;
-    check_tool(&args.cc, "a C compiler (gcc 12 was used for the committed files)")?;
+    check_tool(
+        &args.cc,
+        "a C compiler (gcc 12 was used for the committed files)",
+    )?;
     check_tool(&args.ld, "GNU ld (binutils)")?;
 
     let scratch = ScratchDir::new(args.keep_objects.clone())?;
@@ -274,7 +277,11 @@ fn compare(samples: &Path, build_dir: &Path, reports_dir: &Path, written: &[Stri
             (Ok(a), Ok(b)) => a == b,
             _ => false,
         };
-        let rel = old.strip_prefix(samples).unwrap_or(old).display().to_string();
+        let rel = old
+            .strip_prefix(samples)
+            .unwrap_or(old)
+            .display()
+            .to_string();
         println!("{} {rel}", if same { "same   " } else { "DIFFERS" });
         if !same {
             differ.push(rel);
@@ -307,7 +314,10 @@ fn samples_dir() -> Result<PathBuf> {
 fn check_tool(tool: &str, what: &str) -> Result<()> {
     match Command::new(tool).arg("--version").output() {
         Ok(out) if out.status.success() => Ok(()),
-        Ok(out) => bail!("`{tool} --version` failed ({}): is {tool} {what}?", out.status),
+        Ok(out) => bail!(
+            "`{tool} --version` failed ({}): is {tool} {what}?",
+            out.status
+        ),
         Err(e) => bail!(
             "cannot run `{tool}` ({e}): `cargo xtask samples` needs {what}; \
              install it (Debian: apt-get install gcc binutils) or pass --cc/--ld"
@@ -316,7 +326,9 @@ fn check_tool(tool: &str, what: &str) -> Result<()> {
 }
 
 fn run_cmd(cmd: &mut Command, what: &str) -> Result<()> {
-    let out = cmd.output().with_context(|| format!("{what}: cannot run {cmd:?}"))?;
+    let out = cmd
+        .output()
+        .with_context(|| format!("{what}: cannot run {cmd:?}"))?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() {
         bail!("{what} failed ({}):\n{stderr}", out.status);
