@@ -234,3 +234,47 @@ fn kcsan_snippets_from_a_source_dir() {
             .any(|l| l.snippet.is_none() && !l.warnings.is_empty())
     );
 }
+
+#[test]
+fn syzbot_email_gives_repo_and_commit() {
+    let Some(report) = std::fs::read_to_string(seeds().join("kcsan-data-race-tcp.txt")).ok() else {
+        assert!(std::env::var_os("CI").is_none(), "seed missing in CI");
+        return;
+    };
+    let email = format!(
+        "Hello,\n\nsyzbot found the following issue on:\n\n\
+         HEAD commit:    3b07ec4c1a2b Merge tag 'net-5.5-rc1'\n\
+         git tree:       net-next\n\
+         dashboard link: https://syzkaller.appspot.com/bug?extid=3\n\n{report}"
+    );
+    let doc = kresym_report::parse(email);
+    let e = doc.email.as_ref().expect("email headers parsed");
+    assert_eq!(e.head_commit.as_deref(), Some("3b07ec4c1a2b"));
+    let l = Linker::new(LinkOptions::default()).unwrap();
+    let links = l.link_document(&doc);
+    let net_next = "https://git.kernel.org/pub/scm/linux/kernel/git/netdev/net-next.git";
+    assert_eq!(links.repo.as_ref().unwrap().base, net_next);
+    let tcp = links
+        .all_links()
+        .find(|l| l.location.file == "net/ipv4/tcp_ipv4.c" && l.location.line == 1759)
+        .unwrap();
+    assert_eq!(
+        tcp.url.as_deref(),
+        Some(format!("{net_next}/tree/net/ipv4/tcp_ipv4.c?id=3b07ec4c1a2b#n1759").as_str())
+    );
+    assert_eq!(tcp.commit.as_ref().unwrap().source, CommitSource::EmailHead);
+    // The HEAD commit in the header is linked to its commit page.
+    assert!(
+        links.commits.iter().any(|c| c.commit == "3b07ec4c1a2b"
+            && c.url == format!("{net_next}/commit/?id=3b07ec4c1a2b"))
+    );
+    // --repo and --commit win over the email.
+    let l = linker(Some("v5.5"));
+    let links = l.link_document(&doc);
+    assert!(
+        links
+            .all_links()
+            .all(|x| x.url.as_deref().unwrap().starts_with(KORG)
+                && x.url.as_deref().unwrap().contains("id=v5.5#"))
+    );
+}
