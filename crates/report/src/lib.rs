@@ -13,6 +13,8 @@
 //!
 //! This crate knows nothing of DWARF or HTTP.
 
+#![warn(missing_docs)]
+
 pub mod bisection;
 pub mod email;
 pub mod frame;

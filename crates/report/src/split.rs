@@ -41,7 +41,7 @@ static PREFILTER: LazyLock<Regex> = LazyLock::new(|| {
 /// Lines that look like start markers but are not.
 static IGNORED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?-u)BUG: no syscalls can create resource|WARNING: /etc/ssh/moduli|WARNING: workqueue cpumask|INFO: lockdep is turned off|INFO: Stall ended before state dump|INFO: NMI handler|INFO: recovery required|(?:handler|interrupt).*took too long|INFO: sys_.* is not present|INFO: no syscalls can create|_INFO::|ODEBUG:|DEBUG:",
+        r"(?-u)BUG: no syscalls can create resource|WARNING: /etc/ssh/moduli|WARNING: workqueue cpumask|INFO: lockdep is turned off|INFO: Stall ended before state dump|INFO: NMI handler|INFO: recovery required|(?:handler|interrupt).*took too long|INFO: sys_.* is not present|INFO: no syscalls can create|_INFO::|ODEBUG:|DEBUG:|general protection fault ip:",
     )
     .expect("ignored regex")
 });
@@ -53,7 +53,7 @@ static MARKERS: LazyLock<Vec<StartMarker>> = LazyLock::new(|| {
         marker("BUG: KCSAN:", Kcsan, false),
         marker("BUG: KMSAN:", Kmsan, false),
         marker(
-            r"(?:WARNING|INFO|BUG): (?:possible circular locking dependency detected|possible irq lock inversion dependency detected|(?:SOFT|HARD)IRQ-safe -> (?:SOFT|HARD)IRQ-unsafe lock order detected|possible recursive locking detected|inconsistent lock state|bad unlock balance detected|held lock freed|lock held when returning to user space|.*still has locks held|nested lock was not taken|suspicious RCU usage|lock held at task exit time|trying to register non-static key)",
+            r"(?:WARNING|INFO|BUG): (?:possible circular locking dependency detected|possible irq lock inversion dependency detected|(?:SOFT|HARD)IRQ-safe -> (?:SOFT|HARD)IRQ-unsafe lock order detected|possible recursive locking detected|inconsistent lock state|bad unlock balance detected|held lock freed|lock held when returning to user space|.*still has locks held|[Nn]ested lock was not taken|suspicious RCU usage|lock held at task exit time|trying to register non-static key)",
             Lockdep,
             false,
         ),
@@ -63,21 +63,25 @@ static MARKERS: LazyLock<Vec<StartMarker>> = LazyLock::new(|| {
             false,
         ),
         marker(
-            r"INFO: rcu(?:_preempt|_sched|_bh)? (?:self-)?detected(?: expedited)? stalls?",
+            r"INFO: rcu(?:_[a-z]+)? (?:self-)?detected(?: expedited)? stalls?",
             RcuStall,
             false,
         ),
-        marker("BUG:", Bug, false),
+        marker("BUG:(?: |$)", Bug, false),
         marker("BUG kmalloc-", Bug, false),
         marker("[kK]ernel BUG", KernelBug, false),
-        marker("WARNING:", Warning, false),
+        marker(
+            r"WARNING: (?:CPU: [0-9]+ PID: -?[0-9]+ at |(?:\[.*\] )?[^ ]+\.[a-zA-Z]+:[0-9]+ at |kernel stack |at )|WARNING:[ \t]*$",
+            Warning,
+            false,
+        ),
         marker("general protection fault", GeneralProtectionFault, false),
         marker("Unable to handle kernel", Oops, false),
         marker("Oops:|Internal error:", Oops, true),
         marker("Kernel panic", Panic, true),
         marker("sysrq: Show", Sysrq, false),
         marker("NMI backtrace for cpu", NmiBacktrace, true),
-        marker("INFO:", Other, false),
+        marker("INFO: ", Other, false),
         marker(
             "divide error:|stack segment: |Unhandled fault:|UBSAN:|kernel stack overflow|int3:",
             Other,
@@ -199,6 +203,19 @@ mod tests {
             Some(ReportKind::Warning)
         );
         assert_eq!(kind("ODEBUG: free active"), None);
+        assert_eq!(
+            kind("WARNING: the mand mount option is being deprecated"),
+            None
+        );
+        assert_eq!(
+            kind("WARNING: fs/dcache.c:829 at fast_dput+0x334/0x430, CPU#0: x"),
+            Some(ReportKind::Warning)
+        );
+        assert_eq!(kind("rmt_storage:INFO:check_support: found"), None);
+        assert_eq!(
+            kind("traps: x[1] general protection fault ip:7feb96eb56a1 sp:20000fd0"),
+            None
+        );
         assert_eq!(
             kind("kernel BUG at mm/x.c:12!"),
             Some(ReportKind::KernelBug)

@@ -223,8 +223,10 @@ static STALL_SYSCALL_ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Prefixes of syscall wrappers, stripped in order as syzkaller does:
-/// `__x64_sys_foo` becomes `sys_foo`, `SyS_foo` and `__se_sys_foo` become `foo`.
+/// `__x64_sys_foo` becomes `sys_foo`; `sys_foo`, `SyS_foo` and
+/// `__se_sys_foo` become `foo`.
 const SYSCALL_PREFIXES: &[&str] = &[
+    "sys_",
     "__x64_",
     "__ia32_",
     "__arm64_",
@@ -502,6 +504,10 @@ pub fn title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>)
     };
     let h = header.as_str();
 
+    if h.contains("BUG: KASAN: double-free or invalid-free") {
+        let skip = ["kmem_", "slab_", "kfree", "vunmap", "vfree"];
+        return with("KASAN: invalid-free", header_or_trace(&ctx, &skip));
+    }
     if let Some(c) = KASAN.captures(h) {
         let kind = &c[1];
         let on_address = &c[2] != "in";
@@ -612,8 +618,11 @@ pub fn title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>)
             return with(&format!("{level}: {name}"), ctx.frame_after(trigger));
         }
     }
-    if h.contains("nested lock was not taken") {
-        return with("WARNING: nested lock was not taken", ctx.trace(&[]));
+    if h.contains("ested lock was not taken") {
+        return with(
+            "WARNING: nested lock was not taken",
+            ctx.frame_after("is trying to lock"),
+        );
     }
     if h.contains("suspicious RCU usage") {
         let level = if h.contains("INFO:") {
@@ -915,7 +924,23 @@ fn header_or_trace(ctx: &Ctx, skip: &[&str]) -> Option<Pick> {
 
 fn rcu_stall(ctx: &Ctx<'_>) -> Option<Pick> {
     let skip = ["apic_timer_interrupt", "rcu"];
-    let apic = ctx.find_line(0, |m| m.contains("apic_timer_interrupt"))?;
+    let Some(apic) = ctx.find_line(0, |m| m.contains("apic_timer_interrupt")) else {
+        // No timer interrupt (arm): the first stack that is not the RCU
+        // grace-period kthread's own.
+        return (0..ctx.lines.len())
+            .filter(|&i| ctx.is_stack_start(i))
+            .find_map(|start| {
+                let mut frames = ctx.stack_from(start + 1);
+                if frames
+                    .iter()
+                    .any(|(f, _)| f.function.starts_with("rcu_gp_"))
+                {
+                    return None;
+                }
+                frames.retain(|(f, _)| !skipped(&f.function, &skip));
+                stall(&frames, ctx.base)
+            });
+    };
     let mut frames = Vec::new();
     if let Some((f, i)) = ctx.rip(apic) {
         frames.push((f, i));
@@ -1055,6 +1080,7 @@ mod tests {
     fn canonical_names() {
         assert_eq!(canonical("__x64_sys_rmdir"), "sys_rmdir");
         assert_eq!(canonical("SyS_sendto"), "sendto");
+        assert_eq!(canonical("sys_openat2"), "openat2");
         assert_eq!(canonical("__se_sys_mremap"), "mremap");
         assert_eq!(canonical("link_path_walk.part.40"), "link_path_walk");
         assert_eq!(canonical("sys_"), "sys_");
