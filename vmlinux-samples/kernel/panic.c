@@ -3,6 +3,7 @@
  * panic(), __warn() and the taint flags.
  */
 #include <linux/kernel.h>
+#include <linux/bug.h>
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <asm/host.h>

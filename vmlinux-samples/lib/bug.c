@@ -4,19 +4,10 @@
  * trapping ud2 and report it.
  */
 #include <linux/kernel.h>
-#include <asm/bug.h>
-#include <asm/ptrace.h>
-
-enum bug_trap_type {
-	BUG_TRAP_TYPE_NONE = 0,
-	BUG_TRAP_TYPE_WARN = 1,
-	BUG_TRAP_TYPE_BUG = 2,
-};
+#include <linux/bug.h>
 
 /* Provided by the linker for the orphan section __bug_table. */
 extern struct bug_entry __start___bug_table[], __stop___bug_table[];
-
-void __warn(const char *file, int line, void *caller, struct pt_regs *regs);
 
 static struct bug_entry *find_bug(unsigned long bugaddr)
 {

@@ -6,6 +6,7 @@
  * pt_regs, reports the bug, and resumes after the ud2 like the kernel does.
  */
 #include <linux/kernel.h>
+#include <linux/bug.h>
 #include <asm/host.h>
 #include <asm/ptrace.h>
 
@@ -27,12 +28,11 @@ struct host_ucontext {
 	unsigned long	gregs[23];
 };
 
-int report_bug(unsigned long bugaddr, struct pt_regs *regs);
 void __restore_rt(void);
 
 static void handle_bug(struct pt_regs *regs)
 {
-	if (report_bug(regs->ip, regs) == 1 /* BUG_TRAP_TYPE_WARN */) {
+	if (report_bug(regs->ip, regs) == BUG_TRAP_TYPE_WARN) {
 		regs->ip += LEN_UD2;
 		return;
 	}
