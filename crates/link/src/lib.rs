@@ -213,19 +213,46 @@ impl DocumentLinks {
         self.lines.iter().flat_map(|l| l.links.iter())
     }
 
-    /// Every warning, of the document and of its links.
+    /// Every warning, of the document and of its links. Link warnings that
+    /// repeat for one file (a fetch that failed once for many frames) are
+    /// given once, with the lines they concern.
     pub fn all_warnings(&self) -> Vec<String> {
         let mut w = self.warnings.clone();
+        let mut order: Vec<(String, String)> = Vec::new();
+        let mut where_: HashMap<(String, String), Vec<String>> = HashMap::new();
         for l in &self.lines {
             for f in &l.links {
                 for m in &f.warnings {
-                    w.push(format!(
-                        "line {}: {}:{}: {m}",
-                        l.line + 1,
-                        f.location.file,
-                        f.location.line
-                    ));
+                    let key = (f.location.file.clone(), m.clone());
+                    let at = format!("{}:{}", l.line + 1, f.location.line);
+                    match where_.get_mut(&key) {
+                        Some(v) => v.push(at),
+                        None => {
+                            order.push(key.clone());
+                            where_.insert(key, vec![at]);
+                        }
+                    }
                 }
+            }
+        }
+        for key in order {
+            let ats = &where_[&key];
+            let (file, msg) = key;
+            if let [one] = ats.as_slice() {
+                let (line, src) = one.split_once(':').unwrap_or((one, ""));
+                w.push(format!("line {line}: {file}:{src}: {msg}"));
+            } else {
+                let lines: Vec<&str> = ats
+                    .iter()
+                    .take(8)
+                    .map(|a| a.split_once(':').map_or(a.as_str(), |(l, _)| l))
+                    .collect();
+                let more = if ats.len() > 8 { ", …" } else { "" };
+                w.push(format!(
+                    "{file}: {msg} ({} frames, lines {}{more})",
+                    ats.len(),
+                    lines.join(", ")
+                ));
             }
         }
         w

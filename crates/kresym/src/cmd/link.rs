@@ -241,3 +241,95 @@ pub fn render_text(doc: &Document, links: &DocumentLinks) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    const KORG: &str = "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git";
+
+    fn seed() -> Option<PathBuf> {
+        let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/corpus/seeds/bisect-deadlock-send_sigio.txt");
+        if p.exists() {
+            Some(p)
+        } else {
+            assert!(std::env::var_os("CI").is_none(), "seed missing in CI");
+            eprintln!("SKIP: {} not found", p.display());
+            None
+        }
+    }
+
+    #[test]
+    fn every_format_links_fcntl_798_at_the_culprit() {
+        let Some(seed) = seed() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let want =
+            format!("{KORG}/tree/fs/fcntl.c?id=7bc3e6e55acf065500a24621f3b313e7e5998acf#n798");
+        for format in ["text", "markdown", "html", "json"] {
+            let cli = Cli::try_parse_from([
+                "link".as_ref(),
+                "--repo".as_ref(),
+                KORG.as_ref(),
+                "--format".as_ref(),
+                format.as_ref(),
+                "-o".as_ref(),
+                out.as_os_str(),
+                seed.as_os_str(),
+            ])
+            .unwrap();
+            run(cli.args).unwrap();
+            let s = std::fs::read_to_string(&out).unwrap();
+            assert!(s.contains(&want), "{format}");
+        }
+    }
+
+    #[test]
+    fn forge_override_and_bad_flags() {
+        let Some(seed) = seed() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let parse = |extra: &[&str]| {
+            let mut v: Vec<std::ffi::OsString> = vec!["link".into()];
+            v.extend(extra.iter().map(|s| s.into()));
+            v.push("-o".into());
+            v.push(out.clone().into());
+            v.push(seed.clone().into());
+            Cli::try_parse_from(v)
+        };
+        let cli = parse(&[
+            "--repo",
+            "https://mirror.example.org/linux.git",
+            "--forge",
+            "gitlab",
+        ])
+        .unwrap();
+        run(cli.args).unwrap();
+        let s = std::fs::read_to_string(&out).unwrap();
+        assert!(s.contains(
+            "https://mirror.example.org/linux/-/blob/7bc3e6e55acf065500a24621f3b313e7e5998acf/fs/fcntl.c#L798"
+        ));
+        let err = run(parse(&["--repo", "https://mirror.example.org/linux.git"])
+            .unwrap()
+            .args)
+        .unwrap_err();
+        assert!(err.to_string().contains("--forge"), "{err}");
+        assert!(parse(&["--repo", "upstream", "--forge", "svn"]).is_err());
+        assert!(parse(&["--source-git", "a", "--source-dir", "b"]).is_err());
+        let err = run(parse(&["--repo", "upstream", "--timeout", "0"])
+            .unwrap()
+            .args)
+        .unwrap_err();
+        assert!(err.to_string().contains("--timeout"), "{err}");
+        let err = run(parse(&["--commit", "abcdef1"]).unwrap().args).unwrap_err();
+        assert!(err.to_string().contains("--repo"), "{err}");
+    }
+}
