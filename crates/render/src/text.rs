@@ -38,7 +38,11 @@ pub fn write_symbolized(
             (LineSymbols::Address { resolved, .. }, LineKind::RawAddress(raw))
                 if has_location(resolved) =>
             {
-                write_address(out, bytes, raw.span.end, resolved)?;
+                let closing = bytes[raw.span.end.min(bytes.len())..]
+                    .iter()
+                    .position(|&b| b == b']')
+                    .map_or(raw.span.end, |i| raw.span.end + i + 1);
+                write_address(out, bytes, closing, resolved)?;
             }
             _ => out.write_all(bytes)?,
         }
@@ -121,7 +125,8 @@ fn inline_name(level: &SourceFrame) -> &str {
     level.function.as_deref().unwrap_or("??")
 }
 
-/// A bare `[<address>]` frame: the symbol and chain go right after the address.
+/// A bare `[<address>]` frame: the symbol and chain go right after the
+/// address's closing bracket (`address_end`).
 fn write_address(
     out: &mut impl Write,
     line: &[u8],

@@ -456,8 +456,16 @@ fn read_text_symbols(file: &ElfFile64<'_, object::Endianness>, layout: &Layout) 
             layout.symbol_address(section, symbol.address()),
         ));
     }
-    SymbolTable::new(symbols, layout.text_end)
+    let table = SymbolTable::new(symbols, layout.text_end);
+    if layout.relocatable {
+        table.with_alternate_end(layout.text_end.div_ceil(MODULE_PAGE_SIZE) * MODULE_PAGE_SIZE)
+    } else {
+        table
+    }
 }
+
+/// Page size the kernel rounds a module's text region up to.
+const MODULE_PAGE_SIZE: u64 = 4096;
 
 /// The release from `linux_banner`: "Linux version 6.1.0-53-cloud-amd64 (...".
 fn read_release(file: &ElfFile64<'_, object::Endianness>, banner: &[u64]) -> Option<String> {

@@ -24,6 +24,9 @@ pub struct TextSymbol {
 pub struct SymbolTable {
     symbols: Vec<TextSymbol>,
     by_name: HashMap<String, Vec<u32>>,
+    /// Another end the last symbol's size may run to (a module's text end
+    /// rounded up to a page, as Linux 6.1 with `STRICT_MODULE_RWX` prints it).
+    alternate_end: Option<u64>,
 }
 
 impl SymbolTable {
@@ -46,7 +49,7 @@ impl SymbolTable {
                 j -= 1;
             }
             let end = next_higher.max(address);
-            for (name, _) in symbols.drain(j..i) {
+            for (name, _) in symbols.drain(j..i).rev() {
                 table.push(TextSymbol {
                     name,
                     address,
@@ -67,7 +70,24 @@ impl SymbolTable {
         SymbolTable {
             symbols: table,
             by_name,
+            alternate_end: None,
         }
+    }
+
+    /// Also accept `end` as where the last symbol's size ends.
+    pub fn with_alternate_end(mut self, end: u64) -> Self {
+        self.alternate_end = Some(end);
+        self
+    }
+
+    /// Whether a printed size fits this symbol: its kallsyms size, or for
+    /// the last symbol, the distance to the alternate end.
+    pub fn size_matches(&self, symbol: &TextSymbol, printed: u64) -> bool {
+        symbol.size == printed
+            || self.alternate_end.is_some_and(|end| {
+                self.symbols.last().map(|last| last.address) == Some(symbol.address)
+                    && end.checked_sub(symbol.address) == Some(printed)
+            })
     }
 
     /// Every symbol with this exact name (duplicates of static functions).
@@ -152,6 +172,17 @@ mod tests {
         let a: Vec<_> = t.by_name("a").map(|s| (s.address, s.size)).collect();
         assert_eq!(a, [(0x1000, 0x10), (0x2000, 0x30)]);
         assert_eq!(t.by_name("missing").count(), 0);
+    }
+
+    #[test]
+    fn last_symbol_may_end_at_the_alternate_end() {
+        let t = table().with_alternate_end(0x3000);
+        let last = t.iter().last().unwrap().clone();
+        assert!(t.size_matches(&last, 0x30));
+        assert!(t.size_matches(&last, 0x1000));
+        assert!(!t.size_matches(&last, 0x1001));
+        let first = t.iter().next().unwrap().clone();
+        assert!(!t.size_matches(&first, 0x2000));
     }
 
     #[test]

@@ -257,31 +257,45 @@ impl Symbolizer {
         ))
     }
 
+    /// The module file for a frame: by name, and by build id when one is
+    /// printed (a file of another name with that build id is accepted too,
+    /// since module files are often renamed, e.g. `x.ko.debug`).
     fn module(&self, name: &str, build_id: Option<&str>) -> Result<Arc<LoadedModule>, Resolution> {
         let files = self.modules.files(name);
-        if files.is_empty() {
-            return Err(Resolution::ModuleNotFound {
-                module: name.to_owned(),
-            });
-        }
         let mut last_error = None;
         let mut found_ids = Vec::new();
         for file in files {
             match file.load(self.strip.as_ref()) {
-                Ok(loaded) => {
-                    let Some(wanted) = build_id else {
-                        return Ok(loaded);
-                    };
-                    let id = loaded.binary.build_id().map(hex).unwrap_or_default();
-                    if id.eq_ignore_ascii_case(wanted) {
-                        return Ok(loaded);
+                Ok(loaded) => match build_id {
+                    None => return Ok(loaded),
+                    Some(wanted) => {
+                        let id = loaded.binary.build_id().map(hex).unwrap_or_default();
+                        if id.eq_ignore_ascii_case(wanted) {
+                            return Ok(loaded);
+                        }
+                        found_ids.push(id);
                     }
-                    found_ids.push(id);
-                }
+                },
                 Err(error) => last_error = Some(error),
             }
         }
+        if let Some(wanted) = build_id
+            && let Some(loaded) = self
+                .modules
+                .all_files()
+                .filter_map(|file| file.load(self.strip.as_ref()).ok())
+                .find(|m| {
+                    m.binary
+                        .build_id()
+                        .is_some_and(|id| hex(id).eq_ignore_ascii_case(wanted))
+                })
+        {
+            return Ok(loaded);
+        }
         match (build_id, last_error) {
+            _ if files.is_empty() => Err(Resolution::ModuleNotFound {
+                module: name.to_owned(),
+            }),
             (Some(printed), _) if !found_ids.is_empty() => Err(Resolution::BuildIdMismatch {
                 module: name.to_owned(),
                 printed: printed.to_owned(),
@@ -297,10 +311,11 @@ impl Symbolizer {
 
 /// Resolve a frame against one binary.
 fn resolve_in(binary: &Binary, paths: &PathCleaner, frame: FrameQuery<'_>) -> Resolution {
-    let candidates: Vec<_> = binary.symbols().by_name(frame.function).collect();
+    let symbols = binary.symbols();
+    let candidates: Vec<_> = symbols.by_name(frame.function).collect();
     let matching: Vec<_> = candidates
         .iter()
-        .filter(|s| s.size == frame.size)
+        .filter(|s| symbols.size_matches(s, frame.size))
         .copied()
         .collect();
     let chosen = match (candidates.as_slice(), matching.as_slice()) {
@@ -321,7 +336,14 @@ fn resolve_in(binary: &Binary, paths: &PathCleaner, frame: FrameQuery<'_>) -> Re
             };
         }
     };
-    if frame.offset >= chosen.size.max(frame.size) {
+    // A return address may equal the size: the kernel's `%pB` looks up
+    // `address - 1`, so a call ending a noreturn function prints `f+0x10/0x10`.
+    let limit = chosen.size.max(frame.size);
+    let out_of_range = match frame.pc_kind {
+        PcKind::ReturnAddress => frame.offset > limit,
+        PcKind::ExactPc => frame.offset >= limit,
+    };
+    if out_of_range {
         return Resolution::OffsetOutOfRange { size: chosen.size };
     }
     Resolution::Resolved(resolve_symbol(binary, paths, chosen, frame))
@@ -345,10 +367,12 @@ fn resolve_symbol(
         pc,
         lookup_pc,
         chain: inline_chain(binary, paths, lookup_pc),
-        size_mismatch: (symbol.size != frame.size).then_some(SizeMismatch {
-            printed: frame.size,
-            actual: symbol.size,
-        }),
+        size_mismatch: (!binary.symbols().size_matches(symbol, frame.size)).then_some(
+            SizeMismatch {
+                printed: frame.size,
+                actual: symbol.size,
+            },
+        ),
     }
 }
 

@@ -89,6 +89,11 @@ impl ModuleIndex {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// Every module file, whatever its name.
+    pub(crate) fn all_files(&self) -> impl Iterator<Item = &ModuleFile> {
+        self.by_name.values().flatten()
+    }
+
     /// How many distinct modules were found.
     pub(crate) fn len(&self) -> usize {
         self.by_name.len()

@@ -1,0 +1,289 @@
+//! Every frame of every sample report, symbolized by kresym and by an
+//! independent oracle run now: GNU `nm` for symbol addresses and
+//! `llvm-symbolizer --inlining` for the inline chain. Modules are linked by
+//! GNU `ld` into an executable first, so the oracle sees ld's own section
+//! layout and relocation, not ours.
+//!
+//! Without the tools the test is skipped, except under `CI=true`, where a
+//! missing tool fails it.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use kresym_report::{LineKind, PcKind};
+use kresym_symbolize::{FrameQuery, Resolution, Symbolizer, SymbolizerOptions};
+
+/// The prefix the samples' `-fdebug-prefix-map` gives every DWARF path
+/// (see vmlinux-samples/README.md; checked by hand with llvm-dwarfdump).
+const SAMPLE_PREFIX: &str = "/build/kresym-sample/";
+
+fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples")
+}
+
+fn have_tools() -> bool {
+    let ok = ["llvm-symbolizer", "nm", "ld"].iter().all(|tool| {
+        Command::new(tool)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    if !ok {
+        assert!(
+            std::env::var("CI").is_err(),
+            "llvm-symbolizer, nm and ld are required under CI"
+        );
+        eprintln!("skipping: llvm-symbolizer, nm or ld is missing");
+    }
+    ok
+}
+
+/// `nm -n` text symbols: name -> addresses, and sorted addresses.
+struct NmSymbols {
+    by_name: HashMap<String, Vec<u64>>,
+    sorted: Vec<u64>,
+}
+
+impl NmSymbols {
+    fn read(path: &Path) -> NmSymbols {
+        let out = Command::new("nm").arg("-n").arg(path).output().unwrap();
+        assert!(out.status.success(), "nm {}", path.display());
+        let mut by_name: HashMap<String, Vec<u64>> = HashMap::new();
+        let mut sorted = Vec::new();
+        for line in String::from_utf8(out.stdout).unwrap().lines() {
+            let parts: Vec<_> = line.split_whitespace().collect();
+            let [address, kind, name] = parts[..] else {
+                continue;
+            };
+            if !matches!(kind, "t" | "T" | "W" | "w") {
+                continue;
+            }
+            let address = u64::from_str_radix(address, 16).unwrap();
+            by_name.entry(name.to_owned()).or_default().push(address);
+            sorted.push(address);
+        }
+        sorted.dedup();
+        NmSymbols { by_name, sorted }
+    }
+
+    /// The address of `name`; among duplicates, the one whose distance to
+    /// the next nm symbol is the printed size.
+    fn address(&self, name: &str, size: u64) -> Option<u64> {
+        let candidates = self.by_name.get(name)?;
+        if candidates.len() == 1 {
+            return Some(candidates[0]);
+        }
+        candidates.iter().copied().find(|&address| {
+            let next = self.sorted.iter().find(|&&a| a > address);
+            next.is_some_and(|next| next - address == size)
+        })
+    }
+}
+
+/// One level of llvm-symbolizer's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct OracleLevel {
+    function: String,
+    file: String,
+    line: u32,
+}
+
+/// Run llvm-symbolizer once over many addresses.
+fn llvm_symbolize(object: &Path, addresses: &[u64]) -> Vec<Vec<OracleLevel>> {
+    let mut child = Command::new("llvm-symbolizer")
+        .arg(format!("--obj={}", object.display()))
+        .args(["--inlining", "--functions=linkage"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for address in addresses {
+        writeln!(stdin, "0x{address:x}").unwrap();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.split("\n\n")
+        .filter(|block| !block.trim().is_empty())
+        .map(|block| {
+            let lines: Vec<_> = block.lines().collect();
+            lines
+                .chunks(2)
+                .map(|pair| {
+                    let location = pair[1];
+                    let mut parts = location.rsplitn(3, ':');
+                    let _column = parts.next();
+                    let line = parts.next().unwrap().parse().unwrap();
+                    let file = parts.next().unwrap();
+                    OracleLevel {
+                        function: pair[0].to_owned(),
+                        file: file.strip_prefix(SAMPLE_PREFIX).unwrap_or(file).to_owned(),
+                        line,
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Link a module with GNU ld's default layout, ignoring its undefined symbols.
+fn link_module(module: &Path, dir: &Path) -> PathBuf {
+    let out = dir
+        .join(module.file_name().unwrap())
+        .with_extension("linked");
+    let status = Command::new("ld")
+        .args([
+            "-e",
+            "0",
+            "--unresolved-symbols=ignore-all",
+            "-Ttext=0x100000",
+            "-o",
+        ])
+        .arg(&out)
+        .arg(module)
+        .status()
+        .unwrap();
+    assert!(status.success(), "ld {}", module.display());
+    out
+}
+
+struct Case {
+    report: PathBuf,
+    line: usize,
+    object: PathBuf,
+    probe: u64,
+    ours: Vec<OracleLevel>,
+}
+
+#[test]
+fn every_sample_frame_agrees_with_llvm_symbolizer() {
+    if !have_tools() {
+        return;
+    }
+    let samples = samples();
+    let scratch = tempfile::tempdir().unwrap();
+    let mut cases = Vec::new();
+    for variant in ["dwarf5", "dwarf4"] {
+        let vmlinux = samples.join(format!("build/vmlinux-{variant}"));
+        let symbolizer = Symbolizer::open(
+            &vmlinux,
+            SymbolizerOptions {
+                module_dirs: vec![samples.join("build")],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let mut nm_cache: HashMap<PathBuf, NmSymbols> = HashMap::new();
+        let mut reports: Vec<_> = std::fs::read_dir(samples.join("reports"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        reports.sort();
+        for report in reports {
+            let document = kresym_report::parse(std::fs::read(&report).unwrap());
+            for line in &document.lines {
+                let LineKind::Frame(frame) = &line.kind else {
+                    continue;
+                };
+                let resolution = symbolizer.resolve(FrameQuery::from(frame));
+                let Resolution::Resolved(resolved) = resolution else {
+                    panic!("{}:{}: {resolution:?}", report.display(), line.number);
+                };
+                // The oracle's own view of where this frame is.
+                let object = match &frame.module {
+                    None => vmlinux.clone(),
+                    Some(_) => {
+                        let ko = samples.join(if variant == "dwarf5" {
+                            "build/samplemod.ko"
+                        } else {
+                            "build/samplemod-dwarf4.ko"
+                        });
+                        link_module(&ko, scratch.path())
+                    }
+                };
+                let nm = nm_cache
+                    .entry(object.clone())
+                    .or_insert_with(|| NmSymbols::read(&object));
+                let address = nm
+                    .address(&frame.function, frame.size)
+                    .unwrap_or_else(|| panic!("nm has no {}", frame.function));
+                let pc = address + frame.offset;
+                let probe = if frame.pc_kind == PcKind::ExactPc {
+                    pc
+                } else {
+                    pc - 1
+                };
+                let ours = resolved
+                    .chain
+                    .iter()
+                    .map(|level| {
+                        let location = level.location.clone().expect("sample frames have lines");
+                        OracleLevel {
+                            function: level.function.clone().unwrap_or_default(),
+                            file: location.file,
+                            line: location.line,
+                        }
+                    })
+                    .collect();
+                cases.push(Case {
+                    report: report.clone(),
+                    line: line.number,
+                    object,
+                    probe,
+                    ours,
+                });
+            }
+        }
+    }
+    let mut by_object: HashMap<PathBuf, Vec<usize>> = HashMap::new();
+    for (index, case) in cases.iter().enumerate() {
+        by_object
+            .entry(case.object.clone())
+            .or_default()
+            .push(index);
+    }
+    let mut checked = 0;
+    let mut inline_levels = 0;
+    for (object, indexes) in by_object {
+        let probes: Vec<_> = indexes.iter().map(|&i| cases[i].probe).collect();
+        let answers = llvm_symbolize(&object, &probes);
+        assert_eq!(
+            answers.len(),
+            probes.len(),
+            "llvm-symbolizer output for {}",
+            object.display()
+        );
+        for (&index, mut expected) in indexes.iter().zip(answers) {
+            let case = &cases[index];
+            // llvm-symbolizer names the outermost level after the ELF symbol
+            // (`f.constprop.0`, or an alias like `init_module`); kresym
+            // prints the symbol as the kernel printed it on that line, so
+            // only the inlined levels' names are compared.
+            let mut ours = case.ours.clone();
+            for levels in [&mut ours, &mut expected] {
+                if let Some(outer) = levels.last_mut() {
+                    outer.function.clear();
+                }
+            }
+            assert_eq!(
+                ours,
+                expected,
+                "{}:{} (probe 0x{:x} in {})",
+                case.report.display(),
+                case.line,
+                case.probe,
+                object.display()
+            );
+            checked += 1;
+            inline_levels += expected.len() - 1;
+        }
+    }
+    eprintln!("{checked} frames ({inline_levels} inlined levels) agree with llvm-symbolizer");
+    assert!(checked >= 100, "only {checked} sample frames were checked");
+    assert!(inline_levels > 0, "no inlined frames were checked");
+}
