@@ -55,9 +55,8 @@ static long get_offset(unsigned long *size, Elf64_Shdr *sechdr)
 
 /*
  * Lay out the SHF_ALLOC sections in a way not dissimilar to how ld
- * might -- code, read-only data, read-write data, small data.  Tally
- * sizes, and place the offsets into sh_entsize fields: high bit means it
- * belongs in init.
+ * might -- code, read-only data, read-write data.  Tally sizes, and place
+ * the offsets into sh_entsize fields.  (The sample has no init sections.)
  */
 static void layout_sections(struct module *mod, struct load_info *info)
 {
