@@ -370,3 +370,60 @@ fn write_frame_line(o: &mut String, line: &Line) {
         LineKind::Text => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INPUT: &[u8] = b"[    1.0] BUG: KASAN: use-after-free in foo+0x10/0x20 [m]\n\
+[    1.1] Read of size 8 at addr ffff by task x/1\n\
+[    1.2] Call Trace:\n\
+[    1.3]  dump_stack+0x1/0x2\n\
+[    1.4]  bar inc/b.h:3 [inline]\n\
+[    1.5]  foo+0x10/0x20 a/b.c:12 [m]\n\
+[    1.6]  broken+0x12/\n";
+
+    #[test]
+    fn json_frames_have_the_documented_keys() {
+        let doc = kresym_report::parse(INPUT);
+        let v = to_json(&doc, "in.txt");
+        let frames = v["frames"].as_array().unwrap();
+        assert_eq!(frames.len(), 3);
+        let f = &frames[2];
+        assert_eq!(f["line"], 6);
+        assert_eq!(f["function"], "foo");
+        assert_eq!(f["offset"], 0x10);
+        assert_eq!(f["size"], 0x20);
+        assert_eq!(f["module"], "m");
+        assert_eq!(f["annotation"]["file"], "a/b.c");
+        assert_eq!(f["annotation"]["line"], 12);
+        assert_eq!(f["reliable"], true);
+        assert_eq!(f["pc_kind"], "return_address");
+        assert_eq!(f["report"], 0);
+        assert_eq!(
+            v["reports"][0]["title"],
+            "KASAN: use-after-free Read in foo"
+        );
+        assert_eq!(v["reports"][0]["first_line"], 1);
+        assert_eq!(v["inline_frames"][0]["line"], 5);
+        assert_eq!(v["warnings"][0]["line"], 7);
+    }
+
+    #[test]
+    fn text_view_lists_reports_frames_and_warnings() {
+        let doc = kresym_report::parse(INPUT);
+        let text = render_text(&doc, "in.txt");
+        assert!(text.contains("report #1: KASAN: use-after-free Read in foo [kasan] L1-L7"));
+        assert!(
+            text.contains("L6        foo+0x10/0x20 [m] (a/b.c:12)"),
+            "{text}"
+        );
+        assert!(text.contains("L7: malformed frame"), "{text}");
+    }
+
+    #[test]
+    fn missing_file_is_an_error_naming_it() {
+        let err = read_input("/nonexistent/kresym-input.txt").unwrap_err();
+        assert!(format!("{err:#}").contains("/nonexistent/kresym-input.txt"));
+    }
+}
