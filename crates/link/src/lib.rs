@@ -430,53 +430,65 @@ impl Linker {
     ) -> Vec<(SourceLocation, Option<String>, Option<Range<usize>>)> {
         let bytes = doc.line_bytes(line);
         let text = String::from_utf8_lossy(bytes);
-        match &line.kind {
-            LineKind::Frame(f) => {
-                let Some(loc) = &f.annotation else {
-                    return Vec::new();
-                };
-                let span = f
-                    .spans
-                    .annotation
-                    .clone()
-                    .and_then(|r| find_location(&text, loc, r.start))
-                    .or_else(|| find_location(&text, loc, f.spans.symbol.end));
-                vec![(loc.clone(), Some(f.function.clone()), span)]
-            }
+        let mut found = match &line.kind {
+            LineKind::Frame(f) => match &f.annotation {
+                Some(loc) => {
+                    let span = f
+                        .spans
+                        .annotation
+                        .clone()
+                        .and_then(|r| find_location(&text, loc, r.start))
+                        .or_else(|| find_location(&text, loc, f.spans.symbol.end));
+                    vec![(loc.clone(), Some(f.function.clone()), span)]
+                }
+                None => Vec::new(),
+            },
             LineKind::InlineFrame(f) => {
                 let span = find_location(&text, &f.location, f.function_span.end);
                 vec![(f.location.clone(), Some(f.function.clone()), span)]
             }
-            LineKind::Text => {
-                let mut v = Vec::new();
-                for c in self.location_re.captures_iter(&text) {
-                    let (Some(file), Some(num)) = (c.get(2), c.get(3)) else {
-                        continue;
-                    };
-                    // Not part of a URL.
-                    if text[..file.start()].ends_with("://") || text[..file.start()].ends_with('/')
-                    {
-                        continue;
-                    }
-                    let Ok(line_no) = num.as_str().parse::<u32>() else {
-                        continue;
-                    };
-                    let column = c.get(4).and_then(|m| m.as_str().parse().ok());
-                    let end = c.get(4).map_or(num.end(), |m| m.end());
-                    v.push((
-                        SourceLocation {
-                            file: file.as_str().to_string(),
-                            line: line_no,
-                            column,
-                        },
-                        c.get(1).map(|m| m.as_str().to_string()),
-                        Some(file.start()..end),
-                    ));
-                }
-                v
+            LineKind::Text | LineKind::Marker(_) => Vec::new(),
+            _ => return Vec::new(),
+        };
+        // Any other `file:line` in the line (`WARNING: ... at FILE:LINE`,
+        // lockdep's `at: func+0x1/0x2 FILE:LINE`), not overlapping the above.
+        for c in self.location_re.captures_iter(&text) {
+            let (Some(file), Some(num)) = (c.get(2), c.get(3)) else {
+                continue;
+            };
+            // Not part of a URL.
+            if text[..file.start()].ends_with("://") || text[..file.start()].ends_with('/') {
+                continue;
             }
-            _ => Vec::new(),
+            let Ok(line_no) = num.as_str().parse::<u32>() else {
+                continue;
+            };
+            let column = c.get(4).and_then(|m| m.as_str().parse().ok());
+            let end = c.get(4).map_or(num.end(), |m| m.end());
+            let span = file.start()..end;
+            let overlaps = found
+                .iter()
+                .any(|(_, _, s): &(_, _, Option<Range<usize>>)| {
+                    s.as_ref()
+                        .is_some_and(|s| s.start < span.end && span.start < s.end)
+                });
+            if overlaps {
+                continue;
+            }
+            found.push((
+                SourceLocation {
+                    file: file.as_str().to_string(),
+                    line: line_no,
+                    column,
+                },
+                c.get(1)
+                    .map(|m| m.as_str().to_string())
+                    .or_else(|| function_after(&text[end..])),
+                Some(span),
+            ));
         }
+        found.sort_by_key(|(_, _, s)| s.as_ref().map_or(usize::MAX, |s| s.start));
+        found
     }
 
     fn make_link(
@@ -669,6 +681,21 @@ impl Linker {
             }
         }
     }
+}
+
+/// The function of a `WARNING: ... at FILE:LINE func+0xOFF/0xSIZE` line:
+/// `func`, when `rest` (the text after the location) starts with it.
+fn function_after(rest: &str) -> Option<String> {
+    let rest = rest.strip_prefix(' ')?.trim_start();
+    let name_len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        .unwrap_or(rest.len());
+    let (name, after) = rest.split_at(name_len);
+    let starts_ok = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    (starts_ok && after.starts_with("+0x")).then(|| name.to_string())
 }
 
 /// The verdict a test's results imply: any crash is bad, all runs OK is good.

@@ -230,3 +230,30 @@ fn extra_locations_from_a_symbolizer() {
     let links = linker.link_locations(&doc, &[(99, extra[0].1.clone())]);
     assert!(links.warnings[0].contains("past the end"));
 }
+
+#[test]
+fn warning_lines_are_linked_with_their_function() {
+    let linker = Linker::new(LinkOptions {
+        repo: Some(REPO.into()),
+        commit: Some("abcdef1".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let doc = kresym_report::parse(
+        "WARNING: CPU: 1 PID: 3 at mm/usercopy.c:84 usercopy_warn+0xf0/0x110 mm/usercopy.c:78\n\
+         kernel BUG at mm/slab.h:420!\n",
+    );
+    let links = linker.link_document(&doc);
+    let first = links.for_line(0);
+    assert_eq!(first.len(), 2, "{first:?}");
+    assert_eq!(first[0].location.line, 84);
+    assert_eq!(first[0].function.as_deref(), Some("usercopy_warn"));
+    assert_eq!(first[1].function.as_deref(), Some("usercopy_warn"));
+    let second = links.for_line(1);
+    assert_eq!(second[0].location.file, "mm/slab.h");
+    assert_eq!(second[0].function, None);
+    assert_eq!(
+        second[0].url.as_deref(),
+        Some(format!("{REPO}/tree/mm/slab.h?id=abcdef1#n420").as_str())
+    );
+}
