@@ -1,0 +1,323 @@
+//! End-to-end tests of `kresym symbolize` on the vmlinux-samples.
+//!
+//! Expected lines here are facts verified by hand (source lines read in
+//! vmlinux-samples/, addresses checked with nm, objdump and
+//! llvm-symbolizer); the frame-by-frame comparison against llvm-symbolizer
+//! itself lives in crates/symbolize/tests/oracle.rs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples")
+}
+
+fn report(name: &str) -> PathBuf {
+    samples().join("reports").join(name)
+}
+
+fn kresym() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kresym"))
+}
+
+/// `kresym symbolize` on the DWARF 5 sample with its modules.
+fn symbolize(args: &[&str]) -> Output {
+    let samples = samples();
+    kresym()
+        .arg("symbolize")
+        .arg("--vmlinux")
+        .arg(samples.join("build/vmlinux-dwarf5"))
+        .arg("--modules")
+        .arg(samples.join("build"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let output = symbolize(args);
+    assert!(
+        output.status.success(),
+        "kresym failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn duplicate_static_kthreads_resolve_to_their_own_files() {
+    // kernel/kthread.c's kthread is 0x30 bytes (0x4023d0), aoecmd.c's is
+    // 0x70 (0x404e30); line 88 of aoecmd.c is `more = k->fn(k->id);`,
+    // line 55 of kthread.c is `ret = threadfn(data);`.
+    let out = stdout_of(&[path(&report("kthread-aoe.txt"))]);
+    assert!(
+        out.contains("\n kthread+0x3e/0x70 drivers/block/aoe/aoecmd.c:88\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\n kthread+0x2a/0x30 kernel/kthread.c:55\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn cold_part_resolves_to_the_call_in_the_unlikely_branch() {
+    // mm/page_alloc.c:202 is `table = alloc_hash_fallback(size);`, the
+    // unlikely() branch gcc moved to alloc_large_system_hash.cold.
+    let out = stdout_of(&[path(&report("page-alloc-cold.txt"))]);
+    assert!(
+        out.contains("\n alloc_large_system_hash.cold+0x8/0x28 mm/page_alloc.c:202\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn module_frames_keep_their_suffix_and_drop_the_build_id() {
+    // drivers/sample/samplemod.c:29 is `dump_stack();` in samplemod_mtu_warn,
+    // :42 the call to it from the cold branch of samplemod_netdev_event.
+    for name in ["module.txt", "module-buildid.txt"] {
+        let out = stdout_of(&[path(&report(name))]);
+        assert!(
+            out.contains(
+                "\n samplemod_mtu_warn+0x20/0x22 drivers/sample/samplemod.c:29 [samplemod]\n"
+            ),
+            "{name}: {out}"
+        );
+        assert!(
+            out.contains(
+                "\n samplemod_netdev_event.cold+0x9/0xf6b drivers/sample/samplemod.c:42 [samplemod]\n"
+            ),
+            "{name}: {out}"
+        );
+        assert!(
+            !out.contains("bfb1bebb"),
+            "build id should be dropped: {out}"
+        );
+    }
+}
+
+#[test]
+fn module_build_id_selects_the_matching_file() {
+    // The DWARF 4 module has another build id; the frames name it, and the
+    // file is found by it although it is named samplemod-dwarf4.ko.
+    let out = stdout_of(&[path(&report("module-buildid-dwarf4.txt"))]);
+    assert!(
+        out.contains("\n samplemod_init+0x13/0x33 drivers/sample/samplemod.c:54 [samplemod]\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn rip_line_uses_the_exact_pc() {
+    // 0x404d10 (tcp_add_backlog+0xa0) is the ud2 of WARN_ON_ONCE at
+    // net/ipv4/tcp_ipv4.c:106; pc-1 would land in the previous line's code.
+    let out = stdout_of(&[path(&report("warn-rip.txt"))]);
+    assert!(
+        out.contains("\nRIP: 0010:tcp_add_backlog+0xa0/0xd0 net/ipv4/tcp_ipv4.c:106\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn inline_chain_is_printed_innermost_first() {
+    // Verified with llvm-symbolizer -i at tcp_v4_do_rcv+0x45.
+    let out = stdout_of(&[path(&report("kasan-tcp.txt"))]);
+    let expected = "\n kasan_check_read include/linux/kasan-checks.h:15 [inline]\n \
+                    dst_obsolete include/net/dst.h:30 [inline]\n \
+                    dst_check include/net/dst.h:36 [inline]\n \
+                    sk_rx_dst_get include/net/sock.h:86 [inline]\n \
+                    tcp_v4_do_rcv net/ipv4/tcp_ipv4.c:78 [inline]\n \
+                    tcp_v4_do_rcv+0x46/0xc0 net/ipv4/tcp_ipv4.c:75\n";
+    assert!(out.contains(expected), "{out}");
+}
+
+#[test]
+fn bare_addresses_are_resolved_through_the_kaslr_offset() {
+    // The report's addresses carry a +0x1a000000 slide; 0x402eff is
+    // notifier_call_chain.constprop.0+0x2f, kernel/notifier.c:47 being
+    // `ret = nb->notifier_call(nb, val, v);`.
+    let out = stdout_of(&[path(&report("oldstyle-kaslr.txt"))]);
+    assert!(
+        out.contains(
+            "\n [<000000001a402eff>] notifier_call_chain.constprop.0+0x2f/0x50 kernel/notifier.c:47\n"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn console_prefixes_are_repeated_on_inline_lines() {
+    let out = stdout_of(&[path(&report("timestamps.txt"))]);
+    let inline_lines: Vec<_> = out.lines().filter(|l| l.ends_with("[inline]")).collect();
+    assert!(!inline_lines.is_empty(), "{out}");
+    for line in inline_lines {
+        assert!(
+            line.starts_with("[ "),
+            "inline line lost its console prefix: {line}"
+        );
+    }
+}
+
+/// Lines of `a` appear in `b` in the same order.
+fn is_subsequence(a: &str, b: &str) -> bool {
+    let mut b = b.split_inclusive('\n');
+    a.split_inclusive('\n')
+        .all(|line| b.any(|other| other == line))
+}
+
+#[test]
+fn every_input_line_is_kept_and_symbolizing_twice_changes_nothing() {
+    for entry in std::fs::read_dir(samples().join("reports")).unwrap() {
+        let file = entry.unwrap().path();
+        let input = std::fs::read_to_string(&file).unwrap();
+        let once = stdout_of(&[path(&file)]);
+        // Non-frame lines survive unchanged, in order.
+        let plain: String = input
+            .split_inclusive('\n')
+            .filter(|l| !l.contains("+0x") && !l.trim_start().starts_with("[<"))
+            .collect();
+        assert!(is_subsequence(&plain, &once), "{}", file.display());
+        // Re-symbolizing replaces the old annotations instead of stacking.
+        let twice = {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_kresym"))
+                .args(["symbolize", "-q", "--vmlinux"])
+                .arg(samples().join("build/vmlinux-dwarf5"))
+                .arg("--modules")
+                .arg(samples().join("build"))
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(once.as_bytes())
+                .unwrap();
+            let output = child.wait_with_output().unwrap();
+            String::from_utf8(output.stdout).unwrap()
+        };
+        assert_eq!(once, twice, "{}", file.display());
+    }
+}
+
+#[test]
+fn stdin_filter_mode() {
+    let input = std::fs::read(report("kthread-aoe.txt")).unwrap();
+    let mut child = kresym()
+        .args(["symbolize", "--vmlinux"])
+        .arg(samples().join("build/vmlinux-dwarf5"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&input).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("kernel/kthread.c:55"), "{stdout}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("1 input, 1 report, 10 frames"), "{stderr}");
+}
+
+#[test]
+fn wrong_vmlinux_is_said_once_per_report() {
+    // Sizes edited so that they fit no symbol of this vmlinux.
+    let input = std::fs::read_to_string(report("kthread-aoe.txt"))
+        .unwrap()
+        .replace("/0x30\n", "/0x38\n")
+        .replace("/0x10\n", "/0x18\n");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("other-build.txt");
+    std::fs::write(&file, input).unwrap();
+    let output = symbolize(&[path(&file)]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stderr.matches("did not produce this report").count(),
+        1,
+        "{stderr}"
+    );
+}
+
+#[test]
+fn ambiguous_duplicates_are_not_guessed() {
+    // A size matching neither kthread: both candidates, no annotation.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ambiguous.txt");
+    std::fs::write(&file, "Call Trace:\n kthread+0x10/0x99\n").unwrap();
+    let out = stdout_of(&[path(&file)]);
+    assert_eq!(out, "Call Trace:\n kthread+0x10/0x99\n");
+    let json = stdout_of(&["--format", "json", path(&file)]);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let frame = &value["frames"][0];
+    assert_eq!(frame["status"], "ambiguous");
+    assert_eq!(frame["candidates"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn json_carries_the_inline_chain() {
+    let json = stdout_of(&["--format", "json", path(&report("kasan-tcp.txt"))]);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let frame = value["frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["text"] == " tcp_v4_do_rcv+0x46/0xc0")
+        .expect("frame present");
+    assert_eq!(frame["status"], "resolved");
+    assert_eq!(frame["offset"], 0x46);
+    let chain = frame["chain"].as_array().unwrap();
+    assert_eq!(chain.len(), 6);
+    assert_eq!(chain[0]["function"], "kasan_check_read");
+    assert_eq!(chain[0]["location"]["file"], "include/linux/kasan-checks.h");
+    assert_eq!(chain[5]["inlined"], false);
+    assert_eq!(
+        frame["lookup_pc"].as_u64().unwrap() + 1,
+        frame["pc"].as_u64().unwrap()
+    );
+}
+
+#[test]
+fn batches_keep_input_order_and_match_one_thread() {
+    let dir = samples().join("reports");
+    let serial = stdout_of(&["-j", "1", path(&dir)]);
+    let parallel = stdout_of(&["-j", "2", path(&dir), path(&dir)]);
+    assert_eq!(format!("{serial}{serial}"), parallel);
+
+    let out = tempfile::tempdir().unwrap();
+    let output = symbolize(&["--out-dir", path(out.path()), path(&dir)]);
+    assert!(output.status.success());
+    let written = std::fs::read_to_string(out.path().join("kthread-aoe.txt")).unwrap();
+    assert!(written.contains("kernel/kthread.c:55"));
+}
+
+#[test]
+fn errors_name_the_file_and_set_the_exit_status() {
+    let output = symbolize(&["/nonexistent/report.txt"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent/report.txt"));
+
+    let output = kresym()
+        .args(["symbolize", "--vmlinux", "/nonexistent/vmlinux", "-"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent/vmlinux"));
+
+    let output = kresym()
+        .args(["symbolize", "--vmlinux"])
+        .arg(report("kasan-tcp.txt"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not an ELF file"));
+}
