@@ -174,6 +174,18 @@ pub struct TestLink {
     pub culprit: bool,
 }
 
+/// A location found for a line by a symbolizer, not printed in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    /// Index into [`Document::lines`].
+    pub line: usize,
+    /// The `file:line`.
+    pub location: SourceLocation,
+    /// The function at that location (for the fit check); `None` takes the
+    /// line's frame function.
+    pub function: Option<String>,
+}
+
 /// Everything [`Linker::link_document`] found for one document.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct DocumentLinks {
@@ -349,6 +361,20 @@ impl Linker {
         doc: &Document,
         extra: &[(usize, SourceLocation)],
     ) -> DocumentLinks {
+        let extra: Vec<Located> = extra
+            .iter()
+            .map(|(line, location)| Located {
+                line: *line,
+                location: location.clone(),
+                function: None,
+            })
+            .collect();
+        self.link_located(doc, &extra)
+    }
+
+    /// Like [`Linker::link_locations`], with the function of each extra
+    /// location (an inline chain names a different function per entry).
+    pub fn link_located(&self, doc: &Document, extra: &[Located]) -> DocumentLinks {
         let mut out = DocumentLinks::default();
         out.repo = self.document_repo(doc, &mut out.warnings);
         let chooser = CommitChooser::new(doc, self.commit.as_deref());
@@ -361,18 +387,23 @@ impl Linker {
                 per_line.entry(index).or_default().push(link);
             }
         }
-        for (index, location) in extra {
+        for Located {
+            line: index,
+            location,
+            function,
+        } in extra
+        {
             let Some(line) = doc.lines.get(*index) else {
                 out.warnings.push(format!(
                     "extra location for line index {index}, past the end"
                 ));
                 continue;
             };
-            let function = match &line.kind {
+            let function = function.clone().or_else(|| match &line.kind {
                 LineKind::Frame(f) => Some(f.function.clone()),
                 LineKind::InlineFrame(f) => Some(f.function.clone()),
                 _ => None,
-            };
+            });
             let link = self.make_link(
                 &chooser,
                 out.repo.as_ref(),

@@ -257,3 +257,47 @@ fn warning_lines_are_linked_with_their_function() {
         Some(format!("{REPO}/tree/mm/slab.h?id=abcdef1#n420").as_str())
     );
 }
+
+#[test]
+fn located_entries_carry_their_own_function() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir.path().join("include/net/sock.h"),
+        "static inline void sk_add_backlog(void)\n{\n\tx();\n}\n",
+    );
+    let linker = Linker::new(LinkOptions {
+        repo: Some(REPO.into()),
+        commit: Some("abcdef1".into()),
+        snippets: true,
+        source: SourceChoice::Dir(dir.path().to_path_buf()),
+        ..Default::default()
+    })
+    .unwrap();
+    let doc = kresym_report::parse(" tcp_add_backlog+0x476/0xce0\n");
+    let loc = kresym_report::SourceLocation {
+        file: "include/net/sock.h".into(),
+        line: 3,
+        column: None,
+    };
+    let with_fn = linker.link_located(
+        &doc,
+        &[kresym_link::Located {
+            line: 0,
+            location: loc.clone(),
+            function: Some("sk_add_backlog".into()),
+        }],
+    );
+    assert_eq!(
+        with_fn.for_line(0)[0].snippet.as_ref().unwrap().fit,
+        Some(Fit::Defined)
+    );
+    let without = linker.link_locations(&doc, &[(0, loc)]);
+    assert_eq!(
+        without.for_line(0)[0].function.as_deref(),
+        Some("tcp_add_backlog")
+    );
+    assert!(matches!(
+        without.for_line(0)[0].snippet.as_ref().unwrap().fit,
+        Some(Fit::Mismatch { .. })
+    ));
+}
