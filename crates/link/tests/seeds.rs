@@ -167,7 +167,7 @@ fn every_seed_links_without_panicking() {
         }
         n += 1;
     }
-    assert_eq!(n, 5);
+    assert!(n >= 5, "{n} seeds");
 }
 
 #[test]
