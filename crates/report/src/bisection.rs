@@ -22,6 +22,24 @@ static SUMMARY: LazyLock<Regex> = LazyLock::new(|| {
 static REVISIONS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^revisions tested: ([0-9]+)").expect("re"));
 
+/// Whether a line can hold something [`parse_bisection`] looks for.
+fn interesting(message: &[u8]) -> bool {
+    const PREFIXES: &[&[u8]] = &[
+        b"bisecting ",
+        b"testing ",
+        b"compiler: ",
+        b"kernel signature: ",
+        b"all runs: ",
+        b"run #",
+        b"# git bisect ",
+        b"revisions tested: ",
+        b"first ",
+        b"crash: ",
+    ];
+    PREFIXES.iter().any(|p| message.starts_with(p))
+        || (message.len() > 40 && message[..40].iter().all(u8::is_ascii_hexdigit))
+}
+
 /// Parse the bisection log in `doc`, if it is one.
 ///
 /// A document is a bisection log when it has a `bisecting cause|fixing
@@ -33,7 +51,11 @@ pub fn parse_bisection(doc: &Document) -> Option<Bisection> {
     let mut in_culprit = false;
     let mut verdicts = 0;
     for (index, line) in doc.lines.iter().enumerate() {
-        let raw = String::from_utf8_lossy(doc.line_message(line));
+        let message = doc.line_message(line);
+        if !in_culprit && !interesting(message) {
+            continue;
+        }
+        let raw = String::from_utf8_lossy(message);
         let text = raw.trim_end_matches('\r');
         if b.crash_line.is_some() {
             break;

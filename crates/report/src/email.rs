@@ -9,8 +9,22 @@ use crate::{Document, EmailHeaders};
 pub fn parse_email(doc: &Document) -> Option<EmailHeaders> {
     let mut h = EmailHeaders::default();
     let mut found = false;
+    const KEYS: &[&[u8]] = &[
+        b"HEAD commit:",
+        b"git tree:",
+        b"dashboard link:",
+        b"console output:",
+        b"kernel config:",
+        b"compiler:",
+        b"syz repro:",
+        b"C reproducer:",
+    ];
     for line in &doc.lines {
-        let raw = String::from_utf8_lossy(doc.line_message(line));
+        let message = doc.line_message(line);
+        if !KEYS.iter().any(|k| message.starts_with(k)) {
+            continue;
+        }
+        let raw = String::from_utf8_lossy(message);
         let text = raw.trim_end_matches('\r');
         let Some((key, value)) = text.split_once(':') else {
             continue;

@@ -187,7 +187,9 @@ fn parse_frame(line: &[u8], content_start: usize) -> Result<Option<Frame>, Strin
     let mut pos = size.end;
     let mut annotation = None;
     let mut annotation_span = None;
-    if let Some(c) = ANNOTATION.captures(&line[pos..]) {
+    if line.get(pos) != Some(&b' ') {
+        // Neither an annotation nor a module: nothing to look at.
+    } else if let Some(c) = ANNOTATION.captures(&line[pos..]) {
         let whole = c.get(0).map_or(0..0, |m| m.range());
         let next = line.get(pos + whole.end).copied();
         let line_no = c.get(2).and_then(|m| parse_dec(m.as_bytes()));
@@ -206,7 +208,11 @@ fn parse_frame(line: &[u8], content_start: usize) -> Result<Option<Frame>, Strin
     let mut module = None;
     let mut build_id = None;
     let mut module_span = None;
-    if let Some(c) = MODULE.captures(&line[pos..]) {
+    let module_caps = match line.get(pos) {
+        Some(b' ' | b'[') => MODULE.captures(&line[pos..]),
+        _ => None,
+    };
+    if let Some(c) = module_caps {
         let name = c.get(1).map(|m| m.as_bytes()).unwrap_or_default();
         if name != b"inline" {
             module = Some(String::from_utf8_lossy(name).into_owned());
@@ -226,9 +232,8 @@ fn parse_frame(line: &[u8], content_start: usize) -> Result<Option<Frame>, Strin
     } else {
         PcKind::ReturnAddress
     };
-    let address = ADDRESS
-        .captures_iter(before)
-        .last()
+    let address = memchr::memmem::find(before, b"[<")
+        .and_then(|_| ADDRESS.captures_iter(before).last())
         .and_then(|c| c.get(1))
         .and_then(|m| parse_hex(m.as_bytes()));
     Ok(Some(Frame {

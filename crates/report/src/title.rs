@@ -6,6 +6,7 @@
 //! helpers...), and with syscall wrapper prefixes (`__x64_`, `SyS_`,
 //! `__se_sys_`) stripped.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -250,6 +251,14 @@ static STACK_PREFIX: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
     .expect("re")
 });
 
+/// Lines that start a new stack in syzkaller's eyes.
+static STACK_START: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
+    regex::bytes::Regex::new(
+        r"(?-u)Call Trace|Allocated by task|Freed by task|Allocated:|Freed:|backtrace:",
+    )
+    .expect("re")
+});
+
 static KASAN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"BUG: KASAN: ([a-z\-]+) (in|on address|on|at addr)").expect("re"));
 static ACCESS: LazyLock<Regex> =
@@ -292,10 +301,10 @@ struct Ctx<'a> {
 type Pick = (String, usize);
 
 impl<'a> Ctx<'a> {
-    fn message(&self, i: usize) -> String {
-        String::from_utf8_lossy(self.doc.line_message(&self.lines[i]))
-            .trim_end_matches('\r')
-            .to_string()
+    fn message(&self, i: usize) -> Cow<'a, str> {
+        let bytes = self.doc.line_message(&self.lines[i]);
+        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        String::from_utf8_lossy(bytes)
     }
 
     fn frame(&self, i: usize) -> Option<&'a Frame> {
@@ -325,14 +334,13 @@ impl<'a> Ctx<'a> {
         ) {
             return true;
         }
-        let m = self.message(i);
-        m.contains("Call Trace")
-            || m.contains("Allocated by task")
-            || m.contains("Freed by task")
-            || m.contains("Allocated:")
-            || m.contains("Freed:")
-            || (m.contains(" backtrace:") && !m.contains("stack backtrace:"))
-            || m.trim_start().starts_with("backtrace:")
+        let m = self.doc.line_message(&self.lines[i]);
+        match STACK_START.find(m) {
+            Some(found) => {
+                !(found.as_bytes() == b"backtrace:" && m[..found.start()].ends_with(b"stack "))
+            }
+            None => false,
+        }
     }
 
     /// Stack frames from line `from` until the next stack start.
@@ -407,12 +415,25 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// [`SKIP`] as one regex.
+static SKIP_RE: LazyLock<Regex> = LazyLock::new(|| {
+    let alternatives: Vec<String> = SKIP
+        .iter()
+        .map(|s| match s.strip_prefix('^') {
+            Some(s) => format!("^{}", regex::escape(s)),
+            None => regex::escape(s),
+        })
+        .collect();
+    Regex::new(&alternatives.join("|")).expect("skip regex")
+});
+
 fn skipped(function: &str, extra: &[&str]) -> bool {
     let name = function.split('.').next().unwrap_or(function);
-    SKIP.iter().chain(extra).any(|s| match s.strip_prefix('^') {
-        Some(s) => name.starts_with(s),
-        None => name.contains(s),
-    })
+    SKIP_RE.is_match(name)
+        || extra.iter().any(|s| match s.strip_prefix('^') {
+            Some(s) => name.starts_with(s),
+            None => name.contains(s),
+        })
 }
 
 /// The function name as syzkaller puts it in titles: clone suffixes
@@ -502,7 +523,7 @@ pub fn title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>)
             None => (Some(format!("{prefix} in corrupted")), None),
         }
     };
-    let h = header.as_str();
+    let h: &str = &header;
 
     if h.contains("BUG: KASAN: double-free or invalid-free") {
         let skip = ["kmem_", "slab_", "kfree", "vunmap", "vfree"];
