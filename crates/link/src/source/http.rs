@@ -39,30 +39,48 @@ impl Default for HttpOptions {
 #[derive(Debug)]
 pub struct HttpSource {
     client: Option<reqwest::blocking::Client>,
+    /// Without proxies, for loopback hosts.
+    direct: Option<reqwest::blocking::Client>,
     options: HttpOptions,
 }
 
 impl HttpSource {
     /// A provider with `options`.
     pub fn new(options: HttpOptions) -> Result<Self, SourceError> {
-        let client = if options.offline {
-            None
-        } else {
-            Some(
-                reqwest::blocking::Client::builder()
-                    .timeout(options.timeout)
-                    .connect_timeout(options.connect_timeout)
-                    .user_agent(concat!("kresym/", env!("CARGO_PKG_VERSION")))
-                    .build()
-                    .map_err(|e| SourceError::Other(format!("HTTP client: {e}")))?,
-            )
+        let build = |direct: bool| {
+            let mut b = reqwest::blocking::Client::builder()
+                .timeout(options.timeout)
+                .connect_timeout(options.connect_timeout)
+                .user_agent(concat!("kresym/", env!("CARGO_PKG_VERSION")));
+            if direct {
+                b = b.no_proxy();
+            }
+            b.build()
+                .map_err(|e| SourceError::Other(format!("HTTP client: {e}")))
         };
-        Ok(HttpSource { client, options })
+        let (client, direct) = if options.offline {
+            (None, None)
+        } else {
+            (Some(build(false)?), Some(build(true)?))
+        };
+        Ok(HttpSource {
+            client,
+            direct,
+            options,
+        })
     }
 
     fn download(&self, url: &str, encoding: RawEncoding) -> Result<String, SourceError> {
-        let client = self
-            .client
+        let loopback = [
+            "http://127.",
+            "https://127.",
+            "http://localhost",
+            "http://[::1]",
+        ]
+        .iter()
+        .any(|p| url.starts_with(p));
+        let client = if loopback { &self.direct } else { &self.client };
+        let client = client
             .as_ref()
             .ok_or_else(|| SourceError::NotCached(url.to_string()))?;
         let map_err = |e: reqwest::Error| {
