@@ -20,6 +20,7 @@ enum Command {
     Parse(cmd::parse::Args),
     Symbolize(cmd::symbolize::Args),
     Link(cmd::link::Args),
+    Verify(cmd::verify::Args),
 }
 
 fn main() -> ExitCode {
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         Command::Parse(args) => cmd::parse::run(args),
         Command::Symbolize(args) => cmd::symbolize::run(args),
         Command::Link(args) => cmd::link::run(args),
+        Command::Verify(args) => cmd::verify::run(args),
     };
     match result {
         Ok(code) => code,

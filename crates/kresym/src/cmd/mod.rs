@@ -3,3 +3,4 @@
 pub mod link;
 pub mod parse;
 pub mod symbolize;
+pub mod verify;
