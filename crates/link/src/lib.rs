@@ -10,6 +10,8 @@
 //! Nothing here fails a whole report: a missing file, an HTTP error or a
 //! garbage body leaves its link without a snippet and adds a warning.
 
+#![warn(missing_docs)]
+
 pub mod commit;
 pub mod forge;
 pub mod snippet;
