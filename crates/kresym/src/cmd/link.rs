@@ -122,6 +122,7 @@ pub struct Args {
     pub input: PathBuf,
 }
 
+/// Parse the input, link it and write it in the chosen format.
 pub fn run(args: Args) -> Result<ExitCode> {
     let bytes = if args.input.as_os_str() == "-" {
         let mut b = Vec::new();
