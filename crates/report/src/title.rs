@@ -150,6 +150,19 @@ const SKIP: &[&str] = &[
     "__ubsan",
     "fortify",
     "__kmsan",
+    "dump_backtrace",
+    "show_stack",
+    "^rb_",
+    "^__rb_",
+    "kfree",
+    "__alloc_pages",
+    "alloc_frozen_pages",
+    "ref_tracker",
+    "klist_",
+    "mutex_",
+    "wait_for_completion",
+    "va_format",
+    "warn_bogus",
 ];
 
 /// Frames that dispatch work: for stalls, the frame just above the first of
@@ -251,6 +264,10 @@ static STACK_PREFIX: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
     .expect("re")
 });
 
+/// `+0xOFF/0xSIZE` after a function name.
+static OFFSET: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\+0x[0-9a-f]+/0x[0-9a-f]+").expect("re"));
+
 /// Lines that start a new stack in syzkaller's eyes.
 static STACK_START: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
     regex::bytes::Regex::new(
@@ -275,7 +292,7 @@ static THIS_CPU: LazyLock<Regex> = LazyLock::new(|| {
         .expect("re")
 });
 static SPINLOCK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"BUG: spinlock (lockup suspected|already unlocked|recursion|bad magic|wrong owner|wrong CPU)").expect("re")
+    Regex::new(r"BUG: (spinlock|rwlock) (lockup suspected|already unlocked|recursion|bad magic|wrong owner|wrong CPU)").expect("re")
 });
 static LAST_FUNCTION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"last function: ([a-zA-Z0-9_]+)").expect("re"));
@@ -343,12 +360,19 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Stack frames from line `from` until the next stack start.
+    /// Stack frames from line `from` until the next stack start. A fault
+    /// injection frame (`should_fail`) mixed into the stack makes it
+    /// unusable, as for syzkaller: the result is then empty.
     fn stack_from(&self, from: usize) -> Vec<(&'a Frame, usize)> {
         let mut out = Vec::new();
         for i in from..self.lines.len() {
             if i > from && self.is_stack_start(i) {
                 break;
+            }
+            if let Some(f) = self.frame(i) {
+                if f.function.starts_with("should_fail") {
+                    return Vec::new();
+                }
             }
             if let Some(f) = self.stack_frame(i) {
                 out.push((f, i));
@@ -532,7 +556,7 @@ pub fn title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>)
     if let Some(c) = KASAN.captures(h) {
         let kind = &c[1];
         let on_address = &c[2] != "in";
-        let access = (0..lines.len().min(8))
+        let access = (0..lines.len().min(40))
             .find_map(|i| ACCESS.captures(&ctx.message(i)).map(|c| c[1].to_string()));
         if kind == "double-free"
             || kind == "invalid-free"
@@ -562,7 +586,10 @@ pub fn title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>)
         return with(&prefix, header_or_trace(&ctx, &[]));
     }
     if let Some(rest) = h.split("BUG: KCSAN: ").nth(1) {
-        return (Some(format!("KCSAN: {}", rest.trim())), None);
+        return (
+            Some(format!("KCSAN: {}", OFFSET.replace_all(rest.trim(), ""))),
+            None,
+        );
     }
     if let Some(c) = KMSAN.captures(h) {
         let kind = c[1].to_string();
@@ -719,7 +746,10 @@ pub fn title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>)
         return (Some("BUG: unable to handle kernel".into()), None);
     }
     if let Some(c) = SPINLOCK.captures(h) {
-        return with(&format!("BUG: spinlock {}", &c[1]), ctx.trace(&["spin_"]));
+        return with(
+            &format!("BUG: {} {}", &c[1], &c[2]),
+            ctx.trace(&["spin_", "_lock"]),
+        );
     }
     if let Some(c) = THIS_CPU.captures(h) {
         return with(
@@ -834,6 +864,7 @@ pub fn title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>)
         if what.starts_with("stack-protector:") {
             let pick = STACK_PROTECTOR
                 .captures(h)
+                .filter(|c| !c[1].bytes().all(|b| b.is_ascii_hexdigit()))
                 .map(|c| (canonical(&c[1]), ctx.base))
                 .or_else(|| ctx.trace(&["stack_chk"]));
             return with("kernel panic: stack is corrupted", pick);
@@ -891,7 +922,11 @@ pub fn title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>)
         }
     }
     if let Some(c) = UBSAN.captures(h) {
-        return with(&format!("UBSAN: {}", c[1].trim()), ctx.trace(&["ubsan"]));
+        let kind = c[1].trim().to_lowercase().replace(' ', "-");
+        return with(
+            &format!("UBSAN: {kind}"),
+            ctx.trace(&["ubsan", "handle_overflow"]),
+        );
     }
     if h.contains("unregister_netdevice: waiting for") {
         return (
