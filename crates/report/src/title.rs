@@ -163,6 +163,16 @@ const SKIP: &[&str] = &[
     "wait_for_completion",
     "va_format",
     "warn_bogus",
+    "kmalloc_order",
+    "kmalloc_large",
+    "alloc_pages",
+    "__local_bh_enable",
+    "print_tainted",
+    "kvfree",
+    "do_kernel_fault",
+    "walk_stackframe",
+    "__hwasan",
+    "read_once",
 ];
 
 /// Frames that dispatch work: for stalls, the frame just above the first of
@@ -262,6 +272,11 @@ static STACK_PREFIX: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
         r"(?-u)^[ \t]*(?:\[<? *(?:0x)?[0-9a-f]+>?\][ \t]*){0,2}(?:\([a-zA-Z0-9_.]+\) from \[<[0-9a-f]+>\] \()?$",
     )
     .expect("re")
+});
+
+/// arm's `Unable to handle kernel paging request at virtual address ...`.
+static UNABLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^Unable to handle kernel (paging request|NULL pointer dereference|access to user memory|execute from non-executable memory|write to read-only memory)").expect("re")
 });
 
 /// `+0xOFF/0xSIZE` after a function name.
@@ -742,6 +757,10 @@ pub fn title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>)
             ctx.rip_then_trace(&[]),
         );
     }
+    if let Some(c) = UNABLE.captures(h) {
+        let what = c[1].trim_end_matches(" at virtual address").to_string();
+        return with(&format!("BUG: unable to handle kernel {what}"), ctx.rip_then_trace(&[]));
+    }
     if h.contains("BUG: unable to handle kernel") || h.contains("BUG: Unable to handle kernel") {
         return (Some("BUG: unable to handle kernel".into()), None);
     }
@@ -912,10 +931,6 @@ pub fn title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>)
         ("int3:", "int3"),
         ("kernel stack overflow", "kernel stack overflow"),
         ("Unhandled fault:", "Unhandled fault"),
-        (
-            "Unable to handle kernel paging request",
-            "unable to handle kernel paging request",
-        ),
     ] {
         if h.contains(marker) {
             return with(prefix, ctx.rip_then_trace(&[]));
