@@ -228,10 +228,11 @@ const STALL_ANCHORS: &[&str] = &[
     "^sock_ioctl",
     "^compat_sock_ioctl",
     "^nfnetlink_rcv_msg",
+    "^rtnetlink_rcv_msg",
+    "^genl_family_rcv_msg",
     "__do_fault",
-    "handle_mm_fault",
-    "do_page_fault",
-    "^page_fault",
+    "__run_hrtimer",
+    "^tasklet_action",
     "__fput",
     "task_work_run",
     "exit_to_usermode",
@@ -243,7 +244,7 @@ const STALL_ANCHORS: &[&str] = &[
 
 /// Syscall entry points whose caller is more telling than they are.
 static STALL_SYSCALL_ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:compat_)?(?:SYSC|SyS|__sys|___sys|__do_sys|__se_sys|__x64_sys|sys)_(?:socketpair|connect|ioctl)").expect("re")
+    Regex::new(r"^(?:__ia32_|__x64_|__arm64_)?(?:compat_)?(?:SYSC|SyS|__sys|___sys|__do_sys|__se_sys|__x64_sys|ksys|sys|__do_compat_sys|__se_compat_sys)_(?:socketpair|connect|ioctl)").expect("re")
 });
 
 /// Prefixes of syscall wrappers, stripped in order as syzkaller does:
@@ -491,6 +492,10 @@ pub fn canonical(function: &str) -> String {
 fn stall(frames: &[(&Frame, usize)], base: usize) -> Option<Pick> {
     let mut prev = frames.first()?;
     for entry in frames {
+        // Cross-CPU calls stall waiting for other CPUs: one bucket for all.
+        if entry.0.function.starts_with("smp_call_function") {
+            return Some(("smp_call_function".into(), base + entry.1));
+        }
         let name = entry.0.function.split('.').next().unwrap_or("");
         let anchor = STALL_ANCHORS.iter().any(|a| match a.strip_prefix('^') {
             Some(a) => name.starts_with(a),
@@ -759,7 +764,10 @@ pub fn title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>)
     }
     if let Some(c) = UNABLE.captures(h) {
         let what = c[1].trim_end_matches(" at virtual address").to_string();
-        return with(&format!("BUG: unable to handle kernel {what}"), ctx.rip_then_trace(&[]));
+        return with(
+            &format!("BUG: unable to handle kernel {what}"),
+            ctx.rip_then_trace(&[]),
+        );
     }
     if h.contains("BUG: unable to handle kernel") || h.contains("BUG: Unable to handle kernel") {
         return (Some("BUG: unable to handle kernel".into()), None);
@@ -994,7 +1002,7 @@ fn header_or_trace(ctx: &Ctx, skip: &[&str]) -> Option<Pick> {
 }
 
 fn rcu_stall(ctx: &Ctx<'_>) -> Option<Pick> {
-    let skip = ["apic_timer_interrupt", "rcu"];
+    let skip = ["apic_timer_interrupt", "rcu", "write_comp_data"];
     let Some(apic) = ctx.find_line(0, |m| m.contains("apic_timer_interrupt")) else {
         // No timer interrupt (arm): the first stack that is not the RCU
         // grace-period kthread's own.
