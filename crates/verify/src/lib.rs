@@ -496,7 +496,10 @@ fn expected_levels(frame: &Frame, symbols: Option<&LineSymbols>) -> Result<Expec
         Some(LineSymbols::Frame(resolution)) => resolution,
         _ => {
             return Err((
-                (VerdictKind::Unresolved, "the frame was not symbolized".to_owned()),
+                (
+                    VerdictKind::Unresolved,
+                    "the frame was not symbolized".to_owned(),
+                ),
                 None,
             ));
         }
@@ -639,8 +642,11 @@ enum Shape {
     Different,
 }
 
+/// A report level paired with a DWARF level (indexes; `None` when one side lacks it).
+type Pair = (Option<usize>, Option<usize>);
+
 /// Pairs of (report index, DWARF index), in display order.
-fn align(found: &[&str], expected: &[&str]) -> (Shape, Vec<(Option<usize>, Option<usize>)>) {
+fn align(found: &[&str], expected: &[&str]) -> (Shape, Vec<Pair>) {
     if found.len() == expected.len() {
         let positional = (0..found.len()).map(|i| (Some(i), Some(i))).collect();
         if found == expected {
@@ -910,10 +916,8 @@ mod tests {
     #[test]
     fn identical_blocks_are_ok() {
         let outer = level("f", "f.c", 9);
-        let (problems, levels) = compare(
-            &found(&chain(), outer.clone()),
-            &expected(&chain(), outer),
-        );
+        let (problems, levels) =
+            compare(&found(&chain(), outer.clone()), &expected(&chain(), outer));
         assert!(problems.is_empty());
         assert_eq!(levels.len(), 4);
         assert!(levels.iter().all(|l| l.status == LevelStatus::Ok));
@@ -961,12 +965,13 @@ mod tests {
         let outer = level("f", "f.c", 9);
         let mut swapped = chain();
         swapped.swap(0, 2);
-        let (problems, _) = compare(
-            &found(&swapped, outer.clone()),
-            &expected(&chain(), outer),
-        );
+        let (problems, _) = compare(&found(&swapped, outer.clone()), &expected(&chain(), outer));
         assert_eq!(kinds(&problems), [VerdictKind::InlineOrder]);
-        assert!(problems[0].message.contains("report says c, b, a; DWARF says a, b, c"));
+        assert!(
+            problems[0]
+                .message
+                .contains("report says c, b, a; DWARF says a, b, c")
+        );
     }
 
     #[test]
@@ -974,10 +979,7 @@ mod tests {
         let outer = level("f", "f.c", 9);
         let mut renamed = chain();
         renamed[1].function = Some("z".to_owned());
-        let (problems, _) = compare(
-            &found(&renamed, outer.clone()),
-            &expected(&chain(), outer),
-        );
+        let (problems, _) = compare(&found(&renamed, outer.clone()), &expected(&chain(), outer));
         assert_eq!(kinds(&problems), [VerdictKind::InlineName]);
         assert_eq!(problems[0].line, 11);
         assert_eq!(
@@ -1001,7 +1003,10 @@ mod tests {
 
     #[test]
     fn build_directories_do_not_make_files_differ() {
-        assert!(same_file("net/ipv4/tcp_ipv4.c", "/build/linux/net/ipv4/tcp_ipv4.c"));
+        assert!(same_file(
+            "net/ipv4/tcp_ipv4.c",
+            "/build/linux/net/ipv4/tcp_ipv4.c"
+        ));
         assert!(same_file("./net/ipv4/tcp_ipv4.c", "net/ipv4/tcp_ipv4.c"));
         assert!(!same_file("net/ipv4/tcp_ipv4.c", "ipv4/tcp_ipv4.c.orig"));
         assert!(!same_file("kernel/kthread.c", "drivers/block/aoe/aoecmd.c"));

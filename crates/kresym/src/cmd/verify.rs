@@ -116,6 +116,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
     }
 
+    // Verdicts go to stdout unless --fix writes the corrected reports there.
+    let verdicts_on_stdout = !args.fix || args.in_place;
     let mut total = Summary::default();
     let mut failed = 0usize;
     let stdout = std::io::stdout();
@@ -151,11 +153,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
         }
     }
-    if args.format == Format::Text && inputs.len() > 1 && !(args.fix && !args.in_place) {
+    if verdicts_on_stdout && args.format == Format::Text && inputs.len() > 1 {
         writeln!(stdout, "total: {total}").context("cannot write output")?;
     }
     stdout.flush().context("cannot write output")?;
-    if args.fix && !args.in_place {
+    if !verdicts_on_stdout {
         eprintln!("kresym: {total}");
     }
     Ok(if failed > 0 {
@@ -180,6 +182,7 @@ fn verify_one(symbolizer: &Symbolizer, input: &Input, args: &Args) -> Result<Out
     };
     let mut output = Vec::new();
     if !args.fix || args.in_place {
+        // The verdicts (with --fix alone, stdout holds the corrected report).
         match args.format {
             Format::Text => write_text(&mut output, &name, &document, &verification)?,
             Format::Json => {
@@ -292,11 +295,7 @@ fn corrected_block(
 }
 
 /// The JSON object for one input.
-fn json(
-    name: &str,
-    document: &Document,
-    verification: &Verification,
-) -> Result<serde_json::Value> {
+fn json(name: &str, document: &Document, verification: &Verification) -> Result<serde_json::Value> {
     let frames = verification
         .frames
         .iter()
