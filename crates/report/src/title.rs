@@ -173,6 +173,27 @@ const SKIP: &[&str] = &[
     "walk_stackframe",
     "__hwasan",
     "read_once",
+    "print_report",
+    "do_tag_check_fault",
+    "do_translation_fault",
+    "do_mem_abort",
+    "_atomic_dec_and",
+    "atomic_read",
+    "atomic_inc",
+    "atomic_dec",
+    "test_and_clear_bit",
+    "test_and_set_bit",
+    "kmem_cache_alloc",
+    "__kmalloc",
+    "trace_hardirqs",
+    "__might_resched",
+    "hex_dump",
+    "_copy_to_iter",
+    "bad_page",
+    "__phys_addr",
+    "__check_heap_object",
+    "strstr",
+    "stack_trace_consume",
 ];
 
 /// Frames that dispatch work: for stalls, the frame just above the first of
@@ -279,6 +300,9 @@ static STACK_PREFIX: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
 static UNABLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^Unable to handle kernel (paging request|NULL pointer dereference|access to user memory|execute from non-executable memory|write to read-only memory)").expect("re")
 });
+
+/// Allocation functions whose warnings are `WARNING: kmalloc bug`.
+static KMALLOC_FUNC: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^k?.?malloc").expect("re"));
 
 /// `+0xOFF/0xSIZE` after a function name.
 static OFFSET: LazyLock<Regex> =
@@ -1118,7 +1142,13 @@ fn warning_title(ctx: &Ctx, h: &str) -> (Option<String>, Option<usize>) {
             return with(title, warning_stack(ctx, skip));
         }
     }
-    if file.starts_with("mm/") && (func.contains("malloc") || func.contains("kmalloc")) {
+    if file.ends_with("mm/vmalloc.c") && func.contains("vmalloc") {
+        let skip = [
+            "vmalloc", "vzalloc", "kvmalloc", "kvzalloc", "kmalloc", "kzalloc",
+        ];
+        return with("WARNING: zero-size vmalloc", warning_stack(ctx, &skip));
+    }
+    if file.starts_with("mm/") && KMALLOC_FUNC.is_match(func) {
         let skip = [
             "kmalloc", "kcalloc", "kzalloc", "krealloc", "vmalloc", "slab", "kmem",
         ];
