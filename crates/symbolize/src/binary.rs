@@ -8,12 +8,14 @@
 //! `.text.unlikely`.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use addr2line::Context;
-use gimli::{EndianSlice, RunTimeEndian};
+use gimli::{EndianSlice, Reader as _, RunTimeEndian};
 use object::elf;
 use object::read::elf::{ElfFile64, FileHeader, SectionHeader};
 use object::{Object, ObjectSection, ObjectSymbol, RelocationTarget, SectionIndex};
@@ -48,11 +50,12 @@ impl Bytes {
 pub struct Binary {
     // Field order matters: everything borrowing from `owned` and `bytes`
     // must be dropped before them.
-    contexts: ThreadLocal<Option<Context<Reader>>>,
+    contexts: ThreadLocal<RefCell<ThreadContexts>>,
+    unit_ranges: OnceLock<Vec<UnitRange>>,
     sections: gimli::DwarfSections<&'static [u8]>,
+    raw: RawSections,
     endian: RunTimeEndian,
     symbols: SymbolTable,
-    comp_dirs: Vec<String>,
     build_id: Option<Vec<u8>>,
     release: Option<String>,
     has_dwarf: bool,
@@ -155,6 +158,11 @@ impl Binary {
         let symbols = read_text_symbols(&file, &layout);
         let mut owned: Vec<Vec<u8>> = Vec::new();
         let mut has_dwarf = false;
+        let mut raw = RawSections {
+            info: &[],
+            abbrev: &[],
+            aranges: &[],
+        };
         let sections = gimli::DwarfSections::load(|id| -> Result<&'static [u8]> {
             if !NEEDED_SECTIONS.contains(&id) {
                 return Ok(&[]);
@@ -173,7 +181,7 @@ impl Binary {
             } else {
                 data
             };
-            Ok(match data {
+            let slice = match data {
                 Cow::Borrowed(slice) => slice,
                 Cow::Owned(vec) => {
                     // SAFETY: the Vec's heap buffer is kept alive in `owned`
@@ -182,25 +190,32 @@ impl Binary {
                     owned.push(vec);
                     slice
                 }
-            })
+            };
+            match id {
+                gimli::SectionId::DebugInfo => raw.info = slice,
+                gimli::SectionId::DebugAbbrev => raw.abbrev = slice,
+                gimli::SectionId::DebugAranges => raw.aranges = slice,
+                _ => {}
+            }
+            Ok(slice)
         })?;
         let build_id = file.build_id().ok().flatten().map(<[u8]>::to_vec);
+
         let release = read_release(&file, &symbols_by_name(&file, "linux_banner"));
-        let mut binary = Binary {
+        Ok(Binary {
             contexts: ThreadLocal::new(),
+            unit_ranges: OnceLock::new(),
+            raw,
             sections,
             endian,
             symbols,
-            comp_dirs: Vec::new(),
             build_id,
             release,
             has_dwarf,
             path,
             _owned: owned,
             _bytes: bytes,
-        };
-        binary.comp_dirs = binary.read_comp_dirs();
-        Ok(binary)
+        })
     }
 
     /// The file this was loaded from.
@@ -228,37 +243,156 @@ impl Binary {
         self.has_dwarf
     }
 
-    /// The distinct `DW_AT_comp_dir`s of the compilation units.
-    pub fn comp_dirs(&self) -> &[String] {
-        &self.comp_dirs
-    }
-
     fn dwarf(&self) -> gimli::Dwarf<Reader> {
         self.sections
             .borrow(|section| EndianSlice::new(section, self.endian))
     }
 
-    /// This thread's addr2line context, built on first use.
-    pub(crate) fn context(&self) -> Option<&Context<Reader>> {
-        self.contexts
-            .get_or(|| Context::from_dwarf(self.dwarf()).ok())
-            .as_ref()
-    }
-
-    fn read_comp_dirs(&self) -> Vec<String> {
-        let dwarf = self.dwarf();
-        let mut dirs = BTreeSet::new();
-        let mut headers = dwarf.units();
-        while let Ok(Some(header)) = headers.next() {
-            let Ok(unit) = dwarf.unit(header) else {
-                continue;
-            };
-            if let Some(dir) = &unit.comp_dir {
-                dirs.insert(String::from_utf8_lossy(dir.slice()).into_owned());
+    /// Run `lookup` with an addr2line context covering `probe`.
+    ///
+    /// Contexts are per thread (a `Context` is not `Sync`) and per
+    /// compilation unit: `.debug_aranges` names the unit, and only that unit
+    /// is parsed, so a lookup never pays for the whole DWARF. A unit whose
+    /// DIEs may refer into other units, or an address no range covers, uses a
+    /// context over the whole file instead.
+    pub(crate) fn with_context<T>(
+        &self,
+        probe: u64,
+        lookup: impl FnOnce(&Context<Reader>) -> T,
+    ) -> Option<T> {
+        let cell = self.contexts.get_or(Default::default);
+        let mut contexts = cell.borrow_mut();
+        if let Some(offset) = self.unit_at(probe) {
+            let unit = contexts
+                .units
+                .entry(offset)
+                .or_insert_with(|| self.unit_context(offset));
+            if let Some(context) = unit {
+                return Some(lookup(context));
             }
         }
-        dirs.into_iter().collect()
+        contexts
+            .whole
+            .get_or_insert_with(|| Context::from_dwarf(self.dwarf()).ok())
+            .as_ref()
+            .map(lookup)
     }
+
+    /// The `.debug_info` offset of the unit whose ranges cover `probe`.
+    fn unit_at(&self, probe: u64) -> Option<usize> {
+        let ranges = self
+            .unit_ranges
+            .get_or_init(|| read_unit_ranges(&self.raw, self.endian));
+        let index = ranges
+            .partition_point(|r| r.begin <= probe)
+            .checked_sub(1)?;
+        let range = &ranges[index];
+        (probe < range.end).then_some(range.unit)
+    }
+
+    /// A context over the single unit at `offset`, or `None` when the unit
+    /// cannot stand alone.
+    fn unit_context(&self, offset: usize) -> Option<Context<Reader>> {
+        let data = self.raw.info.get(offset..)?;
+        let header = gimli::DebugInfo::new(data, self.endian)
+            .units()
+            .next()
+            .ok()??;
+        let length = header.length_including_self();
+        let abbrev_offset = header.debug_abbrev_offset().0;
+        if may_refer_to_other_units(self.raw.abbrev, abbrev_offset, self.endian) {
+            return None;
+        }
+        let mut dwarf = self.dwarf();
+        dwarf.debug_info = gimli::DebugInfo::new(data.get(..length)?, self.endian);
+        dwarf.debug_aranges = gimli::DebugAranges::new(&[], self.endian);
+        Context::from_dwarf(dwarf).ok()
+    }
+}
+
+/// Lookup state of one thread for one binary.
+#[derive(Default)]
+struct ThreadContexts {
+    /// Per-unit contexts by `.debug_info` offset; `None` when the unit
+    /// needs the whole-file context.
+    units: HashMap<usize, Option<Context<Reader>>>,
+    /// The whole-file context, built only if needed.
+    whole: Option<Option<Context<Reader>>>,
+}
+
+/// The raw bytes of the sections the per-unit index reads directly.
+#[derive(Clone, Copy)]
+struct RawSections {
+    info: &'static [u8],
+    abbrev: &'static [u8],
+    aranges: &'static [u8],
+}
+
+/// An address range of one compilation unit.
+struct UnitRange {
+    begin: u64,
+    end: u64,
+    /// The unit's `.debug_info` offset.
+    unit: usize,
+}
+
+/// All `.debug_aranges` ranges, sorted by start.
+fn read_unit_ranges(raw: &RawSections, endian: RunTimeEndian) -> Vec<UnitRange> {
+    let mut ranges = Vec::new();
+    let mut headers = gimli::DebugAranges::new(raw.aranges, endian).headers();
+    while let Ok(Some(header)) = headers.next() {
+        let unit = header.debug_info_offset().0;
+        let mut entries = header.entries();
+        while let Ok(Some(entry)) = entries.next() {
+            let range = entry.range();
+            if range.begin < range.end {
+                ranges.push(UnitRange {
+                    begin: range.begin,
+                    end: range.end,
+                    unit,
+                });
+            }
+        }
+    }
+    ranges.sort_by_key(|r| r.begin);
+    ranges
+}
+
+/// Whether a unit's abbreviations use a form that refers outside the unit
+/// (`DW_FORM_ref_addr`, supplementary-file references). Malformed tables
+/// count as yes, which only costs speed.
+fn may_refer_to_other_units(abbrev: &[u8], offset: usize, endian: RunTimeEndian) -> bool {
+    let scan = || -> gimli::Result<bool> {
+        let Some(data) = abbrev.get(offset..) else {
+            return Ok(true);
+        };
+        let mut reader = EndianSlice::new(data, endian);
+        while reader.read_uleb128()? != 0 {
+            reader.read_uleb128()?; // tag
+            reader.read_u8()?; // has children
+            loop {
+                let name = reader.read_uleb128()?;
+                let form = gimli::DwForm(reader.read_uleb128_u16()?);
+                if name == 0 && form.0 == 0 {
+                    break;
+                }
+                if form == gimli::DW_FORM_implicit_const {
+                    reader.read_sleb128()?;
+                }
+                if matches!(
+                    form,
+                    gimli::DW_FORM_ref_addr
+                        | gimli::DW_FORM_GNU_ref_alt
+                        | gimli::DW_FORM_ref_sup4
+                        | gimli::DW_FORM_ref_sup8
+                ) {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    };
+    scan().unwrap_or(true)
 }
 
 /// Refuse what this symbolizer cannot read, with a reason a person understands.
@@ -481,4 +615,62 @@ fn read_release(file: &ElfFile64<'_, object::Endianness>, banner: &[u64]) -> Opt
         .split_whitespace()
         .next()
         .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (function, file, line) of every level at `probe`.
+    fn levels(context: &Context<Reader>, probe: u64) -> Vec<(String, String, u32)> {
+        let mut out = Vec::new();
+        let Ok(mut frames) = context.find_frames(probe).skip_all_loads() else {
+            return out;
+        };
+        while let Ok(Some(frame)) = frames.next() {
+            let name = frame
+                .function
+                .and_then(|f| f.raw_name().ok().map(|n| n.into_owned()))
+                .unwrap_or_default();
+            let (file, line) = frame
+                .location
+                .map(|l| (l.file.unwrap_or_default().to_owned(), l.line.unwrap_or(0)))
+                .unwrap_or_default();
+            out.push((name, file, line));
+        }
+        out
+    }
+
+    #[test]
+    fn unit_contexts_agree_with_the_whole_file_context() {
+        let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples/build");
+        for name in ["vmlinux-dwarf5", "vmlinux-dwarf4"] {
+            let binary = Binary::open(&samples.join(name)).unwrap();
+            let whole = Context::from_dwarf(binary.dwarf()).unwrap();
+            let (mut probes, mut by_unit) = (0, 0);
+            for symbol in binary.symbols().iter() {
+                // The last symbol's size runs to the end of the text region.
+                let end = symbol.address + symbol.size.min(0x400);
+                for probe in (symbol.address..end).step_by(3) {
+                    let expected = levels(&whole, probe);
+                    let found = binary.with_context(probe, |c| levels(c, probe));
+                    assert_eq!(found.as_ref(), Some(&expected), "{name} at 0x{probe:x}");
+                    probes += 1;
+                    if binary
+                        .unit_at(probe)
+                        .and_then(|u| binary.unit_context(u))
+                        .is_some()
+                    {
+                        by_unit += 1;
+                    }
+                }
+            }
+            // Most lookups must take the per-unit path (assembler units
+            // without .debug_aranges entries may not).
+            assert!(
+                by_unit * 10 > probes * 9,
+                "{name}: {by_unit} of {probes} by unit"
+            );
+        }
+    }
 }

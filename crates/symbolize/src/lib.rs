@@ -31,7 +31,7 @@ use serde::Serialize;
 
 pub use binary::Binary;
 pub use document::{DocumentSymbols, FrameCounts, LineSymbols, ReportCheck};
-use modules::{LoadedModule, ModuleIndex};
+use modules::ModuleIndex;
 use paths::PathCleaner;
 
 /// Errors opening a symbolizer.
@@ -75,7 +75,6 @@ pub struct SymbolizerOptions {
 #[derive(Debug)]
 pub struct Symbolizer {
     vmlinux: Binary,
-    vmlinux_paths: PathCleaner,
     modules: ModuleIndex,
     strip: Option<PathCleaner>,
 }
@@ -206,12 +205,8 @@ impl Symbolizer {
         })?;
         let strip = (!options.strip_prefixes.is_empty())
             .then(|| PathCleaner::with_prefixes(options.strip_prefixes.iter().cloned()));
-        let vmlinux_paths = strip.clone().unwrap_or_else(|| {
-            PathCleaner::from_comp_dirs(vmlinux.comp_dirs().iter().map(String::as_str))
-        });
         Ok(Symbolizer {
             vmlinux,
-            vmlinux_paths,
             modules,
             strip,
         })
@@ -230,9 +225,9 @@ impl Symbolizer {
     /// Symbolize one `func+off/size` frame.
     pub fn resolve(&self, frame: FrameQuery<'_>) -> Resolution {
         match frame.module {
-            None => resolve_in(&self.vmlinux, &self.vmlinux_paths, frame),
+            None => resolve_in(&self.vmlinux, self.strip.as_ref(), frame),
             Some(module) => match self.module(module, frame.build_id) {
-                Ok(loaded) => resolve_in(&loaded.binary, &loaded.paths, frame),
+                Ok(binary) => resolve_in(&binary, self.strip.as_ref(), frame),
                 Err(resolution) => resolution,
             },
         }
@@ -251,7 +246,7 @@ impl Symbolizer {
         };
         Some(resolve_symbol(
             &self.vmlinux,
-            &self.vmlinux_paths,
+            self.strip.as_ref(),
             symbol,
             query,
         ))
@@ -260,16 +255,16 @@ impl Symbolizer {
     /// The module file for a frame: by name, and by build id when one is
     /// printed (a file of another name with that build id is accepted too,
     /// since module files are often renamed, e.g. `x.ko.debug`).
-    fn module(&self, name: &str, build_id: Option<&str>) -> Result<Arc<LoadedModule>, Resolution> {
+    fn module(&self, name: &str, build_id: Option<&str>) -> Result<Arc<Binary>, Resolution> {
         let files = self.modules.files(name);
         let mut last_error = None;
         let mut found_ids = Vec::new();
         for file in files {
-            match file.load(self.strip.as_ref()) {
+            match file.load() {
                 Ok(loaded) => match build_id {
                     None => return Ok(loaded),
                     Some(wanted) => {
-                        let id = loaded.binary.build_id().map(hex).unwrap_or_default();
+                        let id = loaded.build_id().map(hex).unwrap_or_default();
                         if id.eq_ignore_ascii_case(wanted) {
                             return Ok(loaded);
                         }
@@ -283,10 +278,9 @@ impl Symbolizer {
             && let Some(loaded) = self
                 .modules
                 .all_files()
-                .filter_map(|file| file.load(self.strip.as_ref()).ok())
+                .filter_map(|file| file.load().ok())
                 .find(|m| {
-                    m.binary
-                        .build_id()
+                    m.build_id()
                         .is_some_and(|id| hex(id).eq_ignore_ascii_case(wanted))
                 })
         {
@@ -310,7 +304,7 @@ impl Symbolizer {
 }
 
 /// Resolve a frame against one binary.
-fn resolve_in(binary: &Binary, paths: &PathCleaner, frame: FrameQuery<'_>) -> Resolution {
+fn resolve_in(binary: &Binary, strip: Option<&PathCleaner>, frame: FrameQuery<'_>) -> Resolution {
     let symbols = binary.symbols();
     let candidates: Vec<_> = symbols.by_name(frame.function).collect();
     let matching: Vec<_> = candidates
@@ -331,7 +325,7 @@ fn resolve_in(binary: &Binary, paths: &PathCleaner, frame: FrameQuery<'_>) -> Re
             return Resolution::Ambiguous {
                 candidates: pool
                     .iter()
-                    .map(|symbol| resolve_symbol(binary, paths, symbol, frame))
+                    .map(|symbol| resolve_symbol(binary, strip, symbol, frame))
                     .collect(),
             };
         }
@@ -346,12 +340,12 @@ fn resolve_in(binary: &Binary, paths: &PathCleaner, frame: FrameQuery<'_>) -> Re
     if out_of_range {
         return Resolution::OffsetOutOfRange { size: chosen.size };
     }
-    Resolution::Resolved(resolve_symbol(binary, paths, chosen, frame))
+    Resolution::Resolved(resolve_symbol(binary, strip, chosen, frame))
 }
 
 fn resolve_symbol(
     binary: &Binary,
-    paths: &PathCleaner,
+    strip: Option<&PathCleaner>,
     symbol: &kallsyms::TextSymbol,
     frame: FrameQuery<'_>,
 ) -> Resolved {
@@ -366,7 +360,7 @@ fn resolve_symbol(
         symbol_size: symbol.size,
         pc,
         lookup_pc,
-        chain: inline_chain(binary, paths, lookup_pc),
+        chain: inline_chain(binary, strip, lookup_pc),
         size_mismatch: (!binary.symbols().size_matches(symbol, frame.size)).then_some(
             SizeMismatch {
                 printed: frame.size,
@@ -377,37 +371,56 @@ fn resolve_symbol(
 }
 
 /// The inline chain at `probe`, innermost first.
-fn inline_chain(binary: &Binary, paths: &PathCleaner, probe: u64) -> Vec<SourceFrame> {
-    let Some(context) = binary.context() else {
-        return Vec::new();
-    };
-    let Ok(mut frames) = context.find_frames(probe).skip_all_loads() else {
-        return Vec::new();
-    };
-    let mut chain = Vec::new();
-    while let Ok(Some(frame)) = frames.next() {
-        let function = frame
-            .function
-            .as_ref()
-            .and_then(|f| f.raw_name().ok())
-            .map(|name| name.into_owned());
-        let location = frame.location.and_then(|l| {
-            Some(SourceLocation {
-                file: paths.clean(l.file?),
-                line: l.line?,
-                column: l.column.filter(|&c| c != 0),
-            })
-        });
-        chain.push(SourceFrame {
-            function,
-            location,
-            inlined: true,
-        });
-    }
-    if let Some(outer) = chain.last_mut() {
-        outer.inlined = false;
-    }
-    chain
+///
+/// Paths are made tree-relative with `strip` when given, otherwise from the
+/// compilation directory of the unit `probe` falls in.
+fn inline_chain(binary: &Binary, strip: Option<&PathCleaner>, probe: u64) -> Vec<SourceFrame> {
+    binary
+        .with_context(probe, |context| {
+            let unit_paths;
+            let paths = match strip {
+                Some(strip) => strip,
+                None => {
+                    let comp_dir = context
+                        .find_dwarf_and_unit(probe)
+                        .skip_all_loads()
+                        .and_then(|unit| {
+                            unit.comp_dir
+                                .map(|dir| String::from_utf8_lossy(dir.slice()).into_owned())
+                        });
+                    unit_paths = PathCleaner::from_comp_dirs(comp_dir.as_deref());
+                    &unit_paths
+                }
+            };
+            let Ok(mut frames) = context.find_frames(probe).skip_all_loads() else {
+                return Vec::new();
+            };
+            let mut chain = Vec::new();
+            while let Ok(Some(frame)) = frames.next() {
+                let function = frame
+                    .function
+                    .as_ref()
+                    .and_then(|f| f.raw_name().ok())
+                    .map(|name| name.into_owned());
+                let location = frame.location.and_then(|l| {
+                    Some(SourceLocation {
+                        file: paths.clean(l.file?),
+                        line: l.line?,
+                        column: l.column.filter(|&c| c != 0),
+                    })
+                });
+                chain.push(SourceFrame {
+                    function,
+                    location,
+                    inlined: true,
+                });
+            }
+            if let Some(outer) = chain.last_mut() {
+                outer.inlined = false;
+            }
+            chain
+        })
+        .unwrap_or_default()
 }
 
 /// Lower-case hex of bytes.

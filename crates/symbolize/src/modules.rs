@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use crate::binary::Binary;
-use crate::paths::PathCleaner;
 
 /// File name endings of module files, most useful first: a `.ko.debug` has
 /// the DWARF, a plain `.ko` usually does, compressed ones may.
@@ -15,26 +14,17 @@ const MODULE_SUFFIXES: &[&str] = &[".ko.debug", ".ko", ".ko.zst", ".ko.xz"];
 #[derive(Debug)]
 pub(crate) struct ModuleFile {
     pub(crate) path: PathBuf,
-    loaded: OnceLock<Result<Arc<LoadedModule>, String>>,
-}
-
-/// A loaded module with its path cleaner.
-#[derive(Debug)]
-pub(crate) struct LoadedModule {
-    pub(crate) binary: Binary,
-    pub(crate) paths: PathCleaner,
+    loaded: OnceLock<Result<Arc<Binary>, String>>,
 }
 
 impl ModuleFile {
     /// The module, loaded on first call; the error says what went wrong.
-    pub(crate) fn load(&self, strip: Option<&PathCleaner>) -> Result<Arc<LoadedModule>, String> {
+    pub(crate) fn load(&self) -> Result<Arc<Binary>, String> {
         self.loaded
             .get_or_init(|| {
-                let binary = Binary::open(&self.path).map_err(|e| e.to_string())?;
-                let paths = strip.cloned().unwrap_or_else(|| {
-                    PathCleaner::from_comp_dirs(binary.comp_dirs().iter().map(String::as_str))
-                });
-                Ok(Arc::new(LoadedModule { binary, paths }))
+                Binary::open(&self.path)
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
             })
             .clone()
     }
