@@ -298,7 +298,7 @@ static STACK_PREFIX: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
 
 /// arm's `Unable to handle kernel paging request at virtual address ...`.
 static UNABLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^Unable to handle kernel (paging request|NULL pointer dereference|access to user memory|execute from non-executable memory|write to read-only memory)").expect("re")
+    Regex::new(r"Unable to handle kernel (paging request|NULL pointer dereference|access to user memory|execute from non-executable memory|write to read-only memory)").expect("re")
 });
 
 /// Allocation functions whose warnings are `WARNING: kmalloc bug`.
@@ -619,7 +619,7 @@ pub fn title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>)
                 None,
             );
         }
-        if h.contains(" at addr ") {
+        if h.contains(" at addr ") && access.is_none() {
             let (t, i) = with(&format!("KASAN: {kind}"), header_or_trace(&ctx, &[]));
             return (t.map(|t| format!("{t} at addr ADDR")), i);
         }
