@@ -574,7 +574,22 @@ fn hung(frames: &[(&Frame, usize)], base: usize) -> Option<Pick> {
 }
 
 /// Make the title of a report, and tell which line the function came from.
+///
+/// Numbers that are not part of a name become `NUM`, as in syzkaller's
+/// titles (`kernel panic: VFS: Unable to mount root fs on unknown-block(NUM,NUM)`).
 pub fn title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>) {
+    let (title, frame) = raw_title(doc, report);
+    let title = title.map(|t| NUMBER.replace_all(&OFFSET.replace_all(&t, ""), "NUM").into_owned());
+    (title, frame)
+}
+
+/// Standalone decimal numbers in a title.
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b[0-9]+\b").expect("re"));
+
+static FREED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"INFO: (Freed|Allocated) in (.*)").expect("re"));
+
+fn raw_title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>) {
     let lines = doc.report_lines(report);
     if lines.is_empty() {
         return (None, None);
@@ -743,6 +758,9 @@ pub fn title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>)
             .filter(|(f, _)| !skipped(&f.function, &[]))
             .collect();
         return with("INFO: task hung", hung(&frames, ctx.base));
+    }
+    if let Some(c) = FREED.captures(h) {
+        return (Some(format!("INFO: {} in {}", &c[1], c[2].trim())), None);
     }
     if h.contains("INFO: task ") && h.contains("can't die") {
         return with("INFO: task can't die", ctx.trace(&["schedule"]));
