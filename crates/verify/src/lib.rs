@@ -141,6 +141,14 @@ impl VerdictKind {
     pub fn is_wrong(self) -> bool {
         !matches!(self, VerdictKind::Ok | VerdictKind::NotAnnotated)
     }
+
+    /// Whether re-symbolizing corrects the frame: the annotation is wrong
+    /// but the frame itself matches the binary (missing inline frames
+    /// through wrong line). A size mismatch, unknown symbol or unresolved
+    /// frame has no trustworthy correction.
+    pub fn is_correctable(self) -> bool {
+        (VerdictKind::MissingInline..=VerdictKind::WrongLine).contains(&self)
+    }
 }
 
 impl std::fmt::Display for VerdictKind {
@@ -312,8 +320,9 @@ pub struct Verification {
     pub frames: Vec<FrameVerdict>,
     /// Counts.
     pub summary: Summary,
-    /// Report-wide findings of the symbolizer, for a person (e.g. "this
-    /// vmlinux did not produce this report").
+    /// Report-wide findings, for a person: the symbolizer's (e.g. "this
+    /// vmlinux did not produce this report") and `[inline]` lines that
+    /// belong to no frame.
     pub checks: Vec<String>,
     /// The fresh symbolization: render it with
     /// `kresym_render::text::write_symbolized` for the corrected report.
@@ -363,13 +372,42 @@ pub fn verify_symbols(document: &Document, symbols: DocumentSymbols) -> Verifica
         }
         frames.push(verdict);
     }
-    let checks = symbols.checks.iter().map(|c| c.message.clone()).collect();
+    let mut checks: Vec<String> = symbols.checks.iter().map(|c| c.message.clone()).collect();
+    checks.extend(orphan_inline_lines(document));
     Verification {
         frames,
         summary,
         checks,
         symbols,
     }
+}
+
+/// Runs of `[inline]` lines not followed by a frame line: they belong to
+/// no frame and are not checked.
+fn orphan_inline_lines(document: &Document) -> Vec<String> {
+    let mut runs = Vec::new();
+    let mut run: Option<(usize, usize)> = None;
+    for line in &document.lines {
+        match &line.kind {
+            LineKind::InlineFrame(_) => {
+                let first = run.map_or(line.number, |(first, _)| first);
+                run = Some((first, line.number));
+            }
+            LineKind::Frame(_) => run = None,
+            _ => runs.extend(run.take()),
+        }
+    }
+    runs.extend(run);
+    runs.into_iter()
+        .map(|(first, last)| {
+            let lines = if first == last {
+                format!("L{first}")
+            } else {
+                format!("L{first}-L{last}")
+            };
+            format!("{lines}: [inline] lines not followed by a frame line are not checked")
+        })
+        .collect()
 }
 
 /// What the report says in one block: inline levels with their line

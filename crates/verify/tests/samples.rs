@@ -642,3 +642,49 @@ fn several_corruptions_in_one_report_are_all_caught() {
     assert_eq!(run_frame.problems[1].expected.as_ref().unwrap().line, 55);
     assert_fixes(&symbolizer, &correct, &corrupted);
 }
+
+#[test]
+fn inline_lines_without_a_frame_below_are_reported_not_checked() {
+    let symbolizer = symbolizer(5);
+    let correct = symbolized(&symbolizer, &raw("kthread-aoe.txt"));
+    let frame = " dump_stack_lvl+0x1d/0x30 lib/dump_stack.c:38";
+    let corrupted = replace(&correct, frame, &["garbled line"]);
+    let verification = verify(&symbolizer, &corrupted);
+    assert!(verification.is_clean());
+    let inline = line_number(&corrupted, " __dump_stack lib/dump_stack.c:29 [inline]");
+    assert_eq!(
+        verification.checks,
+        [format!(
+            "L{inline}: [inline] lines not followed by a frame line are not checked"
+        )]
+    );
+}
+
+#[test]
+fn correctable_verdicts_are_the_annotation_ones() {
+    use VerdictKind::*;
+    let correctable = [
+        MissingInline,
+        ExtraInline,
+        InlineOrder,
+        InlineName,
+        WrongFile,
+        WrongLine,
+    ];
+    for kind in [
+        NotAnnotated,
+        SizeMismatch,
+        BuildIdMismatch,
+        UnknownSymbol,
+        Unresolved,
+        Ok,
+    ] {
+        assert!(!kind.is_correctable(), "{kind}");
+    }
+    assert!(
+        correctable
+            .iter()
+            .all(|k| k.is_correctable() && k.is_wrong())
+    );
+    assert!(!Ok.is_wrong() && !NotAnnotated.is_wrong() && SizeMismatch.is_wrong());
+}

@@ -230,16 +230,23 @@ fn write_frame(
     symbols: &DocumentSymbols,
     frame: &FrameVerdict,
 ) -> Result<()> {
-    let symbol = match &frame.module {
-        Some(module) => format!("{} [{module}]", frame.symbol),
-        None => frame.symbol.clone(),
+    let mut symbol = if frame.reliable {
+        frame.symbol.clone()
+    } else {
+        format!("? {}", frame.symbol)
     };
+    if let Some(module) = &frame.module {
+        symbol.push_str(&format!(" [{module}]"));
+    }
     let mut problems = frame.problems.iter();
     if let Some(main) = problems.next() {
         writeln!(out, "L{} {symbol}: {}", frame.line, main.message)?;
     }
     for other in problems {
         writeln!(out, "    also: {}", other.message)?;
+    }
+    if !frame.verdict.is_correctable() {
+        return Ok(());
     }
     if let Some(block) = corrected_block(document, symbols, frame.block.clone()) {
         writeln!(out, "    corrected:")?;
@@ -302,7 +309,7 @@ fn json(name: &str, document: &Document, verification: &Verification) -> Result<
         .map(|frame| {
             let mut value = serde_json::to_value(frame)?;
             if let Some(object) = value.as_object_mut() {
-                let corrected = if frame.verdict.is_wrong() {
+                let corrected = if frame.verdict.is_correctable() {
                     corrected_block(document, &verification.symbols, frame.block.clone())
                 } else {
                     None
