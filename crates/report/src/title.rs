@@ -579,7 +579,11 @@ fn hung(frames: &[(&Frame, usize)], base: usize) -> Option<Pick> {
 /// titles (`kernel panic: VFS: Unable to mount root fs on unknown-block(NUM,NUM)`).
 pub fn title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>) {
     let (title, frame) = raw_title(doc, report);
-    let title = title.map(|t| NUMBER.replace_all(&OFFSET.replace_all(&t, ""), "NUM").into_owned());
+    let title = title.map(|t| {
+        NUMBER
+            .replace_all(&OFFSET.replace_all(&t, ""), "NUM")
+            .into_owned()
+    });
     (title, frame)
 }
 

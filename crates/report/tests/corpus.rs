@@ -3,6 +3,7 @@
 //! Skipped, with a message, when the corpus is absent.
 
 use std::fs;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use common::{oracle, split_test_file};
@@ -64,7 +65,9 @@ fn every_corpus_file_round_trips_and_matches_syzkaller_frames() {
         matched += m;
         failures.extend(fail);
     }
-    println!(
+    // Written to stderr directly so that it shows without --nocapture.
+    let _ = writeln!(
+        std::io::stderr(),
         "corpus: {} files, {frames} frames found by kresym, {matched} lines found by syzkaller's pattern, {} disagreements",
         all.len(),
         failures.len()
@@ -128,11 +131,12 @@ fn titles_match_syzkaller() {
         return;
     }
     let pct = 100.0 * exact as f64 / total as f64;
-    println!(
-        "titles: {exact}/{total} exact ({pct:.1}%); negatives without a title: {quiet_negatives}/{negatives}"
+    let _ = writeln!(
+        std::io::stderr(),
+        "titles: {exact}/{total} exact ({pct:.1}%); negatives without a title: {quiet_negatives}/{negatives} (misses: --nocapture)"
     );
     for m in misses.iter().take(400) {
         println!("  {m}");
     }
-    assert!(pct >= 74.0, "title match fell to {pct:.1}%");
+    assert!(pct >= 76.0, "title match fell to {pct:.1}%");
 }
