@@ -321,3 +321,31 @@ fn errors_name_the_file_and_set_the_exit_status() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("not an ELF file"));
 }
+
+#[test]
+fn symbolized_frames_link_to_source_with_snippets_from_a_local_tree() {
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    let samples = samples();
+    let out = stdout_of(&[
+        "--repo",
+        "upstream",
+        "--commit",
+        commit,
+        "--snippets",
+        "--source-dir",
+        path(&samples),
+        "--format",
+        "markdown",
+        path(&report("kthread-aoe.txt")),
+    ]);
+    let url = format!(
+        "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/tree/drivers/block/aoe/aoecmd.c?id={commit}#n88"
+    );
+    assert!(out.contains(&url), "{out}");
+    // The snippet comes from vmlinux-samples/drivers/block/aoe/aoecmd.c.
+    assert!(out.contains("more = k->fn(k->id);"), "{out}");
+
+    let output = symbolize(&["--format", "html", path(&report("kthread-aoe.txt"))]);
+    assert_eq!(output.status.code(), Some(1), "html needs a repository");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--repo"));
+}

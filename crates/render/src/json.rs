@@ -5,6 +5,7 @@
 //! the inline chain (innermost first). The schema is documented in the
 //! README.
 
+use kresym_link::DocumentLinks;
 use kresym_report::{Document, LineKind, PcKind, ReportKind};
 use kresym_symbolize::{DocumentSymbols, LineSymbols, ReportCheck, Resolution, Resolved};
 use serde::Serialize;
@@ -20,6 +21,10 @@ pub struct SymbolizedInput<'a> {
     pub checks: &'a [ReportCheck],
     /// Every frame line, in input order.
     pub frames: Vec<FrameEntry<'a>>,
+    /// Source links, when asked for; their line numbers refer to the
+    /// symbolized text, not to the input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub links: Option<&'a DocumentLinks>,
 }
 
 /// A report's title and position.
@@ -141,6 +146,13 @@ impl<'a> SymbolizedInput<'a> {
             reports,
             checks: &symbols.checks,
             frames,
+            links: None,
         }
+    }
+
+    /// Add the source links of the symbolized text.
+    pub fn with_links(mut self, links: &'a DocumentLinks) -> Self {
+        self.links = Some(links);
+        self
     }
 }

@@ -53,7 +53,6 @@ pub struct LinkArgs {
 
 impl LinkArgs {
     /// Whether any linking was asked for (a repository or a commit).
-    #[allow(dead_code)] // for `kresym symbolize`, once it takes these flags
     pub fn requested(&self) -> bool {
         self.repo.is_some() || self.commit.is_some() || self.snippets
     }

@@ -7,10 +7,12 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use kresym_link::Linker;
 use kresym_render::{json::SymbolizedInput, text};
 use kresym_symbolize::{Symbolizer, SymbolizerOptions};
 use rayon::prelude::*;
 
+use crate::cmd::link::{self, LinkArgs};
 use crate::input::{self, Input};
 
 /// Inputs processed together before their outputs are written, in order.
@@ -30,7 +32,8 @@ Examples:
   kresym symbolize --vmlinux vmlinux report.txt
   dmesg | kresym symbolize --vmlinux vmlinux --modules /lib/modules/$(uname -r)
   kresym symbolize --vmlinux vmlinux -j 8 --out-dir out/ reports/
-  kresym symbolize --vmlinux vmlinux --format json report.txt | jq '.frames[].inline'
+  kresym symbolize --vmlinux vmlinux --format json report.txt | jq '.frames[].chain'
+  kresym symbolize --vmlinux vmlinux --repo upstream --commit v6.1 --format html report.txt > r.html
 
 Exit status: 0 when every input was symbolized (frames that cannot be
 resolved stay unchanged and are counted), 1 when an input could not be read,
@@ -57,6 +60,9 @@ pub struct Args {
     /// Do not print the summary line on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Link the symbolized frames to upstream source (same flags as `kresym link`).
+    #[command(flatten)]
+    pub link: LinkArgs,
     /// Report files, console logs or directories of them; `-` or nothing reads stdin.
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
@@ -69,6 +75,10 @@ pub enum Format {
     Text,
     /// One JSON object per input (JSON Lines when there are several).
     Json,
+    /// Markdown with every `file:line` linked (needs a repository).
+    Markdown,
+    /// One self-contained HTML page per input (needs a repository).
+    Html,
 }
 
 /// Totals for the summary line.
@@ -104,6 +114,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         module_dirs: args.modules.clone(),
         strip_prefixes: args.strip_prefix.clone(),
     };
+    let linking = args.link.requested() || matches!(args.format, Format::Markdown | Format::Html);
+    let linker = linking
+        .then(|| args.link.options().and_then(|o| Ok(Linker::new(o)?)))
+        .transpose()?;
     let symbolizer = Symbolizer::open(&args.vmlinux, options)?;
     if !symbolizer.vmlinux().has_dwarf() && !args.quiet {
         eprintln!(
@@ -124,7 +138,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let outcomes: Vec<_> = batch
             .par_iter()
             .map(|input| {
-                let outcome = symbolize_one(&symbolizer, input, args.format);
+                let outcome = symbolize_one(&symbolizer, linker.as_ref(), input, args.format);
                 progress.inc(1);
                 outcome
             })
@@ -143,7 +157,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     }
                     match &args.out_dir {
                         Some(dir) => write_to_dir(dir, input, args.format, &outcome.output)?,
-                        None => stdout.write_all(&outcome.output).context("cannot write output")?,
+                        None => stdout
+                            .write_all(&outcome.output)
+                            .context("cannot write output")?,
                     }
                 }
                 Err(error) => {
@@ -182,19 +198,60 @@ pub fn run(args: Args) -> Result<ExitCode> {
     })
 }
 
-fn symbolize_one(symbolizer: &Symbolizer, input: &Input, format: Format) -> Result<Outcome> {
+fn symbolize_one(
+    symbolizer: &Symbolizer,
+    linker: Option<&Linker>,
+    input: &Input,
+    format: Format,
+) -> Result<Outcome> {
     let document = kresym_report::parse(input.read()?);
     let symbols = symbolizer.symbolize_document(&document);
+    let name = input.name();
+    let mut warnings: Vec<String> = symbols.checks.iter().map(|c| c.message.clone()).collect();
     let mut output = Vec::with_capacity(document.text.len() * 2);
-    match format {
-        Format::Text => text::write_symbolized(&mut output, &document, &symbols)?,
-        Format::Json => {
-            let name = input.name();
-            serde_json::to_writer(&mut output, &SymbolizedInput::new(&name, &document, &symbols))?;
+    match (format, linker) {
+        (Format::Json, None) => {
+            serde_json::to_writer(
+                &mut output,
+                &SymbolizedInput::new(&name, &document, &symbols),
+            )?;
             output.push(b'\n');
         }
+        (Format::Text, None) => text::write_symbolized(&mut output, &document, &symbols)?,
+        (_, linker) => {
+            // Linking reads the symbolized report, as `kresym link` would.
+            let mut symbolized = Vec::new();
+            text::write_symbolized(&mut symbolized, &document, &symbols)?;
+            let symbolized = kresym_report::parse(symbolized);
+            let links = match linker {
+                Some(linker) => linker.link_document(&symbolized),
+                None => Default::default(),
+            };
+            if links.repo.is_none() {
+                anyhow::bail!(
+                    "{name}: no repository to link to: pass --repo URL or a tree name (upstream, linux-next, ...)"
+                );
+            }
+            warnings.extend(links.all_warnings());
+            let format = match format {
+                Format::Json => {
+                    let view = SymbolizedInput::new(&name, &document, &symbols).with_links(&links);
+                    serde_json::to_writer(&mut output, &view)?;
+                    output.push(b'\n');
+                    return Ok(Outcome {
+                        output,
+                        reports: document.reports.len(),
+                        counts: symbols.counts(),
+                        warnings,
+                    });
+                }
+                Format::Text => link::Format::Text,
+                Format::Markdown => link::Format::Markdown,
+                Format::Html => link::Format::Html,
+            };
+            output = link::render(&symbolized, &links, format, &name)?.into_bytes();
+        }
     }
-    let warnings = symbols.checks.iter().map(|c| c.message.clone()).collect();
     Ok(Outcome {
         output,
         reports: document.reports.len(),
@@ -209,9 +266,15 @@ fn write_to_dir(dir: &Path, input: &Input, format: Format, output: &[u8]) -> Res
         Input::File { relative, .. } => relative.clone(),
     };
     let mut path = dir.join(relative);
-    if format == Format::Json {
+    let extension = match format {
+        Format::Text => None,
+        Format::Json => Some(".json"),
+        Format::Markdown => Some(".md"),
+        Format::Html => Some(".html"),
+    };
+    if let Some(extension) = extension {
         let mut name = path.file_name().unwrap_or_default().to_owned();
-        name.push(".json");
+        name.push(extension);
         path.set_file_name(name);
     }
     if let Some(parent) = path.parent() {
@@ -227,9 +290,11 @@ fn progress_bar(len: usize) -> ProgressBar {
     }
     let bar = ProgressBar::new(len as u64);
     bar.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} inputs ({per_sec}, eta {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} inputs ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     bar
 }
