@@ -237,6 +237,20 @@ fn fix_in_place_rewrites_the_file_then_verifies_clean() {
     let output = run("verify", 5, &[&path]);
     assert_eq!(status(&output), 0, "{}", stdout(&output));
 
+    // Through a symlink: the target is rewritten, the link stays a link.
+    let target = temp_report(&dir, "target.txt", &corrupted);
+    let link = dir.path().join("link.txt");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let output = run_with("verify", 5, &["--fix", "--in-place"], &[&link]);
+    assert_eq!(status(&output), 1);
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), correct);
+
     // --in-place needs --fix, and a file.
     let output = run_with("verify", 5, &["--in-place"], &[&path]);
     assert_eq!(status(&output), 2);

@@ -329,9 +329,12 @@ fn json(name: &str, document: &Document, verification: &Verification) -> Result<
 }
 
 /// Replace `path` with `contents` atomically (a temporary file in the same
-/// directory, renamed over it), keeping its permissions; nothing is
-/// written when the contents are unchanged.
+/// directory, renamed over it), keeping its permissions and following
+/// symlinks; nothing is written when the contents are unchanged.
 fn rewrite(path: &Path, contents: &[u8]) -> Result<()> {
+    // Replace a symlink's target, not the link.
+    let path =
+        &std::fs::canonicalize(path).with_context(|| format!("cannot read {}", path.display()))?;
     let old = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     if old == contents {
         return Ok(());
