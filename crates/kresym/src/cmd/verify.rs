@@ -34,7 +34,7 @@ const BATCH: usize = 64;
 Examples:
   kresym verify --vmlinux vmlinux report.txt
   kresym verify --vmlinux vmlinux --modules /lib/modules/$(uname -r) reports/
-  kresym verify --vmlinux vmlinux --format json report.txt | jq '.frames[] | select(.verdict != \"ok\")'
+  kresym verify --vmlinux vmlinux --format json report.txt | jq '.frames[].problems[].message'
   kresym verify --vmlinux vmlinux --fix report.txt > fixed.txt
   kresym verify --vmlinux vmlinux --fix --in-place reports/
 
