@@ -12,6 +12,20 @@
 //! (syzkaller-style titles), [`bisection`] and [`email`].
 //!
 //! This crate knows nothing of DWARF or HTTP.
+//!
+//! ```
+//! use kresym_report::{LineKind, parse};
+//!
+//! let doc = parse(&b"[  1.0] BUG: KASAN: use-after-free in foo+0x10/0x20\r\n\
+//! [  1.1] Read of size 8 at addr ffff888000000000 by task x/1\r\n\
+//! [  1.2] Call Trace:\r\n\
+//! [  1.3]  foo+0x10/0x20 net/foo.c:12\r\n"[..]);
+//! assert_eq!(doc.reports[0].title.as_deref(), Some("KASAN: use-after-free Read in foo"));
+//! let LineKind::Frame(frame) = &doc.lines[3].kind else { panic!() };
+//! assert_eq!((frame.function.as_str(), frame.offset, frame.size), ("foo", 0x10, 0x20));
+//! assert_eq!(doc.frame_prefix(&doc.lines[3], frame), b"[  1.3]  ");
+//! assert_eq!(doc.render_unchanged(), doc.text);
+//! ```
 
 #![warn(missing_docs)]
 
@@ -62,7 +76,10 @@ pub fn parse(text: impl Into<Vec<u8>>) -> Document {
         .unwrap_or(0);
     doc.reports = split::find_reports(&doc, first_line);
     if let Some(b) = doc.bisection.as_mut() {
-        b.final_report = (!doc.reports.is_empty()).then(|| doc.reports.len() - 1);
+        // The first report after the `crash:` line (a panic may follow it).
+        b.final_report = b
+            .crash_line
+            .and_then(|c| doc.reports.iter().position(|r| r.lines.start >= c));
         if b.final_report.is_some() {
             b.final_report_commit = b.culprit.as_ref().map(|c| c.commit.clone());
         }

@@ -238,7 +238,8 @@ pub struct Bisection {
     pub culprit: Option<CulpritCommit>,
     /// `revisions tested: N`.
     pub revisions_tested: Option<u32>,
-    /// The crash report at the end of the log, produced at the culprit.
+    /// Index into [`Document::reports`] of the crash report at the end of
+    /// the log (the first one after the `crash:` line), produced at the culprit.
     pub final_report: Option<usize>,
     /// Index into [`Document::lines`] of the `crash: TITLE` line that
     /// introduces the final report.

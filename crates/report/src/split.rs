@@ -114,6 +114,11 @@ pub fn start_marker(message: &[u8]) -> Option<(ReportKind, bool)> {
     if !PREFILTER.is_match(message) || IGNORED.is_match(message) {
         return None;
     }
+    // Email subjects and quotes name a crash without being one.
+    const NOT_REPORTS: &[&[u8]] = &[b"Subject:", b"> ", b">>", b"crash: ", b"crashed: "];
+    if NOT_REPORTS.iter().any(|p| message.starts_with(p)) {
+        return None;
+    }
     MARKERS
         .iter()
         .find(|m| m.re.is_match(message))
@@ -234,6 +239,11 @@ mod tests {
             Some(ReportKind::NmiBacktrace)
         );
         assert_eq!(kind("hello"), None);
+        assert_eq!(
+            kind("Subject: [syzbot] INFO: rcu detected stall in ipv6_rcv"),
+            None
+        );
+        assert_eq!(kind("> general protection fault in foo"), None);
     }
 
     #[test]
