@@ -12,7 +12,7 @@ use crate::LineKind;
 /// one space that follows them.
 static CONSOLE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?-u)^(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:(?:<[0-9]+>)?\[ *[0-9]+\.[0-9]+\](?: ?\[ *[CT][0-9]+\])?|<[0-9]+>(?:\[ *[CT][0-9]+\])?) ?",
+        r"(?-u)^(?:\*\* [0-9]+ printk messages dropped \*\* )?(?:(?:<[0-9]+>)?\[ *[0-9]+\.[0-9]+\](?: ?\[ *[CT][0-9]+\])?|<[0-9]+>(?:\[ *[CT][0-9]+\])?|\[ *[CT][0-9]+\]) ?",
     )
     .expect("console prefix regex")
 });
@@ -63,6 +63,7 @@ mod tests {
             ("[   50.509230][T10420] x", 23),
             ("<4>[   12.345678] x", 18),
             ("<4>x", 3),
+            ("[  T123] x", 9),
             ("** 4418 printk messages dropped ** [   96.048505] INFO", 50),
             ("[<ffffffff8110424c>] ? 0xffffffff8110424c", 0),
             (" dump_stack+0x1/0x2", 0),
