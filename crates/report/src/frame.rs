@@ -51,9 +51,10 @@ static MODULE: LazyLock<Regex> = LazyLock::new(|| {
 static ADDRESS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?-u)\[< *(?:0x)?([0-9a-f]+)>\]").expect("address regex"));
 
-/// Text before a function name that marks the exact pc.
+/// Text before a function name that marks the exact pc. `lr :` and `LR is
+/// at` are return addresses and do not match.
 static EXACT_PC: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u)(?:(?:^|[^A-Za-z])(?:[RE]?IP|rIP):|(?:^|[^A-Za-z])pc ?:|PC is at |(?:^|[^A-Za-z])NIP(?:[^A-Za-z]|$))")
+    Regex::new(r"(?-u)(?:(?:^|[^A-Za-z])(?:[RE]?IP|rIP):|(?:^|[^A-Za-z])[RE]?IP +\[<|(?:^|[^A-Za-z])pc ?:|PC is at |(?:^|[^A-Za-z])NIP(?:[^A-Za-z]|$))")
         .expect("exact pc regex")
 });
 
@@ -377,6 +378,7 @@ mod tests {
             "[    4.499760][    T1] pc : clear_page+0x14/0x28",
             "PC is at __sanitizer_cov_trace_pc+0x4c/0x78",
             "NIP [c000000000a2a5e0] foo+0x20/0x40",
+            "[  12.3] RIP  [<ffffffff8123487f>] __lock_acquire+0x61f/0x4b50",
             "IP: strlen+0x0/0x30",
             "RIP: 0010:[<ffffffff8123487f>]  [<ffffffff8123487f>] __lock_acquire+0x61f/0x4b50",
         ] {
