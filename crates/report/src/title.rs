@@ -700,7 +700,7 @@ fn raw_title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>)
     ];
     for (banner, prefix, trigger) in LOCKDEP {
         if h.contains(banner) && (h.contains("WARNING:") || h.contains("INFO:")) {
-            if *banner == "possible circular locking dependency detected" {
+            if *banner == "possible circular locking dependency detected" && !h.contains("INFO:") {
                 return with(prefix, circular(&ctx));
             }
             return with(prefix, ctx.frame_after(trigger));
@@ -1032,10 +1032,7 @@ fn circular(ctx: &Ctx<'_>) -> Option<Pick> {
     if let Some(p) = ctx.pick(&frames, &skip) {
         return Some(p);
     }
-    let start = ctx.find_line(i, |m| {
-        m.contains("Call Trace") || m.contains("stack backtrace")
-    })?;
-    ctx.pick(&ctx.stack_from(start + 1), &skip)
+    ctx.pick(&ctx.stack_from(i), &skip)
 }
 
 fn header_or_trace(ctx: &Ctx, skip: &[&str]) -> Option<Pick> {
