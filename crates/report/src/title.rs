@@ -194,6 +194,9 @@ const SKIP: &[&str] = &[
     "__check_heap_object",
     "strstr",
     "stack_trace_consume",
+    "el1_abort",
+    "el1h_64_sync",
+    "die_kernel_fault",
 ];
 
 /// Frames that dispatch work: for stalls, the frame just above the first of
@@ -299,6 +302,11 @@ static STACK_PREFIX: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
 /// arm's `Unable to handle kernel paging request at virtual address ...`.
 static UNABLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"Unable to handle kernel (paging request|NULL pointer dereference|access to user memory|execute from non-executable memory|write to read-only memory)").expect("re")
+});
+
+/// `WARNING: kernel stack regs at ... has bad 'bp' value`.
+static BAD_REG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"kernel stack regs at [0-9a-f]+ in [^ ]* has bad '([^']+)' value").expect("re")
 });
 
 /// Allocation functions whose warnings are `WARNING: kmalloc bug`.
@@ -639,7 +647,12 @@ fn raw_title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>)
             );
         }
         if h.contains(" at addr ") && access.is_none() {
-            let (t, i) = with(&format!("KASAN: {kind}"), header_or_trace(&ctx, &[]));
+            // Old reports keep the function as printed, clone suffix included.
+            let pick = match ctx.frame(0) {
+                Some(f) => Some((f.function.clone(), ctx.base)),
+                None => header_or_trace(&ctx, &[]),
+            };
+            let (t, i) = with(&format!("KASAN: {kind}"), pick);
             return (t.map(|t| format!("{t} at addr ADDR")), i);
         }
         let prefix = match access {
@@ -909,8 +922,11 @@ fn raw_title(doc: &Document, report: &Report) -> (Option<String>, Option<usize>)
             ctx.trace(&["free_", "__free", "put_page", "release_pages", "page_frag"]),
         );
     }
+    if h.contains("BUG kmalloc-") && h.contains("Object already free") {
+        return (Some("BUG: Object already free".into()), None);
+    }
     if h.contains("BUG: Bad page map") {
-        return with("BUG: Bad page map", ctx.trace(&[]));
+        return (Some("BUG: Bad page map".into()), None);
     }
     if let Some(c) = KERNEL_BUG.captures(h) {
         let file = &c[1];
@@ -1088,10 +1104,11 @@ fn warning_title(ctx: &Ctx, h: &str) -> (Option<String>, Option<usize>) {
             return (Some("WARNING: corrupted".into()), None);
         }
         if rest.contains("kernel stack regs") && rest.contains("has bad") {
-            return (
-                Some("WARNING: kernel stack regs has bad value".into()),
-                None,
-            );
+            let title = match BAD_REG.captures(rest) {
+                Some(c) => format!("WARNING: kernel stack regs has bad '{}' value", &c[1]),
+                None => "WARNING: kernel stack regs has bad value".into(),
+            };
+            return (Some(title), None);
         }
         if rest.contains("kernel stack frame pointer") {
             return (
@@ -1157,7 +1174,9 @@ fn warning_title(ctx: &Ctx, h: &str) -> (Option<String>, Option<usize>) {
         ),
     ];
     for (src, fprefix, title, skip) in categories {
-        if file.ends_with(src) && func.contains(fprefix) {
+        // Newer kernels may print `at 0x0` instead of the function.
+        let func_ok = func.is_empty() || func.starts_with("0x") || func.contains(fprefix);
+        if file.ends_with(src) && func_ok {
             return with(title, warning_stack(ctx, skip));
         }
     }
