@@ -214,7 +214,7 @@ const STALL_ANCHORS: &[&str] = &[
     "run_timer_softirq",
     "run_ksoftirqd",
     "smpboot_thread_fn",
-    "kthread",
+    "^kthread$",
     "start_secondary",
     "cpu_startup_entry",
     "ret_from_fork",
@@ -264,7 +264,24 @@ const STALL_ANCHORS: &[&str] = &[
     "invoke_syscall",
     "do_el0_svc",
     "entry_SYSCALL",
+    "compat_ioctl",
+    "new_sync_read",
+    "new_sync_write",
+    "^netlink_dump",
 ];
+
+/// [`STALL_ANCHORS`] as one regex (`^` and `$` anchor at the name's ends).
+static STALL_ANCHOR_RE: LazyLock<Regex> = LazyLock::new(|| {
+    let alternatives: Vec<String> = STALL_ANCHORS
+        .iter()
+        .map(|a| {
+            let (start, a) = a.strip_prefix('^').map_or(("", *a), |a| ("^", a));
+            let (end, a) = a.strip_suffix('$').map_or(("", a), |a| ("$", a));
+            format!("{start}{}{end}", regex::escape(a))
+        })
+        .collect();
+    Regex::new(&alternatives.join("|")).expect("stall anchor regex")
+});
 
 /// Syscall entry points whose caller is more telling than they are.
 static STALL_SYSCALL_ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
@@ -529,10 +546,7 @@ fn stall(frames: &[(&Frame, usize)], base: usize) -> Option<Pick> {
             return Some(("smp_call_function".into(), base + entry.1));
         }
         let name = entry.0.function.split('.').next().unwrap_or("");
-        let anchor = STALL_ANCHORS.iter().any(|a| match a.strip_prefix('^') {
-            Some(a) => name.starts_with(a),
-            None => name.contains(a),
-        }) || STALL_SYSCALL_ANCHOR.is_match(name);
+        let anchor = STALL_ANCHOR_RE.is_match(name) || STALL_SYSCALL_ANCHOR.is_match(name);
         if anchor {
             return Some((canonical(&prev.0.function), base + prev.1));
         }
