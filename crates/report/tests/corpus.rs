@@ -6,7 +6,7 @@ use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use common::{oracle, split_test_file};
+use common::{oracle, oracle_doc, split_test_file};
 use kresym_report::parse;
 
 mod common;
@@ -85,15 +85,26 @@ fn every_corpus_file_round_trips_and_matches_syzkaller_frames() {
 
 #[test]
 fn oracle_can_fail() {
-    // A line the pattern finds must be a frame: a parser that misses it fails.
-    let (_, matched, failures) = oracle(b" foo+0x1/0x2\n", "inline");
+    // A line the pattern finds must be a frame with the same name, offset
+    // and size: a parser that misses it, or reads it wrong, fails.
+    let (_, matched, failures) = oracle(b" foo+0x1/0x2\n", "ok");
     assert_eq!((matched, failures.len()), (1, 0));
-    let (_, matched, failures) = oracle(b" foo+0x3/0x2\n", "inline");
+    let (_, matched, failures) = oracle(b" foo+0x3/0x2\n", "offset > size");
     assert_eq!(
         (matched, failures.len()),
         (1, 0),
         "offset > size must be a warning"
     );
+
+    let mut missed = parse(&b" foo+0x1/0x2\n"[..]);
+    missed.lines[0].kind = kresym_report::LineKind::Text;
+    assert_eq!(oracle_doc(&missed, "missed").2.len(), 1);
+
+    let mut misread = parse(&b" foo+0x1/0x2\n"[..]);
+    if let kresym_report::LineKind::Frame(f) = &mut misread.lines[0].kind {
+        f.offset = 2;
+    }
+    assert_eq!(oracle_doc(&misread, "misread").2.len(), 1);
 }
 
 #[test]

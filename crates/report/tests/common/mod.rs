@@ -14,8 +14,12 @@ pub const SYZKALLER_FRAME: &str = r"(?:\[\<(?:(?:0x)?[0-9a-f]+)\>\])?[ \t]+\(?(?
 /// be warnings. Returns (frames found by kresym, lines found by syzkaller,
 /// failures).
 pub fn oracle(text: &[u8], name: &str) -> (usize, usize, Vec<String>) {
+    oracle_doc(&parse(text.to_vec()), name)
+}
+
+/// [`oracle`] over an already parsed document.
+pub fn oracle_doc(doc: &kresym_report::Document, name: &str) -> (usize, usize, Vec<String>) {
     let re = Regex::new(SYZKALLER_FRAME).unwrap();
-    let doc = parse(text.to_vec());
     let mut failures = Vec::new();
     let mut matched = 0;
     for line in &doc.lines {
