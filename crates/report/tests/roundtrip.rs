@@ -111,6 +111,27 @@ fn ten_megabyte_single_line() {
 }
 
 #[test]
+fn ten_megabyte_report_header() {
+    for header in [
+        &b"BUG: KASAN: use-after-free in "[..],
+        b"WARNING: CPU: 0 PID: 1 at a.c:1 ",
+        b"INFO: rcu_sched self-detected stall on CPU ",
+        b"general protection fault ",
+    ] {
+        let mut line = header.to_vec();
+        while line.len() < 10 << 20 {
+            line.extend_from_slice(b"x+0x1/ [<ffff> ? Call Trace: at: ");
+        }
+        line.extend_from_slice(b"\n foo+0x1/0x2\n");
+        let start = std::time::Instant::now();
+        let doc = parse(line.clone());
+        assert_eq!(doc.render_unchanged(), line);
+        assert_eq!(doc.reports.len(), 1);
+        assert!(start.elapsed().as_secs() < 60, "{:?}", start.elapsed());
+    }
+}
+
+#[test]
 fn truncated_and_impossible_frames_are_warnings() {
     let doc = parse(
         b"Call Trace:\n func+0x12/\n func+0x12\n big+0x100/0x10\n huge+0x1/0x123456789abcdef012\n ok+0x1/0x2\n"
