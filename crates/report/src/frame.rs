@@ -53,8 +53,10 @@ static ADDRESS: LazyLock<Regex> =
 
 /// Text before a function name that marks the exact pc. `lr :` and `LR is
 /// at` are return addresses and do not match.
+/// Also the `WARNING: CPU: 0 PID: 1 at file:line func+off/size` header:
+/// modern kernels print the address of the trapping `ud2`/`brk` there.
 static EXACT_PC: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u)(?:(?:^|[^A-Za-z])(?:[RE]?IP|rIP):|(?:^|[^A-Za-z])[RE]?IP +\[<|(?:^|[^A-Za-z])pc ?:|PC is at |(?:^|[^A-Za-z])NIP(?:[^A-Za-z]|$))")
+    Regex::new(r"(?-u)(?:(?:^|[^A-Za-z])(?:[RE]?IP|rIP):|(?:^|[^A-Za-z])[RE]?IP +\[<|(?:^|[^A-Za-z])pc ?:|PC is at |(?:^|[^A-Za-z])NIP(?:[^A-Za-z]|$)|WARNING: CPU: [0-9]+ PID: [0-9]+ at )")
         .expect("exact pc regex")
 });
 
@@ -384,6 +386,11 @@ mod tests {
         ] {
             assert_eq!(frame(line).pc_kind, PcKind::ExactPc, "{line}");
         }
+        assert_eq!(
+            frame("WARNING: CPU: 0 PID: 12 at net/ipv4/tcp_ipv4.c:106 tcp_add_backlog+0xa0/0xd0")
+                .pc_kind,
+            PcKind::ExactPc
+        );
         let f = frame("RIP: 0010:default_idle+0x28/0x2e0");
         assert_eq!(f.function, "default_idle");
         assert_eq!(

@@ -134,10 +134,19 @@ fn is_separator(message: &[u8]) -> bool {
 pub fn find_reports(doc: &Document, from: usize) -> Vec<Report> {
     let mut reports: Vec<Report> = Vec::new();
     let mut open = false;
+    // The lines that opened the current report: a symbolized title repeats
+    // itself once per inline level (`BUG: KASAN: ... in f x.h:1 [inline]`).
+    let mut title_lines: Option<(usize, &[u8])> = None;
     for (index, line) in doc.lines.iter().enumerate().skip(from) {
         let message = doc.line_message(line);
         if let Some((kind, secondary)) = start_marker(message) {
+            let head = title_head(message);
+            if open && title_lines.is_some_and(|(end, first)| end == index && first == head) {
+                title_lines = Some((index + 1, head));
+                continue;
+            }
             if !(secondary && open) {
+                title_lines = Some((index + 1, head));
                 if let Some(last) = reports.last_mut() {
                     if open {
                         last.lines.end = index;
@@ -178,6 +187,11 @@ pub fn find_reports(doc: &Document, from: usize) -> Vec<Report> {
         report.title_frame = frame;
     }
     reports
+}
+
+/// A title line up to ` in ` (`BUG: KASAN: use-after-free`), or whole.
+fn title_head(message: &[u8]) -> &[u8] {
+    memchr::memmem::find(message, b" in ").map_or(message, |i| &message[..i])
 }
 
 fn kernel_release(doc: &Document, report: &Report) -> Option<String> {
