@@ -1,13 +1,16 @@
 //! Developer tasks for kresym.
 //!
-//! `cargo xtask samples` rebuilds the sample kernel in `vmlinux-samples/`
-//! and regenerates its committed reports; `--check` rebuilds into a
-//! temporary directory and only says whether the committed files differ.
+//! - `cargo xtask samples` rebuilds the sample kernel in `vmlinux-samples/`
+//!   and regenerates its committed reports; `--check` rebuilds into a
+//!   temporary directory and only says whether the committed files differ.
+//! - `cargo xtask bench` measures kresym against llvm-symbolizer, GNU
+//!   addr2line and blazecli on Debian's 6.1 kernel (downloaded once).
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod samples;
 
 #[derive(Parser)]
@@ -22,11 +25,14 @@ enum Command {
     /// Build the sample kernel and module (vmlinux-samples/) with gcc and
     /// regenerate their reports.
     Samples(samples::Args),
+    /// Benchmark kresym against its peers on a real Debian kernel (downloads 282 MB once).
+    Bench(bench::Args),
 }
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Samples(args) => samples::run(&args),
+        Command::Bench(args) => bench::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

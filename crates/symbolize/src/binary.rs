@@ -8,18 +8,15 @@
 //! `.text.unlikely`.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use addr2line::Context;
 use gimli::{EndianSlice, Reader as _, RunTimeEndian};
 use object::elf;
 use object::read::elf::{ElfFile64, FileHeader, SectionHeader};
 use object::{Object, ObjectSection, ObjectSymbol, RelocationTarget, SectionIndex};
-use thread_local::ThreadLocal;
 
 use crate::kallsyms::SymbolTable;
 use crate::{Error, Result};
@@ -50,8 +47,8 @@ impl Bytes {
 pub struct Binary {
     // Field order matters: everything borrowing from `owned` and `bytes`
     // must be dropped before them.
-    contexts: ThreadLocal<RefCell<ThreadContexts>>,
-    unit_ranges: OnceLock<Vec<UnitRange>>,
+    units: OnceLock<UnitIndex>,
+    whole: OnceLock<Option<Mutex<Context<Reader>>>>,
     sections: gimli::DwarfSections<&'static [u8]>,
     raw: RawSections,
     endian: RunTimeEndian,
@@ -203,8 +200,8 @@ impl Binary {
 
         let release = read_release(&file, &symbols_by_name(&file, "linux_banner"));
         Ok(Binary {
-            contexts: ThreadLocal::new(),
-            unit_ranges: OnceLock::new(),
+            units: OnceLock::new(),
+            whole: OnceLock::new(),
             raw,
             sections,
             endian,
@@ -250,44 +247,35 @@ impl Binary {
 
     /// Run `lookup` with an addr2line context covering `probe`.
     ///
-    /// Contexts are per thread (a `Context` is not `Sync`) and per
-    /// compilation unit: `.debug_aranges` names the unit, and only that unit
-    /// is parsed, so a lookup never pays for the whole DWARF. A unit whose
-    /// DIEs may refer into other units, or an address no range covers, uses a
-    /// context over the whole file instead.
+    /// Contexts are per compilation unit: `.debug_aranges` names the unit,
+    /// and only that unit is parsed, once, whichever thread needs it first;
+    /// so a lookup never pays for the whole DWARF, and threads never parse
+    /// the same unit twice. A `Context` is `Send` but not `Sync`, so each
+    /// sits behind its own lock; threads working on different units do not
+    /// wait for each other. A unit whose DIEs may refer into other units, or
+    /// an address no range covers, uses a context over the whole file.
     pub(crate) fn with_context<T>(
         &self,
         probe: u64,
         lookup: impl FnOnce(&Context<Reader>) -> T,
     ) -> Option<T> {
-        let cell = self.contexts.get_or(Default::default);
-        let mut contexts = cell.borrow_mut();
-        if let Some(offset) = self.unit_at(probe) {
-            let unit = contexts
-                .units
-                .entry(offset)
-                .or_insert_with(|| self.unit_context(offset));
-            if let Some(context) = unit {
-                return Some(lookup(context));
-            }
+        let index = self
+            .units
+            .get_or_init(|| UnitIndex::read(&self.raw, self.endian));
+        if let Some(unit) = index.unit_at(probe)
+            && let Some(context) = unit
+                .context
+                .get_or_init(|| self.unit_context(unit.offset).map(Mutex::new))
+        {
+            let context = context.lock().unwrap_or_else(PoisonError::into_inner);
+            return Some(lookup(&context));
         }
-        contexts
+        let whole = self
             .whole
-            .get_or_insert_with(|| Context::from_dwarf(self.dwarf()).ok())
-            .as_ref()
-            .map(lookup)
-    }
-
-    /// The `.debug_info` offset of the unit whose ranges cover `probe`.
-    fn unit_at(&self, probe: u64) -> Option<usize> {
-        let ranges = self
-            .unit_ranges
-            .get_or_init(|| read_unit_ranges(&self.raw, self.endian));
-        let index = ranges
-            .partition_point(|r| r.begin <= probe)
-            .checked_sub(1)?;
-        let range = &ranges[index];
-        (probe < range.end).then_some(range.unit)
+            .get_or_init(|| Context::from_dwarf(self.dwarf()).ok().map(Mutex::new))
+            .as_ref()?;
+        let context = whole.lock().unwrap_or_else(PoisonError::into_inner);
+        Some(lookup(&context))
     }
 
     /// A context over the single unit at `offset`, or `None` when the unit
@@ -310,16 +298,6 @@ impl Binary {
     }
 }
 
-/// Lookup state of one thread for one binary.
-#[derive(Default)]
-struct ThreadContexts {
-    /// Per-unit contexts by `.debug_info` offset; `None` when the unit
-    /// needs the whole-file context.
-    units: HashMap<usize, Option<Context<Reader>>>,
-    /// The whole-file context, built only if needed.
-    whole: Option<Option<Context<Reader>>>,
-}
-
 /// The raw bytes of the sections the per-unit index reads directly.
 #[derive(Clone, Copy)]
 struct RawSections {
@@ -328,34 +306,64 @@ struct RawSections {
     aranges: &'static [u8],
 }
 
+/// Compilation units by address, from `.debug_aranges`.
+struct UnitIndex {
+    /// Address ranges sorted by start; `unit` indexes `units`.
+    ranges: Vec<UnitRange>,
+    units: Vec<SharedUnit>,
+}
+
 /// An address range of one compilation unit.
 struct UnitRange {
     begin: u64,
     end: u64,
-    /// The unit's `.debug_info` offset.
     unit: usize,
 }
 
-/// All `.debug_aranges` ranges, sorted by start.
-fn read_unit_ranges(raw: &RawSections, endian: RunTimeEndian) -> Vec<UnitRange> {
-    let mut ranges = Vec::new();
-    let mut headers = gimli::DebugAranges::new(raw.aranges, endian).headers();
-    while let Ok(Some(header)) = headers.next() {
-        let unit = header.debug_info_offset().0;
-        let mut entries = header.entries();
-        while let Ok(Some(entry)) = entries.next() {
-            let range = entry.range();
-            if range.begin < range.end {
-                ranges.push(UnitRange {
-                    begin: range.begin,
-                    end: range.end,
-                    unit,
-                });
+/// One compilation unit and its lookup context, built on first use.
+struct SharedUnit {
+    /// The unit's `.debug_info` offset.
+    offset: usize,
+    /// `None` inside when the unit cannot stand alone.
+    context: OnceLock<Option<Mutex<Context<Reader>>>>,
+}
+
+impl UnitIndex {
+    fn read(raw: &RawSections, endian: RunTimeEndian) -> UnitIndex {
+        let mut ranges = Vec::new();
+        let mut units = Vec::new();
+        let mut headers = gimli::DebugAranges::new(raw.aranges, endian).headers();
+        while let Ok(Some(header)) = headers.next() {
+            let unit = units.len();
+            units.push(SharedUnit {
+                offset: header.debug_info_offset().0,
+                context: OnceLock::new(),
+            });
+            let mut entries = header.entries();
+            while let Ok(Some(entry)) = entries.next() {
+                let range = entry.range();
+                if range.begin < range.end {
+                    ranges.push(UnitRange {
+                        begin: range.begin,
+                        end: range.end,
+                        unit,
+                    });
+                }
             }
         }
+        ranges.sort_by_key(|r| r.begin);
+        UnitIndex { ranges, units }
     }
-    ranges.sort_by_key(|r| r.begin);
-    ranges
+
+    /// The unit whose ranges cover `probe`.
+    fn unit_at(&self, probe: u64) -> Option<&SharedUnit> {
+        let index = self
+            .ranges
+            .partition_point(|r| r.begin <= probe)
+            .checked_sub(1)?;
+        let range = &self.ranges[index];
+        (probe < range.end).then(|| &self.units[range.unit])
+    }
 }
 
 /// Whether a unit's abbreviations use a form that refers outside the unit
@@ -647,6 +655,7 @@ mod tests {
         for name in ["vmlinux-dwarf5", "vmlinux-dwarf4"] {
             let binary = Binary::open(&samples.join(name)).unwrap();
             let whole = Context::from_dwarf(binary.dwarf()).unwrap();
+            let index = UnitIndex::read(&binary.raw, binary.endian);
             let (mut probes, mut by_unit) = (0, 0);
             for symbol in binary.symbols().iter() {
                 // The last symbol's size runs to the end of the text region.
@@ -656,9 +665,9 @@ mod tests {
                     let found = binary.with_context(probe, |c| levels(c, probe));
                     assert_eq!(found.as_ref(), Some(&expected), "{name} at 0x{probe:x}");
                     probes += 1;
-                    if binary
+                    if index
                         .unit_at(probe)
-                        .and_then(|u| binary.unit_context(u))
+                        .and_then(|u| binary.unit_context(u.offset))
                         .is_some()
                     {
                         by_unit += 1;

@@ -139,6 +139,11 @@ pub struct Resolved {
     /// Set when the printed size differs from this binary's: the binary
     /// probably did not produce the report.
     pub size_mismatch: Option<SizeMismatch>,
+    /// How many other symbols have the same name and printed size and
+    /// resolve to exactly the same inline chain (out-of-line copies of a
+    /// header's `static inline` function): nothing was guessed, any of them
+    /// gives this answer. 0 when the symbol is unique.
+    pub equivalent_symbols: usize,
 }
 
 /// A printed size that disagrees with the binary.
@@ -322,12 +327,20 @@ fn resolve_in(binary: &Binary, strip: Option<&PathCleaner>, frame: FrameQuery<'_
             } else {
                 &matching
             };
-            return Resolution::Ambiguous {
-                candidates: pool
-                    .iter()
-                    .map(|symbol| resolve_symbol(binary, strip, symbol, frame))
-                    .collect(),
-            };
+            let mut candidates: Vec<_> = pool
+                .iter()
+                .map(|symbol| resolve_symbol(binary, strip, symbol, frame))
+                .collect();
+            // Copies that all say the same thing leave nothing to guess.
+            let same_source = !matching.is_empty()
+                && !candidates[0].chain.is_empty()
+                && candidates.iter().all(|c| c.chain == candidates[0].chain);
+            if same_source {
+                let mut resolved = candidates.swap_remove(0);
+                resolved.equivalent_symbols = candidates.len();
+                return Resolution::Resolved(resolved);
+            }
+            return Resolution::Ambiguous { candidates };
         }
     };
     // A return address may equal the size: the kernel's `%pB` looks up
@@ -367,6 +380,7 @@ fn resolve_symbol(
                 actual: symbol.size,
             },
         ),
+        equivalent_symbols: 0,
     }
 }
 

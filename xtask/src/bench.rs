@@ -1,0 +1,702 @@
+//! `cargo xtask bench`: kresym against its peers on a real distribution kernel.
+//!
+//! Downloads Debian's `linux-image-6.1.0-53-cloud-amd64-dbg` (6.1.187-1) into
+//! a cache directory outside the repository, builds a corpus of frames from
+//! its symbol table, and measures, interleaved and repeated, kresym with one
+//! and with all threads, llvm-symbolizer, GNU addr2line and blazecli: wall
+//! time, frames per second and peak RSS. Every kresym frame is compared with
+//! llvm-symbolizer's answer for the address the corpus was built from.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use kresym_symbolize::Binary;
+
+const PACKAGE: &str = "linux-image-6.1.0-53-cloud-amd64-dbg";
+const VERSION: &str = "6.1.187-1";
+const VMLINUX: &str = "usr/lib/debug/boot/vmlinux-6.1.0-53-cloud-amd64";
+/// Path prefixes of this package's DWARF, stripped from llvm-symbolizer's
+/// answers (read off the package with readelf by hand).
+const DEBIAN_PREFIXES: &[&str] = &[
+    "debian/build/build_amd64_none_cloud-amd64/",
+    "/build/reproducible-path/linux-6.1.187/",
+];
+/// Frames per corpus file: the batch is many reports, as a fuzzing farm has.
+const FRAMES_PER_FILE: usize = 100;
+
+/// Options of `cargo xtask bench`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Where the Debian package is downloaded and unpacked
+    /// (default: $XDG_CACHE_HOME/kresym-bench or ~/.cache/kresym-bench).
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Runs of each tool; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Frames in the batch corpus.
+    #[arg(long, default_value_t = 20_000)]
+    frames: usize,
+    /// Leave out GNU addr2line (the slowest by far).
+    #[arg(long)]
+    skip_addr2line: bool,
+    /// Also write the results table to this file.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let cache = match &args.cache_dir {
+        Some(dir) => dir.clone(),
+        None => std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+            .context("set --cache-dir, HOME or XDG_CACHE_HOME")?
+            .join("kresym-bench"),
+    };
+    let vmlinux = fetch_kernel(&cache)?;
+    let kresym = build_kresym()?;
+    let work = cache.join("corpus");
+    let corpus = Corpus::build(&vmlinux, args.frames, &work)?;
+    eprintln!(
+        "corpus: {} frames in {} files ({} duplicate-name statics, {} clones)",
+        corpus.frames.len(),
+        corpus.files.len(),
+        corpus.duplicates,
+        corpus.clones
+    );
+
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut tools: Vec<Tool> = vec![
+        Tool::kresym("kresym -j1", &kresym, &vmlinux, 1, &corpus.batch_dir),
+        Tool::kresym(
+            &format!("kresym -j{threads}"),
+            &kresym,
+            &vmlinux,
+            threads,
+            &corpus.batch_dir,
+        ),
+        Tool::stdin(
+            "llvm-symbolizer",
+            "llvm-symbolizer",
+            &[&format!("--obj={}", vmlinux.display()), "--inlining"],
+            &corpus.addresses,
+        ),
+        Tool::args(
+            "blazecli",
+            "blazecli",
+            &["symbolize", "elf", "-p", &vmlinux.display().to_string()],
+            &corpus.addresses,
+        ),
+    ];
+    if !args.skip_addr2line {
+        tools.push(Tool::stdin(
+            "GNU addr2line",
+            "addr2line",
+            &["-e", &vmlinux.display().to_string(), "-i", "-f"],
+            &corpus.addresses,
+        ));
+    }
+    let one = &corpus.addresses[..1];
+    let mut single: Vec<Tool> = vec![
+        Tool::kresym(
+            "kresym, one 30-frame report",
+            &kresym,
+            &vmlinux,
+            1,
+            &corpus.report30,
+        ),
+        Tool::args(
+            "blazecli, one address",
+            "blazecli",
+            &["symbolize", "elf", "-p", &vmlinux.display().to_string()],
+            one,
+        ),
+        Tool::stdin(
+            "llvm-symbolizer, one address",
+            "llvm-symbolizer",
+            &[&format!("--obj={}", vmlinux.display()), "--inlining"],
+            one,
+        ),
+    ];
+    for tool in tools.iter().chain(&single) {
+        which(&tool.program)?;
+    }
+
+    let mut batch = vec![Vec::new(); tools.len()];
+    let mut cold = vec![Vec::new(); single.len()];
+    for run in 0..args.runs {
+        eprintln!("run {}/{}", run + 1, args.runs);
+        for (tool, samples) in tools.iter().zip(&mut batch) {
+            samples.push(tool.measure()?);
+        }
+        for (tool, samples) in single.iter_mut().zip(&mut cold) {
+            samples.push(tool.measure()?);
+        }
+    }
+
+    let agreement = agreement(&kresym, &vmlinux, &corpus)?;
+    let table = report(args, &tools, &batch, &single, &cold, &corpus, &agreement);
+    println!("{table}");
+    if let Some(out) = &args.out {
+        std::fs::write(out, &table).with_context(|| format!("cannot write {}", out.display()))?;
+    }
+    Ok(())
+}
+
+/// Download and unpack the debug package once; return the vmlinux path.
+fn fetch_kernel(cache: &Path) -> Result<PathBuf> {
+    let root = cache.join("root");
+    let vmlinux = root.join(VMLINUX);
+    if vmlinux.exists() {
+        return Ok(vmlinux);
+    }
+    std::fs::create_dir_all(cache).with_context(|| format!("cannot create {}", cache.display()))?;
+    let deb = cache.join(format!("{PACKAGE}_{VERSION}_amd64.deb"));
+    if !deb.exists() {
+        eprintln!(
+            "downloading {PACKAGE} {VERSION} (282 MB) into {}",
+            cache.display()
+        );
+        let status = Command::new("apt-get")
+            .args(["download", &format!("{PACKAGE}={VERSION}")])
+            .current_dir(cache)
+            .status()
+            .context("cannot run apt-get (Debian's package tools are needed for the benchmark)")?;
+        ensure!(
+            status.success(),
+            "apt-get download failed; try `apt-get update` first"
+        );
+    }
+    let status = Command::new("dpkg-deb")
+        .arg("-x")
+        .arg(&deb)
+        .arg(&root)
+        .status()
+        .context("cannot run dpkg-deb")?;
+    ensure!(
+        status.success() && vmlinux.exists(),
+        "unpacking {} failed",
+        deb.display()
+    );
+    Ok(vmlinux)
+}
+
+fn build_kresym() -> Result<PathBuf> {
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--quiet", "--release", "-p", "kresym"])
+        .status()
+        .context("cannot run cargo")?;
+    ensure!(status.success(), "building kresym failed");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    Ok(root.join("target/release/kresym"))
+}
+
+fn which(program: &str) -> Result<()> {
+    let found = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+        .unwrap_or(false);
+    if !found {
+        bail!(
+            "{program} is not installed (llvm-symbolizer: apt-get install llvm; addr2line: binutils; blazecli: cargo install blazecli)"
+        );
+    }
+    Ok(())
+}
+
+/// A corpus frame and the address it stands for.
+struct CorpusFrame {
+    text: String,
+    /// The address to look up: symbol + offset - 1 (a return address).
+    probe: u64,
+}
+
+/// The benchmark inputs.
+struct Corpus {
+    frames: Vec<CorpusFrame>,
+    files: Vec<PathBuf>,
+    batch_dir: PathBuf,
+    report30: PathBuf,
+    addresses: Vec<u64>,
+    duplicates: usize,
+    clones: usize,
+}
+
+impl Corpus {
+    /// Every duplicate-name static and every clone, then random symbols up
+    /// to `count` frames; random offsets, kallsyms sizes. Deterministic.
+    fn build(vmlinux: &Path, count: usize, work: &Path) -> Result<Corpus> {
+        let binary = Binary::open(vmlinux)?;
+        let symbols: Vec<_> = binary.symbols().iter().filter(|s| s.size >= 2).collect();
+        let mut by_name: HashMap<&str, usize> = HashMap::new();
+        for symbol in &symbols {
+            *by_name.entry(symbol.name.as_str()).or_default() += 1;
+        }
+        let is_clone = |name: &str| {
+            [".cold", ".isra.", ".part.", ".constprop.", ".llvm."]
+                .iter()
+                .any(|s| name.contains(s))
+        };
+        let mut rng = XorShift(0x6b72_6573_796d_2021);
+        let mut chosen = Vec::new();
+        let (mut duplicates, mut clones) = (0, 0);
+        for symbol in &symbols {
+            if by_name[symbol.name.as_str()] > 1 {
+                duplicates += 1;
+                chosen.push(*symbol);
+            } else if is_clone(&symbol.name) {
+                clones += 1;
+                chosen.push(*symbol);
+            }
+        }
+        rng.shuffle(&mut chosen);
+        chosen.truncate(count);
+        while chosen.len() < count {
+            chosen.push(symbols[rng.below(symbols.len() as u64) as usize]);
+        }
+        rng.shuffle(&mut chosen);
+        let frames: Vec<_> = chosen
+            .iter()
+            .map(|symbol| {
+                let offset = 1 + rng.below(symbol.size - 1);
+                CorpusFrame {
+                    text: format!(" {}+0x{:x}/0x{:x}\n", symbol.name, offset, symbol.size),
+                    probe: symbol.address + offset - 1,
+                }
+            })
+            .collect();
+
+        let batch_dir = work.join("batch");
+        if batch_dir.exists() {
+            std::fs::remove_dir_all(&batch_dir)?;
+        }
+        std::fs::create_dir_all(&batch_dir)?;
+        let mut files = Vec::new();
+        for (index, chunk) in frames.chunks(FRAMES_PER_FILE).enumerate() {
+            let path = batch_dir.join(format!("{index:05}.txt"));
+            std::fs::write(&path, trace(chunk))?;
+            files.push(path);
+        }
+        let report30 = work.join("report30.txt");
+        std::fs::write(&report30, trace(&frames[..30.min(frames.len())]))?;
+        let addresses = frames.iter().map(|f| f.probe).collect();
+        Ok(Corpus {
+            frames,
+            files,
+            batch_dir,
+            report30,
+            addresses,
+            duplicates,
+            clones,
+        })
+    }
+}
+
+fn trace(frames: &[CorpusFrame]) -> String {
+    let mut text = String::from("Call Trace:\n <TASK>\n");
+    for frame in frames {
+        text.push_str(&frame.text);
+    }
+    text.push_str(" </TASK>\n");
+    text
+}
+
+/// A small deterministic generator (xorshift64*).
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = self.below(i as u64 + 1) as usize;
+            items.swap(i, j);
+        }
+    }
+}
+
+/// How a tool gets its input.
+enum Input {
+    Stdin(Vec<u8>),
+    None,
+}
+
+/// One command to measure.
+struct Tool {
+    name: String,
+    program: String,
+    args: Vec<String>,
+    input: Input,
+    frames: usize,
+}
+
+/// One measured run.
+#[derive(Clone, Copy)]
+struct Sample {
+    wall: Duration,
+    max_rss_kib: u64,
+}
+
+impl Tool {
+    fn kresym(name: &str, kresym: &Path, vmlinux: &Path, jobs: usize, input: &Path) -> Tool {
+        let frames = count_frames(input);
+        Tool {
+            name: name.into(),
+            program: kresym.display().to_string(),
+            args: vec![
+                "symbolize".into(),
+                "-q".into(),
+                "-j".into(),
+                jobs.to_string(),
+                "--vmlinux".into(),
+                vmlinux.display().to_string(),
+                input.display().to_string(),
+            ],
+            input: Input::None,
+            frames,
+        }
+    }
+
+    fn stdin(name: &str, program: &str, args: &[&str], addresses: &[u64]) -> Tool {
+        let mut text = Vec::new();
+        for address in addresses {
+            let _ = writeln!(text, "0x{address:x}");
+        }
+        Tool {
+            name: name.into(),
+            program: program.into(),
+            args: args.iter().map(|s| s.to_string()).collect(),
+            input: Input::Stdin(text),
+            frames: addresses.len(),
+        }
+    }
+
+    fn args(name: &str, program: &str, args: &[&str], addresses: &[u64]) -> Tool {
+        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        all.extend(addresses.iter().map(|a| format!("0x{a:x}")));
+        Tool {
+            name: name.into(),
+            program: program.into(),
+            args: all,
+            input: Input::None,
+            frames: addresses.len(),
+        }
+    }
+
+    /// Run once; wall time and this process's peak RSS (from `wait4`).
+    fn measure(&self) -> Result<Sample> {
+        let started = Instant::now();
+        let mut child = Command::new(&self.program)
+            .args(&self.args)
+            .stdin(match self.input {
+                Input::Stdin(_) => Stdio::piped(),
+                Input::None => Stdio::null(),
+            })
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("cannot run {}", self.program))?;
+        if let (Input::Stdin(bytes), Some(mut stdin)) = (&self.input, child.stdin.take()) {
+            stdin.write_all(bytes)?;
+        }
+        let pid = child.id() as libc::pid_t;
+        let mut status = 0;
+        // SAFETY: rusage is plain data; wait4 fills it for our own child.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        let wall = started.elapsed();
+        ensure!(waited == pid, "wait4 failed for {}", self.name);
+        ensure!(
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            "{} failed (status {status})",
+            self.name
+        );
+        Ok(Sample {
+            wall,
+            max_rss_kib: usage.ru_maxrss as u64,
+        })
+    }
+}
+
+fn count_frames(input: &Path) -> usize {
+    let count = |path: &Path| {
+        std::fs::read_to_string(path)
+            .map(|t| t.lines().filter(|l| l.contains("+0x")).count())
+            .unwrap_or(0)
+    };
+    if input.is_dir() {
+        std::fs::read_dir(input)
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| count(&e.path())).sum())
+            .unwrap_or(0)
+    } else {
+        count(input)
+    }
+}
+
+fn median(samples: &[Sample]) -> Sample {
+    let mut walls: Vec<_> = samples.iter().map(|s| s.wall).collect();
+    let mut rss: Vec<_> = samples.iter().map(|s| s.max_rss_kib).collect();
+    walls.sort();
+    rss.sort();
+    Sample {
+        wall: walls[walls.len() / 2],
+        max_rss_kib: rss[rss.len() / 2],
+    }
+}
+
+/// One level of an answer: (function, file, line).
+type Level = (String, String, u32);
+
+/// How kresym's answers compare with llvm-symbolizer's.
+#[derive(Default)]
+struct Agreement {
+    with_lines: usize,
+    agree: usize,
+    ambiguous: usize,
+    examples: Vec<String>,
+}
+
+fn agreement(kresym: &Path, vmlinux: &Path, corpus: &Corpus) -> Result<Agreement> {
+    let output = Command::new(kresym)
+        .args(["symbolize", "-q", "--format", "json", "--vmlinux"])
+        .arg(vmlinux)
+        .args(&corpus.files)
+        .output()?;
+    ensure!(output.status.success(), "kresym --format json failed");
+    let mut ours: Vec<(String, Option<Vec<Level>>)> = Vec::new();
+    for line in String::from_utf8(output.stdout)?.lines() {
+        let input: serde_json::Value = serde_json::from_str(line)?;
+        for frame in input["frames"].as_array().context("frames")? {
+            let status = frame["status"].as_str().unwrap_or_default().to_owned();
+            let chain = frame["chain"].as_array().map(|chain| {
+                chain
+                    .iter()
+                    .map(|level| {
+                        (
+                            level["function"].as_str().unwrap_or_default().to_owned(),
+                            level["location"]["file"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .to_owned(),
+                            level["location"]["line"].as_u64().unwrap_or(0) as u32,
+                        )
+                    })
+                    .collect()
+            });
+            ours.push((status, chain));
+        }
+    }
+    ensure!(
+        ours.len() == corpus.frames.len(),
+        "kresym printed {} frames, expected {}",
+        ours.len(),
+        corpus.frames.len()
+    );
+
+    let mut child = Command::new("llvm-symbolizer")
+        .arg(format!("--obj={}", vmlinux.display()))
+        .args(["--inlining", "--functions=linkage"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    {
+        let mut stdin = child.stdin.take().context("stdin")?;
+        for address in &corpus.addresses {
+            writeln!(stdin, "0x{address:x}")?;
+        }
+    }
+    let output = child.wait_with_output()?;
+    let text = String::from_utf8(output.stdout)?;
+    let expected: Vec<Vec<Level>> = text
+        .split("\n\n")
+        .filter(|b| !b.trim().is_empty())
+        .map(|block| {
+            let lines: Vec<_> = block.lines().collect();
+            lines
+                .chunks(2)
+                .map(|pair| {
+                    let location = pair.get(1).copied().unwrap_or("??:0:0");
+                    let mut parts = location.rsplitn(3, ':');
+                    let _column = parts.next();
+                    let line = parts.next().and_then(|l| l.parse().ok()).unwrap_or(0);
+                    let file = clean_debian_path(parts.next().unwrap_or("??"));
+                    (pair[0].to_owned(), file, line)
+                })
+                .collect()
+        })
+        .collect();
+    ensure!(
+        expected.len() == ours.len(),
+        "llvm-symbolizer answered {} of {}",
+        expected.len(),
+        ours.len()
+    );
+
+    let mut result = Agreement::default();
+    for (index, ((status, chain), mut oracle)) in ours.into_iter().zip(expected).enumerate() {
+        if oracle.last().is_none_or(|outer| outer.2 == 0) {
+            continue; // no line information for this address
+        }
+        result.with_lines += 1;
+        if status == "ambiguous" {
+            result.ambiguous += 1;
+            continue;
+        }
+        let mut chain = chain.unwrap_or_default();
+        // The outermost name is the ELF symbol for llvm-symbolizer; kresym
+        // prints the symbol as the report did. Compare inlined names only.
+        for levels in [&mut chain, &mut oracle] {
+            if let Some(outer) = levels.last_mut() {
+                outer.0.clear();
+            }
+        }
+        if chain == oracle {
+            result.agree += 1;
+        } else if result.examples.len() < 5 {
+            result.examples.push(format!(
+                "{} ({}): kresym {:?} / llvm {:?}",
+                corpus.frames[index].text.trim(),
+                status,
+                chain,
+                oracle
+            ));
+        }
+    }
+    Ok(result)
+}
+
+/// Strip this package's build prefixes and fold `..`.
+fn clean_debian_path(path: &str) -> String {
+    let mut path = path;
+    for prefix in DEBIAN_PREFIXES {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            path = rest;
+            break;
+        }
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            ".." => {
+                parts.pop();
+            }
+            "." => {}
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+fn report(
+    args: &Args,
+    tools: &[Tool],
+    batch: &[Vec<Sample>],
+    single: &[Tool],
+    cold: &[Vec<Sample>],
+    corpus: &Corpus,
+    agreement: &Agreement,
+) -> String {
+    let mut out = String::new();
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_default();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let _ = writeln!(
+        out,
+        "Debian {PACKAGE} {VERSION} (588 MB vmlinux), {} frames ({} duplicate-name statics, {} clones), median of {} interleaved runs; {cpu}, {threads} threads.\n",
+        corpus.frames.len(),
+        corpus.duplicates,
+        corpus.clones,
+        args.runs
+    );
+    let _ = writeln!(
+        out,
+        "| tool | frames | wall (median) | frames/s | peak RSS |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|");
+    let mut medians = BTreeMap::new();
+    for (tool, samples) in tools.iter().zip(batch).chain(single.iter().zip(cold)) {
+        let m = median(samples);
+        medians.insert(tool.name.clone(), m);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {:.3} s | {:.0} | {:.0} MiB |",
+            tool.name,
+            tool.frames,
+            m.wall.as_secs_f64(),
+            tool.frames as f64 / m.wall.as_secs_f64(),
+            m.max_rss_kib as f64 / 1024.0
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nAgreement with llvm-symbolizer (file:line of every level, names of inlined levels), frames with line info: {}/{} ({:.2}%); {} ambiguous by design (same name and size).",
+        agreement.agree,
+        agreement.with_lines - agreement.ambiguous,
+        100.0 * agreement.agree as f64 / (agreement.with_lines - agreement.ambiguous).max(1) as f64,
+        agreement.ambiguous
+    );
+    for example in &agreement.examples {
+        let _ = writeln!(out, "- differs: {example}");
+    }
+    let ratio = |a: &str, b: &str| -> Option<f64> {
+        Some(medians.get(a)?.wall.as_secs_f64() / medians.get(b)?.wall.as_secs_f64())
+    };
+    let rss_ratio = |a: &str, b: &str| -> Option<f64> {
+        Some(medians.get(a)?.max_rss_kib as f64 / medians.get(b)?.max_rss_kib as f64)
+    };
+    let all = format!("kresym -j{threads}");
+    let _ = writeln!(out, "\nTargets (ratios within this run):");
+    if let Some(r) = ratio(&all, "blazecli") {
+        let _ = writeln!(
+            out,
+            "- 20k batch, all threads / blazecli: {r:.3} (target <= 0.333) {}",
+            verdict(r <= 1.0 / 3.0)
+        );
+    }
+    if let Some(r) = ratio("kresym, one 30-frame report", "blazecli, one address") {
+        let _ = writeln!(
+            out,
+            "- one 30-frame report / blazecli one address: {r:.3} (target <= 1) {}",
+            verdict(r <= 1.0)
+        );
+    }
+    if let Some(r) = rss_ratio(&all, "blazecli") {
+        let _ = writeln!(
+            out,
+            "- peak RSS, batch all threads / blazecli: {r:.3} (target <= 1) {}",
+            verdict(r <= 1.0)
+        );
+    }
+    if let Some(r) = rss_ratio("kresym, one 30-frame report", "blazecli, one address") {
+        let _ = writeln!(
+            out,
+            "- peak RSS, one report / blazecli one address: {r:.3} (target <= 1) {}",
+            verdict(r <= 1.0)
+        );
+    }
+    out
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "MISSED" }
+}
