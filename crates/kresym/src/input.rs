@@ -58,13 +58,16 @@ pub fn collect(args: &[PathBuf]) -> Result<Vec<Input>> {
             inputs.push(Input::Stdin);
             continue;
         }
-        let metadata = std::fs::metadata(arg)
-            .with_context(|| format!("cannot read {}", arg.display()))?;
+        let metadata =
+            std::fs::metadata(arg).with_context(|| format!("cannot read {}", arg.display()))?;
         if metadata.is_dir() {
             let before = inputs.len();
             walk(arg, arg, &mut inputs)?;
             if inputs.len() == before {
-                bail!("{} is an empty directory: no reports to read", arg.display());
+                bail!(
+                    "{} is an empty directory: no reports to read",
+                    arg.display()
+                );
             }
         } else {
             let relative = PathBuf::from(arg.file_name().unwrap_or(arg.as_os_str()));
