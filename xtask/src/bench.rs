@@ -410,15 +410,22 @@ impl Tool {
             .stderr(Stdio::null())
             .spawn()
             .with_context(|| format!("cannot run {}", self.program))?;
-        if let (Input::Stdin(bytes), Some(mut stdin)) = (&self.input, child.stdin.take()) {
-            stdin.write_all(bytes)?;
-        }
+        let feeder = match (&self.input, child.stdin.take()) {
+            (Input::Stdin(bytes), Some(mut stdin)) => {
+                let bytes = bytes.clone();
+                Some(std::thread::spawn(move || stdin.write_all(&bytes)))
+            }
+            _ => None,
+        };
         let pid = child.id() as libc::pid_t;
         let mut status = 0;
         // SAFETY: rusage is plain data; wait4 fills it for our own child.
         let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
         let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
         let wall = started.elapsed();
+        if let Some(feeder) = feeder {
+            feeder.join().expect("stdin thread")?;
+        }
         ensure!(waited == pid, "wait4 failed for {}", self.name);
         ensure!(
             libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
@@ -513,13 +520,16 @@ fn agreement(kresym: &Path, vmlinux: &Path, corpus: &Corpus) -> Result<Agreement
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()?;
-    {
-        let mut stdin = child.stdin.take().context("stdin")?;
-        for address in &corpus.addresses {
-            writeln!(stdin, "0x{address:x}")?;
-        }
-    }
+    let mut stdin = child.stdin.take().context("stdin")?;
+    let input: String = corpus
+        .addresses
+        .iter()
+        .map(|a| format!("0x{a:x}\n"))
+        .collect();
+    // Fed from a thread: llvm-symbolizer answers while it reads.
+    let feeder = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let output = child.wait_with_output()?;
+    feeder.join().expect("stdin thread")?;
     let text = String::from_utf8(output.stdout)?;
     let expected: Vec<Vec<Level>> = text
         .split("\n\n")
@@ -533,8 +543,13 @@ fn agreement(kresym: &Path, vmlinux: &Path, corpus: &Corpus) -> Result<Agreement
                     let mut parts = location.rsplitn(3, ':');
                     let _column = parts.next();
                     let line = parts.next().and_then(|l| l.parse().ok()).unwrap_or(0);
-                    let file = clean_debian_path(parts.next().unwrap_or("??"));
-                    (pair[0].to_owned(), file, line)
+                    // llvm-symbolizer's "??" is kresym's missing value.
+                    let file = match parts.next().unwrap_or("??") {
+                        "??" => String::new(),
+                        file => clean_debian_path(file),
+                    };
+                    let function = if pair[0] == "??" { "" } else { pair[0] };
+                    (function.to_owned(), file, line)
                 })
                 .collect()
         })

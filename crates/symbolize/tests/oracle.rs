@@ -102,11 +102,11 @@ fn llvm_symbolize(object: &Path, addresses: &[u64]) -> Vec<Vec<OracleLevel>> {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    for address in addresses {
-        writeln!(stdin, "0x{address:x}").unwrap();
-    }
-    drop(stdin);
+    let input: String = addresses.iter().map(|a| format!("0x{a:x}\n")).collect();
+    // Fed from a thread: llvm-symbolizer answers while it reads.
+    let feeder = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     text.split("\n\n")
         .filter(|block| !block.trim().is_empty())
