@@ -26,7 +26,20 @@ pub fn write_symbolized(
     document: &Document,
     symbols: &DocumentSymbols,
 ) -> io::Result<()> {
-    for (line, line_symbols) in document.lines.iter().zip(&symbols.lines) {
+    write_symbolized_lines(out, document, symbols, 0..document.lines.len())
+}
+
+/// Like [`write_symbolized`], for the lines in `range` only (indexes into
+/// [`Document::lines`]), such as one frame with its `[inline]` lines.
+pub fn write_symbolized_lines(
+    out: &mut impl Write,
+    document: &Document,
+    symbols: &DocumentSymbols,
+    range: std::ops::Range<usize>,
+) -> io::Result<()> {
+    let lines = document.lines.get(range.clone()).unwrap_or_default();
+    let line_symbols = symbols.lines.get(range).unwrap_or_default();
+    for (line, line_symbols) in lines.iter().zip(line_symbols) {
         let bytes = document.line_bytes(line);
         match (line_symbols, &line.kind) {
             (LineSymbols::Superseded, _) => {}

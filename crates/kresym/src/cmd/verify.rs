@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use kresym_render::text::write_symbolized;
+use kresym_render::text::{write_symbolized, write_symbolized_lines};
 use kresym_report::Document;
 use kresym_symbolize::{DocumentSymbols, Symbolizer, SymbolizerOptions};
 use kresym_verify::{FrameVerdict, Summary, Verification};
@@ -267,30 +267,9 @@ fn corrected_block(
     let lines = document.lines.get(block.clone())?;
     let start = lines.first()?.range.start;
     let end = lines.last()?.range.end;
-    let text = document.text.get(start..end)?.to_vec();
-    let lines = lines
-        .iter()
-        .map(|line| {
-            let mut line = line.clone();
-            line.range = line.range.start - start..line.range.end - start;
-            line
-        })
-        .collect();
-    let sub_document = Document {
-        text,
-        lines,
-        reports: Vec::new(),
-        bisection: None,
-        email: None,
-        warnings: Vec::new(),
-    };
-    let sub_symbols = DocumentSymbols {
-        lines: symbols.lines.get(block)?.to_vec(),
-        checks: Vec::new(),
-    };
     let mut corrected = Vec::new();
-    write_symbolized(&mut corrected, &sub_document, &sub_symbols).ok()?;
-    if corrected == sub_document.text {
+    write_symbolized_lines(&mut corrected, document, symbols, block).ok()?;
+    if document.text.get(start..end)? == corrected.as_slice() {
         return None;
     }
     Some(
