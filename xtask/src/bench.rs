@@ -45,6 +45,9 @@ pub struct Args {
     /// Leave out GNU addr2line (the slowest by far).
     #[arg(long)]
     skip_addr2line: bool,
+    /// Only compare kresym with llvm-symbolizer frame by frame; no timing.
+    #[arg(long)]
+    agreement_only: bool,
     /// Also write the results table to this file.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -71,6 +74,11 @@ pub fn run(args: &Args) -> Result<()> {
         corpus.clones
     );
 
+    if args.agreement_only {
+        let agreement = agreement(&kresym, &vmlinux, &corpus)?;
+        println!("{}", agreement_summary(&agreement));
+        return Ok(());
+    }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut tools: Vec<Tool> = vec![
         Tool::kresym("kresym -j1", &kresym, &vmlinux, 1, &corpus.batch_dir),
@@ -662,17 +670,7 @@ fn report(
             m.max_rss_kib as f64 / 1024.0
         );
     }
-    let _ = writeln!(
-        out,
-        "\nAgreement with llvm-symbolizer (file:line of every level, names of inlined levels), frames with line info: {}/{} ({:.2}%); {} ambiguous by design (same name and size).",
-        agreement.agree,
-        agreement.with_lines - agreement.ambiguous,
-        100.0 * agreement.agree as f64 / (agreement.with_lines - agreement.ambiguous).max(1) as f64,
-        agreement.ambiguous
-    );
-    for example in &agreement.examples {
-        let _ = writeln!(out, "- differs: {example}");
-    }
+    let _ = writeln!(out, "\n{}", agreement_summary(agreement));
     let ratio = |a: &str, b: &str| -> Option<f64> {
         Some(medians.get(a)?.wall.as_secs_f64() / medians.get(b)?.wall.as_secs_f64())
     };
@@ -708,6 +706,21 @@ fn report(
             "- peak RSS, one report / blazecli one address: {r:.3} (target <= 1) {}",
             verdict(r <= 1.0)
         );
+    }
+    out
+}
+
+fn agreement_summary(agreement: &Agreement) -> String {
+    let compared = agreement.with_lines - agreement.ambiguous;
+    let mut out = format!(
+        "Agreement with llvm-symbolizer (file:line of every level, names of inlined levels), frames with line info: {}/{} ({:.2}%); {} ambiguous by design (same name and size).",
+        agreement.agree,
+        compared,
+        100.0 * agreement.agree as f64 / compared.max(1) as f64,
+        agreement.ambiguous
+    );
+    for example in &agreement.examples {
+        let _ = write!(out, "\n- differs: {example}");
     }
     out
 }
