@@ -2,6 +2,7 @@
 
 mod cmd;
 mod input;
+mod stream;
 
 use std::process::ExitCode;
 
@@ -9,7 +10,15 @@ use clap::{Parser, Subcommand};
 
 /// Symbolize, verify and link Linux kernel crash reports.
 #[derive(Parser)]
-#[command(name = "kresym", version, about, long_about = None)]
+#[command(name = "kresym", version, about, long_about = None, after_help = "\
+Examples:
+  kresym symbolize --vmlinux vmlinux --modules /lib/modules/6.1.0 report.txt
+  dmesg | kresym symbolize --vmlinux vmlinux
+  kresym verify --vmlinux vmlinux syzbot-report.txt
+  kresym link --repo upstream --snippets --format html bisection.log > bisection.html
+  kresym parse --format json console.log
+
+Run `kresym COMMAND --help` for each command's flags and exit statuses.")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
