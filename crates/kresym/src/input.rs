@@ -28,6 +28,26 @@ impl Input {
         }
     }
 
+    /// The size of a file input; `None` for stdin or when it cannot be known.
+    pub fn size(&self) -> Option<u64> {
+        match self {
+            Input::Stdin => None,
+            Input::File { path, .. } => std::fs::metadata(path).ok().map(|m| m.len()),
+        }
+    }
+
+    /// Open the input for reading it piece by piece.
+    pub fn reader(&self) -> Result<Box<dyn std::io::BufRead>> {
+        match self {
+            Input::Stdin => Ok(Box::new(std::io::stdin().lock())),
+            Input::File { path, .. } => {
+                let file = std::fs::File::open(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                Ok(Box::new(std::io::BufReader::with_capacity(1 << 20, file)))
+            }
+        }
+    }
+
     /// Read the whole input.
     pub fn read(&self) -> Result<Vec<u8>> {
         match self {

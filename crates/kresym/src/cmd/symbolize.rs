@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use crate::cmd::link::{self, LinkArgs};
 use crate::input::{self, Input};
+use crate::stream;
 
 /// Inputs processed together before their outputs are written, in order.
 const BATCH: usize = 64;
@@ -99,6 +100,58 @@ struct Outcome {
     reports: usize,
     counts: kresym_symbolize::FrameCounts,
     warnings: Vec<String>,
+    /// Already written (and its warnings printed) by [`stream_one`].
+    streamed: bool,
+}
+
+/// Whether `input` is streamed (see [`stream`]): text output without links,
+/// from standard input or a file over [`stream::STREAM_ABOVE`] bytes.
+fn streamed(input: &Input, args: &Args, linking: bool) -> bool {
+    args.format == Format::Text
+        && !linking
+        && input.size().is_none_or(|size| size > stream::STREAM_ABOVE)
+}
+
+/// Symbolize a large input chunk by chunk, writing as it goes.
+fn stream_one(
+    symbolizer: &Symbolizer,
+    input: &Input,
+    args: &Args,
+    stdout: &mut dyn Write,
+    progress: &ProgressBar,
+) -> Result<Outcome> {
+    let name = input.name();
+    let mut file;
+    let out: &mut dyn Write = match &args.out_dir {
+        Some(dir) => {
+            let path = output_path(dir, input, args.format)?;
+            file = std::io::BufWriter::new(
+                std::fs::File::create(&path)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+            );
+            &mut file
+        }
+        None => stdout,
+    };
+    let warn = |warning: String| progress.suspend(|| eprintln!("kresym: {name}: {warning}"));
+    let threads = rayon::current_num_threads();
+    let totals = stream::symbolize(
+        symbolizer,
+        input.reader()?,
+        out,
+        stream::CHUNK_SIZE,
+        threads,
+        warn,
+    )
+    .with_context(|| format!("{name}: cannot symbolize"))?;
+    out.flush().context("cannot write output")?;
+    Ok(Outcome {
+        output: Vec::new(),
+        reports: totals.reports,
+        counts: totals.counts,
+        warnings: Vec::new(),
+        streamed: true,
+    })
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -138,13 +191,25 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let outcomes: Vec<_> = batch
             .par_iter()
             .map(|input| {
+                if streamed(input, &args, linking) {
+                    return Ok(None); // below, in order
+                }
                 let outcome = symbolize_one(&symbolizer, linker.as_ref(), input, args.format);
                 progress.inc(1);
-                outcome
+                outcome.map(Some)
             })
             .collect();
         for (input, outcome) in batch.iter().zip(outcomes) {
             summary.inputs += 1;
+            let outcome = match outcome {
+                Ok(None) => {
+                    let outcome = stream_one(&symbolizer, input, &args, &mut stdout, &progress);
+                    progress.inc(1);
+                    outcome
+                }
+                Ok(Some(outcome)) => Ok(outcome),
+                Err(error) => Err(error),
+            };
             match outcome {
                 Ok(outcome) => {
                     summary.reports += outcome.reports;
@@ -156,6 +221,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                         progress.suspend(|| eprintln!("kresym: {}: {warning}", input.name()));
                     }
                     match &args.out_dir {
+                        _ if outcome.streamed => {}
                         Some(dir) => write_to_dir(dir, input, args.format, &outcome.output)?,
                         None => stdout
                             .write_all(&outcome.output)
@@ -243,6 +309,7 @@ fn symbolize_one(
                         reports: document.reports.len(),
                         counts: symbols.counts(),
                         warnings,
+                        streamed: false,
                     });
                 }
                 Format::Text => link::Format::Text,
@@ -257,10 +324,17 @@ fn symbolize_one(
         reports: document.reports.len(),
         counts: symbols.counts(),
         warnings,
+        streamed: false,
     })
 }
 
 fn write_to_dir(dir: &Path, input: &Input, format: Format, output: &[u8]) -> Result<()> {
+    let path = output_path(dir, input, format)?;
+    std::fs::write(&path, output).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Where `--out-dir` puts the output of `input` (its directory is created).
+fn output_path(dir: &Path, input: &Input, format: Format) -> Result<PathBuf> {
     let relative = match input {
         Input::Stdin => PathBuf::from("stdin"),
         Input::File { relative, .. } => relative.clone(),
@@ -281,7 +355,7 @@ fn write_to_dir(dir: &Path, input: &Input, format: Format, output: &[u8]) -> Res
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
-    std::fs::write(&path, output).with_context(|| format!("cannot write {}", path.display()))
+    Ok(path)
 }
 
 fn progress_bar(len: usize) -> ProgressBar {
