@@ -1,0 +1,491 @@
+//! A debuginfod client: download ELF files by GNU build id.
+//!
+//! Servers come from `DEBUGINFOD_URLS` (space-separated base URLs, asked in
+//! order); for a build id `ID`, `BASE/buildid/ID/debuginfo` is asked first,
+//! then `BASE/buildid/ID/executable`. Files land in the cache with the
+//! layout of elfutils' client, so both can share it:
+//!
+//! ```text
+//! CACHE/ID/debuginfo     the file (never empty)
+//! CACHE/ID/executable
+//! CACHE/ID/debuginfo     empty: a recent miss (negative cache), see below
+//! ```
+//!
+//! - `CACHE` is `DEBUGINFOD_CACHE_PATH`, else `$XDG_CACHE_HOME/debuginfod_client`,
+//!   else `~/.cache/debuginfod_client`.
+//! - A body is written to a temporary file next to its final name and renamed
+//!   into place only once it is complete, an ELF file, and has the build id
+//!   asked for; anything else is never cached.
+//! - When every server answers 404 (or 410), an empty file marks the miss;
+//!   it is honoured for [`DEFAULT_NEGATIVE_TTL`] (600 s), or the seconds in
+//!   `DEBUGINFOD_CACHE_MISS_S`, or in the file `CACHE/cache_miss_s` (elfutils'
+//!   setting). Timeouts, connection failures, server errors and bad bodies are
+//!   not cached: the next run asks again.
+//! - `DEBUGINFOD_TIMEOUT` (seconds, default 30) bounds connecting and each
+//!   wait for data; `DEBUGINFOD_MAXTIME` (seconds, default none) bounds a
+//!   whole download.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::{Error, Result, elf, normalize_build_id};
+
+/// Connect and inactivity timeout when `DEBUGINFOD_TIMEOUT` is not set.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a miss is remembered when nothing else says.
+pub const DEFAULT_NEGATIVE_TTL: Duration = Duration::from_secs(600);
+
+/// Which file of a build id to ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The file with DWARF (`/buildid/ID/debuginfo`).
+    Debuginfo,
+    /// The binary itself (`/buildid/ID/executable`); may lack DWARF.
+    Executable,
+}
+
+impl Kind {
+    /// The URL and cache file name component.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Debuginfo => "debuginfo",
+            Kind::Executable => "executable",
+        }
+    }
+}
+
+/// Where to download from, where to cache, and how long to wait.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Server base URLs, asked in order.
+    pub urls: Vec<String>,
+    /// The cache directory.
+    pub cache_dir: PathBuf,
+    /// Timeout for connecting and for each wait for data.
+    pub timeout: Duration,
+    /// Limit on a whole download, if any.
+    pub max_time: Option<Duration>,
+    /// How long a cached miss is honoured.
+    pub negative_ttl: Duration,
+}
+
+impl Config {
+    /// A configuration with default timeouts.
+    pub fn new(urls: Vec<String>, cache_dir: PathBuf) -> Config {
+        Config {
+            urls,
+            cache_dir,
+            timeout: DEFAULT_TIMEOUT,
+            max_time: None,
+            negative_ttl: DEFAULT_NEGATIVE_TTL,
+        }
+    }
+
+    /// The configuration from the environment (`DEBUGINFOD_URLS`,
+    /// `DEBUGINFOD_CACHE_PATH`, `DEBUGINFOD_TIMEOUT`, `DEBUGINFOD_MAXTIME`,
+    /// `DEBUGINFOD_CACHE_MISS_S`); `None` when `DEBUGINFOD_URLS` is unset or empty.
+    pub fn from_env() -> Option<Config> {
+        Config::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`Config::from_env`], reading variables through `var`.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Option<Config> {
+        let urls: Vec<String> = var("DEBUGINFOD_URLS")?
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        if urls.is_empty() {
+            return None;
+        }
+        let nonempty = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let seconds = |name: &str| {
+            nonempty(name)
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .filter(|s| s.is_finite() && *s > 0.0)
+                .map(Duration::from_secs_f64)
+        };
+        let cache_dir = match nonempty("DEBUGINFOD_CACHE_PATH") {
+            Some(path) => PathBuf::from(path),
+            None => match (nonempty("XDG_CACHE_HOME"), nonempty("HOME")) {
+                (Some(xdg), _) => Path::new(&xdg).join("debuginfod_client"),
+                (None, Some(home)) => Path::new(&home).join(".cache/debuginfod_client"),
+                (None, None) => std::env::temp_dir().join("debuginfod_client"),
+            },
+        };
+        let negative_ttl = seconds("DEBUGINFOD_CACHE_MISS_S")
+            .or_else(|| {
+                std::fs::read_to_string(cache_dir.join("cache_miss_s"))
+                    .ok()?
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .map(Duration::from_secs)
+            })
+            .unwrap_or(DEFAULT_NEGATIVE_TTL);
+        Some(Config {
+            urls,
+            cache_dir,
+            timeout: seconds("DEBUGINFOD_TIMEOUT").unwrap_or(DEFAULT_TIMEOUT),
+            max_time: seconds("DEBUGINFOD_MAXTIME"),
+            negative_ttl,
+        })
+    }
+}
+
+/// A download in progress, as told to a progress callback.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress<'a> {
+    /// The URL.
+    pub url: &'a str,
+    /// Bytes received so far.
+    pub received: u64,
+    /// The `Content-Length`, if the server sent one.
+    pub total: Option<u64>,
+    /// Whether the download is over (successfully or not).
+    pub finished: bool,
+}
+
+type ProgressFn = dyn Fn(&Progress<'_>) + Send + Sync;
+
+/// Downloads files by build id into the cache. Cheap to share between threads.
+pub struct Client {
+    config: Config,
+    http: reqwest::blocking::Client,
+    progress: Option<Box<ProgressFn>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why one server did not give a file.
+enum Attempt {
+    /// It does not have it (404, 410): may be cached as a miss.
+    Missing(String),
+    /// Anything else: never cached.
+    Failed(Error),
+}
+
+impl Client {
+    /// A client for `config`.
+    pub fn new(config: Config) -> Result<Client> {
+        let http = reqwest::blocking::Client::builder()
+            .user_agent(concat!("kresym/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(config.timeout)
+            .timeout(config.timeout)
+            .build()
+            .map_err(|e| Error::Http {
+                url: config.urls.join(" "),
+                reason: format!("cannot start an HTTP client: {}", chain(&e)),
+            })?;
+        Ok(Client {
+            config,
+            http,
+            progress: None,
+        })
+    }
+
+    /// Call `progress` as downloads advance (for a progress bar).
+    pub fn with_progress(
+        mut self,
+        progress: impl Fn(&Progress<'_>) + Send + Sync + 'static,
+    ) -> Client {
+        self.progress = Some(Box::new(progress));
+        self
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Where the file of `kind` for a (normalized) build id is cached.
+    pub fn cache_path(&self, build_id: &str, kind: Kind) -> PathBuf {
+        self.config.cache_dir.join(build_id).join(kind.as_str())
+    }
+
+    /// The file for `build_id`: its debuginfo, or when no server has that,
+    /// its executable. From the cache when there.
+    pub fn fetch(&self, build_id: &str) -> Result<PathBuf> {
+        match self.fetch_kind(build_id, Kind::Debuginfo) {
+            Err(Error::NotFound {
+                build_id,
+                detail: debuginfo,
+            }) => match self.fetch_kind(&build_id, Kind::Executable) {
+                Err(Error::NotFound {
+                    build_id,
+                    detail: executable,
+                }) => Err(Error::NotFound {
+                    build_id,
+                    detail: format!("{debuginfo}; {executable}"),
+                }),
+                other => other,
+            },
+            other => other,
+        }
+    }
+
+    /// The file of `kind` for `build_id`, from the cache or downloaded.
+    pub fn fetch_kind(&self, build_id: &str, kind: Kind) -> Result<PathBuf> {
+        let id = normalize_build_id(build_id)?;
+        let target = self.cache_path(&id, kind);
+        if let Some(cached) = self.cached(&id, &target)? {
+            return Ok(cached);
+        }
+        let mut missing = Vec::new();
+        let mut failed = Vec::new();
+        for base in &self.config.urls {
+            let url = format!(
+                "{}/buildid/{id}/{}",
+                base.trim_end_matches('/'),
+                kind.as_str()
+            );
+            match self.download(&url, &id, &target) {
+                Ok(path) => return Ok(path),
+                Err(Attempt::Missing(reason)) => missing.push(format!("{url}: {reason}")),
+                Err(Attempt::Failed(error)) => failed.push(error),
+            }
+        }
+        if failed.is_empty() {
+            // Every server said it has no such file: remember for a while.
+            // Failing to write the marker only costs a request next time.
+            if let Some(dir) = target.parent() {
+                let _ = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&target, b""));
+            }
+            return Err(Error::NotFound {
+                build_id: id,
+                detail: missing.join("; "),
+            });
+        }
+        if missing.is_empty() && failed.len() == 1 {
+            return Err(failed.remove(0));
+        }
+        let mut reasons = missing;
+        reasons.extend(failed.iter().map(ToString::to_string));
+        Err(Error::NotFound {
+            build_id: id,
+            detail: reasons.join("; "),
+        })
+    }
+
+    /// A cached file, `None` when the server must be asked, or the cached miss.
+    fn cached(&self, id: &str, target: &Path) -> Result<Option<PathBuf>> {
+        let Ok(metadata) = std::fs::metadata(target) else {
+            return Ok(None);
+        };
+        if metadata.len() > 0 {
+            return Ok(Some(target.to_owned()));
+        }
+        let age = metadata
+            .modified()
+            .ok()
+            .and_then(|m| SystemTime::now().duration_since(m).ok())
+            .unwrap_or(Duration::ZERO);
+        if age < self.config.negative_ttl {
+            return Err(Error::NotFound {
+                build_id: id.to_owned(),
+                detail: format!(
+                    "no server had it {}s ago (cached miss {}, asked again after {}s; delete it to retry now)",
+                    age.as_secs(),
+                    target.display(),
+                    self.config.negative_ttl.as_secs()
+                ),
+            });
+        }
+        let _ = std::fs::remove_file(target);
+        Ok(None)
+    }
+
+    /// Download `url` into `target`, checked, atomically.
+    fn download(&self, url: &str, id: &str, target: &Path) -> Result<PathBuf, Attempt> {
+        let started = Instant::now();
+        let timeout = self.config.timeout.as_secs_f64();
+        let failed = |reason: String| {
+            Attempt::Failed(Error::Http {
+                url: url.to_owned(),
+                reason,
+            })
+        };
+        let mut response = self.http.get(url).send().map_err(|e| {
+            failed(if e.is_timeout() {
+                format!("no answer within {timeout}s (DEBUGINFOD_TIMEOUT)")
+            } else {
+                chain(&e)
+            })
+        })?;
+        let status = response.status();
+        if status == reqwest::StatusCode::NOT_FOUND || status == reqwest::StatusCode::GONE {
+            return Err(Attempt::Missing(status.to_string()));
+        }
+        if !status.is_success() {
+            return Err(failed(format!("server answered {status}")));
+        }
+        let total = response.content_length();
+        let dir = target.parent().unwrap_or(Path::new("."));
+        let io = |path: &Path, source| {
+            Attempt::Failed(Error::Io {
+                path: path.to_owned(),
+                source,
+            })
+        };
+        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        let mut temp = tempfile::Builder::new()
+            .prefix(&format!(
+                ".{}.",
+                target.file_name().unwrap_or_default().display()
+            ))
+            .tempfile_in(dir)
+            .map_err(|e| io(dir, e))?;
+        let mut buffer = vec![0; 256 * 1024];
+        let mut received = 0u64;
+        let report = |received, finished| {
+            if let Some(progress) = &self.progress {
+                progress(&Progress {
+                    url,
+                    received,
+                    total,
+                    finished,
+                });
+            }
+        };
+        let outcome = loop {
+            let n = match response.read(&mut buffer) {
+                Ok(0) => break Ok(()),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    break Err(if is_timeout(&e) {
+                        format!(
+                            "no data for {timeout}s after {received} bytes (DEBUGINFOD_TIMEOUT)"
+                        )
+                    } else {
+                        cut_short(received, total, &chain(&e))
+                    });
+                }
+            };
+            if let Err(e) = temp.write_all(&buffer[..n]) {
+                break Err(format!("cannot write {}: {e}", temp.path().display()));
+            }
+            received += n as u64;
+            report(received, false);
+            if let Some(max) = self.config.max_time
+                && started.elapsed() > max
+            {
+                break Err(format!(
+                    "download took longer than {}s (DEBUGINFOD_MAXTIME) after {received} bytes",
+                    max.as_secs_f64()
+                ));
+            }
+        };
+        report(received, true);
+        outcome.map_err(failed)?;
+        if let Some(total) = total
+            && received != total
+        {
+            return Err(failed(cut_short(
+                received,
+                total.into(),
+                "connection closed",
+            )));
+        }
+        temp.as_file_mut()
+            .sync_all()
+            .map_err(|e| io(temp.path(), e))?;
+        let ids = elf::read(temp.path()).map_err(|e| match e {
+            Error::NotElf { reason, .. } => Attempt::Failed(Error::NotElf {
+                origin: url.to_owned(),
+                reason,
+            }),
+            other => Attempt::Failed(other),
+        })?;
+        ids.check_build_id(url, id).map_err(Attempt::Failed)?;
+        temp.persist(target).map_err(|e| io(target, e.error))?;
+        Ok(target.to_owned())
+    }
+}
+
+fn cut_short(received: u64, total: Option<u64>, why: &str) -> String {
+    match total {
+        Some(total) => format!("download cut short after {received} of {total} bytes: {why}"),
+        None => format!("download cut short after {received} bytes: {why}"),
+    }
+}
+
+fn is_timeout(error: &std::io::Error) -> bool {
+    error.kind() == std::io::ErrorKind::TimedOut
+        || error
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<reqwest::Error>())
+            .is_some_and(reqwest::Error::is_timeout)
+}
+
+/// An error and its sources, `: `-separated.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(next) = source {
+        let next_text = next.to_string();
+        if !text.contains(&next_text) {
+            text.push_str(": ");
+            text.push_str(&next_text);
+        }
+        source = next.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_comes_from_the_environment() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(Config::from_vars(vars(&[])), None);
+        assert_eq!(Config::from_vars(vars(&[("DEBUGINFOD_URLS", "  ")])), None);
+        let config = Config::from_vars(vars(&[
+            ("DEBUGINFOD_URLS", "https://a.example/ http://b.example"),
+            ("HOME", "/home/u"),
+            ("DEBUGINFOD_TIMEOUT", "5"),
+        ]))
+        .unwrap();
+        assert_eq!(config.urls, ["https://a.example/", "http://b.example"]);
+        assert_eq!(
+            config.cache_dir,
+            Path::new("/home/u/.cache/debuginfod_client")
+        );
+        assert_eq!(config.timeout, Duration::from_secs(5));
+        assert_eq!(config.max_time, None);
+        assert_eq!(config.negative_ttl, DEFAULT_NEGATIVE_TTL);
+        let config = Config::from_vars(vars(&[
+            ("DEBUGINFOD_URLS", "http://x"),
+            ("DEBUGINFOD_CACHE_PATH", "/c"),
+            ("XDG_CACHE_HOME", "/xdg"),
+            ("DEBUGINFOD_CACHE_MISS_S", "7"),
+            ("DEBUGINFOD_MAXTIME", "60"),
+        ]))
+        .unwrap();
+        assert_eq!(config.cache_dir, Path::new("/c"));
+        assert_eq!(config.negative_ttl, Duration::from_secs(7));
+        assert_eq!(config.max_time, Some(Duration::from_secs(60)));
+        let config = Config::from_vars(vars(&[
+            ("DEBUGINFOD_URLS", "http://x"),
+            ("XDG_CACHE_HOME", "/xdg"),
+        ]))
+        .unwrap();
+        assert_eq!(config.cache_dir, Path::new("/xdg/debuginfod_client"));
+    }
+}

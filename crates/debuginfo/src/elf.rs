@@ -1,0 +1,152 @@
+//! The build id and kernel release of an ELF file, and the checks against
+//! what a report implies.
+
+use std::fs::File;
+use std::path::Path;
+
+use object::read::elf::ElfFile64;
+use object::{Object, ObjectSection, ObjectSymbol};
+
+use crate::{Error, Result, hex};
+
+/// What identifies an ELF file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ElfIds {
+    /// The GNU build id (lower-case hex), if the file has a build-id note.
+    pub build_id: Option<String>,
+    /// The kernel release from `linux_banner` (`6.1.0-53-cloud-amd64`), for
+    /// a vmlinux that has the symbol.
+    pub release: Option<String>,
+}
+
+impl ElfIds {
+    /// Check the build id against `wanted`; `origin` names the file in the error.
+    pub fn check_build_id(&self, origin: &str, wanted: &str) -> Result<()> {
+        match &self.build_id {
+            Some(found) if found.eq_ignore_ascii_case(wanted) => Ok(()),
+            found => Err(Error::BuildIdMismatch {
+                origin: origin.to_owned(),
+                wanted: wanted.to_owned(),
+                found: found.clone().unwrap_or_else(|| "none".into()),
+            }),
+        }
+    }
+
+    /// Check the release against `wanted`. A file without `linux_banner`
+    /// cannot be checked and passes.
+    pub fn check_release(&self, origin: &str, wanted: &str) -> Result<()> {
+        match &self.release {
+            Some(found) if found != wanted => Err(Error::ReleaseMismatch {
+                origin: origin.to_owned(),
+                wanted: wanted.to_owned(),
+                found: found.clone(),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Read the build id and release of the ELF file at `path`.
+pub fn read(path: &Path) -> Result<ElfIds> {
+    let io = |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let file = File::open(path).map_err(io)?;
+    if file.metadata().map_err(io)?.is_dir() {
+        return Err(Error::NotElf {
+            origin: path.display().to_string(),
+            reason: "it is a directory".into(),
+        });
+    }
+    // SAFETY: read-only private map, dropped before returning; like every
+    // ELF reader we rely on the file not being truncated meanwhile.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+    parse(&path.display().to_string(), &map)
+}
+
+/// Read the build id and release of ELF bytes; `origin` names them in errors.
+pub fn parse(origin: &str, data: &[u8]) -> Result<ElfIds> {
+    let not_elf = |reason: String| Error::NotElf {
+        origin: origin.to_owned(),
+        reason,
+    };
+    if data.len() < 16 || &data[..4] != b"\x7fELF" {
+        return Err(not_elf("not an ELF file".into()));
+    }
+    if data[4] != object::elf::ELFCLASS64.0 {
+        return Err(not_elf("not a 64-bit ELF file".into()));
+    }
+    let file = ElfFile64::<object::Endianness>::parse(data)
+        .map_err(|e| not_elf(format!("malformed ELF: {e}")))?;
+    let build_id = file
+        .build_id()
+        .map_err(|e| not_elf(format!("malformed build-id note: {e}")))?
+        .map(hex);
+    Ok(ElfIds {
+        build_id,
+        release: release(&file),
+    })
+}
+
+/// The release in `linux_banner`: `Linux version 6.1.0-53-cloud-amd64 (...`.
+fn release(file: &ElfFile64<'_, object::Endianness>) -> Option<String> {
+    let address = file
+        .symbols()
+        .find(|s| s.name() == Ok("linux_banner") && s.section_index().is_some())?
+        .address();
+    let section = file
+        .sections()
+        .find(|s| s.address() <= address && address < s.address() + s.size())?;
+    let data = section.data().ok()?;
+    let text = data.get(usize::try_from(address - section.address()).ok()?..)?;
+    let text = text.get(..text.iter().position(|&b| b == 0)?)?;
+    std::str::from_utf8(text)
+        .ok()?
+        .strip_prefix("Linux version ")?
+        .split_whitespace()
+        .next()
+        .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../vmlinux-samples/build")
+            .join(name)
+    }
+
+    #[test]
+    fn sample_build_ids_are_read() {
+        let ids = read(&sample("samplemod.ko")).unwrap();
+        assert_eq!(
+            ids.build_id.as_deref(),
+            Some("bfb1bebb62dee0a8409a54e06f5072d854965096")
+        );
+        let ids = read(&sample("vmlinux-dwarf5")).unwrap();
+        assert_eq!(ids.build_id.as_deref().map(str::len), Some(40));
+        // The sample kernel prints its release but has no linux_banner.
+        assert_eq!(ids.release, None);
+        assert!(ids.check_release("x", "6.1.0-other").is_ok());
+    }
+
+    #[test]
+    fn mismatches_name_both_sides() {
+        let ids = ElfIds {
+            build_id: Some("aaaa".into()),
+            release: Some("6.1.0-a".into()),
+        };
+        let error = ids.check_build_id("f", "bbbb").unwrap_err().to_string();
+        assert!(error.contains("aaaa") && error.contains("bbbb"), "{error}");
+        let error = ids.check_release("f", "6.1.0-b").unwrap_err().to_string();
+        assert!(
+            error.contains("6.1.0-a") && error.contains("6.1.0-b"),
+            "{error}"
+        );
+        assert!(read(Path::new("/nonexistent/vmlinux")).is_err());
+        assert!(parse("junk", b"<html>not found</html>").is_err());
+    }
+}

@@ -1,0 +1,111 @@
+//! Find the debug files a kernel crash report needs: the vmlinux and the
+//! modules that produced it.
+//!
+//! - [`debuginfod`] downloads files by GNU build id from the servers named in
+//!   `DEBUGINFOD_URLS`, into a cache shared with elfutils' client.
+//! - [`local`] looks in debug directories (`/usr/lib/debug`, `/`, or roots
+//!   given by the user) by kernel release or by build id.
+//! - [`elf`] reads the two facts every file is checked against: its build id
+//!   and, for a vmlinux, the release in `linux_banner`.
+//!
+//! This crate parses no DWARF and knows nothing of reports.
+
+pub mod debuginfod;
+pub mod elf;
+pub mod local;
+
+use std::path::PathBuf;
+
+/// Errors finding, downloading or checking debug files.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or directory could not be read or written.
+    #[error("cannot access {path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A file is not an ELF file whose build id or release can be read.
+    #[error("{origin} is not usable: {reason}")]
+    NotElf {
+        /// The file or URL.
+        origin: String,
+        /// Why, for a person.
+        reason: String,
+    },
+    /// A string is not a build id (an even number of hex digits).
+    #[error("{0:?} is not a build id: expected hex digits, such as 4f7a1c...")]
+    InvalidBuildId(String),
+    /// A file has another build id than the one asked for.
+    #[error("{origin} has build id {found}, but {wanted} was expected")]
+    BuildIdMismatch {
+        /// The file or URL.
+        origin: String,
+        /// The build id asked for.
+        wanted: String,
+        /// The file's build id (`none` when it has no build-id note).
+        found: String,
+    },
+    /// A vmlinux is from another kernel release than the report.
+    #[error("{origin} is kernel {found}, but the report is from kernel {wanted}")]
+    ReleaseMismatch {
+        /// The file.
+        origin: String,
+        /// The release the report implies.
+        wanted: String,
+        /// The release in the file's `linux_banner`.
+        found: String,
+    },
+    /// An HTTP request failed (connection, timeout, status, or cut-short body).
+    #[error("{url}: {reason}")]
+    Http {
+        /// The URL.
+        url: String,
+        /// Why, for a person.
+        reason: String,
+    },
+    /// No server has the file (or a recent attempt found none, see the
+    /// negative cache in [`debuginfod`]).
+    #[error("no debuginfod server has build id {build_id}: {detail}")]
+    NotFound {
+        /// The build id.
+        build_id: String,
+        /// What was asked and answered.
+        detail: String,
+    },
+}
+
+/// Result type of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Check and normalize a build id: lower-case hex, an even number of digits,
+/// at least 2 bytes.
+pub fn normalize_build_id(id: &str) -> Result<String> {
+    let id = id.trim();
+    let ok = id.len() >= 4 && id.len() % 2 == 0 && id.bytes().all(|b| b.is_ascii_hexdigit());
+    if ok {
+        Ok(id.to_ascii_lowercase())
+    } else {
+        Err(Error::InvalidBuildId(id.to_owned()))
+    }
+}
+
+/// Lower-case hex of bytes.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_ids_are_normalized() {
+        assert_eq!(normalize_build_id(" ABcd01 ").unwrap(), "abcd01");
+        assert!(normalize_build_id("abc").is_err());
+        assert!(normalize_build_id("zz00").is_err());
+        assert!(normalize_build_id("../x").is_err());
+    }
+}
