@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod discover;
 pub mod link;
 pub mod parse;
 pub mod symbolize;

@@ -12,6 +12,7 @@ use kresym_render::{json::SymbolizedInput, text};
 use kresym_symbolize::{Symbolizer, SymbolizerOptions};
 use rayon::prelude::*;
 
+use crate::cmd::discover::{self, DiscoverArgs};
 use crate::cmd::link::{self, LinkArgs};
 use crate::input::{self, Input};
 use crate::stream;
@@ -31,6 +32,9 @@ const PROGRESS_THRESHOLD: usize = 20;
 #[command(after_help = "\
 Examples:
   kresym symbolize --vmlinux vmlinux report.txt
+  kresym symbolize report.txt            # finds /usr/lib/debug/boot/vmlinux-RELEASE
+  kresym symbolize --debug-dir ~/kernels/root --release 6.1.0-53-cloud-amd64 report.txt
+  DEBUGINFOD_URLS=https://debuginfod.debian.net kresym symbolize --build-id 4f7a... report.txt
   dmesg | kresym symbolize --vmlinux vmlinux --modules /lib/modules/$(uname -r)
   kresym symbolize --vmlinux vmlinux -j 8 --out-dir out/ reports/
   kresym symbolize --vmlinux vmlinux --format json report.txt | jq '.frames[].chain'
@@ -38,11 +42,22 @@ Examples:
 
 Exit status: 0 when every input was symbolized (frames that cannot be
 resolved stay unchanged and are counted), 1 when an input could not be read,
-2 on usage errors or an unusable vmlinux.")]
+2 on usage errors or an unusable vmlinux.
+
+Without --vmlinux, the vmlinux is found by --build-id (ROOT/.build-id/xx/rest.debug,
+then debuginfod), else by the release the report prints (or --release) in each
+--debug-dir ROOT: ROOT/boot/vmlinux-RELEASE, ROOT/lib/modules/RELEASE/vmlinux;
+ROOT/lib/modules/RELEASE/ is searched for modules. Module build ids printed in
+frames are looked up the same way. Every file found is checked against the
+build id or release; a mismatch is an error. debuginfod: DEBUGINFOD_URLS,
+DEBUGINFOD_CACHE_PATH, DEBUGINFOD_TIMEOUT, DEBUGINFOD_MAXTIME, DEBUGINFOD_CACHE_MISS_S.")]
 pub struct Args {
-    /// The vmlinux (with DWARF) that produced the reports.
+    /// The vmlinux (with DWARF) that produced the reports [default: found by build id or release].
     #[arg(long, value_name = "FILE")]
-    pub vmlinux: PathBuf,
+    pub vmlinux: Option<PathBuf>,
+    /// Where to find the vmlinux and modules without --vmlinux.
+    #[command(flatten)]
+    pub discover: DiscoverArgs,
     /// Directory searched recursively for modules (.ko, .ko.debug, .ko.xz, .ko.zst); repeatable.
     #[arg(long = "modules", value_name = "DIR")]
     pub modules: Vec<PathBuf>,
@@ -162,20 +177,32 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .build_global()
             .context("cannot start worker threads")?;
     }
-    let inputs = input::collect(&args.inputs)?;
+    let mut inputs = input::collect(&args.inputs)?;
+    let found = discover::discover(
+        &args.discover,
+        args.vmlinux.as_deref(),
+        &args.modules,
+        &mut inputs,
+        args.quiet,
+    )?;
     let options = SymbolizerOptions {
-        module_dirs: args.modules.clone(),
+        module_dirs: args
+            .modules
+            .iter()
+            .chain(&found.module_dirs)
+            .cloned()
+            .collect(),
         strip_prefixes: args.strip_prefix.clone(),
     };
     let linking = args.link.requested() || matches!(args.format, Format::Markdown | Format::Html);
     let linker = linking
         .then(|| args.link.options().and_then(|o| Ok(Linker::new(o)?)))
         .transpose()?;
-    let symbolizer = Symbolizer::open(&args.vmlinux, options)?;
+    let symbolizer = Symbolizer::open(&found.vmlinux, options)?;
     if !symbolizer.vmlinux().has_dwarf() && !args.quiet {
         eprintln!(
             "kresym: warning: {} has no DWARF line information; frames keep their symbol names only",
-            args.vmlinux.display()
+            found.vmlinux.display()
         );
     }
     if let Some(dir) = &args.out_dir {

@@ -1,0 +1,417 @@
+//! Finding the vmlinux and modules when `--vmlinux` is not given, and
+//! checking the ones that are: `--build-id`, `--debug-dir`, `--release`,
+//! and debuginfod (`DEBUGINFOD_URLS`).
+//!
+//! The kernel release and the module build ids come from the inputs (the
+//! `CPU: 0 PID: 1 Comm: x Not tainted RELEASE #1` line of each report and
+//! the ` [module buildid]` frame suffixes); standard input is spilled to a
+//! temporary file so that it can be read twice.
+
+use std::collections::BTreeSet;
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use kresym_debuginfo::debuginfod::{self, Progress};
+use kresym_debuginfo::local::{DebugDirs, ModuleStage, Search};
+use kresym_debuginfo::{elf, normalize_build_id};
+use kresym_report::LineKind;
+
+use crate::input::Input;
+
+/// Only this much of each input is read to find releases and build ids.
+const SCAN_LIMIT: u64 = 64 << 20;
+
+/// Downloads at least this large show a progress bar (on a terminal).
+const PROGRESS_ABOVE: u64 = 1 << 20;
+
+/// Where to find the vmlinux and modules when `--vmlinux` is not given.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct DiscoverArgs {
+    /// Find the vmlinux by its GNU build id: ROOT/.build-id/xx/rest.debug, then debuginfod (DEBUGINFOD_URLS).
+    #[arg(long = "build-id", value_name = "ID")]
+    pub build_id: Option<String>,
+    /// Debug directory root searched for ROOT/boot/vmlinux-RELEASE, ROOT/lib/modules/RELEASE/ and ROOT/.build-id/; repeatable [default: /usr/lib/debug and /].
+    #[arg(long = "debug-dir", value_name = "ROOT")]
+    pub debug_dirs: Vec<PathBuf>,
+    /// The kernel release of the reports, instead of the one their `CPU: ... Not tainted RELEASE #1` line names.
+    #[arg(long, value_name = "RELEASE")]
+    pub release: Option<String>,
+}
+
+/// The files found; keeps temporary files alive until dropped.
+pub struct Discovered {
+    /// The vmlinux to open.
+    pub vmlinux: PathBuf,
+    /// Module directories to search after the `--modules` ones.
+    pub module_dirs: Vec<PathBuf>,
+    _stage: Option<ModuleStage>,
+    _stdin: Option<Spill>,
+}
+
+/// What the inputs say about the kernel that printed them.
+#[derive(Default)]
+struct Scan {
+    /// Each release seen, with the first input naming it.
+    releases: Vec<(String, String)>,
+    /// (module, build id) of every frame printing a build id.
+    modules: BTreeSet<(String, String)>,
+}
+
+/// Find (or check) the vmlinux and module directories for `inputs`.
+///
+/// `--vmlinux` wins and is checked against the release the inputs imply
+/// (or `--release`) and against `--build-id`; otherwise `--build-id` is
+/// looked up locally, then with debuginfod; otherwise the release is looked
+/// up in the debug directories. Module build ids printed in the inputs are
+/// fetched into a temporary module directory when no `--modules` file has them.
+pub fn discover(
+    args: &DiscoverArgs,
+    vmlinux: Option<&Path>,
+    module_args: &[PathBuf],
+    inputs: &mut [Input],
+    quiet: bool,
+) -> Result<Discovered> {
+    let client = debuginfod::Config::from_env()
+        .map(|config| debuginfod::Client::new(config).map(with_progress_bar))
+        .transpose()?;
+    // With --vmlinux only the first input is checked, unless there are
+    // module build ids to download.
+    let everything = vmlinux.is_none() || client.is_some();
+    let mut spill = None;
+    let mut scan = Scan::default();
+    let count = if everything { inputs.len() } else { 1 };
+    for input in inputs.iter_mut().take(count) {
+        if *input == Input::Stdin {
+            let file = Spill::stdin()?;
+            *input = Input::File {
+                path: file.path.clone(),
+                relative: PathBuf::from("stdin"),
+            };
+            spill = Some(file);
+        }
+        scan_input(input, &mut scan)?;
+    }
+    let build_id = args
+        .build_id
+        .as_deref()
+        .map(normalize_build_id)
+        .transpose()?;
+    let release = match (&args.release, scan.releases.as_slice()) {
+        (Some(release), _) => Some(release.clone()),
+        (None, []) => None,
+        (None, [(release, _)]) => Some(release.clone()),
+        (None, [_, _, ..]) if vmlinux.is_some() => None,
+        (None, several) => bail!(
+            "the inputs come from different kernels ({}): symbolize them separately, or pass --vmlinux FILE or --release RELEASE",
+            several
+                .iter()
+                .map(|(release, input)| format!("{release} in {input}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let dirs = DebugDirs::new(args.debug_dirs.clone());
+    let implied = match (&release, &args.release) {
+        (Some(release), None) => format!("kernel {release} (from the report)"),
+        (Some(release), Some(_)) => format!("kernel {release} (--release)"),
+        (None, _) => String::new(),
+    };
+
+    let vmlinux = match (vmlinux, &build_id) {
+        (Some(path), _) => {
+            let ids = elf::read(path)?;
+            if let Some(id) = &build_id {
+                ids.check_build_id(&path.display().to_string(), id)?;
+            }
+            if let Some(release) = &release {
+                ids.check_release(&path.display().to_string(), release)
+                    .map_err(|e| anyhow::anyhow!("{e}: pass the vmlinux of {implied}, or --release {} to use this one anyway", ids.release.as_deref().unwrap_or_default()))?;
+            }
+            path.to_owned()
+        }
+        (None, Some(id)) => {
+            let search = dirs.by_build_id(id)?;
+            let found = match search.found {
+                Some(found) => found.path,
+                None => match &client {
+                    Some(client) => client.fetch(id).with_context(|| {
+                        format!("no vmlinux with build id {id}{}", looked_at(&search))
+                    })?,
+                    None => bail!(
+                        "no vmlinux with build id {id}{}; set DEBUGINFOD_URLS to download it, or pass --vmlinux FILE",
+                        looked_at(&search)
+                    ),
+                },
+            };
+            if let Some(release) = &release {
+                elf::read(&found)?.check_release(&found.display().to_string(), release)?;
+            }
+            note(
+                quiet,
+                &format!("vmlinux {} (build id {id})", found.display()),
+            );
+            found
+        }
+        (None, None) => {
+            let Some(release) = &release else {
+                bail!(
+                    "no --vmlinux given, and the input names no kernel release (no `CPU: ... Not tainted RELEASE #1` line): pass --vmlinux FILE, --build-id ID or --release RELEASE"
+                );
+            };
+            let search = dirs.vmlinux_by_release(release);
+            let Some(found) = search.found else {
+                bail!(
+                    "no vmlinux for {implied}{}; pass --vmlinux FILE, --debug-dir ROOT (for ROOT/boot/vmlinux-{release}), or --build-id ID",
+                    looked_at(&search)
+                );
+            };
+            note(
+                quiet,
+                &format!("vmlinux {} (kernel {release})", found.path.display()),
+            );
+            found.path
+        }
+    };
+
+    let module_dirs = match &release {
+        Some(release) => dirs.module_dirs(release),
+        None => Vec::new(),
+    };
+    let mut stage = None;
+    let mut searched: Vec<PathBuf> = module_args.to_vec();
+    searched.extend(module_dirs.iter().cloned());
+    for (module, id) in &scan.modules {
+        if module_present(&searched, module, id) {
+            continue;
+        }
+        let Ok(search) = dirs.by_build_id(id) else {
+            continue;
+        };
+        let file = match (search.found, &client) {
+            (Some(found), _) => found.path,
+            (None, Some(client)) => match client.fetch(id) {
+                Ok(path) => path,
+                Err(error) => {
+                    warn(quiet, &format!("module {module} (build id {id}): {error}"));
+                    continue;
+                }
+            },
+            (None, None) => continue,
+        };
+        if stage.is_none() {
+            stage = Some(ModuleStage::new()?);
+        }
+        if let Some(stage) = &mut stage {
+            stage.add(module, id, &file)?;
+        }
+    }
+    let mut module_dirs = module_dirs;
+    if let Some(stage) = &stage {
+        module_dirs.push(stage.dir().to_owned());
+    }
+    Ok(Discovered {
+        vmlinux,
+        module_dirs,
+        _stage: stage,
+        _stdin: spill,
+    })
+}
+
+/// Read the start of `input` for releases and module build ids.
+fn scan_input(input: &Input, scan: &mut Scan) -> Result<()> {
+    let Input::File { path, .. } = input else {
+        return Ok(());
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(SCAN_LIMIT).read_to_end(&mut bytes))
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let document = kresym_report::parse(bytes);
+    let mut releases: Vec<String> = document
+        .reports
+        .iter()
+        .filter_map(|r| r.kernel_release.clone())
+        .collect();
+    if releases.is_empty() {
+        // A `dump_stack()` outside any report still prints the CPU line.
+        releases.extend(document.lines.iter().find_map(|line| {
+            release_in_line(&String::from_utf8_lossy(document.line_message(line)))
+                .map(str::to_owned)
+        }));
+    }
+    for release in releases {
+        if !scan.releases.iter().any(|(r, _)| *r == release) {
+            scan.releases.push((release, input.name()));
+        }
+    }
+    for line in &document.lines {
+        if let LineKind::Frame(frame) = &line.kind
+            && let (Some(module), Some(id)) = (&frame.module, &frame.build_id)
+            && let Ok(id) = normalize_build_id(id)
+        {
+            scan.modules.insert((module.clone(), id));
+        }
+    }
+    Ok(())
+}
+
+/// The release in `CPU: 0 PID: 1 Comm: x Not tainted 6.1.0-53-cloud-amd64 #1`
+/// (or `Tainted: G O 6.1.0 #1`).
+fn release_in_line(message: &str) -> Option<&str> {
+    let pid = message.find("PID: ")?;
+    let message = &message[pid..];
+    let rest = match message.find(" Not tainted ") {
+        Some(i) => &message[i + " Not tainted ".len()..],
+        None => &message[message.find(" Tainted: ")? + " Tainted: ".len()..],
+    };
+    let release = rest[..rest.find(" #")?].rsplit(' ').next()?;
+    release
+        .starts_with(|c: char| c.is_ascii_digit())
+        .then_some(release)
+}
+
+/// Whether a module file named `module` with build id `id` is in `dirs`.
+fn module_present(dirs: &[PathBuf], module: &str, id: &str) -> bool {
+    let wanted = module.replace('-', "_");
+    let mut pending: Vec<PathBuf> = dirs.to_vec();
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                pending.push(path);
+                continue;
+            }
+            let name = entry.file_name().to_string_lossy().replace('-', "_");
+            let stem = name
+                .strip_suffix(".ko.debug")
+                .or_else(|| name.strip_suffix(".ko"));
+            if stem == Some(wanted.as_str())
+                && elf::read(&path).is_ok_and(|ids| ids.build_id.as_deref() == Some(id))
+            {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// ": looked at A, B (missing); rejected: ..." for an error message.
+fn looked_at(search: &Search) -> String {
+    let mut text = String::new();
+    if !search.looked.is_empty() {
+        let places: Vec<String> = search
+            .looked
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        text.push_str(&format!("; looked at {}", places.join(", ")));
+    }
+    for rejected in &search.rejected {
+        text.push_str(&format!("; {rejected}"));
+    }
+    text
+}
+
+fn note(quiet: bool, message: &str) {
+    if !quiet {
+        eprintln!("kresym: using {message}");
+    }
+}
+
+fn warn(quiet: bool, message: &str) {
+    if !quiet {
+        eprintln!("kresym: warning: {message}");
+    }
+}
+
+/// A progress bar on stderr for downloads over [`PROGRESS_ABOVE`], on a terminal.
+fn with_progress_bar(client: debuginfod::Client) -> debuginfod::Client {
+    if !std::io::stderr().is_terminal() {
+        return client;
+    }
+    let bar: Mutex<Option<ProgressBar>> = Mutex::new(None);
+    client.with_progress(move |progress: &Progress<'_>| {
+        let Ok(mut bar) = bar.lock() else {
+            return;
+        };
+        if progress.finished {
+            if let Some(bar) = bar.take() {
+                bar.finish_and_clear();
+            }
+            return;
+        }
+        let Some(total) = progress.total.filter(|&t| t >= PROGRESS_ABOVE) else {
+            return;
+        };
+        let bar = bar.get_or_insert_with(|| {
+            let bar = ProgressBar::new(total);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{msg} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, eta {eta})",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            bar.set_message(format!("downloading {}", progress.url));
+            bar
+        });
+        bar.set_position(progress.received);
+    })
+}
+
+/// Standard input copied to a temporary file, removed when dropped.
+struct Spill {
+    path: PathBuf,
+}
+
+impl Spill {
+    fn stdin() -> Result<Spill> {
+        let dir = std::env::temp_dir();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let path = dir.join(format!("kresym-stdin.{}.{nanos}", std::process::id()));
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        let spill = Spill { path };
+        std::io::copy(&mut std::io::stdin().lock(), &mut file)
+            .with_context(|| format!("cannot copy standard input to {}", spill.path.display()))?;
+        Ok(spill)
+    }
+}
+
+impl Drop for Spill {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn release_is_read_from_cpu_lines() {
+        assert_eq!(
+            release_in_line("CPU: 0 PID: 1 Comm: x Not tainted 6.1.0-53-cloud-amd64 #1"),
+            Some("6.1.0-53-cloud-amd64")
+        );
+        assert_eq!(
+            release_in_line(
+                "CPU: 0 PID: 321 Comm: insmod Tainted: G           O      6.1.0-kresym-sample #1"
+            ),
+            Some("6.1.0-kresym-sample")
+        );
+        assert_eq!(release_in_line("Comm: x Not tainted 6.1 #1"), None);
+        assert_eq!(release_in_line("PID: 1 Not tainted #1"), None);
+    }
+}
