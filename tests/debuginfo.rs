@@ -467,3 +467,36 @@ fn debuginfod_404_and_slow_answers_are_clear_errors() {
     let stderr = failure(&symbolize(&args, &env));
     assert!(stderr.contains("DEBUGINFOD_TIMEOUT"), "{stderr}");
 }
+
+#[test]
+fn module_is_found_by_its_build_id_in_a_build_id_tree() {
+    // Only ROOT/boot and ROOT/.build-id: no module directory at all.
+    let root = tempfile::tempdir().unwrap();
+    let boot = root.path().join("boot");
+    std::fs::create_dir_all(&boot).unwrap();
+    std::fs::copy(
+        samples_build().join("vmlinux-dwarf5"),
+        boot.join(format!("vmlinux-{RELEASE}")),
+    )
+    .unwrap();
+    let id = build_id("samplemod-dwarf4.ko");
+    let dir = root.path().join(".build-id").join(&id[..2]);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        samples_build().join("samplemod-dwarf4.ko"),
+        dir.join(format!("{}.debug", &id[2..])),
+    )
+    .unwrap();
+    let out = success(&symbolize(
+        &[
+            "--debug-dir",
+            path(root.path()),
+            path(&report("module-buildid-dwarf4.txt")),
+        ],
+        &[],
+    ));
+    assert!(
+        out.contains("\n samplemod_init+0x13/0x33 drivers/sample/samplemod.c:54 [samplemod]\n"),
+        "{out}"
+    );
+}

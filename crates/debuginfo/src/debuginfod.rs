@@ -15,7 +15,8 @@
 //!   else `~/.cache/debuginfod_client`.
 //! - A body is written to a temporary file next to its final name and renamed
 //!   into place only once it is complete, an ELF file, and has the build id
-//!   asked for; anything else is never cached.
+//!   asked for; anything else is never cached. A cached file is checked
+//!   against its build id again when used.
 //! - When every server answers 404 (or 410), an empty file marks the miss;
 //!   it is honoured for [`DEFAULT_NEGATIVE_TTL`] (600 s), or the seconds in
 //!   `DEBUGINFOD_CACHE_MISS_S`, or in the file `CACHE/cache_miss_s` (elfutils'
@@ -268,7 +269,7 @@ impl Client {
         }
         let mut reasons = missing;
         reasons.extend(failed.iter().map(ToString::to_string));
-        Err(Error::NotFound {
+        Err(Error::Download {
             build_id: id,
             detail: reasons.join("; "),
         })
@@ -280,6 +281,9 @@ impl Client {
             return Ok(None);
         };
         if metadata.len() > 0 {
+            // Checked again: the cache may be shared with other clients.
+            let origin = target.display().to_string();
+            elf::read(target)?.check_build_id(&origin, id)?;
             return Ok(Some(target.to_owned()));
         }
         let age = metadata
@@ -315,8 +319,10 @@ impl Client {
         let mut response = self.http.get(url).send().map_err(|e| {
             failed(if e.is_timeout() {
                 format!("no answer within {timeout}s (DEBUGINFOD_TIMEOUT)")
+            } else if e.is_connect() {
+                format!("cannot connect: {}", root_cause(&e))
             } else {
-                chain(&e)
+                chain(&e.without_url())
             })
         })?;
         let status = response.status();
@@ -338,7 +344,7 @@ impl Client {
         let mut temp = tempfile::Builder::new()
             .prefix(&format!(
                 ".{}.",
-                target.file_name().unwrap_or_default().display()
+                target.file_name().unwrap_or_default().to_string_lossy()
             ))
             .tempfile_in(dir)
             .map_err(|e| io(dir, e))?;
@@ -423,6 +429,15 @@ fn is_timeout(error: &std::io::Error) -> bool {
             .get_ref()
             .and_then(|e| e.downcast_ref::<reqwest::Error>())
             .is_some_and(reqwest::Error::is_timeout)
+}
+
+/// The innermost source of an error.
+fn root_cause(error: &dyn std::error::Error) -> String {
+    let mut error = error;
+    while let Some(source) = error.source() {
+        error = source;
+    }
+    error.to_string()
 }
 
 /// An error and its sources, `: `-separated.

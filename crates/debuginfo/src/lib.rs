@@ -75,6 +75,14 @@ pub enum Error {
         /// What was asked and answered.
         detail: String,
     },
+    /// Servers failed to give the file (several errors, or misses and errors).
+    #[error("cannot download build id {build_id}: {detail}")]
+    Download {
+        /// The build id.
+        build_id: String,
+        /// What each server answered.
+        detail: String,
+    },
 }
 
 /// Result type of this crate.

@@ -157,6 +157,7 @@ fn slow_answer_times_out_and_is_not_cached() {
     let error = Client::new(config).unwrap().fetch(&id).unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(4));
     let message = error.to_string();
+    eprintln!("{message}");
     assert!(matches!(error, Error::Http { .. }), "{message}");
     assert!(message.contains("DEBUGINFOD_TIMEOUT"), "{message}");
     assert!(message.contains(&server.url), "{message}");
@@ -181,6 +182,7 @@ fn truncated_body_is_an_error_and_is_not_cached() {
     let cache = tempfile::tempdir().unwrap();
     let error = client(&server, cache.path()).fetch(&id).unwrap_err();
     let message = error.to_string();
+    eprintln!("{message}");
     assert!(message.contains("cut short"), "{message}");
     assert!(message.contains("154464"), "{message}");
     assert!(
@@ -199,6 +201,7 @@ fn wrong_build_id_is_rejected_and_not_cached() {
     let cache = tempfile::tempdir().unwrap();
     let error = client(&server, cache.path()).fetch(&wanted).unwrap_err();
     let message = error.to_string();
+    eprintln!("{message}");
     assert!(matches!(error, Error::BuildIdMismatch { .. }), "{message}");
     assert!(
         message.contains(&wanted) && message.contains(&served),
@@ -240,4 +243,23 @@ fn server_errors_are_not_cached() {
     assert!(message.contains("503"), "{message}");
     let _ = client.fetch(&id);
     assert_eq!(server.requests(), 2, "asked again: errors are not misses");
+}
+
+#[test]
+fn cached_file_with_another_build_id_is_an_error() {
+    let server = Server::start();
+    let wanted = build_id("vmlinux-dwarf5");
+    let cache = tempfile::tempdir().unwrap();
+    let dir = cache.path().join(&wanted);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        samples_build().join("vmlinux-dwarf4"),
+        dir.join("debuginfo"),
+    )
+    .unwrap();
+    let error = client(&server, cache.path()).fetch(&wanted).unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, Error::BuildIdMismatch { .. }), "{message}");
+    assert!(message.contains(&build_id("vmlinux-dwarf4")), "{message}");
+    assert_eq!(server.requests(), 0);
 }

@@ -4,7 +4,8 @@
 //!
 //! The kernel release and the module build ids come from the inputs (the
 //! `CPU: 0 PID: 1 Comm: x Not tainted RELEASE #1` line of each report and
-//! the ` [module buildid]` frame suffixes); standard input is spilled to a
+//! the ` [module buildid]` frame suffixes; the first 16 MB of each input).
+//! When only the input can name the kernel, standard input is copied to a
 //! temporary file so that it can be read twice.
 
 use std::collections::BTreeSet;
@@ -22,7 +23,7 @@ use kresym_report::LineKind;
 use crate::input::Input;
 
 /// Only this much of each input is read to find releases and build ids.
-const SCAN_LIMIT: u64 = 64 << 20;
+const SCAN_LIMIT: u64 = 16 << 20;
 
 /// Downloads at least this large show a progress bar (on a terminal).
 const PROGRESS_ABOVE: u64 = 1 << 20;
@@ -83,8 +84,14 @@ pub fn discover(
     let mut spill = None;
     let mut scan = Scan::default();
     let count = if everything { inputs.len() } else { 1 };
+    // Standard input is copied aside only when nothing else can name the
+    // kernel: otherwise it stays a stream (`dmesg -w | kresym ...`).
+    let read_stdin = vmlinux.is_none() && args.release.is_none() && args.build_id.is_none();
     for input in inputs.iter_mut().take(count) {
         if *input == Input::Stdin {
+            if !read_stdin {
+                continue;
+            }
             let file = Spill::stdin()?;
             *input = Input::File {
                 path: file.path.clone(),
@@ -92,7 +99,8 @@ pub fn discover(
             };
             spill = Some(file);
         }
-        scan_input(input, &mut scan)?;
+        // An unreadable input is reported when it is symbolized.
+        let _ = scan_input(input, &mut scan);
     }
     let build_id = args
         .build_id
