@@ -130,13 +130,20 @@ pub fn discover(
 
     let vmlinux = match (vmlinux, &build_id) {
         (Some(path), _) => {
-            let ids = elf::read(path)?;
-            if let Some(id) = &build_id {
-                ids.check_build_id(&path.display().to_string(), id)?;
-            }
-            if let Some(release) = &release {
-                ids.check_release(&path.display().to_string(), release)
-                    .map_err(|e| anyhow::anyhow!("{e}: pass the vmlinux of {implied}, or --release {} to use this one anyway", ids.release.as_deref().unwrap_or_default()))?;
+            // An unreadable file is left to the symbolizer to report.
+            if let Ok(ids) = elf::read(path) {
+                let origin = path.display().to_string();
+                if let Some(id) = &build_id {
+                    ids.check_build_id(&origin, id)?;
+                }
+                if let Some(release) = &release
+                    && let Err(error) = ids.check_release(&origin, release)
+                {
+                    let actual = ids.release.as_deref().unwrap_or_default();
+                    bail!(
+                        "{error}: pass the vmlinux of {implied}, or --release {actual} to use this one anyway"
+                    );
+                }
             }
             path.to_owned()
         }
