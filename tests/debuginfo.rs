@@ -500,3 +500,71 @@ fn module_is_found_by_its_build_id_in_a_build_id_tree() {
         "{out}"
     );
 }
+
+/// kthread-aoe.txt as printed by a kernel with CONFIG_STACKTRACE_BUILD_ID:
+/// the CPU line ends with the vmlinux build id.
+fn report_with_build_id(dir: &Path, id: &str) -> PathBuf {
+    let text = std::fs::read_to_string(report("kthread-aoe.txt")).unwrap();
+    let file = dir.join("with-build-id.txt");
+    std::fs::write(
+        &file,
+        text.replace(&format!("{RELEASE} #1\n"), &format!("{RELEASE} #1 {id}\n")),
+    )
+    .unwrap();
+    file
+}
+
+#[test]
+fn build_id_printed_in_the_report_finds_and_checks_the_vmlinux() {
+    let id = build_id("vmlinux-dwarf5");
+    let other = build_id("vmlinux-dwarf4");
+    let dir = tempfile::tempdir().unwrap();
+    let input = report_with_build_id(dir.path(), &id);
+
+    // Found in a .build-id tree with no --build-id.
+    let root = tempfile::tempdir().unwrap();
+    let ids = root.path().join(".build-id").join(&id[..2]);
+    std::fs::create_dir_all(&ids).unwrap();
+    std::fs::copy(
+        samples_build().join("vmlinux-dwarf5"),
+        ids.join(format!("{}.debug", &id[2..])),
+    )
+    .unwrap();
+    let output = symbolize(&["--debug-dir", path(root.path()), path(&input)], &[]);
+    let out = success(&output);
+    assert!(
+        out.contains("\n kthread+0x2a/0x30 kernel/kthread.c:55\n"),
+        "{out}"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("build id {id}")), "{stderr}");
+
+    // Not there: found by release, and checked against the build id.
+    let root = debug_root();
+    let out = success(&symbolize(
+        &["--debug-dir", path(root.path()), path(&input)],
+        &[],
+    ));
+    assert!(
+        out.contains("\n kthread+0x2a/0x30 kernel/kthread.c:55\n"),
+        "{out}"
+    );
+    let wrong = report_with_build_id(dir.path(), &other);
+    let stderr = failure(&symbolize(
+        &["--debug-dir", path(root.path()), path(&wrong)],
+        &[],
+    ));
+    assert!(stderr.contains(&id) && stderr.contains(&other), "{stderr}");
+    assert!(stderr.contains("printed in the report"), "{stderr}");
+
+    // An explicit --vmlinux is checked against it too.
+    let stderr = failure(&symbolize(
+        &[
+            "--vmlinux",
+            path(&samples_build().join("vmlinux-dwarf5")),
+            path(&wrong),
+        ],
+        &[],
+    ));
+    assert!(stderr.contains(&id) && stderr.contains(&other), "{stderr}");
+}

@@ -57,6 +57,8 @@ pub struct Discovered {
 struct Scan {
     /// Each release seen, with the first input naming it.
     releases: Vec<(String, String)>,
+    /// Each vmlinux build id printed in a CPU line, with the first input printing it.
+    vmlinux_ids: Vec<(String, String)>,
     /// (module, build id) of every frame printing a build id.
     modules: BTreeSet<(String, String)>,
 }
@@ -128,13 +130,31 @@ pub fn discover(
         (None, _) => String::new(),
     };
 
-    let vmlinux = match (vmlinux, &build_id) {
-        (Some(path), _) => {
+    // The build id to look for: --build-id, or the one the reports print.
+    let (wanted_id, id_source) = match (&build_id, scan.vmlinux_ids.as_slice()) {
+        (Some(id), _) => (Some(id.clone()), "--build-id"),
+        (None, []) => (None, ""),
+        (None, [(id, _)]) => (Some(id.clone()), "printed in the report"),
+        (None, [_, _, ..]) if vmlinux.is_some() => (None, ""),
+        (None, several) => bail!(
+            "the inputs come from different kernels (build ids {}): symbolize them separately, or pass --vmlinux FILE or --build-id ID",
+            several
+                .iter()
+                .map(|(id, input)| format!("{id} in {input}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+
+    let vmlinux = match vmlinux {
+        Some(path) => {
             // An unreadable file is left to the symbolizer to report.
             if let Ok(ids) = elf::read(path) {
                 let origin = path.display().to_string();
-                if let Some(id) = &build_id {
-                    ids.check_build_id(&origin, id)?;
+                if let Some(id) = &wanted_id
+                    && let Err(error) = ids.check_build_id(&origin, id)
+                {
+                    bail!("{error} ({id_source})");
                 }
                 if let Some(release) = &release
                     && let Err(error) = ids.check_release(&origin, release)
@@ -147,47 +167,21 @@ pub fn discover(
             }
             path.to_owned()
         }
-        (None, Some(id)) => {
-            let search = dirs.by_build_id(id)?;
-            let found = match search.found {
-                Some(found) => found.path,
-                None => match &client {
-                    Some(client) => client.fetch(id).with_context(|| {
-                        format!("no vmlinux with build id {id}{}", looked_at(&search))
-                    })?,
-                    None => bail!(
-                        "no vmlinux with build id {id}{}; set DEBUGINFOD_URLS to download it, or pass --vmlinux FILE",
-                        looked_at(&search)
-                    ),
-                },
-            };
+        None => {
+            let (path, how) = find_vmlinux(
+                &dirs,
+                client.as_ref(),
+                wanted_id.as_deref(),
+                id_source,
+                build_id.is_some(),
+                release.as_deref(),
+                &implied,
+            )?;
             if let Some(release) = &release {
-                elf::read(&found)?.check_release(&found.display().to_string(), release)?;
+                elf::read(&path)?.check_release(&path.display().to_string(), release)?;
             }
-            note(
-                quiet,
-                &format!("vmlinux {} (build id {id})", found.display()),
-            );
-            found
-        }
-        (None, None) => {
-            let Some(release) = &release else {
-                bail!(
-                    "no --vmlinux given, and the input names no kernel release (no `CPU: ... Not tainted RELEASE #1` line): pass --vmlinux FILE, --build-id ID or --release RELEASE"
-                );
-            };
-            let search = dirs.vmlinux_by_release(release);
-            let Some(found) = search.found else {
-                bail!(
-                    "no vmlinux for {implied}{}; pass --vmlinux FILE, --debug-dir ROOT (for ROOT/boot/vmlinux-{release}), or --build-id ID",
-                    looked_at(&search)
-                );
-            };
-            note(
-                quiet,
-                &format!("vmlinux {} (kernel {release})", found.path.display()),
-            );
-            found.path
+            note(quiet, &format!("vmlinux {} ({how})", path.display()));
+            path
         }
     };
 
@@ -235,6 +229,66 @@ pub fn discover(
     })
 }
 
+/// Look for the vmlinux by build id (local `.build-id`, then debuginfod),
+/// then, unless the build id came from `--build-id`, by release; a file
+/// found by release must have the build id. Returns the file and how it
+/// was found.
+fn find_vmlinux(
+    dirs: &DebugDirs,
+    client: Option<&debuginfod::Client>,
+    build_id: Option<&str>,
+    id_source: &str,
+    id_given: bool,
+    release: Option<&str>,
+    implied: &str,
+) -> Result<(PathBuf, String)> {
+    let mut misses = Vec::new();
+    if let Some(id) = build_id {
+        let search = dirs.by_build_id(id)?;
+        if let Some(found) = search.found {
+            return Ok((found.path, format!("build id {id}")));
+        }
+        let looked = looked_at(&search);
+        match client {
+            Some(client) => match client.fetch(id) {
+                Ok(path) => return Ok((path, format!("build id {id}, from debuginfod"))),
+                Err(error) => misses.push(format!(
+                    "no vmlinux with build id {id} ({id_source}){looked}; {error}"
+                )),
+            },
+            None => misses.push(format!(
+                "no vmlinux with build id {id} ({id_source}){looked}; set DEBUGINFOD_URLS to download it"
+            )),
+        }
+        if id_given {
+            bail!("{}; or pass --vmlinux FILE", misses.join("; "));
+        }
+    }
+    let Some(release) = release else {
+        if misses.is_empty() {
+            bail!(
+                "no --vmlinux given, and the input names no kernel release (no `CPU: ... Not tainted RELEASE #1` line): pass --vmlinux FILE, --build-id ID or --release RELEASE"
+            );
+        }
+        bail!("{}; or pass --vmlinux FILE", misses.join("; "));
+    };
+    let search = dirs.vmlinux_by_release(release);
+    if let Some(found) = search.found {
+        if let Some(id) = build_id {
+            let origin = found.path.display().to_string();
+            if let Err(error) = found.ids.check_build_id(&origin, id) {
+                bail!("{error} ({id_source})");
+            }
+        }
+        return Ok((found.path, format!("kernel {release}")));
+    }
+    misses.push(format!("no vmlinux for {implied}{}", looked_at(&search)));
+    bail!(
+        "{}; pass --vmlinux FILE, --debug-dir ROOT (for ROOT/boot/vmlinux-{release}), or --build-id ID",
+        misses.join("; ")
+    )
+}
+
 /// Read the start of `input` for releases and module build ids.
 fn scan_input(input: &Input, scan: &mut Scan) -> Result<()> {
     let Input::File { path, .. } = input else {
@@ -256,6 +310,14 @@ fn scan_input(input: &Input, scan: &mut Scan) -> Result<()> {
             release_in_line(&String::from_utf8_lossy(document.line_message(line)))
                 .map(str::to_owned)
         }));
+    }
+    for line in &document.lines {
+        let message = String::from_utf8_lossy(document.line_message(line));
+        if let Some(id) = build_id_in_line(&message)
+            && !scan.vmlinux_ids.iter().any(|(i, _)| *i == id)
+        {
+            scan.vmlinux_ids.push((id, input.name()));
+        }
     }
     for release in releases {
         if !scan.releases.iter().any(|(r, _)| *r == release) {
@@ -286,6 +348,17 @@ fn release_in_line(message: &str) -> Option<&str> {
     release
         .starts_with(|c: char| c.is_ascii_digit())
         .then_some(release)
+}
+
+/// The vmlinux build id a kernel with `CONFIG_STACKTRACE_BUILD_ID` prints
+/// at the end of its CPU line: `... Not tainted 6.1.0 #1 4f7a...`.
+fn build_id_in_line(message: &str) -> Option<String> {
+    let release = release_in_line(message)?;
+    let rest = &message[message.find(&format!(" {release} #"))? + release.len() + 2..];
+    let mut words = rest.split_whitespace();
+    let _version = words.next()?;
+    let id = words.next()?;
+    (id.len() >= 16).then(|| normalize_build_id(id).ok())?
 }
 
 /// Whether a module file named `module` with build id `id` is in `dirs`.
@@ -427,6 +500,21 @@ mod tests {
             Some("6.1.0-kresym-sample")
         );
         assert_eq!(release_in_line("Comm: x Not tainted 6.1 #1"), None);
+        assert_eq!(
+            build_id_in_line(
+                "CPU: 1 PID: 9 Comm: x Not tainted 6.1.0-53-cloud-amd64 #1 4F7A1c2b3d4e5f60718293a4b5c6d7e8f9001122"
+            )
+            .as_deref(),
+            Some("4f7a1c2b3d4e5f60718293a4b5c6d7e8f9001122")
+        );
+        assert_eq!(
+            build_id_in_line("CPU: 1 PID: 9 Comm: x Not tainted 6.1.0 #1"),
+            None
+        );
+        assert_eq!(
+            build_id_in_line("CPU: 1 PID: 9 Comm: x Not tainted 6.1.0 #1 Debian"),
+            None
+        );
         assert_eq!(release_in_line("PID: 1 Not tainted #1"), None);
     }
 }
