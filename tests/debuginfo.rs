@@ -391,6 +391,25 @@ fn debuginfod_serves_the_vmlinux_and_the_modules_by_build_id() {
     let again = success(&symbolize(&args, &env));
     assert_eq!(again, out);
     assert_eq!(server.requests(), 2);
+
+    // A module with that build id in --modules is not downloaded.
+    let other = Server::start();
+    let fresh = tempfile::tempdir().unwrap();
+    let with_modules = success(&symbolize(
+        &[
+            "--vmlinux",
+            path(&samples_build().join("vmlinux-dwarf5")),
+            "--modules",
+            path(&samples_build()),
+            path(&input),
+        ],
+        &[
+            ("DEBUGINFOD_URLS", other.url.as_str()),
+            ("DEBUGINFOD_CACHE_PATH", path(fresh.path())),
+        ],
+    ));
+    assert_eq!(with_modules, out);
+    assert_eq!(other.requests(), 0);
 }
 
 #[test]

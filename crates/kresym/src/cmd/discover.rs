@@ -8,7 +8,7 @@
 //! When only the input can name the kernel, standard input is copied to a
 //! temporary file so that it can be read twice.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -192,8 +192,16 @@ pub fn discover(
     let mut stage = None;
     let mut searched: Vec<PathBuf> = module_args.to_vec();
     searched.extend(module_dirs.iter().cloned());
+    let present = if scan.modules.is_empty() {
+        HashMap::new()
+    } else {
+        module_build_ids(&searched)
+    };
     for (module, id) in &scan.modules {
-        if module_present(&searched, module, id) {
+        if present
+            .get(&module.replace('-', "_"))
+            .is_some_and(|ids| ids.contains(id))
+        {
             continue;
         }
         let Ok(search) = dirs.by_build_id(id) else {
@@ -361,9 +369,10 @@ fn build_id_in_line(message: &str) -> Option<String> {
     (id.len() >= 16).then(|| normalize_build_id(id).ok())?
 }
 
-/// Whether a module file named `module` with build id `id` is in `dirs`.
-fn module_present(dirs: &[PathBuf], module: &str, id: &str) -> bool {
-    let wanted = module.replace('-', "_");
+/// Build ids of the uncompressed module files (`.ko`, `.ko.debug`) under
+/// `dirs`, by module name (`-` as `_`).
+fn module_build_ids(dirs: &[PathBuf]) -> HashMap<String, Vec<String>> {
+    let mut ids: HashMap<String, Vec<String>> = HashMap::new();
     let mut pending: Vec<PathBuf> = dirs.to_vec();
     while let Some(dir) = pending.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -376,17 +385,21 @@ fn module_present(dirs: &[PathBuf], module: &str, id: &str) -> bool {
                 continue;
             }
             let name = entry.file_name().to_string_lossy().replace('-', "_");
-            let stem = name
+            let Some(stem) = name
                 .strip_suffix(".ko.debug")
-                .or_else(|| name.strip_suffix(".ko"));
-            if stem == Some(wanted.as_str())
-                && elf::read(&path).is_ok_and(|ids| ids.build_id.as_deref() == Some(id))
+                .or_else(|| name.strip_suffix(".ko"))
+            else {
+                continue;
+            };
+            if let Ok(elf::ElfIds {
+                build_id: Some(id), ..
+            }) = elf::read(&path)
             {
-                return true;
+                ids.entry(stem.to_owned()).or_default().push(id);
             }
         }
     }
-    false
+    ids
 }
 
 /// ": looked at A, B (missing); rejected: ..." for an error message.

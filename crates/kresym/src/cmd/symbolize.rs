@@ -44,13 +44,15 @@ Exit status: 0 when every input was symbolized (frames that cannot be
 resolved stay unchanged and are counted), 1 when an input could not be read,
 2 on usage errors or an unusable vmlinux.
 
-Without --vmlinux, the vmlinux is found by --build-id (ROOT/.build-id/xx/rest.debug,
-then debuginfod), else by the release the report prints (or --release) in each
---debug-dir ROOT: ROOT/boot/vmlinux-RELEASE, ROOT/lib/modules/RELEASE/vmlinux;
-ROOT/lib/modules/RELEASE/ is searched for modules. Module build ids printed in
-frames are looked up the same way. Every file found is checked against the
-build id or release; a mismatch is an error. debuginfod: DEBUGINFOD_URLS,
-DEBUGINFOD_CACHE_PATH, DEBUGINFOD_TIMEOUT, DEBUGINFOD_MAXTIME, DEBUGINFOD_CACHE_MISS_S.")]
+Without --vmlinux, the vmlinux is found by --build-id, or the build id the
+report's CPU line prints (ROOT/.build-id/xx/rest.debug, then debuginfod), else
+by the release the report prints (or --release) in each --debug-dir ROOT:
+ROOT/boot/vmlinux-RELEASE, ROOT/lib/modules/RELEASE/vmlinux. The modules in
+ROOT/lib/modules/RELEASE/ are used, and module build ids printed in frames are
+looked up like the vmlinux's. Every file found (and --vmlinux) is checked
+against the build id and release the report implies; a mismatch is an error.
+debuginfod: DEBUGINFOD_URLS, DEBUGINFOD_CACHE_PATH, DEBUGINFOD_TIMEOUT,
+DEBUGINFOD_MAXTIME, DEBUGINFOD_CACHE_MISS_S.")]
 pub struct Args {
     /// The vmlinux (with DWARF) that produced the reports [default: found by build id or release].
     #[arg(long, value_name = "FILE")]
