@@ -66,10 +66,12 @@ struct Scan {
 /// Find (or check) the vmlinux and module directories for `inputs`.
 ///
 /// `--vmlinux` wins and is checked against the release the inputs imply
-/// (or `--release`) and against `--build-id`; otherwise `--build-id` is
-/// looked up locally, then with debuginfod; otherwise the release is looked
-/// up in the debug directories. Module build ids printed in the inputs are
-/// fetched into a temporary module directory when no `--modules` file has them.
+/// (or `--release`) and against the build id (`--build-id`, or the one the
+/// CPU line prints); otherwise that build id is looked up locally, then with
+/// debuginfod; otherwise (or when only the report printed it) the release is
+/// looked up in the debug directories. Module build ids printed in the
+/// inputs are looked up the same way into a temporary module directory,
+/// unless a `--modules` or `ROOT/lib/modules/RELEASE` file has them.
 pub fn discover(
     args: &DiscoverArgs,
     vmlinux: Option<&Path>,
@@ -113,7 +115,7 @@ pub fn discover(
         (Some(release), _) => Some(release.clone()),
         (None, []) => None,
         (None, [(release, _)]) => Some(release.clone()),
-        (None, [_, _, ..]) if vmlinux.is_some() => None,
+        (None, [_, _, ..]) if vmlinux.is_some() || args.build_id.is_some() => None,
         (None, several) => bail!(
             "the inputs come from different kernels ({}): symbolize them separately, or pass --vmlinux FILE or --release RELEASE",
             several
