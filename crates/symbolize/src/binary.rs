@@ -129,6 +129,12 @@ impl Binary {
         Self::from_bytes(path.to_owned(), bytes)
     }
 
+    /// Load an ELF file already in memory (uncompressed); `path` only names
+    /// it in errors. For tests and fuzzing.
+    pub fn from_vec(path: PathBuf, bytes: Vec<u8>) -> Result<Binary> {
+        Self::from_bytes(path, Bytes::Owned(bytes))
+    }
+
     fn from_bytes(path: PathBuf, bytes: Bytes) -> Result<Binary> {
         let not_elf = |reason: String| Error::NotElf {
             path: path.clone(),
