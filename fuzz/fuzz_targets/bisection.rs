@@ -70,7 +70,7 @@ fuzz_target!(|data: &[u8]| {
             assert!(test.line < doc.lines.len());
         }
         if let Some(line) = b.crash_line {
-            assert!(line < doc.lines.len());
+            assert!(line <= doc.lines.len());
         }
         if let Some(report) = b.final_report {
             assert!(doc.reports[report].lines.start >= b.crash_line.unwrap());

@@ -241,8 +241,9 @@ pub struct Bisection {
     /// Index into [`Document::reports`] of the crash report at the end of
     /// the log (the first one after the `crash:` line), produced at the culprit.
     pub final_report: Option<usize>,
-    /// Index into [`Document::lines`] of the `crash: TITLE` line that
-    /// introduces the final report.
+    /// Index into [`Document::lines`] of the line after the `crash: TITLE`
+    /// line, where the final report starts; equal to the number of lines
+    /// when the log ends with the `crash:` line.
     pub crash_line: Option<usize>,
     /// The title on the `crash:` line.
     pub crash_title: Option<String>,
