@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod discover;
+pub mod kernel;
 pub mod link;
 pub mod parse;
 pub mod symbolize;

@@ -9,10 +9,11 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use kresym_render::text::{write_symbolized, write_symbolized_lines};
 use kresym_report::Document;
-use kresym_symbolize::{DocumentSymbols, Symbolizer, SymbolizerOptions};
+use kresym_symbolize::{DocumentSymbols, Symbolizer};
 use kresym_verify::{FrameVerdict, Summary, Verification};
 use rayon::prelude::*;
 
+use crate::cmd::kernel::KernelArgs;
 use crate::input::{self, Input};
 
 /// Inputs processed together before their outputs are written, in order.
@@ -37,6 +38,7 @@ Examples:
   kresym verify --vmlinux vmlinux --format json report.txt | jq '.frames[].problems[].message'
   kresym verify --vmlinux vmlinux --fix report.txt > fixed.txt
   kresym verify --vmlinux vmlinux --fix --in-place reports/
+  kresym verify --debug-dir /usr/lib/debug report.txt   (vmlinux found by the report's release)
 
 Text output: per input, one line per wrong frame (`L42 kthread+0x3e/0x70:
 wrong file: report says ..., DWARF says ...`), the corrected block below
@@ -47,15 +49,9 @@ annotation do not count), 1 when any annotated frame does not, 2 on usage
 errors, an unusable vmlinux or an unreadable input. --fix does not change
 the status: it reports on the input as it was.")]
 pub struct Args {
-    /// The vmlinux (with DWARF) that produced the reports.
-    #[arg(long, value_name = "FILE")]
-    pub vmlinux: PathBuf,
-    /// Directory searched recursively for modules (.ko, .ko.debug, .ko.xz, .ko.zst); repeatable.
-    #[arg(long = "modules", value_name = "DIR")]
-    pub modules: Vec<PathBuf>,
-    /// Strip this prefix from DWARF paths instead of detecting the build directory; repeatable.
-    #[arg(long = "strip-prefix", value_name = "PREFIX")]
-    pub strip_prefix: Vec<String>,
+    /// The vmlinux and modules.
+    #[command(flatten)]
+    pub kernel: KernelArgs,
     /// Output format of the verdicts.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -100,21 +96,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .build_global()
             .context("cannot start worker threads")?;
     }
-    let inputs = input::collect(&args.inputs)?;
+    let mut inputs = input::collect(&args.inputs)?;
     if args.in_place && inputs.contains(&Input::Stdin) {
         bail!("--in-place cannot rewrite standard input");
     }
-    let options = SymbolizerOptions {
-        module_dirs: args.modules.clone(),
-        strip_prefixes: args.strip_prefix.clone(),
-    };
-    let symbolizer = Symbolizer::open(&args.vmlinux, options)?;
-    if !symbolizer.vmlinux().has_dwarf() {
-        eprintln!(
-            "kresym: warning: {} has no DWARF line information: no annotated frame can verify",
-            args.vmlinux.display()
-        );
-    }
+    let kernel = args.kernel.open(&mut inputs, false)?;
+    let symbolizer = &kernel.symbolizer;
 
     // Verdicts go to stdout unless --fix writes the corrected reports there.
     let verdicts_on_stdout = !args.fix || args.in_place;
@@ -125,7 +112,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     for batch in inputs.chunks(BATCH) {
         let outcomes: Vec<_> = batch
             .par_iter()
-            .map(|input| verify_one(&symbolizer, input, &args))
+            .map(|input| verify_one(symbolizer, input, &args))
             .collect();
         for (input, outcome) in batch.iter().zip(outcomes) {
             match outcome {
