@@ -364,7 +364,9 @@ fn resolve_symbol(
 ) -> Resolved {
     let pc = symbol.address.wrapping_add(frame.offset);
     let lookup_pc = match frame.pc_kind {
-        PcKind::ReturnAddress => pc.wrapping_sub(1),
+        // Saturating: a return address of 0 (a module's first function, or
+        // a huge printed offset wrapping around) must not probe u64::MAX.
+        PcKind::ReturnAddress => pc.saturating_sub(1),
         PcKind::ExactPc => pc,
     };
     Resolved {

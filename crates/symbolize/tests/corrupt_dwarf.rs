@@ -1,0 +1,117 @@
+//! Corrupt DWARF never panics: every debug section of the sample vmlinux and
+//! module, in turn, is overwritten with pseudo-random bytes, zeroed or cut
+//! short, and every symbol is then symbolized. Each lookup must return
+//! (with or without an inline chain), and unaffected files still load.
+
+use std::path::{Path, PathBuf};
+
+use kresym_report::PcKind;
+use kresym_symbolize::{Binary, FrameQuery, Symbolizer, SymbolizerOptions};
+use object::{Object, ObjectSection};
+
+fn build() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples/build")
+}
+
+/// A xorshift stream, so failures reproduce.
+fn noise(seed: u64, len: usize) -> Vec<u8> {
+    let mut state = seed | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect()
+}
+
+/// Symbolize every symbol of `file` at a few offsets, as both pc kinds.
+fn symbolize_everything(file: &Path) {
+    let Ok(symbolizer) = Symbolizer::open(file, SymbolizerOptions::default()) else {
+        return;
+    };
+    let symbols: Vec<_> = symbolizer.vmlinux().symbols().iter().cloned().collect();
+    for symbol in &symbols {
+        for offset in [0, 1, symbol.size / 2, symbol.size.saturating_sub(1)] {
+            for pc_kind in [PcKind::ReturnAddress, PcKind::ExactPc] {
+                let _ = symbolizer.resolve(FrameQuery {
+                    function: &symbol.name,
+                    offset,
+                    size: symbol.size,
+                    module: None,
+                    build_id: None,
+                    pc_kind,
+                });
+            }
+        }
+    }
+}
+
+#[test]
+fn corrupt_debug_sections_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["vmlinux-dwarf5", "vmlinux-dwarf4", "samplemod.ko"] {
+        let original = std::fs::read(build().join(name)).unwrap();
+        let sections: Vec<(String, usize, usize)> = {
+            let file = object::File::parse(&*original).unwrap();
+            file.sections()
+                .filter_map(|s| {
+                    let name = s.name().ok()?.to_owned();
+                    let (offset, size) = s.file_range()?;
+                    (name.contains("debug")).then_some((name, offset as usize, size as usize))
+                })
+                .collect()
+        };
+        assert!(sections.len() >= 5, "{name}: {sections:?}");
+        for (section, offset, size) in &sections {
+            for (variant, seed) in [("noise", 1u64), ("noise", 2), ("zero", 0), ("half", 0)] {
+                let mut bytes = original.clone();
+                let range = *offset..offset + size;
+                match variant {
+                    "noise" => bytes[range].copy_from_slice(&noise(seed, *size)),
+                    "zero" => bytes[range].fill(0),
+                    // Keep the first half, then a unit header that claims too much.
+                    _ => bytes[offset + size / 2..offset + size].fill(0xff),
+                }
+                let file = dir
+                    .path()
+                    .join(format!("{name}-{section}-{variant}-{seed}"));
+                std::fs::write(&file, &bytes).unwrap();
+                symbolize_everything(&file);
+                let _ = Binary::from_vec(file.clone(), bytes);
+            }
+        }
+    }
+}
+
+/// Found by this test: a return address of 0 looked up `u64::MAX`, and
+/// addr2line's `probe + 1` overflowed (a panic in debug builds). Reachable
+/// from a report through a module's first function at offset 0, or a huge
+/// offset that wraps around to 0 for a name with several candidates.
+#[test]
+fn return_address_zero_does_not_overflow() {
+    let options = SymbolizerOptions {
+        module_dirs: vec![build()],
+        strip_prefixes: Vec::new(),
+    };
+    let symbolizer = Symbolizer::open(&build().join("vmlinux-dwarf5"), options).unwrap();
+    let module = Binary::open(&build().join("samplemod.ko")).unwrap();
+    let first = module.symbols().iter().next().unwrap();
+    assert_eq!(first.address, 0);
+    let kthread = symbolizer
+        .vmlinux()
+        .symbols()
+        .by_name("kthread")
+        .next()
+        .unwrap();
+    let report = format!(
+        "Call Trace:\n {}+0x0/0x{:x} [samplemod]\n kthread+0x{:x}/0xffffffffffffffff\n",
+        first.name,
+        first.size,
+        kthread.address.wrapping_neg(),
+    );
+    let document = kresym_report::parse(report);
+    let symbols = symbolizer.symbolize_document(&document);
+    assert_eq!(symbols.counts().frames, 2, "{:?}", document.lines);
+}
