@@ -138,11 +138,14 @@ impl Symbolizer {
 
     fn check_reports(&self, document: &Document, lines: &[LineSymbols]) -> Vec<ReportCheck> {
         let mut checks = Vec::new();
+        // Reports are in order and disjoint: a binary search, not a scan
+        // per frame (quadratic on a console log with thousands of reports).
         let report_of = |line: usize| {
-            document
+            let index = document
                 .reports
-                .iter()
-                .position(|r| r.lines.contains(&line))
+                .partition_point(|r| r.lines.start <= line)
+                .checked_sub(1)?;
+            document.reports[index].lines.contains(&line).then_some(index)
         };
         for (index, report) in document.reports.iter().enumerate() {
             if let (Some(printed), Some(actual)) =
