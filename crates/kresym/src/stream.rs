@@ -25,8 +25,9 @@ use rayon::prelude::*;
 /// Target size of one chunk.
 pub const CHUNK_SIZE: usize = 4 << 20;
 
-/// Files larger than this are streamed in text mode (standard input always is).
-pub const STREAM_ABOVE: u64 = 64 << 20;
+/// Files larger than this are streamed in text mode (standard input always
+/// is): a whole document costs about 18 times its input in memory.
+pub const STREAM_ABOVE: u64 = 16 << 20;
 
 /// Cuts a line-oriented input into chunks of whole lines.
 ///
