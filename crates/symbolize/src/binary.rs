@@ -455,7 +455,8 @@ impl Layout {
             let text = elf::SHF_EXECINSTR.0 | elf::SHF_ALLOC.0;
             if flags & text == text {
                 layout.text[index] = true;
-                layout.text_end = layout.text_end.max(section.address() + section.size());
+                let end = section.address().saturating_add(section.size());
+                layout.text_end = layout.text_end.max(end);
             }
         }
         if let Some(etext) = symbols_by_name(file, "_etext").first() {
@@ -503,11 +504,12 @@ impl Layout {
                         continue;
                     }
                     let align = header.sh_addralign(endian).max(1);
-                    offset = offset.div_ceil(align) * align;
+                    // Saturating: a malformed file may claim any size.
+                    offset = offset.div_ceil(align).saturating_mul(align);
                     layout.section_address[index] = offset;
                     layout.text[index] = pass == 0 && !init;
                     placed[index] = true;
-                    offset += header.sh_size(endian);
+                    offset = offset.saturating_add(header.sh_size(endian));
                 }
                 if pass == 0 && !init {
                     layout.text_end = offset;
@@ -520,7 +522,7 @@ impl Layout {
     /// The address of a symbol with this value defined in this section.
     fn symbol_address(&self, section: SectionIndex, value: u64) -> u64 {
         match self.section_address.get(section.0) {
-            Some(base) if self.relocatable => base + value,
+            Some(base) if self.relocatable => base.wrapping_add(value),
             _ => value,
         }
     }
@@ -550,12 +552,18 @@ impl Layout {
             let start = offset as usize;
             match relocation.size() {
                 64 => {
-                    if let Some(out) = data.get_mut(start..start + 8) {
+                    if let Some(out) = start
+                        .checked_add(8)
+                        .and_then(|end| data.get_mut(start..end))
+                    {
                         out.copy_from_slice(&value.to_le_bytes());
                     }
                 }
                 32 => {
-                    if let Some(out) = data.get_mut(start..start + 4) {
+                    if let Some(out) = start
+                        .checked_add(4)
+                        .and_then(|end| data.get_mut(start..end))
+                    {
                         out.copy_from_slice(&(value as u32).to_le_bytes());
                     }
                 }
@@ -606,7 +614,12 @@ fn read_text_symbols(file: &ElfFile64<'_, object::Endianness>, layout: &Layout) 
     }
     let table = SymbolTable::new(symbols, layout.text_end);
     if layout.relocatable {
-        table.with_alternate_end(layout.text_end.div_ceil(MODULE_PAGE_SIZE) * MODULE_PAGE_SIZE)
+        table.with_alternate_end(
+            layout
+                .text_end
+                .div_ceil(MODULE_PAGE_SIZE)
+                .saturating_mul(MODULE_PAGE_SIZE),
+        )
     } else {
         table
     }
@@ -620,7 +633,7 @@ fn read_release(file: &ElfFile64<'_, object::Endianness>, banner: &[u64]) -> Opt
     let address = *banner.first()?;
     let section = file
         .sections()
-        .find(|s| s.address() <= address && address < s.address() + s.size())?;
+        .find(|s| s.address() <= address && address < s.address().saturating_add(s.size()))?;
     let data = section.data().ok()?;
     let text = data.get((address - section.address()) as usize..)?;
     let text = text.get(..text.iter().position(|&b| b == 0)?)?;

@@ -115,3 +115,22 @@ fn return_address_zero_does_not_overflow() {
     let symbols = symbolizer.symbolize_document(&document);
     assert_eq!(symbols.counts().frames, 2, "{:?}", document.lines);
 }
+
+/// Found by the `elf` fuzzer (with overflow checks): a module whose section
+/// headers (moved by a changed `e_shoff`) claim sizes and alignments near
+/// 2^64 overflowed the module layout.
+#[test]
+fn module_layout_with_huge_sections_does_not_overflow() {
+    let mut bytes = std::fs::read(build().join("samplemod.ko")).unwrap();
+    bytes.truncate(6696);
+    for (offset, value) in [(41, 17), (353, 151), (5583, 255)] {
+        bytes[offset] = value;
+    }
+    if let Ok(binary) = Binary::from_vec("fuzzed.ko".into(), bytes.clone()) {
+        let _ = binary.symbols().iter().count();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fuzzed.ko");
+    std::fs::write(&file, &bytes).unwrap();
+    symbolize_everything(&file);
+}
