@@ -134,3 +134,34 @@ fn module_layout_with_huge_sections_does_not_overflow() {
     std::fs::write(&file, &bytes).unwrap();
     symbolize_everything(&file);
 }
+
+/// Found by the `elf` fuzzer: a compressed section whose header claims an
+/// absurd uncompressed size must be an error (the allocation is fallible),
+/// not an abort.
+#[test]
+fn compressed_section_claiming_exabytes_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let compressed = dir.path().join("vmlinux-zlib");
+    let made = std::process::Command::new("objcopy")
+        .arg("--compress-debug-sections=zlib")
+        .arg(build().join("vmlinux-dwarf5"))
+        .arg(&compressed)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        eprintln!("skipped: objcopy cannot compress debug sections");
+        return;
+    }
+    let mut bytes = std::fs::read(&compressed).unwrap();
+    let (header, _) = object::File::parse(&*bytes)
+        .unwrap()
+        .section_by_name(".debug_aranges")
+        .unwrap()
+        .file_range()
+        .unwrap();
+    // Elf64_Chdr: ch_type (4), ch_reserved (4), ch_size (8), ch_addralign (8).
+    let size = header as usize + 8;
+    bytes[size..size + 8].copy_from_slice(&0x1000_0000_0000_05d0u64.to_le_bytes());
+    let error = Binary::from_vec(compressed.clone(), bytes).unwrap_err();
+    assert!(error.to_string().contains(".debug_aranges"), "{error}");
+}
