@@ -145,7 +145,10 @@ impl Symbolizer {
                 .reports
                 .partition_point(|r| r.lines.start <= line)
                 .checked_sub(1)?;
-            document.reports[index].lines.contains(&line).then_some(index)
+            document.reports[index]
+                .lines
+                .contains(&line)
+                .then_some(index)
         };
         for (index, report) in document.reports.iter().enumerate() {
             if let (Some(printed), Some(actual)) =
