@@ -9,10 +9,10 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use kresym_link::Linker;
 use kresym_render::{json::SymbolizedInput, text};
-use kresym_symbolize::{Symbolizer, SymbolizerOptions};
+use kresym_symbolize::Symbolizer;
 use rayon::prelude::*;
 
-use crate::cmd::discover::{self, DiscoverArgs};
+use crate::cmd::kernel::KernelArgs;
 use crate::cmd::link::{self, LinkArgs};
 use crate::input::{self, Input};
 use crate::stream;
@@ -54,18 +54,9 @@ against the build id and release the report implies; a mismatch is an error.
 debuginfod: DEBUGINFOD_URLS, DEBUGINFOD_CACHE_PATH, DEBUGINFOD_TIMEOUT,
 DEBUGINFOD_MAXTIME, DEBUGINFOD_CACHE_MISS_S.")]
 pub struct Args {
-    /// The vmlinux (with DWARF) that produced the reports [default: found by build id or release].
-    #[arg(long, value_name = "FILE")]
-    pub vmlinux: Option<PathBuf>,
-    /// Where to find the vmlinux and modules without --vmlinux.
+    /// The vmlinux and modules.
     #[command(flatten)]
-    pub discover: DiscoverArgs,
-    /// Directory searched recursively for modules (.ko, .ko.debug, .ko.xz, .ko.zst); repeatable.
-    #[arg(long = "modules", value_name = "DIR")]
-    pub modules: Vec<PathBuf>,
-    /// Strip this prefix from DWARF paths instead of detecting the build directory; repeatable.
-    #[arg(long = "strip-prefix", value_name = "PREFIX")]
-    pub strip_prefix: Vec<String>,
+    pub kernel: KernelArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -180,33 +171,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .context("cannot start worker threads")?;
     }
     let mut inputs = input::collect(&args.inputs)?;
-    let found = discover::discover(
-        &args.discover,
-        args.vmlinux.as_deref(),
-        &args.modules,
-        &mut inputs,
-        args.quiet,
-    )?;
-    let options = SymbolizerOptions {
-        module_dirs: args
-            .modules
-            .iter()
-            .chain(&found.module_dirs)
-            .cloned()
-            .collect(),
-        strip_prefixes: args.strip_prefix.clone(),
-    };
+    let kernel = args.kernel.open(&mut inputs, args.quiet)?;
+    let symbolizer = &kernel.symbolizer;
     let linking = args.link.requested() || matches!(args.format, Format::Markdown | Format::Html);
     let linker = linking
         .then(|| args.link.options().and_then(|o| Ok(Linker::new(o)?)))
         .transpose()?;
-    let symbolizer = Symbolizer::open(&found.vmlinux, options)?;
-    if !symbolizer.vmlinux().has_dwarf() && !args.quiet {
-        eprintln!(
-            "kresym: warning: {} has no DWARF line information; frames keep their symbol names only",
-            found.vmlinux.display()
-        );
-    }
     if let Some(dir) = &args.out_dir {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create output directory {}", dir.display()))?;
@@ -223,7 +193,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 if streamed(input, &args, linking) {
                     return Ok(None); // below, in order
                 }
-                let outcome = symbolize_one(&symbolizer, linker.as_ref(), input, args.format);
+                let outcome = symbolize_one(symbolizer, linker.as_ref(), input, args.format);
                 progress.inc(1);
                 outcome.map(Some)
             })
@@ -232,7 +202,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             summary.inputs += 1;
             let outcome = match outcome {
                 Ok(None) => {
-                    let outcome = stream_one(&symbolizer, input, &args, &mut stdout, &progress);
+                    let outcome = stream_one(symbolizer, input, &args, &mut stdout, &progress);
                     progress.inc(1);
                     outcome
                 }
