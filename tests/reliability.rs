@@ -12,16 +12,11 @@ use kresym_render::text;
 use kresym_symbolize::{Binary, Symbolizer, SymbolizerOptions};
 use proptest::prelude::*;
 
-fn samples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples")
-}
+mod common;
+use common::{report, samples};
 
 fn vmlinux() -> PathBuf {
     samples().join("build/vmlinux-dwarf5")
-}
-
-fn report(name: &str) -> PathBuf {
-    samples().join("reports").join(name)
 }
 
 /// Every sample report, sorted by name.

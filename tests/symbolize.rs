@@ -6,20 +6,11 @@
 //! itself lives in crates/symbolize/tests/oracle.rs.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-fn samples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples")
-}
-
-fn report(name: &str) -> PathBuf {
-    samples().join("reports").join(name)
-}
-
-fn kresym() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_kresym"))
-}
+mod common;
+use common::{kresym, report, samples};
 
 /// `kresym symbolize` on the DWARF 5 sample with its modules.
 fn symbolize(args: &[&str]) -> Output {

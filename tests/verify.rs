@@ -7,19 +7,10 @@
 //! tests are about the command: output, exit statuses, --fix, JSON.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn samples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples")
-}
-
-fn report(name: &str) -> PathBuf {
-    samples().join("reports").join(name)
-}
-
-fn kresym() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_kresym"))
-}
+mod common;
+use common::{kresym, report, samples};
 
 /// `kresym SUBCOMMAND --vmlinux vmlinux-dwarfN --modules build ARGS`.
 fn run(subcommand: &str, dwarf: u8, args: &[&Path]) -> Output {

@@ -1,0 +1,23 @@
+//! Helpers shared by the end-to-end tests: where the samples are, and the
+//! binary under test.
+
+// Each test file is its own crate and uses a different subset.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// `vmlinux-samples/` in this repository.
+pub fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples")
+}
+
+/// A sample report, by file name.
+pub fn report(name: &str) -> PathBuf {
+    samples().join("reports").join(name)
+}
+
+/// The `kresym` binary under test.
+pub fn kresym() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kresym"))
+}
