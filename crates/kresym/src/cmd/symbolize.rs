@@ -164,12 +164,7 @@ fn stream_one(
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let started = Instant::now();
-    if let Some(jobs) = args.jobs {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs.max(1))
-            .build_global()
-            .context("cannot start worker threads")?;
-    }
+    crate::cmd::start_workers(args.jobs)?;
     let mut inputs = input::collect(&args.inputs)?;
     let kernel = args.kernel.open(&mut inputs, args.quiet)?;
     let symbolizer = &kernel.symbolizer;

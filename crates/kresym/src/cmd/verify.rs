@@ -90,12 +90,7 @@ struct Outcome {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    if let Some(jobs) = args.jobs {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs.max(1))
-            .build_global()
-            .context("cannot start worker threads")?;
-    }
+    crate::cmd::start_workers(args.jobs)?;
     let mut inputs = input::collect(&args.inputs)?;
     if args.in_place && inputs.contains(&Input::Stdin) {
         bail!("--in-place cannot rewrite standard input");
