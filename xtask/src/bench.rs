@@ -340,6 +340,8 @@ impl XorShift {
 /// How a tool gets its input.
 enum Input {
     Stdin(Vec<u8>),
+    /// Standard input read from this file.
+    File(PathBuf),
     None,
 }
 
@@ -410,8 +412,12 @@ impl Tool {
         let started = Instant::now();
         let mut child = Command::new(&self.program)
             .args(&self.args)
-            .stdin(match self.input {
+            .stdin(match &self.input {
                 Input::Stdin(_) => Stdio::piped(),
+                Input::File(path) => Stdio::from(
+                    std::fs::File::open(path)
+                        .with_context(|| format!("cannot read {}", path.display()))?,
+                ),
                 Input::None => Stdio::null(),
             })
             .stdout(Stdio::null())
@@ -727,4 +733,98 @@ fn agreement_summary(agreement: &Agreement) -> String {
 
 fn verdict(met: bool) -> &'static str {
     if met { "met" } else { "MISSED" }
+}
+
+/// Options of `cargo xtask bench-stream`.
+#[derive(clap::Args)]
+pub struct StreamArgs {
+    /// Size of the generated console log, in MiB.
+    #[arg(long, default_value_t = 1024)]
+    size_mib: u64,
+    /// Directory for the generated log (removed afterwards) [default: the system temp dir].
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+}
+
+/// Peak memory and time of `kresym symbolize` on a large console log made of
+/// the sample reports, from a file and from standard input.
+pub fn run_stream(args: &StreamArgs) -> Result<()> {
+    let kresym = build_kresym()?;
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../vmlinux-samples");
+    let mut reports: Vec<_> = std::fs::read_dir(samples.join("reports"))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    reports.sort();
+    let mut blob = Vec::new();
+    for report in &reports {
+        blob.extend(std::fs::read(report)?);
+    }
+    let dir = args.dir.clone().unwrap_or_else(std::env::temp_dir);
+    let log = dir.join(format!("kresym-stream-{}.log", std::process::id()));
+    let size = args.size_mib * 1024 * 1024;
+    {
+        let mut out = std::io::BufWriter::new(
+            std::fs::File::create(&log)
+                .with_context(|| format!("cannot create {}", log.display()))?,
+        );
+        let mut written = 0;
+        while written < size {
+            out.write_all(&blob)?;
+            written += blob.len() as u64;
+        }
+        out.flush()?;
+    }
+    let bytes = std::fs::metadata(&log)?.len();
+    let base = |input: &str| {
+        vec![
+            "symbolize".to_owned(),
+            "-q".to_owned(),
+            "--vmlinux".to_owned(),
+            samples.join("build/vmlinux-dwarf5").display().to_string(),
+            "--modules".to_owned(),
+            samples.join("build").display().to_string(),
+            input.to_owned(),
+        ]
+    };
+    let tools = [
+        Tool {
+            name: "file".into(),
+            program: kresym.display().to_string(),
+            args: base(&log.display().to_string()),
+            input: Input::None,
+            frames: 0,
+        },
+        Tool {
+            name: "standard input".into(),
+            program: kresym.display().to_string(),
+            args: base("-"),
+            input: Input::File(log.clone()),
+            frames: 0,
+        },
+    ];
+    let mut table = format!(
+        "kresym symbolize on a {:.0} MiB console log of the sample reports:\n\n| input | wall | MiB/s | peak RSS |\n|---|---:|---:|---:|\n",
+        bytes as f64 / 1048576.0
+    );
+    for tool in &tools {
+        let sample = tool.measure();
+        let sample = match sample {
+            Ok(sample) => sample,
+            Err(error) => {
+                let _ = std::fs::remove_file(&log);
+                return Err(error);
+            }
+        };
+        let _ = writeln!(
+            table,
+            "| {} | {:.1} s | {:.0} | {:.0} MiB |",
+            tool.name,
+            sample.wall.as_secs_f64(),
+            bytes as f64 / 1048576.0 / sample.wall.as_secs_f64(),
+            sample.max_rss_kib as f64 / 1024.0
+        );
+    }
+    std::fs::remove_file(&log)?;
+    println!("{table}");
+    Ok(())
 }

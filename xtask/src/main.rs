@@ -5,6 +5,8 @@
 //!   temporary directory and only says whether the committed files differ.
 //! - `cargo xtask bench` measures kresym against llvm-symbolizer, GNU
 //!   addr2line and blazecli on Debian's 6.1 kernel (downloaded once).
+//! - `cargo xtask bench-stream` measures peak memory and time on a large
+//!   generated console log.
 
 use std::process::ExitCode;
 
@@ -27,12 +29,15 @@ enum Command {
     Samples(samples::Args),
     /// Benchmark kresym against its peers on a real Debian kernel (downloads 282 MB once).
     Bench(bench::Args),
+    /// Peak memory and time of `kresym symbolize` streaming a large (default 1 GiB) console log.
+    BenchStream(bench::StreamArgs),
 }
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Samples(args) => samples::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::BenchStream(args) => bench::run_stream(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
