@@ -423,6 +423,43 @@ proptest! {
         prop_assert_eq!(symbolize_text(&plain), plain);
     }
 
+    /// A batch gives the same output with several threads as with one: any
+    /// number of inputs, each a random choice of sample reports and noise.
+    #[test]
+    fn batch_output_equals_one_thread(
+        inputs in prop::collection::vec(
+            prop::collection::vec(0usize..12, 1..6),
+            1..12,
+        ),
+    ) {
+        let reports = sample_reports();
+        let dir = tempfile::tempdir().unwrap();
+        for (i, picks) in inputs.iter().enumerate() {
+            let mut text = Vec::new();
+            for &pick in picks {
+                match reports.get(pick) {
+                    Some(report) => text.extend(std::fs::read(report).unwrap()),
+                    None => text.extend_from_slice(b"unrelated console noise\n"),
+                }
+            }
+            std::fs::write(dir.path().join(format!("{i:03}.txt")), text).unwrap();
+        }
+        let run = |jobs: &str| {
+            let samples = samples();
+            let output = common::kresym()
+                .args(["symbolize", "-q", "-j", jobs, "--vmlinux"])
+                .arg(samples.join("build/vmlinux-dwarf5"))
+                .arg("--modules")
+                .arg(samples.join("build"))
+                .arg(dir.path())
+                .output()
+                .unwrap();
+            assert!(output.status.success());
+            output.stdout
+        };
+        prop_assert_eq!(run("1"), run("4"));
+    }
+
     /// Any bytes without frame-like text pass through unchanged.
     #[test]
     fn arbitrary_text_passes_through(input in prop::collection::vec(any::<u8>(), 0..2000)) {
