@@ -16,6 +16,16 @@ pub struct Snippet {
 }
 
 impl Snippet {
+    /// Each line with its 1-based number and whether it is the frame's own line.
+    pub fn numbered(&self) -> impl Iterator<Item = (usize, bool, &str)> {
+        let first = self.first_line as usize;
+        let target = self.target_line as usize;
+        self.lines
+            .iter()
+            .enumerate()
+            .map(move |(i, line)| (first + i, first + i == target, line.as_str()))
+    }
+
     /// The frame's own line, when it is inside the file.
     pub fn target_text(&self) -> Option<&str> {
         let i = self.target_line.checked_sub(self.first_line)? as usize;

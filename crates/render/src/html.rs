@@ -112,9 +112,7 @@ fn snippet_html(out: &mut String, f: &FrameLink, s: &Snippet, open: bool) {
             ""
         }
     );
-    for (i, l) in s.lines.iter().enumerate() {
-        let n = s.first_line as usize + i;
-        let hit = n == s.target_line as usize;
+    for (n, hit, l) in s.numbered() {
         let _ = write!(
             out,
             "<tr{}><td class=\"n\">{n}</td><td>{}</td></tr>",

@@ -188,13 +188,8 @@ fn snippet_block(out: &mut String, f: &FrameLink, s: &Snippet) {
         "```"
     };
     let _ = writeln!(out, "{fence}c");
-    for (i, l) in s.lines.iter().enumerate() {
-        let n = s.first_line as usize + i;
-        let mark = if n == s.target_line as usize {
-            '>'
-        } else {
-            ' '
-        };
+    for (n, hit, l) in s.numbered() {
+        let mark = if hit { '>' } else { ' ' };
         let _ = writeln!(out, "{mark}{n:>width$} | {l}");
     }
     let _ = writeln!(out, "{fence}\n");
