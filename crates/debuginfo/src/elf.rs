@@ -93,7 +93,7 @@ pub fn parse(origin: &str, data: &[u8]) -> Result<ElfIds> {
 fn release(file: &ElfFile64<'_, object::Endianness>) -> Option<String> {
     let address = file
         .symbols()
-        .find(|s| s.name() == Ok("linux_banner") && s.section_index().is_some())?
+        .find(|s| s.name_bytes() == Ok(b"linux_banner") && s.section_index().is_some())?
         .address();
     let section = file
         .sections()

@@ -39,11 +39,11 @@ impl Bytes {
     }
 }
 
-/// A loaded vmlinux or module: symbols, DWARF, and per-thread lookup state.
+/// A loaded vmlinux or module: symbols, DWARF, and shared lookup state.
 ///
-/// Shared between threads: the symbol table and section data are read-only,
-/// and each thread builds its own addr2line [`Context`] on first use, since a
-/// `Context` is `Send` but not `Sync`.
+/// Shared between threads: section data is read-only, and the symbol table,
+/// the kernel release and each compilation unit's addr2line [`Context`] are
+/// built on first use, once, by whichever thread needs them first.
 pub struct Binary {
     // Field order matters: everything borrowing from `owned` and `bytes`
     // must be dropped before them.
@@ -52,9 +52,11 @@ pub struct Binary {
     sections: gimli::DwarfSections<&'static [u8]>,
     raw: RawSections,
     endian: RunTimeEndian,
-    symbols: SymbolTable,
+    symbols: OnceLock<SymbolTable>,
+    release: OnceLock<Option<String>>,
+    elf: ElfFile64<'static, object::Endianness>,
+    layout: Layout,
     build_id: Option<Vec<u8>>,
-    release: Option<String>,
     has_dwarf: bool,
     path: PathBuf,
     _owned: Vec<Vec<u8>>,
@@ -65,7 +67,7 @@ impl std::fmt::Debug for Binary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Binary")
             .field("path", &self.path)
-            .field("symbols", &self.symbols.len())
+            .field("symbols", &self.symbols.get().map(SymbolTable::len))
             .field("has_dwarf", &self.has_dwarf)
             .finish_non_exhaustive()
     }
@@ -158,7 +160,6 @@ impl Binary {
         } else {
             Layout::linked(&file)
         };
-        let symbols = read_text_symbols(&file, &layout);
         let mut owned: Vec<Vec<u8>> = Vec::new();
         let mut has_dwarf = false;
         let mut raw = RawSections {
@@ -203,17 +204,17 @@ impl Binary {
             Ok(slice)
         })?;
         let build_id = file.build_id().ok().flatten().map(<[u8]>::to_vec);
-
-        let release = read_release(&file, &symbols_by_name(&file, "linux_banner"));
         Ok(Binary {
             units: OnceLock::new(),
             whole: OnceLock::new(),
             raw,
             sections,
             endian,
-            symbols,
+            symbols: OnceLock::new(),
+            release: OnceLock::new(),
+            elf: file,
+            layout,
             build_id,
-            release,
             has_dwarf,
             path,
             _owned: owned,
@@ -226,9 +227,10 @@ impl Binary {
         &self.path
     }
 
-    /// Text symbols with kallsyms sizes.
+    /// Text symbols with kallsyms sizes, read on first use.
     pub fn symbols(&self) -> &SymbolTable {
-        &self.symbols
+        self.symbols
+            .get_or_init(|| read_text_symbols(&self.elf, &self.layout))
     }
 
     /// The GNU build id, if the file has one.
@@ -238,7 +240,9 @@ impl Binary {
 
     /// The kernel release from `linux_banner` (`6.1.0-53-cloud-amd64`), for a vmlinux.
     pub fn release(&self) -> Option<&str> {
-        self.release.as_deref()
+        self.release
+            .get_or_init(|| read_release(&self.elf, &symbols_by_name(&self.elf, "linux_banner")))
+            .as_deref()
     }
 
     /// Whether the file has DWARF line information at all.
@@ -246,7 +250,7 @@ impl Binary {
         self.has_dwarf
     }
 
-    fn dwarf(&self) -> gimli::Dwarf<Reader> {
+    pub(crate) fn dwarf(&self) -> gimli::Dwarf<Reader> {
         self.sections
             .borrow(|section| EndianSlice::new(section, self.endian))
     }
@@ -301,6 +305,80 @@ impl Binary {
         dwarf.debug_info = gimli::DebugInfo::new(data.get(..length)?, self.endian);
         dwarf.debug_aranges = gimli::DebugAranges::new(&[], self.endian);
         Context::from_dwarf(dwarf).ok()
+    }
+}
+
+/// One level of an inline chain as DWARF states it, paths not yet cleaned.
+pub(crate) struct RawLevel<'a> {
+    /// The function's name (`DW_AT_name`, through abstract origins).
+    pub(crate) function: Option<Cow<'a, str>>,
+    /// Where: the line row for the innermost level, the call site for the others.
+    pub(crate) location: Option<RawLocation<'a>>,
+}
+
+/// A DWARF source location with both a file and a line.
+pub(crate) struct RawLocation<'a> {
+    /// The path as the compiler recorded it (build directory joined in).
+    pub(crate) file: &'a str,
+    /// 1-based line.
+    pub(crate) line: u32,
+    /// Column, `None` when 0 (unknown).
+    pub(crate) column: Option<u32>,
+}
+
+impl Binary {
+    /// Run `visit` with the inline chain at `probe`, innermost first, and the
+    /// compilation directory of the unit `probe` falls in; `None` when the
+    /// file has no usable DWARF.
+    ///
+    /// This is the one place kresym asks DWARF what is at an address: the
+    /// lookup and the persisted index both go through it.
+    pub(crate) fn with_raw_chain<T>(
+        &self,
+        probe: u64,
+        visit: impl FnOnce(Option<&str>, &[RawLevel<'_>]) -> T,
+    ) -> Option<T> {
+        self.with_context(probe, |context| {
+            let comp_dir = context
+                .find_dwarf_and_unit(probe)
+                .skip_all_loads()
+                .and_then(|unit| {
+                    unit.comp_dir
+                        .map(|dir| String::from_utf8_lossy(dir.slice()))
+                });
+            let mut levels = Vec::new();
+            if let Ok(mut frames) = context.find_frames(probe).skip_all_loads() {
+                while let Ok(Some(frame)) = frames.next() {
+                    levels.push(RawLevel {
+                        function: frame
+                            .function
+                            .as_ref()
+                            .map(|f| String::from_utf8_lossy(f.name.slice())),
+                        location: frame.location.and_then(|l| {
+                            Some(RawLocation {
+                                file: l.file?,
+                                line: l.line?,
+                                column: l.column.filter(|&c| c != 0),
+                            })
+                        }),
+                    });
+                }
+            }
+            visit(comp_dir.as_deref(), &levels)
+        })
+    }
+
+    /// Every address where `.debug_aranges` starts or ends a unit's range:
+    /// where the choice of lookup context may change.
+    pub(crate) fn unit_range_boundaries(&self) -> Vec<u64> {
+        let index = self
+            .units
+            .get_or_init(|| UnitIndex::read(&self.raw, self.endian));
+        index
+            .ranges
+            .iter()
+            .flat_map(|range| [range.begin, range.end])
+            .collect()
     }
 }
 
@@ -459,9 +537,6 @@ impl Layout {
                 layout.text_end = layout.text_end.max(end);
             }
         }
-        if let Some(etext) = symbols_by_name(file, "_etext").first() {
-            layout.text_end = layout.text_end.max(*etext);
-        }
         layout
     }
 
@@ -585,7 +660,7 @@ fn is_debug_section(file: &ElfFile64<'_, object::Endianness>, index: SectionInde
 /// Addresses of the defined symbols with this name.
 fn symbols_by_name(file: &ElfFile64<'_, object::Endianness>, name: &str) -> Vec<u64> {
     file.symbols()
-        .filter(|s| s.name() == Ok(name) && s.section_index().is_some())
+        .filter(|s| s.name_bytes() == Ok(name.as_bytes()) && s.section_index().is_some())
         .map(|s| s.address())
         .collect()
 }
@@ -612,7 +687,13 @@ fn read_text_symbols(file: &ElfFile64<'_, object::Endianness>, layout: &Layout) 
             layout.symbol_address(section, symbol.address()),
         ));
     }
-    let table = SymbolTable::new(symbols, layout.text_end);
+    let mut text_end = layout.text_end;
+    if !layout.relocatable
+        && let Some(etext) = symbols_by_name(file, "_etext").first()
+    {
+        text_end = text_end.max(*etext);
+    }
+    let table = SymbolTable::new(symbols, text_end);
     if layout.relocatable {
         table.with_alternate_end(
             layout

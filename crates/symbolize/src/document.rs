@@ -151,8 +151,7 @@ impl Symbolizer {
                 .then_some(index)
         };
         for (index, report) in document.reports.iter().enumerate() {
-            if let (Some(printed), Some(actual)) =
-                (&report.kernel_release, self.vmlinux().release())
+            if let (Some(printed), Some(actual)) = (&report.kernel_release, self.release())
                 && printed != actual
             {
                 checks.push(ReportCheck {

@@ -80,6 +80,11 @@ impl SymbolTable {
         self
     }
 
+    /// The other end the last symbol's size may run to, if any.
+    pub fn alternate_end(&self) -> Option<u64> {
+        self.alternate_end
+    }
+
     /// Whether a printed size fits this symbol: its kallsyms size, or for
     /// the last symbol, the distance to the alternate end.
     pub fn size_matches(&self, symbol: &TextSymbol, printed: u64) -> bool {

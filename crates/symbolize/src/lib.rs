@@ -19,9 +19,11 @@
 
 mod binary;
 mod document;
+pub mod index;
 pub mod kallsyms;
 mod modules;
 pub mod paths;
+mod source;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,8 +33,11 @@ use serde::Serialize;
 
 pub use binary::Binary;
 pub use document::{DocumentSymbols, FrameCounts, LineSymbols, ReportCheck};
+pub use index::{Index, IndexError};
+use kallsyms::TextSymbol;
 use modules::ModuleIndex;
 use paths::PathCleaner;
+use source::{SymbolSource, Vmlinux};
 
 /// Errors opening a symbolizer.
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +80,7 @@ pub struct SymbolizerOptions {
 #[derive(Debug)]
 pub struct Symbolizer {
     vmlinux: Binary,
+    index: Option<Index>,
     modules: ModuleIndex,
     strip: Option<PathCleaner>,
 }
@@ -212,6 +218,7 @@ impl Symbolizer {
             .then(|| PathCleaner::with_prefixes(options.strip_prefixes.iter().cloned()));
         Ok(Symbolizer {
             vmlinux,
+            index: None,
             modules,
             strip,
         })
@@ -222,6 +229,51 @@ impl Symbolizer {
         &self.vmlinux
     }
 
+    /// The kernel release of the vmlinux (from its index when there is one,
+    /// which spares reading the ELF symbol table).
+    pub fn release(&self) -> Option<&str> {
+        match &self.index {
+            Some(index) => index.release(),
+            None => self.vmlinux.release(),
+        }
+    }
+
+    /// Symbolize vmlinux frames from the index in `dir` from now on.
+    ///
+    /// Fails, changing nothing, when there is no valid index of this
+    /// vmlinux's build there; [`IndexError::needs_rebuild`] tells a stale
+    /// or corrupt index from a missing one.
+    pub fn load_index(&mut self, dir: &Path) -> Result<&Index, IndexError> {
+        let index = Index::load(dir, &self.vmlinux)?;
+        Ok(self.index.insert(index))
+    }
+
+    /// Build the index of the vmlinux into `dir` (in parallel, on the
+    /// current rayon pool), and symbolize vmlinux frames from it from now on.
+    ///
+    /// The DWARF parsed for the build is dropped afterwards.
+    pub fn build_index(&mut self, dir: &Path) -> Result<&Index, IndexError> {
+        let fresh = Binary::open(self.vmlinux.path()).map_err(|e| IndexError::Io {
+            path: self.vmlinux.path().to_owned(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        let index = Index::build(dir, &fresh)?;
+        Ok(self.index.insert(index))
+    }
+
+    /// The index vmlinux frames are symbolized from, if any.
+    pub fn index(&self) -> Option<&Index> {
+        self.index.as_ref()
+    }
+
+    /// Where vmlinux symbols and chains come from.
+    fn vmlinux_source(&self) -> Vmlinux<'_> {
+        Vmlinux {
+            index: self.index.as_ref(),
+            dwarf: &self.vmlinux,
+        }
+    }
+
     /// How many distinct modules the module directories hold.
     pub fn module_count(&self) -> usize {
         self.modules.len()
@@ -230,9 +282,9 @@ impl Symbolizer {
     /// Symbolize one `func+off/size` frame.
     pub fn resolve(&self, frame: FrameQuery<'_>) -> Resolution {
         match frame.module {
-            None => resolve_in(&self.vmlinux, self.strip.as_ref(), frame),
+            None => resolve_in(&self.vmlinux_source(), self.strip.as_ref(), frame),
             Some(module) => match self.module(module, frame.build_id) {
-                Ok(binary) => resolve_in(&binary, self.strip.as_ref(), frame),
+                Ok(binary) => resolve_in(&*binary, self.strip.as_ref(), frame),
                 Err(resolution) => resolution,
             },
         }
@@ -240,7 +292,8 @@ impl Symbolizer {
 
     /// Symbolize a bare vmlinux address (already corrected for KASLR).
     pub fn resolve_address(&self, address: u64, pc_kind: PcKind) -> Option<Resolved> {
-        let symbol = self.vmlinux.symbols().by_address(address)?;
+        let source = self.vmlinux_source();
+        let symbol = source.symbol_at(address)?;
         let query = FrameQuery {
             function: &symbol.name,
             offset: address - symbol.address,
@@ -249,12 +302,7 @@ impl Symbolizer {
             build_id: None,
             pc_kind,
         };
-        Some(resolve_symbol(
-            &self.vmlinux,
-            self.strip.as_ref(),
-            symbol,
-            query,
-        ))
+        Some(resolve_symbol(&source, self.strip.as_ref(), &symbol, query))
     }
 
     /// The module file for a frame: by name, and by build id when one is
@@ -309,27 +357,29 @@ impl Symbolizer {
 }
 
 /// Resolve a frame against one binary.
-fn resolve_in(binary: &Binary, strip: Option<&PathCleaner>, frame: FrameQuery<'_>) -> Resolution {
-    let symbols = binary.symbols();
-    let candidates: Vec<_> = symbols.by_name(frame.function).collect();
+fn resolve_in(
+    source: &dyn SymbolSource,
+    strip: Option<&PathCleaner>,
+    frame: FrameQuery<'_>,
+) -> Resolution {
+    let candidates = source.symbols_named(frame.function);
     let matching: Vec<_> = candidates
         .iter()
-        .filter(|s| symbols.size_matches(s, frame.size))
-        .copied()
+        .filter(|s| source.size_matches(s, frame.size))
         .collect();
     let chosen = match (candidates.as_slice(), matching.as_slice()) {
         ([], _) => return Resolution::UnknownSymbol,
         (_, [one]) => *one,
-        ([only], []) => *only,
+        ([only], []) => only,
         (_, []) | (_, [_, _, ..]) => {
-            let pool = if matching.is_empty() {
-                &candidates
+            let pool: Vec<&TextSymbol> = if matching.is_empty() {
+                candidates.iter().collect()
             } else {
-                &matching
+                matching.clone()
             };
             let mut candidates: Vec<_> = pool
-                .iter()
-                .map(|symbol| resolve_symbol(binary, strip, symbol, frame))
+                .into_iter()
+                .map(|symbol| resolve_symbol(source, strip, symbol, frame))
                 .collect();
             // Copies that all say the same thing leave nothing to guess.
             let same_source = !matching.is_empty()
@@ -353,13 +403,13 @@ fn resolve_in(binary: &Binary, strip: Option<&PathCleaner>, frame: FrameQuery<'_
     if out_of_range {
         return Resolution::OffsetOutOfRange { size: chosen.size };
     }
-    Resolution::Resolved(resolve_symbol(binary, strip, chosen, frame))
+    Resolution::Resolved(resolve_symbol(source, strip, chosen, frame))
 }
 
 fn resolve_symbol(
-    binary: &Binary,
+    source: &dyn SymbolSource,
     strip: Option<&PathCleaner>,
-    symbol: &kallsyms::TextSymbol,
+    symbol: &TextSymbol,
     frame: FrameQuery<'_>,
 ) -> Resolved {
     let pc = symbol.address.wrapping_add(frame.offset);
@@ -375,68 +425,13 @@ fn resolve_symbol(
         symbol_size: symbol.size,
         pc,
         lookup_pc,
-        chain: inline_chain(binary, strip, lookup_pc),
-        size_mismatch: (!binary.symbols().size_matches(symbol, frame.size)).then_some(
-            SizeMismatch {
-                printed: frame.size,
-                actual: symbol.size,
-            },
-        ),
+        chain: source.inline_chain(strip, lookup_pc),
+        size_mismatch: (!source.size_matches(symbol, frame.size)).then_some(SizeMismatch {
+            printed: frame.size,
+            actual: symbol.size,
+        }),
         equivalent_symbols: 0,
     }
-}
-
-/// The inline chain at `probe`, innermost first.
-///
-/// Paths are made tree-relative with `strip` when given, otherwise from the
-/// compilation directory of the unit `probe` falls in.
-fn inline_chain(binary: &Binary, strip: Option<&PathCleaner>, probe: u64) -> Vec<SourceFrame> {
-    binary
-        .with_context(probe, |context| {
-            let unit_paths;
-            let paths = match strip {
-                Some(strip) => strip,
-                None => {
-                    let comp_dir = context
-                        .find_dwarf_and_unit(probe)
-                        .skip_all_loads()
-                        .and_then(|unit| {
-                            unit.comp_dir
-                                .map(|dir| String::from_utf8_lossy(dir.slice()).into_owned())
-                        });
-                    unit_paths = PathCleaner::from_comp_dirs(comp_dir.as_deref());
-                    &unit_paths
-                }
-            };
-            let Ok(mut frames) = context.find_frames(probe).skip_all_loads() else {
-                return Vec::new();
-            };
-            let mut chain = Vec::new();
-            while let Ok(Some(frame)) = frames.next() {
-                let function = frame
-                    .function
-                    .as_ref()
-                    .and_then(|f| f.raw_name().ok())
-                    .map(|name| name.into_owned());
-                let location = frame.location.and_then(|l| {
-                    Some(SourceLocation {
-                        file: paths.clean(l.file?),
-                        line: l.line?,
-                        column: l.column.filter(|&c| c != 0),
-                    })
-                });
-                chain.push(SourceFrame {
-                    function,
-                    location,
-                    inlined: true,
-                });
-            }
-            if let Some(outer) = chain.last_mut() {
-                outer.inlined = false;
-            }
-            chain
-        })
-        .unwrap_or_default()
 }
 
 /// Lower-case hex of bytes.

@@ -1,0 +1,600 @@
+//! A persisted, memory-mapped index of one vmlinux: symbolizing a frame
+//! without parsing any DWARF.
+//!
+//! Fuzzing farms symbolize thousands of reports against each kernel build.
+//! Parsing that build's DWARF again for every batch costs seconds; the index
+//! does it once. It is keyed by the vmlinux's GNU build id, built in
+//! parallel ([`Index::build`]), written atomically to a cache directory as
+//! `<build-id>.kri`, and opened with one `mmap` ([`Index::load`]).
+//!
+//! # What it answers
+//!
+//! Exactly what the DWARF lookup answers, for every address: the index is
+//! built by asking the DWARF lookup itself at every address where its
+//! answer may change (see the `build` module), so the two cannot disagree.
+//! A test compares them at every byte of the sample kernels; the benchmark
+//! compares them over 20,000 frames of a distribution kernel.
+//!
+//! # Validation
+//!
+//! [`Index::load`] refuses a file that has the wrong magic or format
+//! version, that another kresym version wrote ([`IndexError::Stale`]), that
+//! belongs to another build id, or whose checksum (XXH3-64 over everything
+//! after the header) does not match ([`IndexError::Corrupt`]). Every read
+//! is bounds-checked as well; a lookup that finds the file inconsistent
+//! anyway returns `None` and the caller asks DWARF instead. A damaged index
+//! can cost time, never a wrong line.
+//!
+//! # Layout (format version 1)
+//!
+//! Little-endian throughout.
+//!
+//! | bytes | content |
+//! |---|---|
+//! | 0..8 | magic `KRESYMIX` |
+//! | 8..12 | format version, `u32` |
+//! | 12..16 | number of sections, `u32` (12) |
+//! | 16..24 | XXH3-64 of every byte from 24 to the end |
+//! | 24.. | section table: per section `u32` id, `u32` 0, `u64` offset, `u64` length |
+//!
+//! Sections start at 8-byte-aligned offsets, in this order:
+//!
+//! 1. **meta**: LEB128-counted byte strings and flags: the generator
+//!    (`kresym-symbolize <version>`), the build id, a flag and the kernel
+//!    release, a flag and the alternate end of the symbol table.
+//! 2. **string offsets**: `u32` start of each string in the string data,
+//!    plus its end.
+//! 3. **string data**: UTF-8 function names and paths, each once.
+//! 4. **symbols**: the text symbols sorted by address, 24 bytes each:
+//!    address `u64`, kallsyms size `u64`, name string id `u32`, padding.
+//! 5. **symbols by name**: `u32` symbol indices sorted by name, then address.
+//! 6. **files**: 8 bytes each: the path as DWARF gives it and the path made
+//!    tree-relative with the unit's compilation directory (string ids).
+//!    `--strip-prefix` cleans the first; otherwise the second is used as is.
+//! 7. **chain offsets** and 8. **chain data**: each distinct inline chain,
+//!    LEB128: the number of levels; the innermost function (string id + 1,
+//!    or 0); then per outer level its function and its call site (file
+//!    entry + 1, line, column; or 0 when there is none).
+//! 9. **blocks** and 10. **records**: the address table. A record says what
+//!    the lookup answers from its address up to the next record's: the
+//!    innermost line row (file, line, column) and the chain. Records are
+//!    LEB128-encoded in blocks of 16, each block indexed by its first
+//!    address (`u64`) and its offset into the records (`u64`); a lookup
+//!    binary-searches the blocks and decodes one. Within a block a record
+//!    is: address delta; a tag byte (has row, new file, new chain); the new
+//!    file entry; the signed line delta and the column; the new chain id.
+//!    The first record is at address 0, so every address has an answer
+//!    (chain 0 is the empty one).
+//! 11. **name hash**: an open-addressing hash table (XXH3-64 of the name,
+//!     linear probing, at most half full) from a symbol name to its first
+//!     position in *symbols by name*.
+//! 12. **block buckets**: a shortcut into the blocks. From a base address
+//!     (the second block's), buckets of 2^shift bytes (a page or more, at
+//!     most 2^20 buckets): base `u64`, shift `u32`, count `u32`, and per
+//!     bucket plus one the `u32` index of the block in force at the
+//!     bucket's start, so a lookup searches a few blocks instead of all.
+
+mod build;
+mod format;
+
+use std::fs::File;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use kresym_report::SourceLocation;
+
+use crate::binary::Binary;
+use crate::kallsyms::TextSymbol;
+use crate::paths::PathCleaner;
+use crate::{SourceFrame, hex};
+use format::{
+    BLOCK_LEN, CHECKSUM_OFFSET, Cursor, FILE_LEN, FORMAT_VERSION, HEADER_LEN, MAGIC,
+    SECTION_ENTRY_LEN, SYMBOL_LEN, SectionId, TAG_CHAIN, TAG_FILE, TAG_ROW, name_hash, u32_at,
+    u64_at,
+};
+
+/// Who wrote an index; an index from another kresym version is stale.
+const GENERATOR: &str = concat!("kresym-symbolize ", env!("CARGO_PKG_VERSION"));
+
+/// File name extension of index files.
+const EXTENSION: &str = "kri";
+
+/// Why an index cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// The vmlinux has no GNU build id to key an index by.
+    #[error("{0} has no GNU build id, so it cannot be indexed")]
+    NoBuildId(PathBuf),
+    /// There is no index for this build yet.
+    #[error("no index at {0}")]
+    Missing(PathBuf),
+    /// Reading or writing the index failed.
+    #[error("cannot use the index {path}: {source}")]
+    Io {
+        /// The index file or directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The index was written by another kresym version or format.
+    #[error("the index {path} is stale: {reason}")]
+    Stale {
+        /// The index file.
+        path: PathBuf,
+        /// What differs.
+        reason: String,
+    },
+    /// The index is damaged, or belongs to another build.
+    #[error("the index {path} is corrupt: {reason}")]
+    Corrupt {
+        /// The index file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The DWARF could not be read completely, so no index was built.
+    #[error("cannot index malformed DWARF: {0}")]
+    Dwarf(#[from] gimli::Error),
+}
+
+impl IndexError {
+    /// Whether a fresh build would replace what is there (a stale or
+    /// corrupt index), as opposed to there being nothing yet or nothing to do.
+    pub fn needs_rebuild(&self) -> bool {
+        matches!(self, IndexError::Stale { .. } | IndexError::Corrupt { .. })
+    }
+}
+
+/// The bytes of an index: mapped from its file, or in memory.
+enum Bytes {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u8>),
+}
+
+/// An open, validated index of one vmlinux.
+pub struct Index {
+    bytes: Bytes,
+    /// Byte range of each section, in [`SectionId::ALL`] order.
+    sections: [Range<usize>; SectionId::ALL.len()],
+    release: Option<String>,
+    alternate_end: Option<u64>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index")
+            .field("path", &self.path)
+            .field("size", &self.size())
+            .finish_non_exhaustive()
+    }
+}
+
+/// One decoded address record.
+#[derive(Debug, Clone, Copy)]
+struct Record {
+    row: Option<(u32, u32, u32)>,
+    chain: u32,
+}
+
+impl Index {
+    /// Where the index of a build id lives in `dir`.
+    pub fn path_in(dir: &Path, build_id: &[u8]) -> PathBuf {
+        dir.join(format!("{}.{EXTENSION}", hex(build_id)))
+    }
+
+    /// Open the index of `vmlinux` in `dir` and validate it.
+    pub fn load(dir: &Path, vmlinux: &Binary) -> Result<Index, IndexError> {
+        let build_id = vmlinux
+            .build_id()
+            .ok_or_else(|| IndexError::NoBuildId(vmlinux.path().to_owned()))?;
+        let path = Self::path_in(dir, build_id);
+        let file = match File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(IndexError::Missing(path));
+            }
+            Err(source) => return Err(IndexError::Io { path, source }),
+        };
+        // SAFETY: read-only private map. Index files are only ever replaced
+        // by rename, never rewritten in place, so the mapped file does not
+        // change under us; and a truncated file fails validation.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|source| IndexError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        Self::validate(Bytes::Mapped(map), path, build_id)
+    }
+
+    /// Build the index of `vmlinux`, write it into `dir` (replacing any
+    /// other index of the same build atomically) and open it.
+    ///
+    /// Every compilation unit is parsed, in parallel on the current rayon
+    /// pool: open a fresh [`Binary`] for this if the one in hand should stay
+    /// small.
+    pub fn build(dir: &Path, vmlinux: &Binary) -> Result<Index, IndexError> {
+        let build_id = vmlinux
+            .build_id()
+            .ok_or_else(|| IndexError::NoBuildId(vmlinux.path().to_owned()))?;
+        let bytes = build::build(vmlinux)?;
+        let path = Self::path_in(dir, build_id);
+        let io = |source| IndexError::Io {
+            path: dir.to_owned(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+        std::io::Write::write_all(&mut temp, &bytes).map_err(io)?;
+        // Readable by all, like any cache: other users may share the directory.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let readable = std::fs::Permissions::from_mode(0o644);
+            temp.as_file().set_permissions(readable).map_err(io)?;
+        }
+        temp.persist(&path).map_err(|e| io(e.error))?;
+        Self::validate(Bytes::Owned(bytes), path, build_id)
+    }
+
+    /// The index file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Its size in bytes.
+    pub fn size(&self) -> u64 {
+        self.bytes().len() as u64
+    }
+
+    /// The kernel release of the indexed vmlinux.
+    pub fn release(&self) -> Option<&str> {
+        self.release.as_deref()
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match &self.bytes {
+            Bytes::Mapped(map) => map,
+            Bytes::Owned(vec) => vec,
+        }
+    }
+
+    fn section(&self, id: SectionId) -> &[u8] {
+        let range = self.sections[id.slot()].clone();
+        self.bytes().get(range).unwrap_or_default()
+    }
+
+    /// Check everything about a file that can be checked once.
+    fn validate(bytes: Bytes, path: PathBuf, build_id: &[u8]) -> Result<Index, IndexError> {
+        let data = match &bytes {
+            Bytes::Mapped(map) => &map[..],
+            Bytes::Owned(vec) => &vec[..],
+        };
+        let corrupt = |reason: &str| IndexError::Corrupt {
+            path: path.clone(),
+            reason: reason.to_owned(),
+        };
+        if data.len() < HEADER_LEN || &data[..8] != MAGIC {
+            return Err(corrupt("not a kresym index file"));
+        }
+        let version = u32_at(data, 2).unwrap_or_default();
+        if version != FORMAT_VERSION {
+            return Err(IndexError::Stale {
+                path,
+                reason: format!("format version {version}, this kresym reads {FORMAT_VERSION}"),
+            });
+        }
+        let stored = u64_at(data, CHECKSUM_OFFSET).unwrap_or_default();
+        if xxhash_rust::xxh3::xxh3_64(&data[HEADER_LEN..]) != stored {
+            return Err(corrupt("checksum mismatch"));
+        }
+        if u32_at(data, 3) != Some(SectionId::ALL.len() as u32) {
+            return Err(corrupt("unexpected number of sections"));
+        }
+        let mut sections: [Range<usize>; SectionId::ALL.len()] = Default::default();
+        for (slot, id) in SectionId::ALL.iter().enumerate() {
+            let entry = HEADER_LEN + slot * SECTION_ENTRY_LEN;
+            let (Some(found), Some(offset), Some(len)) = (
+                u32_at(data, entry / 4),
+                u64_at(data, entry + 8),
+                u64_at(data, entry + 16),
+            ) else {
+                return Err(corrupt("truncated section table"));
+            };
+            let range = usize::try_from(offset)
+                .ok()
+                .zip(usize::try_from(len).ok())
+                .and_then(|(start, len)| Some(start..start.checked_add(len)?))
+                .filter(|range| range.end <= data.len());
+            match range {
+                Some(range) if found == *id as u32 => sections[slot] = range,
+                _ => return Err(corrupt("bad section table")),
+            }
+        }
+        let section = |id: SectionId| &data[sections[id.slot()].clone()];
+        let sizes_ok = section(SectionId::StringOffsets).len() % 4 == 0
+            && !section(SectionId::StringOffsets).is_empty()
+            && section(SectionId::Symbols).len() % SYMBOL_LEN == 0
+            && section(SectionId::SymbolsByName).len() * SYMBOL_LEN
+                == section(SectionId::Symbols).len() * 4
+            && section(SectionId::Files).len() % FILE_LEN == 0
+            && section(SectionId::ChainOffsets).len() % 4 == 0
+            && !section(SectionId::ChainOffsets).is_empty()
+            && section(SectionId::Blocks).len() % BLOCK_LEN == 0
+            && !section(SectionId::Blocks).is_empty()
+            && (section(SectionId::NameHash).len() / 4).is_power_of_two()
+            && section(SectionId::NameHash).len() % 4 == 0
+            && section(SectionId::BlockBuckets).len() >= 20;
+        if !sizes_ok {
+            return Err(corrupt("bad section sizes"));
+        }
+        let mut meta = Cursor::new(section(SectionId::Meta));
+        let generator = meta.counted().ok_or_else(|| corrupt("bad meta section"))?;
+        if generator != GENERATOR.as_bytes() {
+            return Err(IndexError::Stale {
+                path,
+                reason: format!(
+                    "written by {}, this is {GENERATOR}",
+                    String::from_utf8_lossy(generator)
+                ),
+            });
+        }
+        let indexed = meta.counted().ok_or_else(|| corrupt("bad meta section"))?;
+        if indexed != build_id {
+            return Err(corrupt(&format!(
+                "it indexes build id {}, not {}",
+                hex(indexed),
+                hex(build_id)
+            )));
+        }
+        let release = match meta.u8() {
+            Some(0) => None,
+            Some(1) => meta
+                .counted()
+                .and_then(|r| std::str::from_utf8(r).ok())
+                .map(str::to_owned),
+            _ => return Err(corrupt("bad meta section")),
+        };
+        let alternate_end = match meta.u8() {
+            Some(0) => None,
+            Some(1) => Some(meta.uleb().ok_or_else(|| corrupt("bad meta section"))?),
+            _ => return Err(corrupt("bad meta section")),
+        };
+        Ok(Index {
+            bytes,
+            sections,
+            release,
+            alternate_end,
+            path,
+        })
+    }
+
+    /// String `id`.
+    fn string(&self, id: u32) -> Option<&str> {
+        std::str::from_utf8(self.string_bytes(id)?).ok()
+    }
+
+    /// The bytes of string `id`.
+    fn string_bytes(&self, id: u32) -> Option<&[u8]> {
+        let offsets = self.section(SectionId::StringOffsets);
+        let start = u32_at(offsets, id as usize)? as usize;
+        let end = u32_at(offsets, id as usize + 1)? as usize;
+        self.section(SectionId::StringData).get(start..end)
+    }
+
+    fn symbol_count(&self) -> usize {
+        self.section(SectionId::Symbols).len() / SYMBOL_LEN
+    }
+
+    /// Symbol `index` (in address order) and its name's string id.
+    fn symbol_entry(&self, index: usize) -> Option<(u64, u64, u32)> {
+        let symbols = self.section(SectionId::Symbols);
+        let base = index.checked_mul(SYMBOL_LEN)?;
+        Some((
+            u64_at(symbols, base)?,
+            u64_at(symbols, base + 8)?,
+            u32_at(symbols, base / 4 + 4)?,
+        ))
+    }
+
+    fn symbol(&self, index: usize) -> Option<TextSymbol> {
+        let (address, size, name) = self.symbol_entry(index)?;
+        Some(TextSymbol {
+            name: self.string(name)?.to_owned(),
+            address,
+            size,
+        })
+    }
+
+    /// Every symbol with this exact name, in address order; `None` if the
+    /// index is inconsistent.
+    pub(crate) fn symbols_named(&self, name: &str) -> Option<Vec<TextSymbol>> {
+        let by_name = self.section(SectionId::SymbolsByName);
+        let name = name.as_bytes();
+        let name_at = |position: usize| -> Option<&[u8]> {
+            let index = u32_at(by_name, position)? as usize;
+            self.string_bytes(self.symbol_entry(index)?.2)
+        };
+        let table = self.section(SectionId::NameHash);
+        let slots = table.len() / 4;
+        let mut slot = name_hash(name) as usize & slots.checked_sub(1)?;
+        // The table is at most half full, so an empty slot ends every probe.
+        for _ in 0..slots {
+            let mut position = match u32_at(table, slot)? {
+                0 => return Some(Vec::new()),
+                entry => entry as usize - 1,
+            };
+            if name_at(position)? == name {
+                let mut found = Vec::new();
+                while position < by_name.len() / 4 && name_at(position)? == name {
+                    found.push(self.symbol(u32_at(by_name, position)? as usize)?);
+                    position += 1;
+                }
+                return Some(found);
+            }
+            slot = (slot + 1) & (slots - 1);
+        }
+        None
+    }
+
+    /// The symbol containing `address`, as [`crate::kallsyms::SymbolTable::by_address`]
+    /// finds it; the outer `None` if the index is inconsistent.
+    pub(crate) fn symbol_at(&self, address: u64) -> Option<Option<TextSymbol>> {
+        let (mut low, mut high) = (0, self.symbol_count());
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if self.symbol_entry(middle)?.0 <= address {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        let Some(index) = low.checked_sub(1) else {
+            return Some(None);
+        };
+        let symbol = self.symbol(index)?;
+        Some((address - symbol.address < symbol.size.max(1)).then_some(symbol))
+    }
+
+    /// Whether a printed size fits `symbol`, as
+    /// [`crate::kallsyms::SymbolTable::size_matches`] decides.
+    pub(crate) fn size_matches(&self, symbol: &TextSymbol, printed: u64) -> bool {
+        let last = self.symbol_count().checked_sub(1);
+        symbol.size == printed
+            || self.alternate_end.is_some_and(|end| {
+                last.and_then(|last| self.symbol_entry(last)).map(|s| s.0) == Some(symbol.address)
+                    && end.checked_sub(symbol.address) == Some(printed)
+            })
+    }
+
+    /// A narrower range of blocks to search for `probe`, from the buckets:
+    /// the block in force at `probe` is in `low - 1..high`.
+    fn candidate_blocks(&self, probe: u64) -> Option<(usize, usize)> {
+        let buckets = self.section(SectionId::BlockBuckets);
+        let base = u64_at(buckets, 0)?;
+        let shift = u32_at(buckets, 2)?;
+        let count = u64::from(u32_at(buckets, 3)?);
+        let bucket = probe.checked_sub(base)?.checked_shr(shift)?;
+        if bucket >= count {
+            return None;
+        }
+        let first = u32_at(buckets, 4 + bucket as usize)? as usize;
+        let last = u32_at(buckets, 5 + bucket as usize)? as usize;
+        Some((first + 1, last + 1))
+    }
+
+    /// The record in force at `probe`.
+    fn record_at(&self, probe: u64) -> Option<Record> {
+        let blocks = self.section(SectionId::Blocks);
+        let records = self.section(SectionId::Records);
+        let count = blocks.len() / BLOCK_LEN;
+        let (mut low, mut high) = self.candidate_blocks(probe).unwrap_or((0, count));
+        high = high.min(count);
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if u64_at(blocks, middle * BLOCK_LEN)? <= probe {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        let block = low.checked_sub(1)?;
+        let mut address = u64_at(blocks, block * BLOCK_LEN)?;
+        let start = usize::try_from(u64_at(blocks, block * BLOCK_LEN + 8)?).ok()?;
+        let end = match block + 1 < count {
+            true => usize::try_from(u64_at(blocks, (block + 1) * BLOCK_LEN + 8)?).ok()?,
+            false => records.len(),
+        };
+        let mut cursor = Cursor::new(records.get(start..end)?);
+        let (mut file, mut line, mut found) = (None, 0i64, None);
+        let mut chain = None;
+        while !cursor.is_empty() {
+            address = address.checked_add(cursor.uleb()?)?;
+            if address > probe {
+                break;
+            }
+            let tag = cursor.u8()?;
+            if tag & TAG_FILE != 0 {
+                file = Some(cursor.uleb32()?);
+            }
+            let row = if tag & TAG_ROW != 0 {
+                line = line.checked_add(cursor.sleb()?)?;
+                Some((file?, u32::try_from(line).ok()?, cursor.uleb32()?))
+            } else {
+                None
+            };
+            if tag & TAG_CHAIN != 0 {
+                chain = Some(cursor.uleb32()?);
+            }
+            found = Some(Record { row, chain: chain? });
+        }
+        found
+    }
+
+    /// A file entry's path: cleaned with `strip` when given, otherwise the
+    /// path cleaned at build time with the unit's compilation directory.
+    fn location(
+        &self,
+        file: u32,
+        line: u32,
+        column: u32,
+        strip: Option<&PathCleaner>,
+    ) -> Option<SourceLocation> {
+        let files = self.section(SectionId::Files);
+        let raw = u32_at(files, file as usize * 2)?;
+        let clean = u32_at(files, file as usize * 2 + 1)?;
+        let file = match strip {
+            Some(strip) => strip.clean(self.string(raw)?),
+            None => self.string(clean)?.to_owned(),
+        };
+        Some(SourceLocation {
+            file,
+            line,
+            column: (column != 0).then_some(column),
+        })
+    }
+
+    /// The inline chain at `probe`, innermost first, exactly as the DWARF
+    /// lookup gives it; `None` if the index is inconsistent.
+    pub(crate) fn inline_chain(
+        &self,
+        strip: Option<&PathCleaner>,
+        probe: u64,
+    ) -> Option<Vec<SourceFrame>> {
+        let record = self.record_at(probe)?;
+        let offsets = self.section(SectionId::ChainOffsets);
+        let start = u32_at(offsets, record.chain as usize)? as usize;
+        let end = u32_at(offsets, record.chain as usize + 1)? as usize;
+        let mut cursor = Cursor::new(self.section(SectionId::ChainData).get(start..end)?);
+        let levels = cursor.uleb32()?;
+        let mut chain = Vec::with_capacity(levels.min(64) as usize);
+        for depth in 0..levels {
+            let function = match cursor.uleb32()? {
+                0 => None,
+                id => Some(self.string(id - 1)?.to_owned()),
+            };
+            let location = match (depth, record.row) {
+                (0, Some((file, line, column))) => Some(self.location(file, line, column, strip)?),
+                (0, None) => None,
+                _ => match cursor.uleb32()? {
+                    0 => None,
+                    file => {
+                        let (line, column) = (cursor.uleb32()?, cursor.uleb32()?);
+                        Some(self.location(file - 1, line, column, strip)?)
+                    }
+                },
+            };
+            chain.push(SourceFrame {
+                function,
+                location,
+                inlined: true,
+            });
+        }
+        if !cursor.is_empty() {
+            return None;
+        }
+        if let Some(outer) = chain.last_mut() {
+            outer.inlined = false;
+        }
+        Some(chain)
+    }
+}

@@ -1,0 +1,103 @@
+//! Where symbols and inline chains come from: a binary's DWARF, or a
+//! vmlinux's persisted index.
+
+use kresym_report::SourceLocation;
+
+use crate::SourceFrame;
+use crate::binary::{Binary, RawLevel};
+use crate::index::Index;
+use crate::kallsyms::TextSymbol;
+use crate::paths::PathCleaner;
+
+/// What resolving a frame needs to know about one binary.
+pub(crate) trait SymbolSource {
+    /// Every text symbol with this exact name, in address order.
+    fn symbols_named(&self, name: &str) -> Vec<TextSymbol>;
+    /// The text symbol containing `address`.
+    fn symbol_at(&self, address: u64) -> Option<TextSymbol>;
+    /// Whether a printed `/0xSIZE` fits `symbol`.
+    fn size_matches(&self, symbol: &TextSymbol, printed: u64) -> bool;
+    /// The inline chain at `probe`, innermost first; paths made
+    /// tree-relative with `strip` when given, otherwise from the
+    /// compilation directory of the unit `probe` falls in.
+    fn inline_chain(&self, strip: Option<&PathCleaner>, probe: u64) -> Vec<SourceFrame>;
+}
+
+impl SymbolSource for Binary {
+    fn symbols_named(&self, name: &str) -> Vec<TextSymbol> {
+        self.symbols().by_name(name).cloned().collect()
+    }
+
+    fn symbol_at(&self, address: u64) -> Option<TextSymbol> {
+        self.symbols().by_address(address).cloned()
+    }
+
+    fn size_matches(&self, symbol: &TextSymbol, printed: u64) -> bool {
+        self.symbols().size_matches(symbol, printed)
+    }
+
+    fn inline_chain(&self, strip: Option<&PathCleaner>, probe: u64) -> Vec<SourceFrame> {
+        self.with_raw_chain(probe, |comp_dir, levels| match strip {
+            Some(strip) => clean_chain(strip, levels),
+            None => clean_chain(&PathCleaner::from_comp_dirs(comp_dir), levels),
+        })
+        .unwrap_or_default()
+    }
+}
+
+/// DWARF's levels with tree-relative paths; the outermost is not inlined.
+fn clean_chain(paths: &PathCleaner, levels: &[RawLevel<'_>]) -> Vec<SourceFrame> {
+    let mut chain: Vec<SourceFrame> = levels
+        .iter()
+        .map(|level| SourceFrame {
+            function: level.function.as_deref().map(str::to_owned),
+            location: level.location.as_ref().map(|l| SourceLocation {
+                file: paths.clean(l.file),
+                line: l.line,
+                column: l.column,
+            }),
+            inlined: true,
+        })
+        .collect();
+    if let Some(outer) = chain.last_mut() {
+        outer.inlined = false;
+    }
+    chain
+}
+
+/// A vmlinux: through its index when there is one, with DWARF answering
+/// whatever the index cannot (only ever an index damaged in a way its
+/// checksum missed).
+pub(crate) struct Vmlinux<'a> {
+    /// The index, if one is in use.
+    pub(crate) index: Option<&'a Index>,
+    /// The vmlinux itself.
+    pub(crate) dwarf: &'a Binary,
+}
+
+impl SymbolSource for Vmlinux<'_> {
+    fn symbols_named(&self, name: &str) -> Vec<TextSymbol> {
+        self.index
+            .and_then(|index| index.symbols_named(name))
+            .unwrap_or_else(|| self.dwarf.symbols_named(name))
+    }
+
+    fn symbol_at(&self, address: u64) -> Option<TextSymbol> {
+        self.index
+            .and_then(|index| index.symbol_at(address))
+            .unwrap_or_else(|| self.dwarf.symbol_at(address))
+    }
+
+    fn size_matches(&self, symbol: &TextSymbol, printed: u64) -> bool {
+        match self.index {
+            Some(index) => index.size_matches(symbol, printed),
+            None => self.dwarf.size_matches(symbol, printed),
+        }
+    }
+
+    fn inline_chain(&self, strip: Option<&PathCleaner>, probe: u64) -> Vec<SourceFrame> {
+        self.index
+            .and_then(|index| index.inline_chain(strip, probe))
+            .unwrap_or_else(|| self.dwarf.inline_chain(strip, probe))
+    }
+}

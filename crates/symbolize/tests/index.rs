@@ -1,0 +1,256 @@
+//! The persisted index answers exactly what DWARF answers, and a damaged,
+//! stale or foreign index is refused rather than used.
+//!
+//! The expected answers are not stored anywhere: they are the DWARF
+//! lookup's own, computed now (and the DWARF lookup itself is checked
+//! against llvm-symbolizer in `oracle.rs`).
+
+use std::path::{Path, PathBuf};
+
+use kresym_report::PcKind;
+use kresym_symbolize::{FrameQuery, Index, IndexError, Symbolizer, SymbolizerOptions};
+
+fn build() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples/build")
+}
+
+fn open(name: &str, strip_prefixes: &[&str]) -> Symbolizer {
+    let options = SymbolizerOptions {
+        module_dirs: Vec::new(),
+        strip_prefixes: strip_prefixes.iter().map(|p| p.to_string()).collect(),
+    };
+    Symbolizer::open(&build().join(name), options).unwrap()
+}
+
+/// Symbolizer over `name` reading the index in `dir`, and the index file.
+fn indexed(name: &str, dir: &Path, strip_prefixes: &[&str]) -> (Symbolizer, PathBuf) {
+    let mut symbolizer = open(name, strip_prefixes);
+    let path = symbolizer.load_index(dir).unwrap().path().to_owned();
+    (symbolizer, path)
+}
+
+/// Every frame kresym can be asked about in `name`: every symbol, every
+/// offset up to its size (and one past), both pc kinds, the right size
+/// and a wrong one.
+fn assert_same_everywhere(dwarf: &Symbolizer, index: &Symbolizer) -> usize {
+    let mut compared = 0;
+    for symbol in dwarf.vmlinux().symbols().iter() {
+        // The last symbol's kallsyms size runs to the end of the text region.
+        for offset in 0..=symbol.size.min(0x1000) + 1 {
+            for pc_kind in [PcKind::ReturnAddress, PcKind::ExactPc] {
+                for size in [symbol.size, symbol.size + 0x10] {
+                    let query = FrameQuery {
+                        function: &symbol.name,
+                        offset,
+                        size,
+                        module: None,
+                        build_id: None,
+                        pc_kind,
+                    };
+                    assert_eq!(
+                        index.resolve(query),
+                        dwarf.resolve(query),
+                        "{}+0x{offset:x}/0x{size:x} {pc_kind:?}",
+                        symbol.name
+                    );
+                    compared += 1;
+                }
+            }
+        }
+    }
+    let unknown = FrameQuery {
+        function: "no_such_function",
+        offset: 0,
+        size: 0x10,
+        module: None,
+        build_id: None,
+        pc_kind: PcKind::ReturnAddress,
+    };
+    assert_eq!(index.resolve(unknown), dwarf.resolve(unknown));
+    compared
+}
+
+#[test]
+fn index_answers_what_dwarf_answers_for_every_frame() {
+    for name in ["vmlinux-dwarf5", "vmlinux-dwarf4"] {
+        for strip in [&[][..], &["/build/kresym-sample"][..], &["/build"][..]] {
+            let dir = tempfile::tempdir().unwrap();
+            let dwarf = open(name, strip);
+            let mut built = open(name, strip);
+            built.build_index(dir.path()).unwrap();
+            let (loaded, _) = indexed(name, dir.path(), strip);
+            assert!(loaded.index().is_some() && dwarf.index().is_none());
+            let compared = assert_same_everywhere(&dwarf, &loaded);
+            assert!(compared > 50_000, "{name}: only {compared} frames");
+            assert_same_everywhere(&dwarf, &built);
+        }
+    }
+}
+
+#[test]
+fn index_answers_what_dwarf_answers_for_every_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let dwarf = open("vmlinux-dwarf5", &[]);
+    open("vmlinux-dwarf5", &[]).build_index(dir.path()).unwrap();
+    let (index, _) = indexed("vmlinux-dwarf5", dir.path(), &[]);
+    let symbols: Vec<_> = dwarf.vmlinux().symbols().iter().cloned().collect();
+    let first = symbols.first().unwrap().address;
+    let last = symbols.last().unwrap().address + 0x100;
+    for address in first - 0x40..last {
+        for kind in [PcKind::ReturnAddress, PcKind::ExactPc] {
+            assert_eq!(
+                index.resolve_address(address, kind),
+                dwarf.resolve_address(address, kind),
+                "0x{address:x}"
+            );
+        }
+    }
+}
+
+#[test]
+fn sample_reports_symbolize_identically_from_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    open("vmlinux-dwarf5", &[]).build_index(dir.path()).unwrap();
+    let dwarf = open("vmlinux-dwarf5", &[]);
+    let (index, _) = indexed("vmlinux-dwarf5", dir.path(), &[]);
+    let reports = build().join("../reports");
+    let mut frames = 0;
+    for entry in std::fs::read_dir(reports).unwrap() {
+        let document = kresym_report::parse(std::fs::read(entry.unwrap().path()).unwrap());
+        let expected = dwarf.symbolize_document(&document);
+        let found = index.symbolize_document(&document);
+        assert_eq!(found.lines, expected.lines);
+        assert_eq!(found.checks, expected.checks);
+        frames += expected.counts().frames;
+    }
+    assert!(frames > 50, "{frames} frames");
+}
+
+/// The index file of the DWARF 5 sample, built in `dir`.
+fn built_index(dir: &Path) -> (PathBuf, Vec<u8>) {
+    let mut symbolizer = open("vmlinux-dwarf5", &[]);
+    let path = symbolizer.build_index(dir).unwrap().path().to_owned();
+    let bytes = std::fs::read(&path).unwrap();
+    (path, bytes)
+}
+
+fn load(dir: &Path) -> Result<Index, IndexError> {
+    let symbolizer = open("vmlinux-dwarf5", &[]);
+    Index::load(dir, symbolizer.vmlinux())
+}
+
+#[test]
+fn a_damaged_index_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, good) = built_index(dir.path());
+    assert!(load(dir.path()).is_ok());
+    let mut tried = 0;
+    for position in (0..good.len())
+        .step_by(good.len() / 997 + 1)
+        .chain([0, 8, 12, 16, 23])
+    {
+        for flip in [0x01, 0x80] {
+            let mut bad = good.clone();
+            bad[position] ^= flip;
+            std::fs::write(&path, &bad).unwrap();
+            let error = load(dir.path()).expect_err(&format!("byte {position} ^ {flip:#x}"));
+            assert!(error.needs_rebuild(), "byte {position}: {error}");
+            tried += 1;
+        }
+    }
+    for len in [0, 7, 23, 24, 100, good.len() / 2, good.len() - 1] {
+        std::fs::write(&path, &good[..len]).unwrap();
+        let error = load(dir.path()).expect_err(&format!("truncated to {len}"));
+        assert!(error.needs_rebuild(), "truncated to {len}: {error}");
+    }
+    assert!(tried > 1000);
+    std::fs::remove_file(&path).unwrap();
+    assert!(matches!(load(dir.path()), Err(IndexError::Missing(_))));
+}
+
+#[test]
+fn another_version_or_build_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, good) = built_index(dir.path());
+
+    let mut other_version = good.clone();
+    other_version[8] = 99;
+    std::fs::write(&path, &other_version).unwrap();
+    assert!(matches!(load(dir.path()), Err(IndexError::Stale { .. })));
+
+    // Written by another kresym: same layout, another generator string.
+    let generator = concat!("kresym-symbolize ", env!("CARGO_PKG_VERSION"));
+    let at = memchr_find(&good, generator.as_bytes()).unwrap();
+    let mut other_generator = good.clone();
+    other_generator[at + generator.len() - 1] ^= 1;
+    rechecksum(&mut other_generator);
+    std::fs::write(&path, &other_generator).unwrap();
+    let error = load(dir.path()).unwrap_err();
+    assert!(matches!(error, IndexError::Stale { .. }), "{error}");
+
+    // The DWARF 5 sample's index under the DWARF 4 sample's build id.
+    std::fs::write(&path, &good).unwrap();
+    let dwarf4 = open("vmlinux-dwarf4", &[]);
+    let id = dwarf4.vmlinux().build_id().unwrap();
+    std::fs::copy(&path, Index::path_in(dir.path(), id)).unwrap();
+    let error = Index::load(dir.path(), dwarf4.vmlinux()).unwrap_err();
+    assert!(matches!(error, IndexError::Corrupt { .. }), "{error}");
+    assert!(error.to_string().contains("build id"), "{error}");
+}
+
+/// Damage that keeps the checksum valid (so validation passes) must still
+/// never panic a lookup: every read is bounds-checked.
+#[test]
+fn lookups_in_an_inconsistent_index_do_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, good) = built_index(dir.path());
+    let dwarf = open("vmlinux-dwarf5", &[]);
+    let symbols: Vec<_> = dwarf.vmlinux().symbols().iter().cloned().collect();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut random = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut loaded = 0;
+    for _ in 0..300 {
+        let mut bad = good.clone();
+        for _ in 0..1 + random() % 8 {
+            let position = 24 + 24 * 12 + (random() as usize % (good.len() - 24 - 24 * 12));
+            bad[position] = random() as u8;
+        }
+        rechecksum(&mut bad);
+        std::fs::write(&path, &bad).unwrap();
+        let mut symbolizer = open("vmlinux-dwarf5", &[]);
+        if symbolizer.load_index(dir.path()).is_err() {
+            continue;
+        }
+        loaded += 1;
+        for symbol in symbols.iter().step_by(3) {
+            for offset in [0, 1, symbol.size / 2, symbol.size] {
+                let _ = symbolizer.resolve(FrameQuery {
+                    function: &symbol.name,
+                    offset,
+                    size: symbol.size,
+                    module: None,
+                    build_id: None,
+                    pc_kind: PcKind::ReturnAddress,
+                });
+                let _ = symbolizer.resolve_address(symbol.address + offset, PcKind::ExactPc);
+            }
+        }
+    }
+    assert!(loaded > 100, "only {loaded} damaged copies loaded");
+}
+
+fn memchr_find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Recompute the header checksum (bytes 16..24: XXH3-64 of everything after
+/// byte 24), as documented in the index module.
+fn rechecksum(bytes: &mut [u8]) {
+    let sum = xxhash_rust::xxh3::xxh3_64(&bytes[24..]);
+    bytes[16..24].copy_from_slice(&sum.to_le_bytes());
+}
