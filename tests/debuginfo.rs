@@ -6,6 +6,7 @@
 #[path = "../crates/debuginfo/tests/common/server.rs"]
 mod server;
 
+mod common;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -27,7 +28,7 @@ fn build_id(name: &str) -> String {
 
 /// `kresym symbolize ARGS` with debuginfod off unless `env` turns it on.
 fn symbolize(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kresym"));
+    let mut command = common::kresym();
     command
         .arg("symbolize")
         .args(args)
@@ -164,7 +165,7 @@ fn debug_dir_finds_the_vmlinux_and_modules_by_release() {
 #[test]
 fn debug_dir_works_on_standard_input() {
     let root = debug_root();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kresym"))
+    let mut child = common::kresym()
         .args(["symbolize", "--debug-dir", path(root.path())])
         .env_remove("DEBUGINFOD_URLS")
         .stdin(Stdio::piped())

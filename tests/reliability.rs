@@ -31,7 +31,7 @@ fn sample_reports() -> Vec<PathBuf> {
 
 /// `kresym symbolize --vmlinux VMLINUX ARGS...`, with `stdin` fed if given.
 fn symbolize_with(vmlinux: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kresym"));
+    let mut command = common::kresym();
     command
         .arg("symbolize")
         .arg("--vmlinux")

@@ -7,7 +7,7 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 mod common;
 use common::{kresym, report, samples};
@@ -175,7 +175,7 @@ fn every_input_line_is_kept_and_symbolizing_twice_changes_nothing() {
         assert!(is_subsequence(&plain, &once), "{}", file.display());
         // Re-symbolizing replaces the old annotations instead of stacking.
         let twice = {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_kresym"))
+            let mut child = common::kresym()
                 .args(["symbolize", "-q", "--vmlinux"])
                 .arg(samples().join("build/vmlinux-dwarf5"))
                 .arg("--modules")

@@ -17,7 +17,13 @@ pub fn report(name: &str) -> PathBuf {
     samples().join("reports").join(name)
 }
 
-/// The `kresym` binary under test.
+/// The `kresym` binary under test, with its cache (persisted indexes,
+/// fetched sources) in the build's temporary directory, never the user's.
 pub fn kresym() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_kresym"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kresym"));
+    command.env(
+        "XDG_CACHE_HOME",
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("cache"),
+    );
+    command
 }

@@ -17,6 +17,7 @@ Examples:
   kresym verify --vmlinux vmlinux syzbot-report.txt
   kresym link --repo upstream --snippets --format html bisection.log > bisection.html
   kresym parse --format json console.log
+  kresym index --vmlinux vmlinux         # once per build: later runs read no DWARF
 
 Run `kresym COMMAND --help` for each command's flags and exit statuses.")]
 struct Cli {
@@ -30,6 +31,7 @@ enum Command {
     Symbolize(cmd::symbolize::Args),
     Link(cmd::link::Args),
     Verify(cmd::verify::Args),
+    Index(cmd::index::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
         Command::Symbolize(args) => cmd::symbolize::run(args),
         Command::Link(args) => cmd::link::run(args),
         Command::Verify(args) => cmd::verify::run(args),
+        Command::Index(args) => cmd::index::run(args),
     };
     match result {
         Ok(code) => code,

@@ -65,7 +65,7 @@ impl LinkArgs {
         let timeout = Duration::from_secs_f64(self.timeout);
         let cache = match &self.cache_dir {
             Some(d) => Some(Cache::new(d)),
-            None => Cache::default_dir().map(Cache::new),
+            None => crate::cmd::cache_dir("sources").map(Cache::new),
         };
         let source = match (&self.source_git, &self.source_dir) {
             (Some(g), _) => SourceChoice::Git(g.clone()),

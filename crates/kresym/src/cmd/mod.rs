@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod discover;
+pub mod index;
 pub mod kernel;
 pub mod link;
 pub mod parse;
@@ -16,4 +17,16 @@ pub fn start_workers(jobs: Option<usize>) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("cannot start worker threads: {e}"))?;
     }
     Ok(())
+}
+
+/// `NAME` in kresym's cache: `$XDG_CACHE_HOME/kresym/NAME`, else
+/// `~/.cache/kresym/NAME`; `None` when neither is set to an absolute path.
+pub fn cache_dir(name: &str) -> Option<std::path::PathBuf> {
+    let absolute = |var| {
+        std::env::var_os(var)
+            .map(std::path::PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    let base = absolute("XDG_CACHE_HOME").or_else(|| Some(absolute("HOME")?.join(".cache")))?;
+    Some(base.join("kresym").join(name))
 }

@@ -1,0 +1,213 @@
+//! End-to-end tests of the persisted index: `kresym index`, and `kresym
+//! symbolize` using, building and rebuilding it. What the index answers is
+//! compared with what DWARF answers: the output of the same command with
+//! `--no-index`, run now.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+mod common;
+use common::{kresym, report, samples};
+
+fn vmlinux() -> PathBuf {
+    samples().join("build/vmlinux-dwarf5")
+}
+
+fn run(args: &[&str]) -> Output {
+    kresym().args(args).output().unwrap()
+}
+
+fn ok(output: &Output) -> (String, String) {
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "kresym failed: {stderr}");
+    (String::from_utf8(output.stdout.clone()).unwrap(), stderr)
+}
+
+/// `kresym symbolize` on the DWARF 5 sample and its modules.
+fn symbolize(index: &[&str], inputs: &[&Path]) -> Output {
+    kresym()
+        .arg("symbolize")
+        .arg("--vmlinux")
+        .arg(vmlinux())
+        .arg("--modules")
+        .arg(samples().join("build"))
+        .args(index)
+        .args(inputs)
+        .output()
+        .unwrap()
+}
+
+fn index_files(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default()
+}
+
+fn all_reports() -> Vec<PathBuf> {
+    let mut reports: Vec<_> = std::fs::read_dir(samples().join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    reports.sort();
+    reports
+}
+
+#[test]
+fn index_command_builds_once_and_reports_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let v = vmlinux();
+    let v = v.to_str().unwrap();
+    let (path, stderr) = ok(&run(&["index", "--vmlinux", v, "--index-dir", d]));
+    let path = PathBuf::from(path.trim_end());
+    assert!(path.starts_with(dir.path()) && path.is_file(), "{path:?}");
+    assert!(stderr.contains("MiB"), "{stderr}");
+    let (again, stderr) = ok(&run(&["index", "--vmlinux", v, "--index-dir", d]));
+    assert_eq!(PathBuf::from(again.trim_end()), path);
+    assert!(stderr.contains("up to date"), "{stderr}");
+    let (forced, stderr) = ok(&run(&[
+        "index",
+        "--force",
+        "--vmlinux",
+        v,
+        "--index-dir",
+        d,
+    ]));
+    assert_eq!(PathBuf::from(forced.trim_end()), path);
+    assert!(!stderr.contains("up to date"), "{stderr}");
+    assert_eq!(index_files(dir.path()), [path]);
+}
+
+#[test]
+fn output_from_the_index_equals_output_from_dwarf() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let reports = all_reports();
+    let inputs: Vec<&Path> = reports.iter().map(PathBuf::as_path).collect();
+    for format in ["text", "json"] {
+        let (from_dwarf, _) = ok(&symbolize(
+            &["-q", "--no-index", "--format", format],
+            &inputs,
+        ));
+        let (built, stderr) = ok(&symbolize(
+            &["--build-index", "--index-dir", d, "--format", format],
+            &inputs,
+        ));
+        let (from_index, _) = ok(&symbolize(
+            &["-q", "--index-dir", d, "--format", format],
+            &inputs,
+        ));
+        assert_eq!(from_index, from_dwarf, "{format}");
+        assert_eq!(built, from_dwarf, "{format}");
+        if format == "text" {
+            assert!(stderr.contains("indexing"), "{stderr}");
+        }
+    }
+    assert_eq!(index_files(dir.path()).len(), 1);
+}
+
+#[test]
+fn one_report_does_not_build_an_index_but_a_batch_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let one = report("kasan-tcp.txt");
+    ok(&symbolize(&["-q", "--index-dir", d], &[&one]));
+    assert!(index_files(dir.path()).is_empty());
+    // --no-index never builds, even a batch.
+    let batch = tempfile::tempdir().unwrap();
+    for n in 0..25 {
+        std::fs::copy(&one, batch.path().join(format!("r{n:02}.txt"))).unwrap();
+    }
+    ok(&symbolize(
+        &["-q", "--no-index", "--index-dir", d],
+        &[batch.path()],
+    ));
+    assert!(index_files(dir.path()).is_empty());
+    let (_, stderr) = ok(&symbolize(&["--index-dir", d], &[batch.path()]));
+    assert!(stderr.contains("indexing"), "{stderr}");
+    assert_eq!(index_files(dir.path()).len(), 1);
+}
+
+#[test]
+fn a_corrupt_index_is_rebuilt_and_never_changes_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let v = vmlinux();
+    let (path, _) = ok(&run(&[
+        "index",
+        "-q",
+        "--vmlinux",
+        v.to_str().unwrap(),
+        "--index-dir",
+        d,
+    ]));
+    let path = PathBuf::from(path.trim_end());
+    let one = report("kasan-tcp.txt");
+    let (expected, _) = ok(&symbolize(&["-q", "--no-index"], &[&one]));
+
+    let mut bytes = std::fs::read(&path).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x20;
+    std::fs::write(&path, &bytes).unwrap();
+    let (out, stderr) = ok(&symbolize(&["--index-dir", d], &[&one]));
+    assert_eq!(out, expected);
+    assert!(
+        stderr.contains("corrupt") && stderr.contains("rebuilding"),
+        "{stderr}"
+    );
+    let (_, stderr) = ok(&run(&[
+        "index",
+        "--vmlinux",
+        v.to_str().unwrap(),
+        "--index-dir",
+        d,
+    ]));
+    assert!(stderr.contains("up to date"), "{stderr}");
+
+    // A file that is not an index at all.
+    std::fs::write(&path, b"<html>proxy error</html>").unwrap();
+    let (out, stderr) = ok(&symbolize(&["--index-dir", d], &[&one]));
+    assert_eq!(out, expected);
+    assert!(stderr.contains("not a kresym index"), "{stderr}");
+}
+
+#[test]
+fn index_refuses_what_it_cannot_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let not_elf = report("kasan-tcp.txt");
+    let output = run(&[
+        "index",
+        "--vmlinux",
+        not_elf.to_str().unwrap(),
+        "--index-dir",
+        d,
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("kasan-tcp.txt") && stderr.contains("not an ELF"),
+        "{stderr}"
+    );
+
+    let stripped = dir.path().join("vmlinux-stripped");
+    let made = std::process::Command::new("objcopy")
+        .arg("--strip-debug")
+        .arg(vmlinux())
+        .arg(&stripped)
+        .status();
+    if made.is_ok_and(|s| s.success()) {
+        let output = run(&[
+            "index",
+            "--vmlinux",
+            stripped.to_str().unwrap(),
+            "--index-dir",
+            d,
+        ]);
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("no DWARF"), "{stderr}");
+    } else {
+        assert!(std::env::var("CI").is_err(), "objcopy is required under CI");
+    }
+}
