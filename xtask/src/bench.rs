@@ -80,13 +80,49 @@ pub fn run(args: &Args) -> Result<()> {
         return Ok(());
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let index_dir = cache.join("index");
+    let no_index = ["--no-index".to_owned()];
+    let with_index = ["--index-dir".to_owned(), index_dir.display().to_string()];
+    let index_build = Tool {
+        name: "kresym index (build)".into(),
+        program: kresym.display().to_string(),
+        args: vec![
+            "index".into(),
+            "-q".into(),
+            "--force".into(),
+            "--vmlinux".into(),
+            vmlinux.display().to_string(),
+            "--index-dir".into(),
+            index_dir.display().to_string(),
+        ],
+        input: Input::None,
+        frames: 0,
+    };
+    // Built once up front, so the index runs below never build it.
+    index_build.measure()?;
     let mut tools: Vec<Tool> = vec![
-        Tool::kresym("kresym -j1", &kresym, &vmlinux, 1, &corpus.batch_dir),
+        Tool::kresym(
+            "kresym -j1",
+            &kresym,
+            &vmlinux,
+            1,
+            &no_index,
+            &corpus.batch_dir,
+        ),
         Tool::kresym(
             &format!("kresym -j{threads}"),
             &kresym,
             &vmlinux,
             threads,
+            &no_index,
+            &corpus.batch_dir,
+        ),
+        Tool::kresym(
+            &format!("kresym -j{threads}, index"),
+            &kresym,
+            &vmlinux,
+            threads,
+            &with_index,
             &corpus.batch_dir,
         ),
         Tool::stdin(
@@ -117,6 +153,15 @@ pub fn run(args: &Args) -> Result<()> {
             &kresym,
             &vmlinux,
             1,
+            &no_index,
+            &corpus.report30,
+        ),
+        Tool::kresym(
+            "kresym, one 30-frame report, index",
+            &kresym,
+            &vmlinux,
+            1,
+            &with_index,
             &corpus.report30,
         ),
         Tool::args(
@@ -138,6 +183,7 @@ pub fn run(args: &Args) -> Result<()> {
 
     let mut batch = vec![Vec::new(); tools.len()];
     let mut cold = vec![Vec::new(); single.len()];
+    let mut builds = Vec::new();
     for run in 0..args.runs {
         eprintln!("run {}/{}", run + 1, args.runs);
         for (tool, samples) in tools.iter().zip(&mut batch) {
@@ -146,10 +192,19 @@ pub fn run(args: &Args) -> Result<()> {
         for (tool, samples) in single.iter_mut().zip(&mut cold) {
             samples.push(tool.measure()?);
         }
+        builds.push(index_build.measure()?);
     }
+    tools.push(index_build);
+    batch.push(builds);
 
     let agreement = agreement(&kresym, &vmlinux, &corpus)?;
-    let table = report(args, &tools, &batch, &single, &cold, &corpus, &agreement);
+    let same = index_agreement(&kresym, &vmlinux, &index_dir, &corpus)?;
+    let sizes = Sizes {
+        vmlinux: std::fs::metadata(&vmlinux)?.len(),
+        index: index_size(&index_dir)?,
+    };
+    let mut table = report(args, &tools, &batch, &single, &cold, &corpus, &agreement);
+    table.push_str(&index_report(&tools, &batch, &same, &sizes));
     println!("{table}");
     if let Some(out) = &args.out {
         std::fs::write(out, &table).with_context(|| format!("cannot write {}", out.display()))?;
@@ -362,20 +417,30 @@ struct Sample {
 }
 
 impl Tool {
-    fn kresym(name: &str, kresym: &Path, vmlinux: &Path, jobs: usize, input: &Path) -> Tool {
+    /// `kresym symbolize` with `index` (`--no-index`, or `--index-dir D`).
+    fn kresym(
+        name: &str,
+        kresym: &Path,
+        vmlinux: &Path,
+        jobs: usize,
+        index: &[String],
+        input: &Path,
+    ) -> Tool {
         let frames = count_frames(input);
+        let mut args: Vec<String> = vec![
+            "symbolize".into(),
+            "-q".into(),
+            "-j".into(),
+            jobs.to_string(),
+            "--vmlinux".into(),
+            vmlinux.display().to_string(),
+        ];
+        args.extend(index.iter().cloned());
+        args.push(input.display().to_string());
         Tool {
             name: name.into(),
             program: kresym.display().to_string(),
-            args: vec![
-                "symbolize".into(),
-                "-q".into(),
-                "-j".into(),
-                jobs.to_string(),
-                "--vmlinux".into(),
-                vmlinux.display().to_string(),
-                input.display().to_string(),
-            ],
+            args,
             input: Input::None,
             frames,
         }
@@ -493,7 +558,7 @@ struct Agreement {
 
 fn agreement(kresym: &Path, vmlinux: &Path, corpus: &Corpus) -> Result<Agreement> {
     let output = Command::new(kresym)
-        .args(["symbolize", "-q", "--format", "json", "--vmlinux"])
+        .args(["symbolize", "-q", "--no-index", "--format", "json", "--vmlinux"])
         .arg(vmlinux)
         .args(&corpus.files)
         .output()?;
@@ -606,6 +671,136 @@ fn agreement(kresym: &Path, vmlinux: &Path, corpus: &Corpus) -> Result<Agreement
         }
     }
     Ok(result)
+}
+
+/// How output from the index compares with output from DWARF.
+struct IndexAgreement {
+    /// JSON frames compared.
+    frames: usize,
+    /// Frames whose JSON is identical.
+    identical: usize,
+    /// Whether the whole text outputs are byte-identical.
+    text_identical: bool,
+    examples: Vec<String>,
+}
+
+/// Symbolize the corpus with `--no-index` and from the index, in JSON and
+/// in text, and compare frame by frame.
+fn index_agreement(
+    kresym: &Path,
+    vmlinux: &Path,
+    index_dir: &Path,
+    corpus: &Corpus,
+) -> Result<IndexAgreement> {
+    let run = |format: &str, index: &[&str]| -> Result<Vec<u8>> {
+        let output = Command::new(kresym)
+            .args(["symbolize", "-q", "--format", format, "--vmlinux"])
+            .arg(vmlinux)
+            .args(index)
+            .args(&corpus.files)
+            .output()?;
+        ensure!(output.status.success(), "kresym --format {format} failed");
+        Ok(output.stdout)
+    };
+    let dir = index_dir.to_str().context("index dir is not UTF-8")?;
+    let frames = |json: Vec<u8>| -> Result<Vec<serde_json::Value>> {
+        let mut frames = Vec::new();
+        for line in String::from_utf8(json)?.lines() {
+            let input: serde_json::Value = serde_json::from_str(line)?;
+            frames.extend(input["frames"].as_array().context("frames")?.iter().cloned());
+        }
+        Ok(frames)
+    };
+    let dwarf = frames(run("json", &["--no-index"])?)?;
+    let index = frames(run("json", &["--index-dir", dir])?)?;
+    ensure!(dwarf.len() == index.len(), "frame counts differ");
+    let mut result = IndexAgreement {
+        frames: dwarf.len(),
+        identical: 0,
+        text_identical: run("text", &["--no-index"])? == run("text", &["--index-dir", dir])?,
+        examples: Vec::new(),
+    };
+    for (a, b) in dwarf.iter().zip(&index) {
+        if a == b {
+            result.identical += 1;
+        } else if result.examples.len() < 5 {
+            result.examples.push(format!("DWARF {a} / index {b}"));
+        }
+    }
+    Ok(result)
+}
+
+/// Size of the one index file in `dir`.
+fn index_size(dir: &Path) -> Result<u64> {
+    let mut sizes = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "kri"))
+        .map(|e| e.metadata().map(|m| m.len()));
+    let size = sizes.next().context("no index was built")??;
+    ensure!(sizes.next().is_none(), "{} holds several indexes", dir.display());
+    Ok(size)
+}
+
+/// File sizes the index targets are about.
+struct Sizes {
+    vmlinux: u64,
+    index: u64,
+}
+
+/// The persisted-index part of the results.
+fn index_report(
+    tools: &[Tool],
+    batch: &[Vec<Sample>],
+    same: &IndexAgreement,
+    sizes: &Sizes,
+) -> String {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let wall = |name: &str| -> Option<f64> {
+        let position = tools.iter().position(|t| t.name == name)?;
+        Some(median(&batch[position]).wall.as_secs_f64())
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nPersisted index: {:.1} MiB for a {:.1} MiB vmlinux; output from the index vs from DWARF: {}/{} frames identical in JSON, text output {}.",
+        sizes.index as f64 / (1 << 20) as f64,
+        sizes.vmlinux as f64 / (1 << 20) as f64,
+        same.identical,
+        same.frames,
+        if same.text_identical { "byte-identical" } else { "DIFFERENT" }
+    );
+    for example in &same.examples {
+        let _ = writeln!(out, "- differs: {example}");
+    }
+    let _ = writeln!(out, "\nIndex targets (ratios within this run):");
+    if let (Some(indexed), Some(blazecli)) = (wall(&format!("kresym -j{threads}, index")), wall("blazecli")) {
+        let r = indexed / blazecli;
+        let _ = writeln!(
+            out,
+            "- 20k batch from the index / blazecli: {r:.4} (target <= 0.05) {}",
+            verdict(r <= 0.05)
+        );
+    }
+    if let (Some(build), Some(llvm)) = (wall("kresym index (build)"), wall("llvm-symbolizer")) {
+        let r = build / llvm;
+        let _ = writeln!(
+            out,
+            "- building the index / llvm-symbolizer on the 20k batch: {r:.3} (target <= 5) {}",
+            verdict(r <= 5.0)
+        );
+    }
+    let r = sizes.index as f64 / sizes.vmlinux as f64;
+    let _ = writeln!(
+        out,
+        "- index size / vmlinux size: {r:.4} (target <= 0.10) {}",
+        verdict(r <= 0.10)
+    );
+    let _ = writeln!(
+        out,
+        "- output from the index equals output from DWARF: {}",
+        verdict(same.identical == same.frames && same.text_identical)
+    );
+    out
 }
 
 /// Strip this package's build prefixes and fold `..`.

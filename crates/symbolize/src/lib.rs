@@ -1,10 +1,12 @@
 //! Symbolize Linux kernel stack frames against the DWARF of the vmlinux and
 //! modules that produced them.
 //!
-//! A [`Symbolizer`] is opened once per vmlinux and shared by every thread:
-//! symbol tables and DWARF sections are read-only and memory-mapped, and each
-//! thread keeps its own lazily built lookup state, so a single report only
-//! pays for the compilation units its frames fall in.
+//! A [`Symbolizer`] is opened once per vmlinux and shared by every thread.
+//! Symbols are read on first use; DWARF is parsed lazily, one compilation
+//! unit at a time, each unit once for all threads, so a single report only
+//! pays for the units its frames fall in. With a persisted [`index`] of the
+//! vmlinux ([`Symbolizer::load_index`], [`Symbolizer::build_index`]) no
+//! DWARF is parsed at all, and the answers are the same.
 //!
 //! ```no_run
 //! use kresym_symbolize::{Symbolizer, SymbolizerOptions};
@@ -204,10 +206,10 @@ pub enum Resolution {
 }
 
 impl Symbolizer {
-    /// Open a vmlinux and index the module directories.
+    /// Open a vmlinux and list the module files in the module directories.
     ///
-    /// Only the symbol table is read eagerly; DWARF is parsed lazily, one
-    /// compilation unit at a time, as frames need it.
+    /// Only the ELF headers are read here: the symbol table on first use,
+    /// DWARF one compilation unit at a time, as frames need it.
     pub fn open(vmlinux: &Path, options: SymbolizerOptions) -> Result<Symbolizer> {
         let vmlinux = Binary::open(vmlinux)?;
         let modules = ModuleIndex::scan(&options.module_dirs).map_err(|source| Error::Io {
