@@ -157,6 +157,29 @@ fn shift(range: Range<usize>, by: usize) -> Range<usize> {
     range.start + by..range.end + by
 }
 
+/// The function, offset and size of the [`FRAME`] match ending at `end`.
+///
+/// Walking back from the end finds the same groups the pattern captures:
+/// each part is a run of one character class between fixed separators
+/// (`+0x`, `/0x`) that are not in it. This spares the regex capture engine,
+/// which is most of the time of parsing a console log.
+fn frame_parts(line: &[u8], end: usize) -> (Range<usize>, Range<usize>, Range<usize>) {
+    let run_back = |mut i: usize, class: fn(&u8) -> bool| {
+        while i > 0 && class(&line[i - 1]) {
+            i -= 1;
+        }
+        i
+    };
+    let hex = |b: &u8| matches!(b, b'0'..=b'9' | b'a'..=b'f');
+    let name = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.');
+    let size_start = run_back(end, hex);
+    let off_end = size_start.saturating_sub(3); // "/0x"
+    let off_start = run_back(off_end, hex);
+    let func_end = off_start.saturating_sub(3); // "+0x"
+    let func_start = run_back(func_end, name);
+    (func_start..func_end, off_start..off_end, size_start..end)
+}
+
 /// Parse the first `func+0xOFF/0xSIZE` of a line. `Ok(None)` when there is
 /// none, `Err` with a warning when there is one that cannot be used.
 fn parse_frame(line: &[u8], content_start: usize) -> Result<Option<Frame>, String> {
@@ -167,8 +190,8 @@ fn parse_frame(line: &[u8], content_start: usize) -> Result<Option<Frame>, Strin
         };
         (g(1), g(2), g(3))
     };
-    let (func, off, size) = if let Some(c) = FRAME.captures(line) {
-        groups(c, 0)
+    let (func, off, size) = if let Some(m) = FRAME.find(line) {
+        frame_parts(line, m.end())
     } else if let Some(c) = FRAME_AT_START.captures(&line[content_start..]) {
         groups(c, content_start)
     } else {
