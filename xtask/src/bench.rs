@@ -558,7 +558,14 @@ struct Agreement {
 
 fn agreement(kresym: &Path, vmlinux: &Path, corpus: &Corpus) -> Result<Agreement> {
     let output = Command::new(kresym)
-        .args(["symbolize", "-q", "--no-index", "--format", "json", "--vmlinux"])
+        .args([
+            "symbolize",
+            "-q",
+            "--no-index",
+            "--format",
+            "json",
+            "--vmlinux",
+        ])
         .arg(vmlinux)
         .args(&corpus.files)
         .output()?;
@@ -707,7 +714,13 @@ fn index_agreement(
         let mut frames = Vec::new();
         for line in String::from_utf8(json)?.lines() {
             let input: serde_json::Value = serde_json::from_str(line)?;
-            frames.extend(input["frames"].as_array().context("frames")?.iter().cloned());
+            frames.extend(
+                input["frames"]
+                    .as_array()
+                    .context("frames")?
+                    .iter()
+                    .cloned(),
+            );
         }
         Ok(frames)
     };
@@ -737,7 +750,11 @@ fn index_size(dir: &Path) -> Result<u64> {
         .filter(|e| e.path().extension().is_some_and(|x| x == "kri"))
         .map(|e| e.metadata().map(|m| m.len()));
     let size = sizes.next().context("no index was built")??;
-    ensure!(sizes.next().is_none(), "{} holds several indexes", dir.display());
+    ensure!(
+        sizes.next().is_none(),
+        "{} holds several indexes",
+        dir.display()
+    );
     Ok(size)
 }
 
@@ -767,13 +784,20 @@ fn index_report(
         sizes.vmlinux as f64 / (1 << 20) as f64,
         same.identical,
         same.frames,
-        if same.text_identical { "byte-identical" } else { "DIFFERENT" }
+        if same.text_identical {
+            "byte-identical"
+        } else {
+            "DIFFERENT"
+        }
     );
     for example in &same.examples {
         let _ = writeln!(out, "- differs: {example}");
     }
     let _ = writeln!(out, "\nIndex targets (ratios within this run):");
-    if let (Some(indexed), Some(blazecli)) = (wall(&format!("kresym -j{threads}, index")), wall("blazecli")) {
+    if let (Some(indexed), Some(blazecli)) = (
+        wall(&format!("kresym -j{threads}, index")),
+        wall("blazecli"),
+    ) {
         let r = indexed / blazecli;
         let _ = writeln!(
             out,

@@ -20,8 +20,8 @@ use rayon::prelude::*;
 
 use super::format::{
     BLOCK_RECORDS, CHECKSUM_OFFSET, FORMAT_VERSION, HEADER_LEN, MAGIC, MAX_BUCKETS,
-    MIN_BUCKET_SHIFT, SECTION_ENTRY_LEN, SectionId, TAG_CHAIN, TAG_FILE, TAG_ROW, name_hash,
-    push_sleb, push_uleb,
+    MIN_BUCKET_SHIFT, NAME_SLOT_LEN, SECTION_ENTRY_LEN, SectionId, TAG_CHAIN, TAG_FILE, TAG_ROW,
+    name_hash, push_sleb, push_uleb,
 };
 use super::{GENERATOR, IndexError};
 use crate::binary::{Binary, RawLevel, Reader};
@@ -348,9 +348,8 @@ impl Tables {
         let (blocks, records) = encode_records(&self.records);
         let block_buckets = encode_block_buckets(&self.records);
         let (string_offsets, string_data) = encode_strings(&self.strings.items);
-        let name_hash = encode_name_hash(&by_name, |index| {
-            &self.strings.items[names[index as usize] as usize]
-        });
+        let name_hash =
+            encode_name_hash(&by_name, &names, |name| &self.strings.items[name as usize]);
         let by_name: Vec<u8> = by_name.iter().flat_map(|i| i.to_le_bytes()).collect();
 
         let mut meta = Vec::new();
@@ -418,24 +417,32 @@ fn renumber_chain(
     out
 }
 
-/// The name hash table over `by_name` (symbol indices sorted by name).
-fn encode_name_hash<'a>(by_name: &[u32], name: impl Fn(u32) -> &'a str) -> Vec<u8> {
-    let slots = (by_name.len() * 2).next_power_of_two().max(2);
-    let mut table = vec![0u32; slots];
-    let mut previous = None;
+/// The name hash table over `by_name` (symbol indices sorted by name;
+/// `names` gives each symbol's name string id, `text` a string's text).
+fn encode_name_hash<'a>(by_name: &[u32], names: &[u32], text: impl Fn(u32) -> &'a str) -> Vec<u8> {
+    // Runs of one name: (name string id, first position, length).
+    let mut runs: Vec<(u32, u32, u32)> = Vec::new();
     for (position, &index) in by_name.iter().enumerate() {
-        let current = name(index);
-        if previous == Some(current) {
-            continue;
+        let name = names[index as usize];
+        match runs.last_mut() {
+            Some(run) if run.0 == name => run.2 += 1,
+            _ => runs.push((name, position as u32, 1)),
         }
-        previous = Some(current);
-        let mut slot = name_hash(current.as_bytes()) as usize & (slots - 1);
-        while table[slot] != 0 {
+    }
+    // At most three quarters full, so every probe ends at an empty slot.
+    let slots = (runs.len() * 4 / 3 + 1).next_power_of_two();
+    let mut table = vec![0u8; slots * NAME_SLOT_LEN];
+    for (name, position, count) in runs {
+        let mut slot = name_hash(text(name).as_bytes()) as usize & (slots - 1);
+        while table[slot * NAME_SLOT_LEN..][..4] != [0; 4] {
             slot = (slot + 1) & (slots - 1);
         }
-        table[slot] = position as u32 + 1;
+        let entry = &mut table[slot * NAME_SLOT_LEN..][..NAME_SLOT_LEN];
+        entry[..4].copy_from_slice(&(name + 1).to_le_bytes());
+        entry[4..8].copy_from_slice(&position.to_le_bytes());
+        entry[8..].copy_from_slice(&count.to_le_bytes());
     }
-    table.iter().flat_map(|slot| slot.to_le_bytes()).collect()
+    table
 }
 
 fn encode_strings(strings: &[Box<str>]) -> (Vec<u8>, Vec<u8>) {

@@ -3,8 +3,6 @@
 //! All integers are little-endian. See the [module documentation](super)
 //! for what each section holds.
 
-use gimli::{EndianSlice, LittleEndian, Reader as _};
-
 /// The first eight bytes of every index file.
 pub(crate) const MAGIC: &[u8; 8] = b"KRESYMIX";
 
@@ -56,10 +54,11 @@ pub(crate) enum SectionId {
     Blocks = 9,
     /// LEB128-encoded address records.
     Records = 10,
-    /// Open-addressing hash table of symbol names: a power of two of `u32`
-    /// slots, each 0 (empty) or 1 + the position in
-    /// [`SectionId::SymbolsByName`] of the first symbol of a name; a name
-    /// starts probing at the low bits of its [`name_hash`].
+    /// Open-addressing hash table of symbol names, a power of two of
+    /// [`NAME_SLOT_LEN`]-byte slots: name string id + 1 (0: empty), first
+    /// position in [`SectionId::SymbolsByName`], number of symbols of that
+    /// name (`u32` each). A name starts probing at the low bits of its
+    /// [`name_hash`].
     NameHash = 11,
     /// A shortcut into [`SectionId::Blocks`]: base address `u64`, bucket
     /// size as a shift `u32`, bucket count `u32`, then per bucket plus one
@@ -99,6 +98,8 @@ pub(crate) const MAX_BUCKETS: u64 = 1 << 20;
 pub(crate) const SYMBOL_LEN: usize = 24;
 /// Size of one [`SectionId::Files`] entry.
 pub(crate) const FILE_LEN: usize = 8;
+/// Size of one [`SectionId::NameHash`] slot.
+pub(crate) const NAME_SLOT_LEN: usize = 12;
 /// Size of one [`SectionId::Blocks`] entry.
 pub(crate) const BLOCK_LEN: usize = 16;
 
@@ -136,12 +137,12 @@ pub(crate) fn push_sleb(out: &mut Vec<u8>, mut value: i64) {
 
 /// A bounds-checked reader over part of an index; every read is `None` past the end.
 #[derive(Clone, Copy)]
-pub(crate) struct Cursor<'a>(EndianSlice<'a, LittleEndian>);
+pub(crate) struct Cursor<'a>(&'a [u8]);
 
 impl<'a> Cursor<'a> {
     /// A cursor at the start of `bytes`.
     pub(crate) fn new(bytes: &'a [u8]) -> Self {
-        Cursor(EndianSlice::new(bytes, LittleEndian))
+        Cursor(bytes)
     }
 
     /// Whether every byte was read.
@@ -149,29 +150,63 @@ impl<'a> Cursor<'a> {
         self.0.is_empty()
     }
 
-    /// An unsigned LEB128 number.
+    /// An unsigned LEB128 number (at most 10 bytes).
+    #[inline]
     pub(crate) fn uleb(&mut self) -> Option<u64> {
-        self.0.read_uleb128().ok()
+        let (&first, rest) = self.0.split_first()?;
+        self.0 = rest;
+        if first < 0x80 {
+            return Some(first.into());
+        }
+        let mut value = u64::from(first & 0x7f);
+        for shift in (7..64).step_by(7) {
+            let (&byte, rest) = self.0.split_first()?;
+            self.0 = rest;
+            value |= u64::from(byte & 0x7f).checked_shl(shift)?;
+            if byte < 0x80 {
+                return Some(value);
+            }
+        }
+        None
     }
 
     /// An unsigned LEB128 number that must fit a `u32`.
+    #[inline]
     pub(crate) fn uleb32(&mut self) -> Option<u32> {
         self.uleb()?.try_into().ok()
     }
 
-    /// A signed LEB128 number.
+    /// A signed LEB128 number (at most 10 bytes).
     pub(crate) fn sleb(&mut self) -> Option<i64> {
-        self.0.read_sleb128().ok()
+        let mut value = 0i64;
+        for shift in (0..64).step_by(7) {
+            let (&byte, rest) = self.0.split_first()?;
+            self.0 = rest;
+            value |= i64::from(byte & 0x7f) << shift;
+            if byte < 0x80 {
+                let sign_extend = shift + 7 < 64 && byte & 0x40 != 0;
+                return Some(if sign_extend {
+                    value | (-1i64 << (shift + 7))
+                } else {
+                    value
+                });
+            }
+        }
+        None
     }
 
     /// One byte.
     pub(crate) fn u8(&mut self) -> Option<u8> {
-        self.0.read_u8().ok()
+        let (&byte, rest) = self.0.split_first()?;
+        self.0 = rest;
+        Some(byte)
     }
 
     /// `len` bytes.
     pub(crate) fn bytes(&mut self, len: usize) -> Option<&'a [u8]> {
-        self.0.split(len).ok().map(|s| s.slice())
+        let bytes = self.0.get(..len)?;
+        self.0 = &self.0[len..];
+        Some(bytes)
     }
 
     /// A LEB128 length followed by that many bytes.
@@ -202,8 +237,20 @@ mod tests {
 
     #[test]
     fn leb128_round_trips() {
-        let unsigned = [0, 1, 127, 128, 300, u32::MAX as u64, u64::MAX];
-        let signed = [0, 1, -1, 63, 64, -64, -65, i64::MIN, i64::MAX];
+        let unsigned = [0, 1, 127, 128, 300, 1 << 35, u32::MAX as u64, u64::MAX];
+        let signed = [
+            0,
+            1,
+            -1,
+            63,
+            64,
+            -64,
+            -65,
+            1 << 40,
+            -(1 << 40),
+            i64::MIN,
+            i64::MAX,
+        ];
         let mut bytes = Vec::new();
         for &value in &unsigned {
             push_uleb(&mut bytes, value);
@@ -220,6 +267,10 @@ mod tests {
         }
         assert!(cursor.is_empty());
         assert_eq!(cursor.uleb(), None);
+        // Eleven continuation bytes are too long for 64 bits.
+        assert_eq!(Cursor::new(&[0x80; 11]).uleb(), None);
+        assert_eq!(Cursor::new(&[0x80; 11]).sleb(), None);
+        assert_eq!(Cursor::new(&[0x80, 0x80]).uleb(), None);
     }
 
     #[test]

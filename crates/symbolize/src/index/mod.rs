@@ -66,8 +66,9 @@
 //!    The first record is at address 0, so every address has an answer
 //!    (chain 0 is the empty one).
 //! 11. **name hash**: an open-addressing hash table (XXH3-64 of the name,
-//!     linear probing, at most half full) from a symbol name to its first
-//!     position in *symbols by name*.
+//!     linear probing, at most three quarters full) from a symbol name to
+//!     its string id, its first position in *symbols by name* and how many
+//!     symbols have it (12-byte slots, `u32` each, id + 1 so 0 is empty).
 //! 12. **block buckets**: a shortcut into the blocks. From a base address
 //!     (the second block's), buckets of 2^shift bytes (a page or more, at
 //!     most 2^20 buckets): base `u64`, shift `u32`, count `u32`, and per
@@ -88,7 +89,7 @@ use crate::kallsyms::TextSymbol;
 use crate::paths::PathCleaner;
 use crate::{SourceFrame, hex};
 use format::{
-    BLOCK_LEN, CHECKSUM_OFFSET, Cursor, FILE_LEN, FORMAT_VERSION, HEADER_LEN, MAGIC,
+    BLOCK_LEN, CHECKSUM_OFFSET, Cursor, FILE_LEN, FORMAT_VERSION, HEADER_LEN, MAGIC, NAME_SLOT_LEN,
     SECTION_ENTRY_LEN, SYMBOL_LEN, SectionId, TAG_CHAIN, TAG_FILE, TAG_ROW, name_hash, u32_at,
     u64_at,
 };
@@ -321,8 +322,8 @@ impl Index {
             && !section(SectionId::ChainOffsets).is_empty()
             && section(SectionId::Blocks).len() % BLOCK_LEN == 0
             && !section(SectionId::Blocks).is_empty()
-            && (section(SectionId::NameHash).len() / 4).is_power_of_two()
-            && section(SectionId::NameHash).len() % 4 == 0
+            && (section(SectionId::NameHash).len() / NAME_SLOT_LEN).is_power_of_two()
+            && section(SectionId::NameHash).len() % NAME_SLOT_LEN == 0
             && section(SectionId::BlockBuckets).len() >= 20;
         if !sizes_ok {
             return Err(corrupt("bad section sizes"));
@@ -408,28 +409,31 @@ impl Index {
     /// Every symbol with this exact name, in address order; `None` if the
     /// index is inconsistent.
     pub(crate) fn symbols_named(&self, name: &str) -> Option<Vec<TextSymbol>> {
-        let by_name = self.section(SectionId::SymbolsByName);
-        let name = name.as_bytes();
-        let name_at = |position: usize| -> Option<&[u8]> {
-            let index = u32_at(by_name, position)? as usize;
-            self.string_bytes(self.symbol_entry(index)?.2)
-        };
         let table = self.section(SectionId::NameHash);
-        let slots = table.len() / 4;
-        let mut slot = name_hash(name) as usize & slots.checked_sub(1)?;
-        // The table is at most half full, so an empty slot ends every probe.
+        let slots = table.len() / NAME_SLOT_LEN;
+        let mut slot = name_hash(name.as_bytes()) as usize & slots.checked_sub(1)?;
+        // The table is at most three quarters full: an empty slot ends every probe.
         for _ in 0..slots {
-            let mut position = match u32_at(table, slot)? {
+            let entry = slot * NAME_SLOT_LEN / 4;
+            let id = match u32_at(table, entry)? {
                 0 => return Some(Vec::new()),
-                entry => entry as usize - 1,
+                id => id - 1,
             };
-            if name_at(position)? == name {
-                let mut found = Vec::new();
-                while position < by_name.len() / 4 && name_at(position)? == name {
-                    found.push(self.symbol(u32_at(by_name, position)? as usize)?);
-                    position += 1;
-                }
-                return Some(found);
+            if self.string_bytes(id)? == name.as_bytes() {
+                let first = u32_at(table, entry + 1)? as usize;
+                let count = u32_at(table, entry + 2)? as usize;
+                let by_name = self.section(SectionId::SymbolsByName);
+                return (first..first.checked_add(count)?)
+                    .map(|position| {
+                        let (address, size, symbol_name) =
+                            self.symbol_entry(u32_at(by_name, position)? as usize)?;
+                        (symbol_name == id).then(|| TextSymbol {
+                            name: name.to_owned(),
+                            address,
+                            size,
+                        })
+                    })
+                    .collect();
             }
             slot = (slot + 1) & (slots - 1);
         }
