@@ -113,11 +113,19 @@ fn one_report_does_not_build_an_index_but_a_batch_does() {
     let one = report("kasan-tcp.txt");
     ok(&symbolize(&["-q", "--index-dir", d], &[&one]));
     assert!(index_files(dir.path()).is_empty());
-    // --no-index never builds, even a batch.
+    // Many reports, but fewer than 5,000 frames: still no index.
     let batch = tempfile::tempdir().unwrap();
     for n in 0..25 {
         std::fs::copy(&one, batch.path().join(format!("r{n:02}.txt"))).unwrap();
     }
+    ok(&symbolize(&["-q", "--index-dir", d], &[batch.path()]));
+    assert!(index_files(dir.path()).is_empty());
+    // A console log with 5,000 frames or more is a batch.
+    let text = std::fs::read(&one).unwrap();
+    let frames = text.windows(3).filter(|w| w == b"+0x").count();
+    let log = batch.path().join("console.log");
+    std::fs::write(&log, text.repeat(5_000 / frames + 1)).unwrap();
+    // --no-index never builds, even for a batch.
     ok(&symbolize(
         &["-q", "--no-index", "--index-dir", d],
         &[batch.path()],

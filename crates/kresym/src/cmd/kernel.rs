@@ -38,7 +38,7 @@ pub struct IndexArgs {
     #[arg(long)]
     pub no_index: bool,
     /// Build the vmlinux's index now if there is none, even for one report
-    /// (without this, only a batch builds one: 20 or more inputs, or 4 MiB).
+    /// (without this, only a batch of 5,000 frames or more builds one).
     #[arg(long, conflicts_with = "no_index")]
     pub build_index: bool,
     /// Where indexes are kept, one file per build id
@@ -47,10 +47,34 @@ pub struct IndexArgs {
     pub index_dir: Option<PathBuf>,
 }
 
-/// A run this large builds the index when there is none.
-const BATCH_INPUTS: usize = 20;
-/// ... or when its inputs add up to this many bytes.
-const BATCH_BYTES: u64 = 4 << 20;
+/// A run with this many frames builds the index when there is none:
+/// building costs about three times what symbolizing 20,000 frames from
+/// DWARF does, and a run this large is usually one of many against a build.
+const BATCH_FRAMES: usize = 5_000;
+
+/// Whether `inputs` hold at least [`BATCH_FRAMES`] frames, counting
+/// `+0x` in each file (a streamed file counts as large; stdin is not read).
+fn is_batch(inputs: &[Input]) -> bool {
+    let mut frames = 0;
+    for input in inputs {
+        let Input::File { path, .. } = input else {
+            continue;
+        };
+        if input
+            .size()
+            .is_some_and(|size| size > crate::stream::STREAM_ABOVE)
+        {
+            return true;
+        }
+        if let Ok(bytes) = std::fs::read(path) {
+            frames += memchr::memmem::find_iter(&bytes, b"+0x").count();
+            if frames >= BATCH_FRAMES {
+                return true;
+            }
+        }
+    }
+    false
+}
 
 impl IndexArgs {
     /// The index directory, unless indexes are off or there is nowhere to keep them.
@@ -63,10 +87,11 @@ impl IndexArgs {
             .or_else(|| crate::cmd::cache_dir("index"))
     }
 
-    /// Use the vmlinux's index: load it; build it when missing and `batch`
-    /// (or --build-index); rebuild it when stale or corrupt. Failing that,
-    /// the symbolizer keeps reading DWARF, with a warning unless `quiet`.
-    fn attach(&self, symbolizer: &mut Symbolizer, batch: bool, quiet: bool) {
+    /// Use the vmlinux's index: load it; build it when missing and the run
+    /// `is_batch` (or --build-index); rebuild it when stale or corrupt.
+    /// Failing that, the symbolizer keeps reading DWARF, with a warning
+    /// unless `quiet`.
+    fn attach(&self, symbolizer: &mut Symbolizer, is_batch: impl FnOnce() -> bool, quiet: bool) {
         let Some(dir) = self.dir() else { return };
         if !symbolizer.vmlinux().has_dwarf() {
             return;
@@ -78,7 +103,7 @@ impl IndexArgs {
         };
         match symbolizer.load_index(&dir) {
             Ok(_) | Err(IndexError::NoBuildId(_)) => return,
-            Err(IndexError::Missing(_)) if !(batch || self.build_index) => return,
+            Err(IndexError::Missing(_)) if !(self.build_index || is_batch()) => return,
             Err(IndexError::Missing(_)) => say(format!(
                 "indexing {} once for this build (--no-index skips this)",
                 symbolizer.vmlinux().path().display()
@@ -136,9 +161,8 @@ impl KernelArgs {
             strip_prefixes: self.strip_prefix.clone(),
         };
         let mut symbolizer = Symbolizer::open(&found.vmlinux, options)?;
-        let batch = inputs.len() >= BATCH_INPUTS
-            || inputs.iter().filter_map(Input::size).sum::<u64>() >= BATCH_BYTES;
-        self.index.attach(&mut symbolizer, batch, quiet);
+        self.index
+            .attach(&mut symbolizer, || is_batch(inputs), quiet);
         if !symbolizer.vmlinux().has_dwarf() && !quiet {
             eprintln!(
                 "kresym: warning: {} has no DWARF line information; frames keep their symbol names only",

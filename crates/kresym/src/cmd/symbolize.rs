@@ -37,8 +37,14 @@ Examples:
   DEBUGINFOD_URLS=https://debuginfod.debian.net kresym symbolize --build-id 4f7a... report.txt
   dmesg | kresym symbolize --vmlinux vmlinux --modules /lib/modules/$(uname -r)
   kresym symbolize --vmlinux vmlinux -j 8 --out-dir out/ reports/
+  kresym index --vmlinux vmlinux && kresym symbolize --vmlinux vmlinux report.txt   # no DWARF parsed
   kresym symbolize --vmlinux vmlinux --format json report.txt | jq '.frames[].chain'
   kresym symbolize --vmlinux vmlinux --repo upstream --commit v6.1 --format html report.txt > r.html
+
+The vmlinux's persisted index (see `kresym index`) is used when it is in the
+index directory; a batch of 5,000 frames or more builds it when it is
+missing, smaller runs read DWARF instead unless --build-index. --no-index:
+DWARF only.
 
 Exit status: 0 when every input was symbolized (frames that cannot be
 resolved stay unchanged and are counted), 1 when an input could not be read,
