@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 mod common;
-use common::{kresym, report, samples};
+use common::{kresym, report, sample_reports, samples};
 
 fn vmlinux() -> PathBuf {
     samples().join("build/vmlinux-dwarf5")
@@ -43,15 +43,6 @@ fn index_files(dir: &Path) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
-fn all_reports() -> Vec<PathBuf> {
-    let mut reports: Vec<_> = std::fs::read_dir(samples().join("reports"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    reports.sort();
-    reports
-}
-
 #[test]
 fn index_command_builds_once_and_reports_the_path() {
     let dir = tempfile::tempdir().unwrap();
@@ -82,7 +73,7 @@ fn index_command_builds_once_and_reports_the_path() {
 fn output_from_the_index_equals_output_from_dwarf() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    let reports = all_reports();
+    let reports = sample_reports();
     let inputs: Vec<&Path> = reports.iter().map(PathBuf::as_path).collect();
     for format in ["text", "json"] {
         let (from_dwarf, _) = ok(&symbolize(

@@ -13,20 +13,10 @@ use kresym_symbolize::{Binary, Symbolizer, SymbolizerOptions};
 use proptest::prelude::*;
 
 mod common;
-use common::{report, samples};
+use common::{report, sample_reports, samples};
 
 fn vmlinux() -> PathBuf {
     samples().join("build/vmlinux-dwarf5")
-}
-
-/// Every sample report, sorted by name.
-fn sample_reports() -> Vec<PathBuf> {
-    let mut reports: Vec<_> = std::fs::read_dir(samples().join("reports"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    reports.sort();
-    reports
 }
 
 /// `kresym symbolize --vmlinux VMLINUX ARGS...`, with `stdin` fed if given.

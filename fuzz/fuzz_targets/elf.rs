@@ -15,6 +15,9 @@ use kresym_report::PcKind;
 use kresym_symbolize::{Binary, FrameQuery, Symbolizer, SymbolizerOptions};
 use libfuzzer_sys::fuzz_target;
 
+#[path = "patch.rs"]
+mod patch;
+
 fn samples() -> &'static [Vec<u8>] {
     static SAMPLES: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     SAMPLES.get_or_init(|| {
@@ -58,19 +61,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let samples = samples();
-    let mut bytes = samples[*which as usize % samples.len()].clone();
-    let truncate = u32::from_le_bytes([*t0, *t1, *t2, *t3]) as usize;
-    if truncate != 0 {
-        bytes.truncate(truncate % bytes.len());
-    }
-    for patch in patches.chunks_exact(5) {
-        if bytes.is_empty() {
-            break;
-        }
-        let offset = u32::from_le_bytes([patch[0], patch[1], patch[2], patch[3]]) as usize;
-        let len = bytes.len();
-        bytes[offset % len] ^= patch[4];
-    }
+    let sample = &samples[*which as usize % samples.len()];
+    let bytes = patch::patched(sample, [*t0, *t1, *t2, *t3], patches);
     let Ok(binary) = Binary::from_vec("fuzz.elf".into(), bytes.clone()) else {
         return;
     };

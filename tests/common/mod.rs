@@ -17,6 +17,16 @@ pub fn report(name: &str) -> PathBuf {
     samples().join("reports").join(name)
 }
 
+/// Every sample report, sorted by name.
+pub fn sample_reports() -> Vec<PathBuf> {
+    let mut reports: Vec<_> = std::fs::read_dir(samples().join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    reports.sort();
+    reports
+}
+
 /// The `kresym` binary under test, with its cache (persisted indexes,
 /// fetched sources) in the build's temporary directory, never the user's.
 pub fn kresym() -> Command {

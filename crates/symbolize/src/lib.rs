@@ -104,6 +104,20 @@ pub struct FrameQuery<'a> {
     pub pc_kind: PcKind,
 }
 
+impl<'a> FrameQuery<'a> {
+    /// A vmlinux frame `function+offset/size`.
+    pub fn vmlinux(function: &'a str, offset: u64, size: u64, pc_kind: PcKind) -> Self {
+        FrameQuery {
+            function,
+            offset,
+            size,
+            module: None,
+            build_id: None,
+            pc_kind,
+        }
+    }
+}
+
 impl<'a> From<&'a Frame> for FrameQuery<'a> {
     fn from(frame: &'a Frame) -> Self {
         FrameQuery {
@@ -296,14 +310,8 @@ impl Symbolizer {
     pub fn resolve_address(&self, address: u64, pc_kind: PcKind) -> Option<Resolved> {
         let source = self.vmlinux_source();
         let symbol = source.symbol_at(address)?;
-        let query = FrameQuery {
-            function: &symbol.name,
-            offset: address - symbol.address,
-            size: symbol.size,
-            module: None,
-            build_id: None,
-            pc_kind,
-        };
+        let query =
+            FrameQuery::vmlinux(&symbol.name, address - symbol.address, symbol.size, pc_kind);
         Some(resolve_symbol(&source, self.strip.as_ref(), &symbol, query))
     }
 

@@ -39,14 +39,7 @@ fn assert_same_everywhere(dwarf: &Symbolizer, index: &Symbolizer) -> usize {
         for offset in 0..=symbol.size.min(0x1000) + 1 {
             for pc_kind in [PcKind::ReturnAddress, PcKind::ExactPc] {
                 for size in [symbol.size, symbol.size + 0x10] {
-                    let query = FrameQuery {
-                        function: &symbol.name,
-                        offset,
-                        size,
-                        module: None,
-                        build_id: None,
-                        pc_kind,
-                    };
+                    let query = FrameQuery::vmlinux(&symbol.name, offset, size, pc_kind);
                     assert_eq!(
                         index.resolve(query),
                         dwarf.resolve(query),
@@ -58,14 +51,7 @@ fn assert_same_everywhere(dwarf: &Symbolizer, index: &Symbolizer) -> usize {
             }
         }
     }
-    let unknown = FrameQuery {
-        function: "no_such_function",
-        offset: 0,
-        size: 0x10,
-        module: None,
-        build_id: None,
-        pc_kind: PcKind::ReturnAddress,
-    };
+    let unknown = FrameQuery::vmlinux("no_such_function", 0, 0x10, PcKind::ReturnAddress);
     assert_eq!(index.resolve(unknown), dwarf.resolve(unknown));
     compared
 }
@@ -229,14 +215,9 @@ fn lookups_in_an_inconsistent_index_do_not_panic() {
         loaded += 1;
         for symbol in symbols.iter().step_by(3) {
             for offset in [0, 1, symbol.size / 2, symbol.size] {
-                let _ = symbolizer.resolve(FrameQuery {
-                    function: &symbol.name,
-                    offset,
-                    size: symbol.size,
-                    module: None,
-                    build_id: None,
-                    pc_kind: PcKind::ReturnAddress,
-                });
+                let query =
+                    FrameQuery::vmlinux(&symbol.name, offset, symbol.size, PcKind::ReturnAddress);
+                let _ = symbolizer.resolve(query);
                 let _ = symbolizer.resolve_address(symbol.address + offset, PcKind::ExactPc);
             }
         }
