@@ -210,3 +210,83 @@ fn index_refuses_what_it_cannot_index() {
         assert!(std::env::var("CI").is_err(), "objcopy is required under CI");
     }
 }
+
+#[test]
+fn an_unusable_index_directory_costs_a_warning_not_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file where the directory should be: nothing can be written there.
+    let blocked = dir.path().join("index");
+    std::fs::write(&blocked, b"").unwrap();
+    let one = report("kasan-tcp.txt");
+    let (expected, _) = ok(&symbolize(&["-q", "--no-index"], &[&one]));
+    let output = symbolize(
+        &["--build-index", "--index-dir", blocked.to_str().unwrap()],
+        &[&one],
+    );
+    let (out, stderr) = ok(&output);
+    assert_eq!(out, expected);
+    assert!(
+        stderr.contains("warning") && stderr.contains("reading DWARF instead"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn verify_from_the_index_equals_verify_from_dwarf() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let v = vmlinux();
+    ok(&run(&[
+        "index",
+        "-q",
+        "--vmlinux",
+        v.to_str().unwrap(),
+        "--index-dir",
+        d,
+    ]));
+    let verify = |index: &[&str], input: &Path| {
+        kresym()
+            .args(["verify", "--format", "json", "--vmlinux"])
+            .arg(vmlinux())
+            .arg("--modules")
+            .arg(samples().join("build"))
+            .args(index)
+            .arg(input)
+            .output()
+            .unwrap()
+    };
+    let mut wrong_verdicts = 0;
+    for input in sample_reports() {
+        // Symbolized first, so that there are annotations to verify.
+        let (symbolized, _) = ok(&symbolize(&["-q", "--no-index"], &[&input]));
+        // And a copy with one line number off by one, for a wrong verdict.
+        let mut wrong = symbolized.clone();
+        if let Some(at) = wrong.find(".c:") {
+            let digit = at + 3;
+            let next = match wrong.as_bytes()[digit] {
+                b'9' => '8',
+                b => char::from(b + 1),
+            };
+            wrong.replace_range(digit..digit + 1, &next.to_string());
+        }
+        for (name, text) in [("symbolized.txt", symbolized), ("wrong.txt", wrong)] {
+            let file = dir.path().join(name);
+            std::fs::write(&file, text).unwrap();
+            for file in [&file, &input] {
+                let from_dwarf = verify(&["--no-index"], file);
+                let from_index = verify(&["--index-dir", d], file);
+                assert_eq!(
+                    from_index.status.code(),
+                    from_dwarf.status.code(),
+                    "{file:?}"
+                );
+                assert_eq!(from_index.stdout, from_dwarf.stdout, "{file:?}");
+                wrong_verdicts += usize::from(from_dwarf.status.code() == Some(1));
+            }
+        }
+    }
+    assert!(
+        wrong_verdicts > 3,
+        "only {wrong_verdicts} inputs had wrong frames"
+    );
+}
