@@ -7,14 +7,13 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use kresym_symbolize::{Binary, Index, IndexError};
 
-use crate::cmd::kernel::IndexArgs;
-
 /// Build the persisted index of a vmlinux, so that every later `kresym
 /// symbolize` or `kresym verify` against it reads no DWARF.
 ///
 /// The index is keyed by the vmlinux's GNU build id and kept in the index
 /// directory. `symbolize` also builds it by itself the first time it runs a
-/// batch; this command is for farms that symbolize reports one at a time.
+/// batch of 5,000 frames or more; this command is for farms that symbolize
+/// reports one at a time.
 #[derive(clap::Args)]
 #[command(after_help = "\
 Examples:
@@ -39,14 +38,15 @@ pub struct Args {
     /// Do not print progress on stderr.
     #[arg(short, long)]
     pub quiet: bool,
-    /// Where the index goes.
-    #[command(flatten)]
-    pub index: IndexArgs,
+    /// Where indexes are kept, one file per build id
+    /// [default: $XDG_CACHE_HOME/kresym/index, else ~/.cache/kresym/index].
+    #[arg(long, value_name = "DIR")]
+    pub index_dir: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
     crate::cmd::start_workers(args.jobs)?;
-    let Some(dir) = args.index.dir() else {
+    let Some(dir) = args.index_dir.or_else(|| crate::cmd::cache_dir("index")) else {
         bail!("no index directory: pass --index-dir DIR, or set HOME or XDG_CACHE_HOME");
     };
     let vmlinux = Binary::open(&args.vmlinux)?;
