@@ -52,7 +52,7 @@ fn index_command_builds_once_and_reports_the_path() {
     let (path, stderr) = ok(&run(&["index", "--vmlinux", v, "--index-dir", d]));
     let path = PathBuf::from(path.trim_end());
     assert!(path.starts_with(dir.path()) && path.is_file(), "{path:?}");
-    assert!(stderr.contains("MiB"), "{stderr}");
+    assert!(stderr.contains("KiB"), "{stderr}");
     let (again, stderr) = ok(&run(&["index", "--vmlinux", v, "--index-dir", d]));
     assert_eq!(PathBuf::from(again.trim_end()), path);
     assert!(stderr.contains("up to date"), "{stderr}");
@@ -94,7 +94,8 @@ fn output_from_the_index_equals_output_from_dwarf() {
             assert!(stderr.contains("indexing"), "{stderr}");
         }
     }
-    assert_eq!(index_files(dir.path()).len(), 1);
+    // The vmlinux and both sample modules (built on their first frame).
+    assert_eq!(index_files(dir.path()).len(), 3);
 }
 
 #[test]
@@ -124,6 +125,7 @@ fn one_report_does_not_build_an_index_but_a_batch_does() {
     assert!(index_files(dir.path()).is_empty());
     let (_, stderr) = ok(&symbolize(&["--index-dir", d], &[batch.path()]));
     assert!(stderr.contains("indexing"), "{stderr}");
+    // kasan-tcp.txt has no module frames: the vmlinux's index only.
     assert_eq!(index_files(dir.path()).len(), 1);
 }
 
@@ -289,4 +291,93 @@ fn verify_from_the_index_equals_verify_from_dwarf() {
         wrong_verdicts > 3,
         "only {wrong_verdicts} inputs had wrong frames"
     );
+}
+
+#[test]
+fn module_indexes_are_built_by_kresym_index_and_replace_module_dwarf() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let v = vmlinux();
+    let modules = samples().join("build");
+    let (_, stderr) = ok(&run(&[
+        "index",
+        "--vmlinux",
+        v.to_str().unwrap(),
+        "--modules",
+        modules.to_str().unwrap(),
+        "--index-dir",
+        d,
+    ]));
+    assert!(stderr.contains("2 of 2 module files indexed"), "{stderr}");
+    let files = index_files(dir.path());
+    assert_eq!(files.len(), 3);
+    let reports: Vec<PathBuf> = [
+        "module.txt",
+        "module-buildid.txt",
+        "module-buildid-dwarf4.txt",
+    ]
+    .iter()
+    .map(|name| report(name))
+    .collect();
+    let inputs: Vec<&Path> = reports.iter().map(PathBuf::as_path).collect();
+    let (expected, _) = ok(&symbolize(&["-q", "--no-index"], &inputs));
+    let (from_index, _) = ok(&symbolize(&["-q", "--index-dir", d], &inputs));
+    assert_eq!(from_index, expected);
+
+    // A damaged module index is rebuilt on the module's first frame.
+    let module_index = files
+        .iter()
+        .find(|f| std::fs::metadata(f).unwrap().len() < 4096)
+        .unwrap();
+    let mut bytes = std::fs::read(module_index).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(module_index, &bytes).unwrap();
+    let (from_index, _) = ok(&symbolize(&["-q", "--index-dir", d], &inputs));
+    assert_eq!(from_index, expected);
+    assert_ne!(std::fs::read(module_index).unwrap(), bytes, "not rebuilt");
+}
+
+/// The index really replaces the module's DWARF: once indexed, a copy of
+/// the module without its line table still symbolizes to the same lines.
+#[test]
+fn an_indexed_module_needs_no_dwarf() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let modules = tempfile::tempdir().unwrap();
+    let module = modules.path().join("samplemod.ko");
+    std::fs::copy(samples().join("build/samplemod.ko"), &module).unwrap();
+    let one = report("module.txt");
+    let with_modules = |index: &[&str]| {
+        kresym()
+            .args(["symbolize", "-q", "--vmlinux"])
+            .arg(vmlinux())
+            .arg("--modules")
+            .arg(modules.path())
+            .args(index)
+            .arg(&one)
+            .output()
+            .unwrap()
+    };
+    let (expected, _) = ok(&with_modules(&["--no-index"]));
+    assert!(expected.contains("samplemod.c:"), "{expected}");
+    ok(&with_modules(&["--build-index", "--index-dir", d]));
+    // Zero the line table in place (its relocations then write into zeros).
+    let mut bytes = std::fs::read(&module).unwrap();
+    let (offset, size) = {
+        use object::{Object, ObjectSection};
+        let file = object::File::parse(&bytes[..]).unwrap();
+        file.section_by_name(".debug_line")
+            .and_then(|s| s.file_range())
+            .unwrap()
+    };
+    bytes[offset as usize..(offset + size) as usize].fill(0);
+    std::fs::write(&module, &bytes).unwrap();
+    let (without_lines, _) = ok(&with_modules(&["--no-index"]));
+    assert_ne!(
+        without_lines, expected,
+        "objcopy did not remove the line table"
+    );
+    let (from_index, _) = ok(&with_modules(&["--index-dir", d]));
+    assert_eq!(from_index, expected);
 }

@@ -487,6 +487,20 @@ fn may_refer_to_other_units(abbrev: &[u8], offset: usize, endian: RunTimeEndian)
     scan().unwrap_or(true)
 }
 
+/// The GNU build id of an uncompressed ELF file, read from its notes
+/// without loading anything else; `Err` says why the file is unusable.
+pub(crate) fn read_build_id(path: &Path) -> std::result::Result<Option<Vec<u8>>, String> {
+    let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    // SAFETY: read-only private map, dropped before returning.
+    let map = unsafe { memmap2::Mmap::map(&file) }
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let not_elf = |reason: String| format!("{} cannot be used: {reason}", path.display());
+    check_elf_class(&map).map_err(not_elf)?;
+    let elf = ElfFile64::<object::Endianness>::parse(&map[..])
+        .map_err(|e| not_elf(format!("malformed ELF: {e}")))?;
+    Ok(elf.build_id().ok().flatten().map(<[u8]>::to_vec))
+}
+
 /// Refuse what this symbolizer cannot read, with a reason a person understands.
 fn check_elf_class(data: &[u8]) -> std::result::Result<(), String> {
     if data.len() < 16 || &data[..4] != b"\x7fELF" {

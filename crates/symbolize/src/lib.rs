@@ -28,7 +28,6 @@ pub mod paths;
 mod source;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use kresym_report::{Frame, PcKind, SourceLocation};
 use serde::Serialize;
@@ -37,9 +36,9 @@ pub use binary::Binary;
 pub use document::{DocumentSymbols, FrameCounts, LineSymbols, ReportCheck};
 pub use index::{Index, IndexError};
 use kallsyms::TextSymbol;
-use modules::ModuleIndex;
+use modules::{ModuleFile, ModuleIndex};
 use paths::PathCleaner;
-use source::{SymbolSource, Vmlinux};
+use source::{Dwarf, Indexed, SymbolSource};
 
 /// Errors opening a symbolizer.
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +82,8 @@ pub struct SymbolizerOptions {
 pub struct Symbolizer {
     vmlinux: Binary,
     index: Option<Index>,
+    /// Where module indexes are looked up, and whether missing ones are built.
+    module_indexes: Option<(PathBuf, bool)>,
     modules: ModuleIndex,
     strip: Option<PathCleaner>,
 }
@@ -235,6 +236,7 @@ impl Symbolizer {
         Ok(Symbolizer {
             vmlinux,
             index: None,
+            module_indexes: None,
             modules,
             strip,
         })
@@ -282,11 +284,53 @@ impl Symbolizer {
         self.index.as_ref()
     }
 
+    /// Read module frames from the modules' indexes in `dir` from now on,
+    /// each looked up on the module's first frame; with `build_missing`, a
+    /// module without an index gets one built then. A stale or corrupt
+    /// module index is always rebuilt, and a module without one is read
+    /// from its DWARF.
+    pub fn use_module_indexes(&mut self, dir: &Path, build_missing: bool) {
+        self.module_indexes = Some((dir.to_owned(), build_missing));
+    }
+
+    /// Make sure every module file in the module directories has a valid
+    /// index in `dir`, building the missing, stale and corrupt ones in
+    /// parallel; `done` is called after each module. Returns each file with
+    /// its index's size, or why it has none (no build id, no DWARF, ...).
+    pub fn index_modules(
+        &self,
+        dir: &Path,
+        done: &(dyn Fn() + Sync),
+    ) -> Vec<(PathBuf, Result<u64, String>)> {
+        use rayon::prelude::*;
+        let files: Vec<_> = self.modules.all_files().collect();
+        files
+            .par_iter()
+            .map(|file| {
+                let outcome = match file.build_id() {
+                    Err(error) => Err(error),
+                    Ok(None) => Err("no GNU build id".to_owned()),
+                    Ok(Some(_)) => file
+                        .index(dir, true)
+                        .map(Index::size)
+                        .ok_or_else(|| "no DWARF, or it could not be indexed".to_owned()),
+                };
+                done();
+                (file.path.clone(), outcome)
+            })
+            .collect()
+    }
+
+    /// How many module files the module directories hold.
+    pub fn module_file_count(&self) -> usize {
+        self.modules.all_files().count()
+    }
+
     /// Where vmlinux symbols and chains come from.
-    fn vmlinux_source(&self) -> Vmlinux<'_> {
-        Vmlinux {
+    fn vmlinux_source(&self) -> Indexed<'_> {
+        Indexed {
             index: self.index.as_ref(),
-            dwarf: &self.vmlinux,
+            dwarf: Dwarf::Loaded(&self.vmlinux),
         }
     }
 
@@ -300,7 +344,25 @@ impl Symbolizer {
         match frame.module {
             None => resolve_in(&self.vmlinux_source(), self.strip.as_ref(), frame),
             Some(module) => match self.module(module, frame.build_id) {
-                Ok(binary) => resolve_in(&*binary, self.strip.as_ref(), frame),
+                Ok(file) => {
+                    let index = self
+                        .module_indexes
+                        .as_ref()
+                        .and_then(|(dir, build)| file.index(dir, *build));
+                    if index.is_none()
+                        && let Err(error) = file.load()
+                    {
+                        return Resolution::ModuleUnreadable {
+                            module: module.to_owned(),
+                            error,
+                        };
+                    }
+                    let source = Indexed {
+                        index,
+                        dwarf: Dwarf::Module(file),
+                    };
+                    resolve_in(&source, self.strip.as_ref(), frame)
+                }
                 Err(resolution) => resolution,
             },
         }
@@ -317,19 +379,20 @@ impl Symbolizer {
 
     /// The module file for a frame: by name, and by build id when one is
     /// printed (a file of another name with that build id is accepted too,
-    /// since module files are often renamed, e.g. `x.ko.debug`).
-    fn module(&self, name: &str, build_id: Option<&str>) -> Result<Arc<Binary>, Resolution> {
+    /// since module files are often renamed, e.g. `x.ko.debug`). Build ids
+    /// are read from the files' notes; nothing is loaded here.
+    fn module(&self, name: &str, build_id: Option<&str>) -> Result<&ModuleFile, Resolution> {
         let files = self.modules.files(name);
         let mut last_error = None;
         let mut found_ids = Vec::new();
         for file in files {
-            match file.load() {
-                Ok(loaded) => match build_id {
-                    None => return Ok(loaded),
+            match file.build_id() {
+                Ok(id) => match build_id {
+                    None => return Ok(file),
                     Some(wanted) => {
-                        let id = loaded.build_id().map(hex).unwrap_or_default();
+                        let id = id.map(hex).unwrap_or_default();
                         if id.eq_ignore_ascii_case(wanted) {
-                            return Ok(loaded);
+                            return Ok(file);
                         }
                         found_ids.push(id);
                     }
@@ -338,16 +401,14 @@ impl Symbolizer {
             }
         }
         if let Some(wanted) = build_id
-            && let Some(loaded) = self
-                .modules
-                .all_files()
-                .filter_map(|file| file.load().ok())
-                .find(|m| {
-                    m.build_id()
-                        .is_some_and(|id| hex(id).eq_ignore_ascii_case(wanted))
-                })
+            && let Some(file) = self.modules.all_files().find(|file| {
+                file.build_id()
+                    .ok()
+                    .flatten()
+                    .is_some_and(|id| hex(id).eq_ignore_ascii_case(wanted))
+            })
         {
-            return Ok(loaded);
+            return Ok(file);
         }
         match (build_id, last_error) {
             _ if files.is_empty() => Err(Resolution::ModuleNotFound {

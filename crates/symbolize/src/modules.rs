@@ -4,7 +4,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use crate::binary::Binary;
+use crate::binary::{self, Binary};
+use crate::index::{Index, IndexError};
 
 /// File name endings of module files, most useful first: a `.ko.debug` has
 /// the DWARF, a plain `.ko` usually does, compressed ones may.
@@ -15,9 +16,59 @@ const MODULE_SUFFIXES: &[&str] = &[".ko.debug", ".ko", ".ko.zst", ".ko.xz"];
 pub(crate) struct ModuleFile {
     pub(crate) path: PathBuf,
     loaded: OnceLock<Result<Arc<Binary>, String>>,
+    build_id: OnceLock<Result<Option<Vec<u8>>, String>>,
+    index: OnceLock<Option<Index>>,
 }
 
 impl ModuleFile {
+    fn new(path: PathBuf) -> ModuleFile {
+        ModuleFile {
+            path,
+            loaded: OnceLock::new(),
+            build_id: OnceLock::new(),
+            index: OnceLock::new(),
+        }
+    }
+
+    /// The file's GNU build id: read from its notes alone when the file is
+    /// not compressed, so that a module read from its index is never loaded.
+    pub(crate) fn build_id(&self) -> Result<Option<&[u8]>, String> {
+        self.build_id
+            .get_or_init(|| {
+                if is_compressed(&self.path) {
+                    self.load().map(|b| b.build_id().map(<[u8]>::to_vec))
+                } else {
+                    binary::read_build_id(&self.path)
+                }
+            })
+            .as_ref()
+            .map(Option::as_deref)
+            .map_err(Clone::clone)
+    }
+
+    /// The module's index in `dir`, once looked up: loaded when valid;
+    /// built (loading the module) when missing and `build`, or when stale
+    /// or corrupt. `None`: read the module's DWARF.
+    pub(crate) fn index(&self, dir: &Path, build: bool) -> Option<&Index> {
+        self.index
+            .get_or_init(|| {
+                let id = self.build_id().ok()??.to_vec();
+                match Index::load_by_id(dir, &id) {
+                    Ok(index) => Some(index),
+                    Err(IndexError::Missing(_)) if !build => None,
+                    Err(error)
+                        if matches!(error, IndexError::Missing(_)) || error.needs_rebuild() =>
+                    {
+                        let module = self.load().ok()?;
+                        module
+                            .has_dwarf()
+                            .then(|| Index::build(dir, &module).ok())?
+                    }
+                    Err(_) => None,
+                }
+            })
+            .as_ref()
+    }
     /// The module, loaded on first call; the error says what went wrong.
     pub(crate) fn load(&self) -> Result<Arc<Binary>, String> {
         self.loaded
@@ -62,10 +113,7 @@ impl ModuleIndex {
                     self.by_name
                         .entry(normalize_name(&name))
                         .or_default()
-                        .push(ModuleFile {
-                            path,
-                            loaded: OnceLock::new(),
-                        });
+                        .push(ModuleFile::new(path));
                 }
             }
         }
@@ -98,6 +146,12 @@ fn module_name(path: &Path) -> Option<String> {
         .find_map(|suffix| file.strip_suffix(suffix))
         .filter(|name| !name.is_empty())
         .map(str::to_owned)
+}
+
+/// Whether a module file is compressed (`.ko.xz`, `.ko.zst`).
+fn is_compressed(path: &Path) -> bool {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    name.ends_with(".xz") || name.ends_with(".zst")
 }
 
 fn suffix_rank(path: &Path) -> usize {

@@ -7,6 +7,7 @@ use crate::SourceFrame;
 use crate::binary::{Binary, RawLevel};
 use crate::index::Index;
 use crate::kallsyms::TextSymbol;
+use crate::modules::ModuleFile;
 use crate::paths::PathCleaner;
 
 /// What resolving a frame needs to know about one binary.
@@ -65,39 +66,63 @@ fn clean_chain(paths: &PathCleaner, levels: &[RawLevel<'_>]) -> Vec<SourceFrame>
     chain
 }
 
-/// A vmlinux: through its index when there is one, with DWARF answering
-/// whatever the index cannot (only ever an index damaged in a way its
-/// checksum missed).
-pub(crate) struct Vmlinux<'a> {
-    /// The index, if one is in use.
-    pub(crate) index: Option<&'a Index>,
-    /// The vmlinux itself.
-    pub(crate) dwarf: &'a Binary,
+/// Where the DWARF behind an index is: a loaded binary, or a module file
+/// loaded only if the index cannot answer.
+pub(crate) enum Dwarf<'a> {
+    /// Already loaded (the vmlinux).
+    Loaded(&'a Binary),
+    /// A module file, loaded on first need.
+    Module(&'a ModuleFile),
 }
 
-impl SymbolSource for Vmlinux<'_> {
+impl Dwarf<'_> {
+    fn with<T>(&self, ask: impl FnOnce(&Binary) -> T) -> Option<T> {
+        match self {
+            Dwarf::Loaded(binary) => Some(ask(binary)),
+            Dwarf::Module(file) => file.load().ok().map(|binary| ask(&binary)),
+        }
+    }
+}
+
+/// A binary through its index when there is one, with DWARF answering
+/// whatever the index cannot (only ever an index damaged in a way its
+/// checksum missed).
+pub(crate) struct Indexed<'a> {
+    /// The index, if one is in use.
+    pub(crate) index: Option<&'a Index>,
+    /// The binary it indexes.
+    pub(crate) dwarf: Dwarf<'a>,
+}
+
+impl SymbolSource for Indexed<'_> {
     fn symbols_named(&self, name: &str) -> Vec<TextSymbol> {
         self.index
             .and_then(|index| index.symbols_named(name))
-            .unwrap_or_else(|| self.dwarf.symbols_named(name))
+            .or_else(|| self.dwarf.with(|b| b.symbols_named(name)))
+            .unwrap_or_default()
     }
 
     fn symbol_at(&self, address: u64) -> Option<TextSymbol> {
         self.index
             .and_then(|index| index.symbol_at(address))
-            .unwrap_or_else(|| self.dwarf.symbol_at(address))
+            .or_else(|| self.dwarf.with(|b| b.symbol_at(address)))
+            .flatten()
     }
 
     fn size_matches(&self, symbol: &TextSymbol, printed: u64) -> bool {
         match self.index {
             Some(index) => index.size_matches(symbol, printed),
-            None => self.dwarf.size_matches(symbol, printed),
+            None => self
+                .dwarf
+                .with(|b| b.size_matches(symbol, printed))
+                .unwrap_or(false),
         }
     }
 
     fn inline_chain(&self, strip: Option<&PathCleaner>, probe: u64) -> Vec<SourceFrame> {
         self.index
             .and_then(|index| index.inline_chain(strip, probe))
-            .unwrap_or_else(|| self.dwarf.inline_chain(strip, probe))
+            .or_else(|| self.dwarf.with(|b| b.inline_chain(strip, probe)))
+            .unwrap_or_default()
     }
 }

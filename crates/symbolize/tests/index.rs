@@ -235,3 +235,50 @@ fn rechecksum(bytes: &mut [u8]) {
     let sum = xxhash_rust::xxh3::xxh3_64(&bytes[24..]);
     bytes[16..24].copy_from_slice(&sum.to_le_bytes());
 }
+
+#[test]
+fn module_frames_from_module_indexes_equal_module_dwarf() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = || SymbolizerOptions {
+        module_dirs: vec![build()],
+        strip_prefixes: Vec::new(),
+    };
+    let dwarf = Symbolizer::open(&build().join("vmlinux-dwarf5"), options()).unwrap();
+    let mut indexed = Symbolizer::open(&build().join("vmlinux-dwarf5"), options()).unwrap();
+    let built = indexed.index_modules(dir.path(), &|| {});
+    assert_eq!(built.len(), 2);
+    assert!(built.iter().all(|(_, size)| size.is_ok()), "{built:?}");
+    indexed.use_module_indexes(dir.path(), false);
+    let mut compared = 0;
+    for module in ["samplemod.ko", "samplemod-dwarf4.ko"] {
+        let binary = kresym_symbolize::Binary::open(&build().join(module)).unwrap();
+        let name = module.trim_end_matches(".ko");
+        let id: String = binary
+            .build_id()
+            .unwrap()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        for symbol in binary.symbols().iter() {
+            for offset in 0..=symbol.size.min(0x400) + 1 {
+                for build_id in [None, Some(id.as_str())] {
+                    let query = FrameQuery {
+                        function: &symbol.name,
+                        offset,
+                        size: symbol.size,
+                        module: Some(name),
+                        build_id,
+                        pc_kind: PcKind::ReturnAddress,
+                    };
+                    assert_eq!(
+                        indexed.resolve(query),
+                        dwarf.resolve(query),
+                        "{name} {query:?}"
+                    );
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert!(compared > 500, "{compared}");
+}

@@ -1,27 +1,32 @@
 //! `kresym index`: build the persisted index of a vmlinux ahead of time.
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use kresym_symbolize::{Binary, Index, IndexError};
+use indicatif::{ProgressBar, ProgressStyle};
+use kresym_symbolize::{Binary, Index, IndexError, Symbolizer, SymbolizerOptions};
 
 /// Build the persisted index of a vmlinux, so that every later `kresym
 /// symbolize` or `kresym verify` against it reads no DWARF.
 ///
 /// The index is keyed by the vmlinux's GNU build id and kept in the index
-/// directory. `symbolize` also builds it by itself the first time it runs a
+/// directory; with --modules, each module gets one keyed by its own. `symbolize` also builds it by itself the first time it runs a
 /// batch of 5,000 frames or more; this command is for farms that symbolize
 /// reports one at a time.
 #[derive(clap::Args)]
 #[command(after_help = "\
 Examples:
   kresym index --vmlinux vmlinux
+  kresym index --vmlinux vmlinux --modules /usr/lib/debug/lib/modules/6.1.0-53-cloud-amd64
   kresym index --vmlinux vmlinux --index-dir /var/cache/kresym --force
 
 An index that is already there and valid is kept (unless --force); a stale
-(another kresym version) or corrupt one is rebuilt. Prints the index path.
+(another kresym version) or corrupt one is rebuilt. Prints the vmlinux's
+index path. Module files are indexed by their own build ids; one that cannot
+be (no build id, no DWARF) is named on stderr and read from DWARF later.
 
 Exit status: 0 when a valid index is in place, 2 when none could be built
 (no build id, malformed DWARF, unwritable directory).")]
@@ -29,9 +34,13 @@ pub struct Args {
     /// The vmlinux (with DWARF) to index.
     #[arg(long, value_name = "FILE")]
     pub vmlinux: PathBuf,
-    /// Rebuild even when a valid index is there.
+    /// Rebuild the vmlinux's index even when a valid one is there.
     #[arg(long)]
     pub force: bool,
+    /// Also index every module file (.ko, .ko.debug, .ko.xz, .ko.zst) under
+    /// this directory that has no valid index yet; repeatable.
+    #[arg(long = "modules", value_name = "DIR")]
+    pub modules: Vec<PathBuf>,
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     pub jobs: Option<usize>,
@@ -46,7 +55,11 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     crate::cmd::start_workers(args.jobs)?;
-    let Some(dir) = args.index_dir.or_else(|| crate::cmd::cache_dir("index")) else {
+    let Some(dir) = args
+        .index_dir
+        .clone()
+        .or_else(|| crate::cmd::cache_dir("index"))
+    else {
         bail!("no index directory: pass --index-dir DIR, or set HOME or XDG_CACHE_HOME");
     };
     let vmlinux = Binary::open(&args.vmlinux)?;
@@ -56,37 +69,82 @@ pub fn run(args: Args) -> Result<ExitCode> {
             args.vmlinux.display()
         );
     }
+    let index = vmlinux_index(&args, &dir, vmlinux)?;
+    println!("{}", index.path().display());
+    if !args.modules.is_empty() {
+        index_modules(&args, &dir)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The vmlinux's valid index: the one there, or a new one.
+fn vmlinux_index(args: &Args, dir: &Path, vmlinux: Binary) -> Result<Index> {
+    let say = |message: String| {
+        if !args.quiet {
+            eprintln!("kresym: {message}");
+        }
+    };
     if !args.force {
-        match Index::load(&dir, &vmlinux) {
+        match Index::load(dir, &vmlinux) {
             Ok(index) => {
-                if !args.quiet {
-                    eprintln!("kresym: the index is up to date");
-                }
-                println!("{}", index.path().display());
-                return Ok(ExitCode::SUCCESS);
+                say("the index is up to date".into());
+                return Ok(index);
             }
             Err(IndexError::Missing(_)) => {}
-            Err(error) if error.needs_rebuild() && !args.quiet => {
-                eprintln!("kresym: {error}; rebuilding it");
-            }
-            Err(error) if error.needs_rebuild() => {}
+            Err(error) if error.needs_rebuild() => say(format!("{error}; rebuilding it")),
             Err(error) => return Err(error.into()),
         }
     }
     let started = Instant::now();
-    if !args.quiet {
-        eprintln!("kresym: indexing {}", args.vmlinux.display());
-    }
-    let index = Index::build(&dir, &vmlinux)
+    say(format!("indexing {}", args.vmlinux.display()));
+    let index = Index::build(dir, &vmlinux)
         .with_context(|| format!("cannot index {}", args.vmlinux.display()))?;
+    say(format!(
+        "{} ({:.1}% of the vmlinux) in {:.1?}",
+        crate::cmd::file_size(index.size()),
+        100.0 * index.size() as f64 / std::fs::metadata(&args.vmlinux)?.len().max(1) as f64,
+        started.elapsed()
+    ));
+    Ok(index)
+}
+
+/// Index every module file under --modules that has no valid index yet.
+fn index_modules(args: &Args, dir: &Path) -> Result<()> {
+    let options = SymbolizerOptions {
+        module_dirs: args.modules.clone(),
+        strip_prefixes: Vec::new(),
+    };
+    let symbolizer = Symbolizer::open(&args.vmlinux, options)?;
+    let count = symbolizer.module_file_count();
+    let progress = if args.quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(count as u64).with_style(
+            ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} modules")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        )
+    };
+    let started = Instant::now();
+    let outcomes = symbolizer.index_modules(dir, &|| progress.inc(1));
+    progress.finish_and_clear();
+    let indexed: Vec<u64> = outcomes
+        .iter()
+        .filter_map(|(_, o)| o.as_ref().ok())
+        .copied()
+        .collect();
     if !args.quiet {
         eprintln!(
-            "kresym: {:.1} MiB ({:.1}% of the vmlinux) in {:.1?}",
-            index.size() as f64 / (1 << 20) as f64,
-            100.0 * index.size() as f64 / std::fs::metadata(&args.vmlinux)?.len().max(1) as f64,
+            "kresym: {} of {count} module files indexed ({}) in {:.1?}",
+            indexed.len(),
+            crate::cmd::file_size(indexed.iter().sum()),
             started.elapsed()
         );
+        for (path, outcome) in &outcomes {
+            if let Err(why) = outcome {
+                eprintln!("kresym: {}: not indexed: {why}", path.display());
+            }
+        }
     }
-    println!("{}", index.path().display());
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

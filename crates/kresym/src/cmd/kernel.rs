@@ -26,19 +26,20 @@ pub struct KernelArgs {
     /// Strip this prefix from DWARF paths instead of detecting the build directory; repeatable.
     #[arg(long = "strip-prefix", value_name = "PREFIX")]
     pub strip_prefix: Vec<String>,
-    /// The persisted vmlinux index.
+    /// The persisted indexes.
     #[command(flatten)]
     pub index: IndexArgs,
 }
 
-/// Whether and where the persisted vmlinux index is used.
+/// Whether and where the persisted indexes of the vmlinux and modules are used.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct IndexArgs {
     /// Never use or build a persisted index: symbolize from DWARF.
     #[arg(long)]
     pub no_index: bool,
-    /// Build the vmlinux's index now if there is none, even for one report
-    /// (without this, only a batch of 5,000 frames or more builds one).
+    /// Build missing indexes (the vmlinux's now, a module's on its first
+    /// frame) even for one report; without this, only a batch of 5,000
+    /// frames or more builds them.
     #[arg(long, conflicts_with = "no_index")]
     pub build_index: bool,
     /// Where indexes are kept, one file per build id
@@ -87,9 +88,9 @@ impl IndexArgs {
             .or_else(|| crate::cmd::cache_dir("index"))
     }
 
-    /// Use the vmlinux's index: load it; build it when missing and the run
-    /// `is_batch` (or --build-index); rebuild it when stale or corrupt.
-    /// Failing that, the symbolizer keeps reading DWARF, with a warning
+    /// Use the indexes of the vmlinux and modules: load them; build them
+    /// when missing and the run `is_batch` (or --build-index); rebuild them
+    /// when stale or corrupt. Failing that, DWARF is read, with a warning
     /// unless `quiet`.
     fn attach(&self, symbolizer: &mut Symbolizer, is_batch: impl FnOnce() -> bool, quiet: bool) {
         let Some(dir) = self.dir() else { return };
@@ -101,9 +102,11 @@ impl IndexArgs {
                 eprintln!("kresym: {message}");
             }
         };
+        let build = self.build_index || is_batch();
+        symbolizer.use_module_indexes(&dir, build);
         match symbolizer.load_index(&dir) {
             Ok(_) | Err(IndexError::NoBuildId(_)) => return,
-            Err(IndexError::Missing(_)) if !(self.build_index || is_batch()) => return,
+            Err(IndexError::Missing(_)) if !build => return,
             Err(IndexError::Missing(_)) => say(format!(
                 "indexing {} once for this build (--no-index skips this)",
                 symbolizer.vmlinux().path().display()
@@ -117,9 +120,9 @@ impl IndexArgs {
         let started = Instant::now();
         match symbolizer.build_index(&dir) {
             Ok(index) => say(format!(
-                "index written to {} ({:.1} MiB) in {:.1?}",
+                "index written to {} ({}) in {:.1?}",
                 index.path().display(),
-                index.size() as f64 / (1 << 20) as f64,
+                crate::cmd::file_size(index.size()),
                 started.elapsed()
             )),
             Err(error) => say(format!("warning: {error}; reading DWARF instead")),

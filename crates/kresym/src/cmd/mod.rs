@@ -30,3 +30,12 @@ pub fn cache_dir(name: &str) -> Option<std::path::PathBuf> {
     let base = absolute("XDG_CACHE_HOME").or_else(|| Some(absolute("HOME")?.join(".cache")))?;
     Some(base.join("kresym").join(name))
 }
+
+/// A file size for a person: KiB below a MiB, MiB above.
+pub fn file_size(bytes: u64) -> String {
+    if bytes < 1 << 20 {
+        format!("{:.1} KiB", bytes as f64 / 1024.0)
+    } else {
+        format!("{:.1} MiB", bytes as f64 / (1 << 20) as f64)
+    }
+}

@@ -41,10 +41,10 @@ Examples:
   kresym symbolize --vmlinux vmlinux --format json report.txt | jq '.frames[].chain'
   kresym symbolize --vmlinux vmlinux --repo upstream --commit v6.1 --format html report.txt > r.html
 
-The vmlinux's persisted index (see `kresym index`) is used when it is in the
-index directory; a batch of 5,000 frames or more builds it when it is
-missing, smaller runs read DWARF instead unless --build-index. --no-index:
-DWARF only.
+The persisted indexes of the vmlinux and modules (see `kresym index`) are
+used when they are in the index directory; a batch of 5,000 frames or more
+builds the missing ones, smaller runs read DWARF instead unless
+--build-index. --no-index: DWARF only.
 
 Exit status: 0 when every input was symbolized (frames that cannot be
 resolved stay unchanged and are counted), 1 when an input could not be read,

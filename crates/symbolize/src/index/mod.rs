@@ -1,9 +1,9 @@
-//! A persisted, memory-mapped index of one vmlinux: symbolizing a frame
-//! without parsing any DWARF.
+//! A persisted, memory-mapped index of one vmlinux or module: symbolizing
+//! a frame without parsing any DWARF.
 //!
 //! Fuzzing farms symbolize thousands of reports against each kernel build.
 //! Parsing that build's DWARF again for every batch costs seconds; the index
-//! does it once. It is keyed by the vmlinux's GNU build id, built in
+//! does it once. It is keyed by the file's GNU build id, built in
 //! parallel ([`Index::build`]), written atomically to a cache directory as
 //! `<build-id>.kri`, and opened with one `mmap` ([`Index::load`]).
 //!
@@ -103,7 +103,7 @@ const EXTENSION: &str = "kri";
 /// Why an index cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
-    /// The vmlinux has no GNU build id to key an index by.
+    /// The file has no GNU build id to key an index by.
     #[error("{0} has no GNU build id, so it cannot be indexed")]
     NoBuildId(PathBuf),
     /// There is no index for this build yet.
@@ -152,7 +152,7 @@ enum Bytes {
     Owned(Vec<u8>),
 }
 
-/// An open, validated index of one vmlinux.
+/// An open, validated index of one vmlinux or module.
 pub struct Index {
     bytes: Bytes,
     /// Byte range of each section, in [`SectionId::ALL`] order.
@@ -184,11 +184,18 @@ impl Index {
         dir.join(format!("{}.{EXTENSION}", hex(build_id)))
     }
 
-    /// Open the index of `vmlinux` in `dir` and validate it.
-    pub fn load(dir: &Path, vmlinux: &Binary) -> Result<Index, IndexError> {
-        let build_id = vmlinux
+    /// Open the index of `binary` (a vmlinux or a module) in `dir` and
+    /// validate it.
+    pub fn load(dir: &Path, binary: &Binary) -> Result<Index, IndexError> {
+        let build_id = binary
             .build_id()
-            .ok_or_else(|| IndexError::NoBuildId(vmlinux.path().to_owned()))?;
+            .ok_or_else(|| IndexError::NoBuildId(binary.path().to_owned()))?;
+        Self::load_by_id(dir, build_id)
+    }
+
+    /// Open the index of the file with this GNU build id in `dir` and
+    /// validate it, without reading the file itself.
+    pub fn load_by_id(dir: &Path, build_id: &[u8]) -> Result<Index, IndexError> {
         let path = Self::path_in(dir, build_id);
         let file = match File::open(&path) {
             Ok(file) => file,
@@ -207,17 +214,17 @@ impl Index {
         Self::validate(Bytes::Mapped(map), path, build_id)
     }
 
-    /// Build the index of `vmlinux`, write it into `dir` (replacing any
-    /// other index of the same build atomically) and open it.
+    /// Build the index of `binary` (a vmlinux or a module), write it into `dir`
+    /// (replacing any other index of the same build atomically) and open it.
     ///
     /// Every compilation unit is parsed, in parallel on the current rayon
     /// pool: open a fresh [`Binary`] for this if the one in hand should stay
     /// small.
-    pub fn build(dir: &Path, vmlinux: &Binary) -> Result<Index, IndexError> {
-        let build_id = vmlinux
+    pub fn build(dir: &Path, binary: &Binary) -> Result<Index, IndexError> {
+        let build_id = binary
             .build_id()
-            .ok_or_else(|| IndexError::NoBuildId(vmlinux.path().to_owned()))?;
-        let bytes = build::build(vmlinux)?;
+            .ok_or_else(|| IndexError::NoBuildId(binary.path().to_owned()))?;
+        let bytes = build::build(binary)?;
         let path = Self::path_in(dir, build_id);
         let io = |source| IndexError::Io {
             path: dir.to_owned(),
@@ -247,7 +254,7 @@ impl Index {
         self.bytes().len() as u64
     }
 
-    /// The kernel release of the indexed vmlinux.
+    /// The kernel release of the indexed vmlinux (`None` for a module).
     pub fn release(&self) -> Option<&str> {
         self.release.as_deref()
     }
