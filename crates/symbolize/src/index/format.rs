@@ -6,7 +6,10 @@
 /// The first eight bytes of every index file.
 pub(crate) const MAGIC: &[u8; 8] = b"KRESYMIX";
 
-/// Bumped whenever the layout changes; an index of another version is stale.
+/// Bumped whenever the layout changes, or what the DWARF lookup answers
+/// does (path cleaning, module layout) within one crate version; an index
+/// of another version is stale. (A new crate version makes every index
+/// stale anyway: the generator is checked too.)
 pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// Magic, version, section count, checksum.
