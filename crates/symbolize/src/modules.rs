@@ -47,8 +47,9 @@ impl ModuleFile {
     }
 
     /// The module's index in `dir`, once looked up: loaded when valid;
-    /// built (loading the module) when missing and `build`, or when stale
-    /// or corrupt. `None`: read the module's DWARF.
+    /// built when missing and `build`, or when stale or corrupt (the module
+    /// is loaded for the build and dropped after it). `None`: read the
+    /// module's DWARF.
     pub(crate) fn index(&self, dir: &Path, build: bool) -> Option<&Index> {
         self.index
             .get_or_init(|| {
@@ -59,7 +60,8 @@ impl ModuleFile {
                     Err(error)
                         if matches!(error, IndexError::Missing(_)) || error.needs_rebuild() =>
                     {
-                        let module = self.load().ok()?;
+                        // Loaded for the build alone, and dropped after it.
+                        let module = Binary::open(&self.path).ok()?;
                         module
                             .has_dwarf()
                             .then(|| Index::build(dir, &module).ok())?
