@@ -4,9 +4,10 @@
 //! A [`Symbolizer`] is opened once per vmlinux and shared by every thread.
 //! Symbols are read on first use; DWARF is parsed lazily, one compilation
 //! unit at a time, each unit once for all threads, so a single report only
-//! pays for the units its frames fall in. With a persisted [`index`] of the
-//! vmlinux ([`Symbolizer::load_index`], [`Symbolizer::build_index`]) no
-//! DWARF is parsed at all, and the answers are the same.
+//! pays for the units its frames fall in. With persisted [`index`]es of the
+//! vmlinux ([`Symbolizer::load_index`], [`Symbolizer::build_index`]) and of
+//! the modules ([`Symbolizer::use_module_indexes`]) no DWARF is parsed at
+//! all, and the answers are the same.
 //!
 //! ```no_run
 //! use kresym_symbolize::{Symbolizer, SymbolizerOptions};
