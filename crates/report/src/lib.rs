@@ -129,6 +129,19 @@ impl Document {
         })
     }
 
+    /// The index into [`Document::reports`] of the report holding line
+    /// `line` (an index into [`Document::lines`]), if any.
+    ///
+    /// A binary search: reports are in order and never overlap, and a
+    /// console log may hold thousands of them.
+    pub fn report_of(&self, line: usize) -> Option<usize> {
+        let index = self
+            .reports
+            .partition_point(|r| r.lines.start <= line)
+            .checked_sub(1)?;
+        self.reports[index].lines.contains(&line).then_some(index)
+    }
+
     /// The lines of one report.
     pub fn report_lines(&self, report: &Report) -> &[Line] {
         let end = report.lines.end.min(self.lines.len());

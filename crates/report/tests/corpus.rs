@@ -151,3 +151,34 @@ fn titles_match_syzkaller() {
     }
     assert!(pct >= 79.0, "title match fell to {pct:.1}%");
 }
+
+#[test]
+fn reports_are_ordered_and_disjoint_so_report_of_finds_each_line() {
+    let Some(dir) = corpus() else { return };
+    let (mut lines, mut in_reports) = (0, 0);
+    for path in files(&dir) {
+        let doc = parse(fs::read(&path).unwrap());
+        for pair in doc.reports.windows(2) {
+            assert!(
+                pair[0].lines.end <= pair[1].lines.start,
+                "{}: reports overlap or are out of order",
+                path.display()
+            );
+        }
+        for line in 0..doc.lines.len() {
+            let scanned = doc.reports.iter().position(|r| r.lines.contains(&line));
+            assert_eq!(
+                doc.report_of(line),
+                scanned,
+                "{} line {line}",
+                path.display()
+            );
+            lines += 1;
+            in_reports += usize::from(scanned.is_some());
+        }
+    }
+    assert!(
+        in_reports > 10_000 && lines > in_reports,
+        "{in_reports} of {lines}"
+    );
+}

@@ -138,18 +138,6 @@ impl Symbolizer {
 
     fn check_reports(&self, document: &Document, lines: &[LineSymbols]) -> Vec<ReportCheck> {
         let mut checks = Vec::new();
-        // Reports are in order and disjoint: a binary search, not a scan
-        // per frame (quadratic on a console log with thousands of reports).
-        let report_of = |line: usize| {
-            let index = document
-                .reports
-                .partition_point(|r| r.lines.start <= line)
-                .checked_sub(1)?;
-            document.reports[index]
-                .lines
-                .contains(&line)
-                .then_some(index)
-        };
         for (index, report) in document.reports.iter().enumerate() {
             if let (Some(printed), Some(actual)) = (&report.kernel_release, self.release())
                 && printed != actual
@@ -171,7 +159,7 @@ impl Symbolizer {
             let LineKind::Frame(frame) = &document.lines[index].kind else {
                 continue;
             };
-            let entry = bad.entry(report_of(index)).or_default();
+            let entry = bad.entry(document.report_of(index)).or_default();
             entry.0 += 1;
             let problem = match resolution {
                 Resolution::Resolved(r) => r.size_mismatch.map(|m| {

@@ -463,10 +463,7 @@ fn verify_block(
         line: frame_line.number,
         first_line: document.lines[block.start].number,
         block,
-        report: document
-            .reports
-            .iter()
-            .position(|r| r.lines.contains(&frame_index)),
+        report: document.report_of(frame_index),
         symbol,
         module: frame.module.clone(),
         reliable: frame.reliable,
