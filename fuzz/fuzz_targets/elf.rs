@@ -76,14 +76,8 @@ fuzz_target!(|data: &[u8]| {
     for symbol in &symbols {
         for offset in [0, 1, symbol.size / 2, symbol.size] {
             for pc_kind in [PcKind::ReturnAddress, PcKind::ExactPc] {
-                let _ = symbolizer.resolve(FrameQuery {
-                    function: &symbol.name,
-                    offset,
-                    size: symbol.size,
-                    module: None,
-                    build_id: None,
-                    pc_kind,
-                });
+                let query = FrameQuery::vmlinux(&symbol.name, offset, symbol.size, pc_kind);
+                let _ = symbolizer.resolve(query);
             }
         }
         let _ = symbolizer.resolve_address(

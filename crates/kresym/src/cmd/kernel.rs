@@ -92,7 +92,7 @@ impl IndexArgs {
     /// when missing and the run `is_batch` (or --build-index); rebuild them
     /// when stale or corrupt. Failing that, DWARF is read, with a warning
     /// unless `quiet`.
-    fn attach(&self, symbolizer: &mut Symbolizer, is_batch: impl FnOnce() -> bool, quiet: bool) {
+    fn attach(&self, symbolizer: &mut Symbolizer, is_batch: impl Fn() -> bool, quiet: bool) {
         let Some(dir) = self.dir() else { return };
         if !symbolizer.vmlinux().has_dwarf() {
             return;
@@ -102,31 +102,42 @@ impl IndexArgs {
                 eprintln!("kresym: {message}");
             }
         };
-        let build = self.build_index || is_batch();
-        symbolizer.use_module_indexes(&dir, build);
-        match symbolizer.load_index(&dir) {
-            Ok(_) | Err(IndexError::NoBuildId(_)) => return,
-            Err(IndexError::Missing(_)) if !build => return,
-            Err(IndexError::Missing(_)) => say(format!(
-                "indexing {} once for this build (--no-index skips this)",
-                symbolizer.vmlinux().path().display()
-            )),
-            Err(error) if error.needs_rebuild() => say(format!("{error}; rebuilding it")),
+        // Counting the inputs' frames reads them: only when an answer needs it.
+        let build = std::cell::OnceCell::new();
+        let wants_build = || *build.get_or_init(|| self.build_index || is_batch());
+        let rebuild = match symbolizer.load_index(&dir) {
+            Ok(_) | Err(IndexError::NoBuildId(_)) => false,
+            Err(IndexError::Missing(_)) if !wants_build() => false,
+            Err(IndexError::Missing(_)) => {
+                say(format!(
+                    "indexing {} once for this build (--no-index skips this)",
+                    symbolizer.vmlinux().path().display()
+                ));
+                true
+            }
+            Err(error) if error.needs_rebuild() => {
+                say(format!("{error}; rebuilding it"));
+                true
+            }
             Err(error) => {
                 say(format!("warning: {error}; reading DWARF instead"));
-                return;
+                false
+            }
+        };
+        if rebuild {
+            let started = Instant::now();
+            match symbolizer.build_index(&dir) {
+                Ok(index) => say(format!(
+                    "index written to {} ({}) in {:.1?}",
+                    index.path().display(),
+                    crate::cmd::file_size(index.size()),
+                    started.elapsed()
+                )),
+                Err(error) => say(format!("warning: {error}; reading DWARF instead")),
             }
         }
-        let started = Instant::now();
-        match symbolizer.build_index(&dir) {
-            Ok(index) => say(format!(
-                "index written to {} ({}) in {:.1?}",
-                index.path().display(),
-                crate::cmd::file_size(index.size()),
-                started.elapsed()
-            )),
-            Err(error) => say(format!("warning: {error}; reading DWARF instead")),
-        }
+        let build_modules = symbolizer.module_count() > 0 && wants_build();
+        symbolizer.use_module_indexes(&dir, build_modules);
     }
 }
 
