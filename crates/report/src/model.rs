@@ -65,7 +65,7 @@ pub enum LineKind {
 }
 
 /// Whether a frame's address is the exact pc or a return address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PcKind {
     /// A call-trace frame: the address after a call; look up `pc - 1`.

@@ -48,6 +48,7 @@ pub struct Binary {
     // Field order matters: everything borrowing from `owned` and `bytes`
     // must be dropped before them.
     units: OnceLock<UnitIndex>,
+    own_ranges: OnceLock<Option<Vec<UnitRange>>>,
     whole: OnceLock<Option<Mutex<Context<Reader>>>>,
     sections: gimli::DwarfSections<&'static [u8]>,
     raw: RawSections,
@@ -206,6 +207,7 @@ impl Binary {
         let build_id = file.build_id().ok().flatten().map(<[u8]>::to_vec);
         Ok(Binary {
             units: OnceLock::new(),
+            own_ranges: OnceLock::new(),
             whole: OnceLock::new(),
             raw,
             sections,
@@ -291,20 +293,153 @@ impl Binary {
     /// A context over the single unit at `offset`, or `None` when the unit
     /// cannot stand alone.
     fn unit_context(&self, offset: usize) -> Option<Context<Reader>> {
-        let data = self.raw.info.get(offset..)?;
-        let header = gimli::DebugInfo::new(data, self.endian)
-            .units()
-            .next()
-            .ok()??;
-        let length = header.length_including_self();
-        let abbrev_offset = header.debug_abbrev_offset().0;
-        if may_refer_to_other_units(self.raw.abbrev, abbrev_offset, self.endian) {
-            return None;
-        }
+        let header = self.standalone_unit(offset)?;
+        let data = &self.raw.info[offset..];
         let mut dwarf = self.dwarf();
-        dwarf.debug_info = gimli::DebugInfo::new(data.get(..length)?, self.endian);
+        dwarf.debug_info =
+            gimli::DebugInfo::new(data.get(..header.length_including_self())?, self.endian);
         dwarf.debug_aranges = gimli::DebugAranges::new(&[], self.endian);
         Context::from_dwarf(dwarf).ok()
+    }
+
+    /// The header of the unit at `.debug_info` offset `offset`, unless its
+    /// DIEs may refer into other units (then it cannot be read alone).
+    pub(crate) fn standalone_unit(&self, offset: usize) -> Option<gimli::UnitHeader<Reader>> {
+        let header = gimli::DebugInfo::new(self.raw.info, self.endian)
+            .header_from_offset(gimli::DebugInfoOffset(offset))
+            .ok()?;
+        let abbrev_offset = header.debug_abbrev_offset().0;
+        (!may_refer_to_other_units(self.raw.abbrev, abbrev_offset, self.endian)).then_some(header)
+    }
+
+    /// Whether no compilation unit covers `probe`, for a probe `.debug_aranges`
+    /// puts in no unit: then the lookup over the whole file (which reads
+    /// each unit's own ranges, as addr2line does) finds nothing either.
+    /// `false` when unsure: some unit states its ranges in a way this does
+    /// not read, or only through its line program.
+    pub(crate) fn in_no_unit(&self, probe: u64) -> bool {
+        let index = self
+            .units
+            .get_or_init(|| UnitIndex::read(&self.raw, self.endian));
+        if index.unit_number_at(probe).is_some() {
+            return false;
+        }
+        let own = self.own_ranges.get_or_init(|| self.read_own_ranges(index));
+        own.as_ref()
+            .is_some_and(|ranges| !ranges.iter().any(|r| r.begin <= probe && probe < r.end))
+    }
+
+    /// The ranges every compilation unit declares on its root DIE
+    /// (`DW_AT_ranges`, else `DW_AT_low_pc`/`DW_AT_high_pc` for units
+    /// without aranges), the way addr2line chooses them; `None` when a unit
+    /// cannot be read this way.
+    fn read_own_ranges(&self, index: &UnitIndex) -> Option<Vec<UnitRange>> {
+        let dwarf = self.dwarf();
+        let with_aranges: std::collections::HashSet<usize> = index
+            .ranges
+            .iter()
+            .map(|range| index.units[range.unit].offset)
+            .collect();
+        let mut ranges = Vec::new();
+        let mut headers = dwarf.units();
+        while let Some(header) = headers.next().ok()? {
+            let offset = header.debug_info_offset()?.0;
+            match header.type_() {
+                gimli::UnitType::Compilation | gimli::UnitType::Skeleton(_) => {}
+                gimli::UnitType::Partial | gimli::UnitType::Type { .. } => continue,
+                _ => return None,
+            }
+            let abbreviations =
+                root_abbreviation(self.raw.abbrev, &header, self.raw.info, self.endian)?;
+            let mut entries = header.entries_raw(&abbreviations, None).ok()?;
+            let root = entries.read_abbreviation().ok()??;
+            let (mut low, mut high, mut size, mut list) = (None, None, None, None);
+            for spec in root.attributes() {
+                let attr = entries.read_attribute(*spec).ok()?;
+                match (attr.name(), attr.value()) {
+                    (gimli::DW_AT_low_pc, gimli::AttributeValue::Addr(a)) => low = Some(a),
+                    (gimli::DW_AT_high_pc, gimli::AttributeValue::Addr(a)) => high = Some(a),
+                    (gimli::DW_AT_high_pc, gimli::AttributeValue::Udata(n)) => size = Some(n),
+                    (gimli::DW_AT_ranges, gimli::AttributeValue::RangeListsRef(raw)) => {
+                        list = Some(gimli::RangeListsOffset(raw.0));
+                    }
+                    (gimli::DW_AT_ranges, gimli::AttributeValue::SecOffset(raw)) => {
+                        list = Some(gimli::RangeListsOffset(raw));
+                    }
+                    // Indexed forms, or an address base they would need.
+                    (
+                        gimli::DW_AT_ranges
+                        | gimli::DW_AT_low_pc
+                        | gimli::DW_AT_high_pc
+                        | gimli::DW_AT_addr_base
+                        | gimli::DW_AT_GNU_addr_base,
+                        _,
+                    ) => return None,
+                    _ => {}
+                }
+            }
+            if list.is_none() && with_aranges.contains(&offset) {
+                // addr2line takes this unit's ranges from its aranges,
+                // which do not hold the probe.
+                continue;
+            }
+            let before = ranges.len();
+            let mut push = |begin: u64, end: u64| {
+                if begin < end {
+                    ranges.push(UnitRange {
+                        begin,
+                        end,
+                        unit: 0,
+                    });
+                }
+            };
+            if let Some(list) = list {
+                let mut iter = dwarf
+                    .ranges
+                    .ranges(
+                        list,
+                        header.encoding(),
+                        low.unwrap_or(0),
+                        &dwarf.debug_addr,
+                        gimli::DebugAddrBase(0),
+                    )
+                    .ok()?;
+                while let Some(range) = iter.next().ok()? {
+                    push(range.begin, range.end);
+                }
+            } else if let (Some(begin), Some(end)) = (low, high) {
+                push(begin, end);
+            } else if let (Some(begin), Some(size)) = (low, size) {
+                push(begin, begin.wrapping_add(size));
+            }
+            if ranges.len() == before {
+                // addr2line would take ranges from the line program: not read here.
+                return None;
+            }
+        }
+        Some(ranges)
+    }
+
+    /// `probes` grouped by the compilation unit `.debug_aranges` puts them
+    /// in, as (unit offset, its probes in the order given); probes in no
+    /// unit are left out.
+    pub(crate) fn probes_by_unit(&self, probes: &[u64]) -> Vec<(usize, Vec<u64>)> {
+        let index = self
+            .units
+            .get_or_init(|| UnitIndex::read(&self.raw, self.endian));
+        let mut groups: Vec<Vec<u64>> = Vec::new();
+        groups.resize_with(index.units.len(), Vec::new);
+        for &probe in probes {
+            if let Some(unit) = index.unit_number_at(probe) {
+                groups[unit].push(probe);
+            }
+        }
+        groups
+            .into_iter()
+            .enumerate()
+            .filter(|(_, probes)| !probes.is_empty())
+            .map(|(unit, probes)| (index.units[unit].offset, probes))
+            .collect()
     }
 }
 
@@ -441,12 +576,17 @@ impl UnitIndex {
 
     /// The unit whose ranges cover `probe`.
     fn unit_at(&self, probe: u64) -> Option<&SharedUnit> {
+        self.unit_number_at(probe).map(|unit| &self.units[unit])
+    }
+
+    /// The position in `units` of the unit whose ranges cover `probe`.
+    fn unit_number_at(&self, probe: u64) -> Option<usize> {
         let index = self
             .ranges
             .partition_point(|r| r.begin <= probe)
             .checked_sub(1)?;
         let range = &self.ranges[index];
-        (probe < range.end).then(|| &self.units[range.unit])
+        (probe < range.end).then_some(range.unit)
     }
 }
 
@@ -454,37 +594,95 @@ impl UnitIndex {
 /// (`DW_FORM_ref_addr`, supplementary-file references). Malformed tables
 /// count as yes, which only costs speed.
 fn may_refer_to_other_units(abbrev: &[u8], offset: usize, endian: RunTimeEndian) -> bool {
-    let scan = || -> gimli::Result<bool> {
-        let Some(data) = abbrev.get(offset..) else {
-            return Ok(true);
-        };
-        let mut reader = EndianSlice::new(data, endian);
-        while reader.read_uleb128()? != 0 {
-            reader.read_uleb128()?; // tag
-            reader.read_u8()?; // has children
-            loop {
-                let name = reader.read_uleb128()?;
-                let form = gimli::DwForm(reader.read_uleb128_u16()?);
-                if name == 0 && form.0 == 0 {
-                    break;
-                }
-                if form == gimli::DW_FORM_implicit_const {
-                    reader.read_sleb128()?;
-                }
-                if matches!(
-                    form,
-                    gimli::DW_FORM_ref_addr
-                        | gimli::DW_FORM_GNU_ref_alt
-                        | gimli::DW_FORM_ref_sup4
-                        | gimli::DW_FORM_ref_sup8
-                ) {
-                    return Ok(true);
-                }
-            }
+    let mut refers = false;
+    let scanned = scan_abbreviations(abbrev, offset, endian, |_, forms, _| {
+        refers |= forms.iter().any(|form| {
+            matches!(
+                *form,
+                gimli::DW_FORM_ref_addr
+                    | gimli::DW_FORM_GNU_ref_alt
+                    | gimli::DW_FORM_ref_sup4
+                    | gimli::DW_FORM_ref_sup8
+            )
+        });
+        refers
+    });
+    refers || scanned.is_err()
+}
+
+/// Walk the abbreviation declarations of the table at `offset`, calling
+/// `visit(code, forms, bytes of the declaration)` until it returns true or
+/// the table ends, without building gimli's parsed table.
+fn scan_abbreviations(
+    abbrev: &[u8],
+    offset: usize,
+    endian: RunTimeEndian,
+    mut visit: impl FnMut(u64, &[gimli::DwForm], &[u8]) -> bool,
+) -> gimli::Result<()> {
+    let data = abbrev
+        .get(offset..)
+        .ok_or(gimli::Error::UnexpectedEof(gimli::ReaderOffsetId(
+            offset as u64,
+        )))?;
+    let mut reader = EndianSlice::new(data, endian);
+    let mut forms = Vec::new();
+    loop {
+        let start = data.len() - reader.len();
+        let code = reader.read_uleb128()?;
+        if code == 0 {
+            return Ok(());
         }
-        Ok(false)
-    };
-    scan().unwrap_or(true)
+        reader.read_uleb128()?; // tag
+        reader.read_u8()?; // has children
+        forms.clear();
+        loop {
+            let name = reader.read_uleb128()?;
+            let form = gimli::DwForm(reader.read_uleb128_u16()?);
+            if name == 0 && form.0 == 0 {
+                break;
+            }
+            if form == gimli::DW_FORM_implicit_const {
+                reader.read_sleb128()?;
+            }
+            forms.push(form);
+        }
+        let end = data.len() - reader.len();
+        if visit(code, &forms, &data[start..end]) {
+            return Ok(());
+        }
+    }
+}
+
+/// The abbreviation of a unit's root DIE alone, as a table of its own:
+/// reading a root this way spares parsing the unit's whole table.
+fn root_abbreviation(
+    abbrev: &[u8],
+    header: &gimli::UnitHeader<Reader>,
+    info: &[u8],
+    endian: RunTimeEndian,
+) -> Option<gimli::Abbreviations> {
+    let root = header.debug_info_offset()?.0 + header.size_of_header();
+    let code = EndianSlice::new(info.get(root..)?, endian)
+        .read_uleb128()
+        .ok()?;
+    let mut table = None;
+    scan_abbreviations(
+        abbrev,
+        header.debug_abbrev_offset().0,
+        endian,
+        |found, _, bytes| {
+            if found == code {
+                let mut own = bytes.to_vec();
+                own.push(0); // end of table
+                table = gimli::DebugAbbrev::new(&own, endian)
+                    .abbreviations(gimli::DebugAbbrevOffset(0))
+                    .ok();
+            }
+            found == code
+        },
+    )
+    .ok()?;
+    table
 }
 
 /// The GNU build id of an uncompressed ELF file, read from its notes

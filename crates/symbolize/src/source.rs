@@ -1,6 +1,8 @@
 //! Where symbols and inline chains come from: a binary's DWARF, or a
 //! vmlinux's persisted index.
 
+use std::collections::HashMap;
+
 use kresym_report::SourceLocation;
 
 use crate::SourceFrame;
@@ -38,11 +40,23 @@ impl SymbolSource for Binary {
     }
 
     fn inline_chain(&self, strip: Option<&PathCleaner>, probe: u64) -> Vec<SourceFrame> {
-        self.with_raw_chain(probe, |comp_dir, levels| match strip {
-            Some(strip) => clean_chain(strip, levels),
-            None => clean_chain(&PathCleaner::from_comp_dirs(comp_dir), levels),
+        self.with_raw_chain(probe, |comp_dir, levels| {
+            clean_levels(strip, comp_dir, levels)
         })
         .unwrap_or_default()
+    }
+}
+
+/// DWARF's levels as a chain, paths made tree-relative with `strip`, or
+/// else from the unit's compilation directory `comp_dir`.
+pub(crate) fn clean_levels(
+    strip: Option<&PathCleaner>,
+    comp_dir: Option<&str>,
+    levels: &[RawLevel<'_>],
+) -> Vec<SourceFrame> {
+    match strip {
+        Some(strip) => clean_chain(strip, levels),
+        None => clean_chain(&PathCleaner::from_comp_dirs(comp_dir), levels),
     }
 }
 
@@ -64,6 +78,35 @@ fn clean_chain(paths: &PathCleaner, levels: &[RawLevel<'_>]) -> Vec<SourceFrame>
         outer.inlined = false;
     }
     chain
+}
+
+/// A source with some inline chains already looked up, by probe address.
+pub(crate) struct Prefetch<'a, S> {
+    /// The chains looked up ahead.
+    pub(crate) chains: &'a HashMap<u64, Vec<SourceFrame>>,
+    /// Where everything else comes from.
+    pub(crate) source: S,
+}
+
+impl<S: SymbolSource> SymbolSource for Prefetch<'_, S> {
+    fn symbols_named(&self, name: &str) -> Vec<TextSymbol> {
+        self.source.symbols_named(name)
+    }
+
+    fn symbol_at(&self, address: u64) -> Option<TextSymbol> {
+        self.source.symbol_at(address)
+    }
+
+    fn size_matches(&self, symbol: &TextSymbol, printed: u64) -> bool {
+        self.source.size_matches(symbol, printed)
+    }
+
+    fn inline_chain(&self, strip: Option<&PathCleaner>, probe: u64) -> Vec<SourceFrame> {
+        match self.chains.get(&probe) {
+            Some(chain) => chain.clone(),
+            None => self.source.inline_chain(strip, probe),
+        }
+    }
 }
 
 /// Where the DWARF behind an index is: a loaded binary, or a module file

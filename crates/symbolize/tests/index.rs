@@ -10,17 +10,8 @@ use std::path::{Path, PathBuf};
 use kresym_report::PcKind;
 use kresym_symbolize::{FrameQuery, Index, IndexError, Symbolizer, SymbolizerOptions};
 
-fn build() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples/build")
-}
-
-fn open(name: &str, strip_prefixes: &[&str]) -> Symbolizer {
-    let options = SymbolizerOptions {
-        module_dirs: Vec::new(),
-        strip_prefixes: strip_prefixes.iter().map(|p| p.to_string()).collect(),
-    };
-    Symbolizer::open(&build().join(name), options).unwrap()
-}
+mod common;
+use common::{build, every_frame, open, sample_reports};
 
 /// Symbolizer over `name` reading the index in `dir`, and the index file.
 fn indexed(name: &str, dir: &Path, strip_prefixes: &[&str]) -> (Symbolizer, PathBuf) {
@@ -29,31 +20,18 @@ fn indexed(name: &str, dir: &Path, strip_prefixes: &[&str]) -> (Symbolizer, Path
     (symbolizer, path)
 }
 
-/// Every frame kresym can be asked about in `name`: every symbol, every
-/// offset up to its size (and one past), both pc kinds, the right size
-/// and a wrong one.
+/// Both symbolizers answer the same for every frame; how many frames.
 fn assert_same_everywhere(dwarf: &Symbolizer, index: &Symbolizer) -> usize {
-    let mut compared = 0;
-    for symbol in dwarf.vmlinux().symbols().iter() {
-        // The last symbol's kallsyms size runs to the end of the text region.
-        for offset in 0..=symbol.size.min(0x1000) + 1 {
-            for pc_kind in [PcKind::ReturnAddress, PcKind::ExactPc] {
-                for size in [symbol.size, symbol.size + 0x10] {
-                    let query = FrameQuery::vmlinux(&symbol.name, offset, size, pc_kind);
-                    assert_eq!(
-                        index.resolve(query),
-                        dwarf.resolve(query),
-                        "{}+0x{offset:x}/0x{size:x} {pc_kind:?}",
-                        symbol.name
-                    );
-                    compared += 1;
-                }
-            }
-        }
+    let frames = every_frame(dwarf);
+    for (function, offset, size, pc_kind) in &frames {
+        let query = FrameQuery::vmlinux(function, *offset, *size, *pc_kind);
+        assert_eq!(
+            index.resolve(query),
+            dwarf.resolve(query),
+            "{function}+0x{offset:x}/0x{size:x} {pc_kind:?}"
+        );
     }
-    let unknown = FrameQuery::vmlinux("no_such_function", 0, 0x10, PcKind::ReturnAddress);
-    assert_eq!(index.resolve(unknown), dwarf.resolve(unknown));
-    compared
+    frames.len()
 }
 
 #[test]
@@ -99,10 +77,8 @@ fn sample_reports_symbolize_identically_from_the_index() {
     open("vmlinux-dwarf5", &[]).build_index(dir.path()).unwrap();
     let dwarf = open("vmlinux-dwarf5", &[]);
     let (index, _) = indexed("vmlinux-dwarf5", dir.path(), &[]);
-    let reports = build().join("../reports");
     let mut frames = 0;
-    for entry in std::fs::read_dir(reports).unwrap() {
-        let document = kresym_report::parse(std::fs::read(entry.unwrap().path()).unwrap());
+    for document in sample_reports() {
         let expected = dwarf.symbolize_document(&document);
         let found = index.symbolize_document(&document);
         assert_eq!(found.lines, expected.lines);

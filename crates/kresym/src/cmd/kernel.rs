@@ -1,11 +1,14 @@
 //! Which kernel the reports come from: the flags `kresym symbolize` and
 //! `kresym verify` share, and opening the symbolizer they describe.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Result;
-use kresym_symbolize::{IndexError, Symbolizer, SymbolizerOptions};
+use kresym_report::{LineKind, PcKind, frame, lines};
+use kresym_symbolize::{FrameQuery, IndexError, Symbolizer, SymbolizerOptions};
+use rayon::prelude::*;
 
 use crate::cmd::discover::{self, DiscoverArgs, Discovered};
 use crate::input::Input;
@@ -75,6 +78,48 @@ fn is_batch(inputs: &[Input]) -> bool {
         }
     }
     false
+}
+
+/// Look up the vmlinux frames of the input files all at once (see
+/// [`Symbolizer::prefetch`]) when no index is in use: reading the files an
+/// extra time costs far less than looking their frames up one by one.
+/// Standard input cannot be read twice; its frames are looked up as they come.
+fn prefetch(symbolizer: &mut Symbolizer, inputs: &[Input]) {
+    if symbolizer.index().is_some() || !symbolizer.vmlinux().has_dwarf() {
+        return;
+    }
+    let frames: HashSet<FrameKey> = inputs
+        .par_iter()
+        .filter(|input| matches!(input, Input::File { .. }))
+        .flat_map_iter(|input| vmlinux_frames(input).unwrap_or_default())
+        .collect();
+    symbolizer.prefetch(frames.iter().map(|(function, offset, size, pc_kind)| {
+        FrameQuery::vmlinux(function, *offset, *size, *pc_kind)
+    }));
+}
+
+/// What a vmlinux frame asks for: function, offset, printed size, pc kind.
+type FrameKey = (String, u64, u64, PcKind);
+
+/// The distinct vmlinux frames of one input, read line by line.
+fn vmlinux_frames(input: &Input) -> Result<HashSet<FrameKey>> {
+    let mut reader = input.reader()?;
+    let mut frames = HashSet::new();
+    let mut line = Vec::new();
+    while reader.read_until(b'\n', &mut line)? > 0 {
+        if memchr::memmem::find(&line, b"+0x").is_some() {
+            let content = line.strip_suffix(b"\n").unwrap_or(&line);
+            let content = content.strip_suffix(b"\r").unwrap_or(content);
+            let prefix = lines::console_prefix_len(content);
+            if let LineKind::Frame(frame) = frame::classify_line(content, prefix).kind
+                && frame.module.is_none()
+            {
+                frames.insert((frame.function, frame.offset, frame.size, frame.pc_kind));
+            }
+        }
+        line.clear();
+    }
+    Ok(frames)
 }
 
 impl IndexArgs {
@@ -177,6 +222,7 @@ impl KernelArgs {
         let mut symbolizer = Symbolizer::open(&found.vmlinux, options)?;
         self.index
             .attach(&mut symbolizer, || is_batch(inputs), quiet);
+        prefetch(&mut symbolizer, inputs);
         if !symbolizer.vmlinux().has_dwarf() && !quiet {
             eprintln!(
                 "kresym: warning: {} has no DWARF line information; frames keep their symbol names only",

@@ -1,0 +1,51 @@
+//! What the symbolizer tests share: the sample kernels, and every frame
+//! one can be asked about.
+
+use std::path::{Path, PathBuf};
+
+use kresym_report::PcKind;
+use kresym_symbolize::{Symbolizer, SymbolizerOptions};
+
+/// The built sample kernels.
+pub fn build() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples/build")
+}
+
+/// A symbolizer over the sample kernel `name`.
+pub fn open(name: &str, strip_prefixes: &[&str]) -> Symbolizer {
+    let options = SymbolizerOptions {
+        module_dirs: Vec::new(),
+        strip_prefixes: strip_prefixes.iter().map(|p| p.to_string()).collect(),
+    };
+    Symbolizer::open(&build().join(name), options).unwrap()
+}
+
+/// One vmlinux frame, owned: function, offset, printed size, pc kind.
+pub type Frame = (String, u64, u64, PcKind);
+
+/// Every frame kresym can be asked about in `symbolizer`'s vmlinux: every
+/// symbol, every offset up to its size (and one past), both pc kinds, the
+/// right size and a wrong one.
+pub fn every_frame(symbolizer: &Symbolizer) -> Vec<Frame> {
+    let mut frames = Vec::new();
+    for symbol in symbolizer.vmlinux().symbols().iter() {
+        // The last symbol's kallsyms size runs to the end of the text region.
+        for offset in 0..=symbol.size.min(0x1000) + 1 {
+            for pc_kind in [PcKind::ReturnAddress, PcKind::ExactPc] {
+                for size in [symbol.size, symbol.size + 0x10] {
+                    frames.push((symbol.name.clone(), offset, size, pc_kind));
+                }
+            }
+        }
+    }
+    frames.push(("no_such_function".into(), 0, 0x10, PcKind::ReturnAddress));
+    frames
+}
+
+/// The sample reports, parsed.
+pub fn sample_reports() -> Vec<kresym_report::Document> {
+    std::fs::read_dir(build().join("../reports"))
+        .unwrap()
+        .map(|entry| kresym_report::parse(std::fs::read(entry.unwrap().path()).unwrap()))
+        .collect()
+}

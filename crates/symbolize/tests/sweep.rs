@@ -1,0 +1,106 @@
+//! A batch's inline chains looked up ahead, unit by unit
+//! ([`Symbolizer::prefetch`]), are exactly the chains the one-by-one DWARF
+//! lookup gives; and the sweep answers nearly all of them itself.
+//!
+//! The expected answers are the DWARF lookup's own, computed now (and that
+//! lookup is checked against llvm-symbolizer in `oracle.rs`).
+
+use kresym_report::PcKind;
+use kresym_symbolize::{FrameQuery, Symbolizer};
+
+mod common;
+use common::{every_frame, open, sample_reports};
+
+/// Prefetch `frames` into `symbolizer`; the share of addresses the sweep answered.
+fn prefetch(symbolizer: &mut Symbolizer, frames: &[common::Frame]) -> f64 {
+    let done = symbolizer.prefetch(
+        frames
+            .iter()
+            .map(|(f, offset, size, kind)| FrameQuery::vmlinux(f, *offset, *size, *kind)),
+    );
+    assert!(done.addresses > 0);
+    done.answered as f64 / done.addresses as f64
+}
+
+#[test]
+fn prefetched_chains_equal_dwarf_for_every_frame() {
+    for name in ["vmlinux-dwarf5", "vmlinux-dwarf4"] {
+        for strip in [&[][..], &["/build/kresym-sample"][..], &["/build"][..]] {
+            let dwarf = open(name, strip);
+            let mut swept = open(name, strip);
+            let frames = every_frame(&dwarf);
+            // The rest lie in no unit: past the end of the last function
+            // (whose kallsyms size runs to the end of the text), or in
+            // padding between units; the one-by-one lookup answers them.
+            let answered = prefetch(&mut swept, &frames);
+            eprintln!("RATIO {name} {answered}");
+            assert!(
+                answered > 0.75,
+                "{name}: the sweep answered only {answered:.3}"
+            );
+            for (function, offset, size, pc_kind) in &frames {
+                let query = FrameQuery::vmlinux(function, *offset, *size, *pc_kind);
+                assert_eq!(
+                    swept.resolve(query),
+                    dwarf.resolve(query),
+                    "{name} {strip:?}: {function}+0x{offset:x}/0x{size:x} {pc_kind:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn prefetched_chains_equal_dwarf_at_every_address() {
+    let dwarf = open("vmlinux-dwarf5", &[]);
+    let mut swept = open("vmlinux-dwarf5", &[]);
+    let symbols: Vec<_> = dwarf.vmlinux().symbols().iter().cloned().collect();
+    let first = symbols.first().unwrap().address;
+    let last = symbols.last().unwrap().address + 0x100;
+    // Every address as an exact pc, through the symbol holding it.
+    let frames: Vec<common::Frame> = (first..last)
+        .filter_map(|address| {
+            let symbol = symbols.iter().rev().find(|s| s.address <= address)?;
+            Some((
+                symbol.name.clone(),
+                address - symbol.address,
+                symbol.size,
+                PcKind::ExactPc,
+            ))
+        })
+        .collect();
+    assert_eq!(prefetch(&mut swept, &frames), 1.0);
+    for address in first - 0x40..last {
+        for kind in [PcKind::ReturnAddress, PcKind::ExactPc] {
+            assert_eq!(
+                swept.resolve_address(address, kind),
+                dwarf.resolve_address(address, kind),
+                "0x{address:x}"
+            );
+        }
+    }
+}
+
+#[test]
+fn sample_reports_symbolize_identically_after_a_prefetch() {
+    let dwarf = open("vmlinux-dwarf5", &[]);
+    let mut swept = open("vmlinux-dwarf5", &[]);
+    let documents = sample_reports();
+    let frames = documents.iter().flat_map(|document| {
+        document.lines.iter().filter_map(|line| match &line.kind {
+            kresym_report::LineKind::Frame(frame) => Some(FrameQuery::from(frame)),
+            _ => None,
+        })
+    });
+    let done = swept.prefetch(frames);
+    assert!(
+        done.answered > 20 && done.answered == done.addresses,
+        "{done:?}"
+    );
+    for document in &documents {
+        let expected = dwarf.symbolize_document(document);
+        let found = swept.symbolize_document(document);
+        assert_eq!(found.lines, expected.lines);
+        assert_eq!(found.checks, expected.checks);
+    }
+}
