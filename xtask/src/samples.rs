@@ -30,6 +30,7 @@ const KERNEL_SOURCES: &[&str] = &[
     "arch/x86/kernel/host.c",
     "arch/x86/kernel/traps.c",
     "init/main.c",
+    "init/init_task.c",
     "kernel/fork.c",
     "kernel/kallsyms.c",
     "kernel/kthread.c",

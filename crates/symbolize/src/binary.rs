@@ -316,7 +316,7 @@ impl Binary {
     /// puts in no unit: then the lookup over the whole file (which reads
     /// each unit's own ranges, as addr2line does) finds nothing either.
     /// `false` when unsure: some unit states its ranges in a way this does
-    /// not read, or only through its line program.
+    /// not read.
     pub(crate) fn in_no_unit(&self, probe: u64) -> bool {
         let index = self
             .units
@@ -331,8 +331,8 @@ impl Binary {
 
     /// The ranges every compilation unit declares on its root DIE
     /// (`DW_AT_ranges`, else `DW_AT_low_pc`/`DW_AT_high_pc` for units
-    /// without aranges), the way addr2line chooses them; `None` when a unit
-    /// cannot be read this way.
+    /// without aranges), or failing both its line sequences, the way
+    /// addr2line chooses them; `None` when a unit cannot be read this way.
     fn read_own_ranges(&self, index: &UnitIndex) -> Option<Vec<UnitRange>> {
         let dwarf = self.dwarf();
         let with_aranges: std::collections::HashSet<usize> = index
@@ -383,16 +383,7 @@ impl Binary {
                 // which do not hold the probe.
                 continue;
             }
-            let before = ranges.len();
-            let mut push = |begin: u64, end: u64| {
-                if begin < end {
-                    ranges.push(UnitRange {
-                        begin,
-                        end,
-                        unit: 0,
-                    });
-                }
-            };
+            let mut own = Vec::new();
             if let Some(list) = list {
                 let mut iter = dwarf
                     .ranges
@@ -405,17 +396,30 @@ impl Binary {
                     )
                     .ok()?;
                 while let Some(range) = iter.next().ok()? {
-                    push(range.begin, range.end);
+                    own.push(range);
                 }
             } else if let (Some(begin), Some(end)) = (low, high) {
-                push(begin, end);
+                own.push(gimli::Range { begin, end });
             } else if let (Some(begin), Some(size)) = (low, size) {
-                push(begin, begin.wrapping_add(size));
+                own.push(gimli::Range {
+                    begin,
+                    end: begin.wrapping_add(size),
+                });
             }
-            if ranges.len() == before {
-                // addr2line would take ranges from the line program: not read here.
-                return None;
+            own.retain(|range| range.begin < range.end);
+            if own.is_empty() {
+                // Declared none: addr2line takes the line program's sequences.
+                let unit = dwarf.unit(header).ok()?;
+                if let Some(program) = unit.line_program.clone() {
+                    let unit = gimli::UnitRef::new(&dwarf, &unit);
+                    own = crate::sweep::sequence_ranges(unit, program).ok()?;
+                }
             }
+            ranges.extend(own.into_iter().map(|range| UnitRange {
+                begin: range.begin,
+                end: range.end,
+                unit: 0,
+            }));
         }
         Some(ranges)
     }

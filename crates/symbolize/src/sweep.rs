@@ -674,6 +674,18 @@ struct Lines {
     answers: Vec<LineAnswer>,
     /// File paths by file index, rendered on demand.
     files: Vec<Option<String>>,
+    /// The address ranges of its non-empty sequences, by start address.
+    ranges: Vec<gimli::Range>,
+}
+
+/// The address ranges of a unit's line sequences, which addr2line takes as
+/// the unit's ranges when it declares none; fails as addr2line's line table
+/// would (then addr2line gives the unit no ranges).
+pub(crate) fn sequence_ranges(
+    unit: UnitRef<'_>,
+    program: gimli::IncompleteLineProgram<Reader>,
+) -> gimli::Result<Vec<gimli::Range>> {
+    Lines::read(unit, program, &[]).map(|lines| lines.ranges)
 }
 
 impl Lines {
@@ -763,6 +775,7 @@ impl Lines {
             program,
             answers,
             files: vec![None; count as usize],
+            ranges: sequences.into_iter().map(|(range, _)| range).collect(),
         })
     }
 
