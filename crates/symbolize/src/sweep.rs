@@ -363,22 +363,30 @@ impl TopLevel {
                 continue;
             };
             let is_function = abbrev.tag() == gimli::DW_TAG_subprogram;
+            let wanted = |spec: &gimli::AttributeSpecification| match spec.name() {
+                gimli::DW_AT_sibling => depth == top && abbrev.has_children(),
+                gimli::DW_AT_low_pc | gimli::DW_AT_high_pc | gimli::DW_AT_ranges => is_function,
+                _ => false,
+            };
+            let specs = abbrev.attributes();
             let mut ranges = RangeAttributes::default();
             let mut sibling = None;
-            for spec in abbrev.attributes() {
-                let wanted = match spec.name() {
-                    gimli::DW_AT_sibling => depth == top,
-                    gimli::DW_AT_low_pc | gimli::DW_AT_high_pc | gimli::DW_AT_ranges => is_function,
-                    _ => false,
-                };
-                if !wanted {
-                    entries.skip_attributes(std::slice::from_ref(spec))?;
+            // Unwanted attributes are skipped a run at a time.
+            let mut unread = 0;
+            for (index, spec) in specs.iter().enumerate() {
+                if !wanted(spec) {
                     continue;
                 }
+                entries.skip_attributes(&specs[unread..index])?;
+                unread = index + 1;
                 let attr = entries.read_attribute(*spec)?;
                 match attr.value() {
                     AttributeValue::UnitRef(target) if attr.name() == gimli::DW_AT_sibling => {
-                        sibling = Some(target);
+                        sibling = Some(target).filter(|s| s.0 > entries.next_offset().0);
+                        if sibling.is_some() && !is_function {
+                            // Nothing more is needed of this DIE.
+                            break;
+                        }
                     }
                     _ => ranges.note(unit, &attr)?,
                 }
@@ -389,11 +397,11 @@ impl TopLevel {
                 })?;
             }
             // Jump over the children, when the sibling pointer is sane.
-            if abbrev.has_children()
-                && let Some(sibling) = sibling.filter(|s| s.0 > entries.next_offset().0)
-            {
+            if let Some(sibling) = sibling {
                 entries = unit.entries_raw(Some(sibling))?;
                 top = 0;
+            } else {
+                entries.skip_attributes(&specs[unread..])?;
             }
         }
         tree.functions.sort_by_key(|f| f.range.begin);
