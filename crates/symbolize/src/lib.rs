@@ -374,8 +374,9 @@ impl Symbolizer {
         probes.dedup();
         probes.retain(|probe| !self.prefetched.contains_key(probe));
         let strip = self.strip.as_ref();
-        let answers = self.vmlinux.sweep(&probes, |_, comp_dir, levels| {
-            source::clean_levels(strip, comp_dir, levels)
+        let answers = self.vmlinux.sweep(&probes, |comp_dir| {
+            let mut chains = source::UnitChains::new(strip, comp_dir);
+            move |levels: &[_]| chains.chain(levels)
         });
         let done = Prefetched {
             addresses: probes.len(),

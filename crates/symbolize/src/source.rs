@@ -1,6 +1,7 @@
 //! Where symbols and inline chains come from: a binary's DWARF, or a
 //! vmlinux's persisted index.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use kresym_report::SourceLocation;
@@ -49,35 +50,63 @@ impl SymbolSource for Binary {
 
 /// DWARF's levels as a chain, paths made tree-relative with `strip`, or
 /// else from the unit's compilation directory `comp_dir`.
-pub(crate) fn clean_levels(
+fn clean_levels(
     strip: Option<&PathCleaner>,
     comp_dir: Option<&str>,
     levels: &[RawLevel<'_>],
 ) -> Vec<SourceFrame> {
-    match strip {
-        Some(strip) => clean_chain(strip, levels),
-        None => clean_chain(&PathCleaner::from_comp_dirs(comp_dir), levels),
-    }
+    UnitChains::new(strip, comp_dir).chain(levels)
 }
 
-/// DWARF's levels with tree-relative paths; the outermost is not inlined.
-fn clean_chain(paths: &PathCleaner, levels: &[RawLevel<'_>]) -> Vec<SourceFrame> {
-    let mut chain: Vec<SourceFrame> = levels
-        .iter()
-        .map(|level| SourceFrame {
-            function: level.function.as_deref().map(str::to_owned),
-            location: level.location.as_ref().map(|l| SourceLocation {
-                file: paths.clean(l.file),
-                line: l.line,
-                column: l.column,
-            }),
-            inlined: true,
-        })
-        .collect();
-    if let Some(outer) = chain.last_mut() {
-        outer.inlined = false;
+/// Builds the chains of one compilation unit, cleaning each distinct
+/// path once.
+pub(crate) struct UnitChains<'a> {
+    paths: Cow<'a, PathCleaner>,
+    /// Cleaned paths by DWARF path.
+    files: HashMap<String, String>,
+}
+
+impl<'a> UnitChains<'a> {
+    /// Paths made tree-relative with `strip`, or else from the unit's
+    /// compilation directory `comp_dir`.
+    pub(crate) fn new(strip: Option<&'a PathCleaner>, comp_dir: Option<&str>) -> Self {
+        UnitChains {
+            paths: match strip {
+                Some(strip) => Cow::Borrowed(strip),
+                None => Cow::Owned(PathCleaner::from_comp_dirs(comp_dir)),
+            },
+            files: HashMap::new(),
+        }
     }
-    chain
+
+    /// DWARF's levels as a chain; the outermost is not inlined.
+    pub(crate) fn chain(&mut self, levels: &[RawLevel<'_>]) -> Vec<SourceFrame> {
+        let mut chain: Vec<SourceFrame> = levels
+            .iter()
+            .map(|level| SourceFrame {
+                function: level.function.as_deref().map(str::to_owned),
+                location: level.location.as_ref().map(|l| SourceLocation {
+                    file: self.clean(l.file),
+                    line: l.line,
+                    column: l.column,
+                }),
+                inlined: true,
+            })
+            .collect();
+        if let Some(outer) = chain.last_mut() {
+            outer.inlined = false;
+        }
+        chain
+    }
+
+    fn clean(&mut self, file: &str) -> String {
+        if let Some(clean) = self.files.get(file) {
+            return clean.clone();
+        }
+        let clean = self.paths.clean(file);
+        self.files.insert(file.to_owned(), clean.clone());
+        clean
+    }
 }
 
 /// A source with some inline chains already looked up, by probe address.

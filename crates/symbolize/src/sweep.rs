@@ -44,47 +44,52 @@ type UnitRef<'a> = gimli::UnitRef<'a, Reader>;
 /// How deep `DW_AT_abstract_origin`/`DW_AT_specification` chains are followed for a name.
 const NAME_DEPTH: usize = 16;
 
-/// Where a sweep puts each answer: probe, compilation directory, chain.
-type Answer<'a> = dyn FnMut(u64, Option<&str>, &[RawLevel<'_>]) + 'a;
-
 impl Binary {
-    /// `visit(probe, comp_dir, chain)` for each of `probes` a sweep can
-    /// answer, with the chain [`Binary::with_raw_chain`] would give; the
+    /// For each of `probes` a sweep can answer, `visit(chain)` with the
+    /// chain [`Binary::with_raw_chain`] would give, where `visit` is what
+    /// `visitor(comp_dir)` made for the probe's compilation unit; the
     /// results, in no particular order. Probes left out must be asked with
     /// `with_raw_chain`. Units are swept in parallel on the current rayon pool.
-    pub(crate) fn sweep<T: Send>(
+    pub(crate) fn sweep<T: Send, V: FnMut(&[RawLevel<'_>]) -> T>(
         &self,
         probes: &[u64],
-        visit: impl Fn(u64, Option<&str>, &[RawLevel<'_>]) -> T + Sync,
+        visitor: impl Fn(Option<&str>) -> V + Sync,
     ) -> Vec<(u64, T)> {
         let groups = self.probes_by_unit(probes);
-        let nowhere: Vec<u64> = probes
-            .iter()
-            .copied()
-            .filter(|&probe| self.in_no_unit(probe))
-            .collect();
-        let mut answers: Vec<(u64, T)> = groups
-            .par_iter()
-            .flat_map_iter(|(offset, probes)| {
-                let mut answers = Vec::new();
-                // A unit that fails anywhere is left to `with_raw_chain`.
-                let _ = self.sweep_unit(*offset, probes, &mut |probe, comp_dir, levels| {
-                    answers.push((probe, visit(probe, comp_dir, levels)));
-                });
-                answers
-            })
-            .collect();
-        // In no unit at all: addr2line finds nothing.
-        answers.extend(
-            nowhere
-                .into_iter()
-                .map(|probe| (probe, visit(probe, None, &[]))),
+        let (nowhere, mut answers) = rayon::join(
+            || {
+                // In no unit at all: addr2line finds nothing.
+                let mut visit = visitor(None);
+                probes
+                    .iter()
+                    .filter(|&&probe| self.in_no_unit(probe))
+                    .map(|&probe| (probe, visit(&[])))
+                    .collect::<Vec<_>>()
+            },
+            || {
+                groups
+                    .par_iter()
+                    .flat_map_iter(|(offset, probes)| {
+                        let mut answers = Vec::new();
+                        // A unit that fails anywhere is left to `with_raw_chain`.
+                        let _ = self.sweep_unit(*offset, probes, &visitor, &mut answers);
+                        answers
+                    })
+                    .collect::<Vec<_>>()
+            },
         );
+        answers.extend(nowhere);
         answers
     }
 
     /// Answer what can be answered of `probes` in the unit at `offset`.
-    fn sweep_unit(&self, offset: usize, probes: &[u64], answer: &mut Answer<'_>) -> Option<()> {
+    fn sweep_unit<T, V: FnMut(&[RawLevel<'_>]) -> T>(
+        &self,
+        offset: usize,
+        probes: &[u64],
+        visitor: impl Fn(Option<&str>) -> V,
+        answers: &mut Vec<(u64, T)>,
+    ) -> Option<()> {
         let header = self.standalone_unit(offset)?;
         if header.type_() != gimli::UnitType::Compilation {
             return None;
@@ -106,6 +111,8 @@ impl Binary {
         let comp_dir = unit
             .comp_dir
             .map(|dir| String::from_utf8_lossy(dir.slice()));
+        let mut visit = visitor(comp_dir.as_deref());
+        let mut answer = |probe, levels: &[RawLevel<'_>]| answers.push((probe, visit(levels)));
         let mut functions: Vec<(UnitOffset, Function)> = Vec::new();
         'probes: for (position, &probe) in probes.iter().enumerate() {
             if !tree
@@ -114,7 +121,7 @@ impl Binary {
                 .any(|r| r.begin <= probe && probe < r.end)
             {
                 // In no range of the unit: addr2line finds nothing.
-                answer(probe, None, &[]);
+                answer(probe, &[]);
                 continue;
             }
             let row = match lines.as_ref().map(|lines| lines.answers[position]) {
@@ -161,13 +168,12 @@ impl Binary {
                 match location {
                     Some(location) => answer(
                         probe,
-                        comp_dir.as_deref(),
                         &[RawLevel {
                             function: None,
                             location: location.complete(),
                         }],
                     ),
-                    None => answer(probe, None, &[]),
+                    None => answer(probe, &[]),
                 }
                 continue;
             };
@@ -193,7 +199,7 @@ impl Binary {
                     .map(|name| String::from_utf8_lossy(name.slice())),
                 location: next.and_then(Location::complete),
             });
-            answer(probe, comp_dir.as_deref(), &levels);
+            answer(probe, &levels);
         }
         Some(())
     }

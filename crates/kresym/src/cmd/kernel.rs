@@ -88,11 +88,18 @@ fn prefetch(symbolizer: &mut Symbolizer, inputs: &[Input]) {
     if symbolizer.index().is_some() || !symbolizer.vmlinux().has_dwarf() {
         return;
     }
-    let frames: HashSet<FrameKey> = inputs
-        .par_iter()
-        .filter(|input| matches!(input, Input::File { .. }))
-        .flat_map_iter(|input| vmlinux_frames(input).unwrap_or_default())
-        .collect();
+    let vmlinux = symbolizer.vmlinux();
+    // The symbol table is read meanwhile: the prefetch needs it.
+    let (_, frames) = rayon::join(
+        || vmlinux.symbols(),
+        || -> HashSet<FrameKey> {
+            inputs
+                .par_iter()
+                .filter(|input| matches!(input, Input::File { .. }))
+                .flat_map_iter(|input| vmlinux_frames(input).unwrap_or_default())
+                .collect()
+        },
+    );
     symbolizer.prefetch(frames.iter().map(|(function, offset, size, pc_kind)| {
         FrameQuery::vmlinux(function, *offset, *size, *pc_kind)
     }));
