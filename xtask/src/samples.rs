@@ -55,6 +55,7 @@ const KERNEL_SOURCES: &[&str] = &[
     "net/ipv4/tcp.c",
     "net/ipv4/tcp_ipv4.c",
     "drivers/block/aoe/aoecmd.c",
+    "arch/x86/kernel/relocate_kernel_64.S",
 ];
 
 const MODULE_SOURCE: &str = "drivers/sample/samplemod.c";

@@ -8,7 +8,9 @@
 //!
 //! - the unit's top-level DIEs, jumping over each subtree by its
 //!   `DW_AT_sibling` (gcc and clang emit it), except the subtrees of the
-//!   functions that contain an address;
+//!   functions that contain an address; most are stepped over by their
+//!   abbreviation alone (attributes of fixed sizes, a sibling pointer at a
+//!   fixed place), worked out once per abbreviation;
 //! - the line program, once, keeping only the current sequence's rows;
 //! - and only the file names the answers use;
 //!
@@ -356,62 +358,201 @@ impl TopLevel {
             unit_ranges,
             functions: Vec::new(),
         };
-        // Depth of the unit's children; it becomes 0 after a jump, which
-        // restarts the reader at the sibling.
-        let mut top = 1;
-        while !entries.is_empty() {
-            let depth = entries.next_depth();
-            if depth < top {
+        let mut skim = Skim::new(unit);
+        let mut next = Some(entries.next_offset());
+        while let Some(at) = next {
+            // Step over what needs no parsing; parse the DIE after that, and
+            // its subtree unless its sibling pointer jumps over it.
+            let Some(at) = skim.next_to_parse(at)? else {
                 break;
-            }
-            let offset = entries.next_offset();
-            let Some(abbrev) = entries.read_abbreviation()? else {
-                continue;
             };
-            let is_function = abbrev.tag() == gimli::DW_TAG_subprogram;
-            let wanted = |spec: &gimli::AttributeSpecification| match spec.name() {
-                gimli::DW_AT_sibling => depth == top && abbrev.has_children(),
-                gimli::DW_AT_low_pc | gimli::DW_AT_high_pc | gimli::DW_AT_ranges => is_function,
-                _ => false,
-            };
-            let specs = abbrev.attributes();
-            let mut ranges = RangeAttributes::default();
-            let mut sibling = None;
-            // Unwanted attributes are skipped a run at a time.
-            let mut unread = 0;
-            for (index, spec) in specs.iter().enumerate() {
-                if !wanted(spec) {
+            next = None;
+            let mut entries = unit.entries_raw(Some(at))?;
+            while !entries.is_empty() {
+                let depth = entries.next_depth();
+                let offset = entries.next_offset();
+                if depth < 0 || (depth == 0 && offset != at) {
+                    // Back at the top level.
+                    next = Some(offset);
+                    break;
+                }
+                let Some(abbrev) = entries.read_abbreviation()? else {
                     continue;
-                }
-                entries.skip_attributes(&specs[unread..index])?;
-                unread = index + 1;
-                let attr = entries.read_attribute(*spec)?;
-                match attr.value() {
-                    AttributeValue::UnitRef(target) if attr.name() == gimli::DW_AT_sibling => {
-                        sibling = Some(target).filter(|s| s.0 > entries.next_offset().0);
-                        if sibling.is_some() && !is_function {
-                            // Nothing more is needed of this DIE.
-                            break;
-                        }
+                };
+                let is_function = abbrev.tag() == gimli::DW_TAG_subprogram;
+                let wanted = |spec: &gimli::AttributeSpecification| match spec.name() {
+                    gimli::DW_AT_sibling => depth == 0 && abbrev.has_children(),
+                    gimli::DW_AT_low_pc | gimli::DW_AT_high_pc | gimli::DW_AT_ranges => is_function,
+                    _ => false,
+                };
+                let specs = abbrev.attributes();
+                let mut ranges = RangeAttributes::default();
+                let mut sibling = None;
+                // Unwanted attributes are skipped a run at a time.
+                let mut unread = 0;
+                for (index, spec) in specs.iter().enumerate() {
+                    if !wanted(spec) {
+                        continue;
                     }
-                    _ => ranges.note(unit, &attr)?,
+                    entries.skip_attributes(&specs[unread..index])?;
+                    unread = index + 1;
+                    let attr = entries.read_attribute(*spec)?;
+                    match attr.value() {
+                        AttributeValue::UnitRef(target) if attr.name() == gimli::DW_AT_sibling => {
+                            sibling = Some(target).filter(|s| s.0 > entries.next_offset().0);
+                            if sibling.is_some() && !is_function {
+                                // Nothing more is needed of this DIE.
+                                break;
+                            }
+                        }
+                        _ => ranges.note(unit, &attr)?,
+                    }
                 }
-            }
-            if is_function {
-                ranges.for_each(unit, |range| {
-                    tree.functions.push(FunctionRange { range, offset });
-                })?;
-            }
-            // Jump over the children, when the sibling pointer is sane.
-            if let Some(sibling) = sibling {
-                entries = unit.entries_raw(Some(sibling))?;
-                top = 0;
-            } else {
+                if is_function {
+                    ranges.for_each(unit, |range| {
+                        tree.functions.push(FunctionRange { range, offset });
+                    })?;
+                }
+                // Jump over the children, when the sibling pointer is sane.
+                if sibling.is_some() {
+                    next = sibling;
+                    break;
+                }
                 entries.skip_attributes(&specs[unread..])?;
             }
         }
         tree.functions.sort_by_key(|f| f.range.begin);
         Ok(Some(tree))
+    }
+}
+
+/// How to step over a top-level DIE of one abbreviation without parsing it.
+#[derive(Clone, Copy)]
+enum Step {
+    /// No children, and attributes of fixed sizes adding up to this.
+    Fixed(usize),
+    /// Children, and a `DW_AT_sibling` of this fixed-size form this many
+    /// bytes into the attributes, after attributes of fixed sizes.
+    Sibling { at: usize, form: gimli::DwForm },
+    /// Anything else, and functions with code: parse it.
+    Parse,
+}
+
+/// Steps over a unit's top-level DIEs by their abbreviations alone, with
+/// each abbreviation's [`Step`] worked out once.
+struct Skim<'a> {
+    unit: UnitRef<'a>,
+    /// Steps by abbreviation code, for the first codes.
+    steps: Vec<Option<Step>>,
+}
+
+impl<'a> Skim<'a> {
+    /// Codes below this have their step remembered (gcc numbers them from 1).
+    const REMEMBERED: u64 = 4096;
+
+    fn new(unit: UnitRef<'a>) -> Self {
+        Skim {
+            unit,
+            steps: Vec::new(),
+        }
+    }
+
+    /// From the top-level DIE at `at`, the first one that must be parsed,
+    /// or `None` at the end of the top level.
+    fn next_to_parse(&mut self, mut at: UnitOffset) -> gimli::Result<Option<UnitOffset>> {
+        use gimli::Reader as _;
+        loop {
+            if at.0 >= self.unit.header.length_including_self() {
+                // The end of the unit (after a root without children).
+                return Ok(None);
+            }
+            let mut input = self.unit.header.range_from(at..)?;
+            let length = input.len();
+            let code = input.read_uleb128()?;
+            if code == 0 {
+                return Ok(None);
+            }
+            match self.step(code) {
+                Step::Fixed(size) => at = gimli::UnitOffset(at.0 + (length - input.len()) + size),
+                Step::Sibling { at: before, form } => {
+                    input.skip(before)?;
+                    let target = match form {
+                        gimli::DW_FORM_ref1 => u64::from(input.read_u8()?),
+                        gimli::DW_FORM_ref2 => u64::from(input.read_u16()?),
+                        gimli::DW_FORM_ref4 => u64::from(input.read_u32()?),
+                        _ => input.read_u64()?,
+                    };
+                    let after = at.0 + (length - input.len());
+                    match usize::try_from(target) {
+                        // Sane: past the pointer itself.
+                        Ok(target) if target > after => at = gimli::UnitOffset(target),
+                        _ => return Ok(Some(at)),
+                    }
+                }
+                Step::Parse => return Ok(Some(at)),
+            }
+        }
+    }
+
+    /// The step for abbreviation `code`.
+    fn step(&mut self, code: u64) -> Step {
+        let slot = usize::try_from(code)
+            .ok()
+            .filter(|_| code < Self::REMEMBERED);
+        if let Some(Some(step)) = slot.and_then(|slot| self.steps.get(slot)) {
+            return *step;
+        }
+        let step = self
+            .unit
+            .abbreviations
+            .get(code)
+            .map_or(Step::Parse, |abbrev| self.step_of(abbrev));
+        if let Some(slot) = slot {
+            if self.steps.len() <= slot {
+                self.steps.resize(slot + 1, None);
+            }
+            self.steps[slot] = Some(step);
+        }
+        step
+    }
+
+    /// How to step over a top-level DIE of this abbreviation.
+    fn step_of(&self, abbrev: &gimli::Abbreviation) -> Step {
+        let specs = abbrev.attributes();
+        let has_code = |spec: &gimli::AttributeSpecification| {
+            matches!(
+                spec.name(),
+                gimli::DW_AT_low_pc | gimli::DW_AT_high_pc | gimli::DW_AT_ranges
+            )
+        };
+        if abbrev.tag() == gimli::DW_TAG_subprogram && specs.iter().any(has_code) {
+            return Step::Parse;
+        }
+        let mut at = 0;
+        for spec in specs {
+            let fixed_reference = matches!(
+                spec.form(),
+                gimli::DW_FORM_ref1
+                    | gimli::DW_FORM_ref2
+                    | gimli::DW_FORM_ref4
+                    | gimli::DW_FORM_ref8
+            );
+            if abbrev.has_children() && spec.name() == gimli::DW_AT_sibling && fixed_reference {
+                return Step::Sibling {
+                    at,
+                    form: spec.form(),
+                };
+            }
+            match spec.size(&self.unit.header) {
+                Some(size) => at += size,
+                None => return Step::Parse,
+            }
+        }
+        if abbrev.has_children() {
+            Step::Parse
+        } else {
+            Step::Fixed(at)
+        }
     }
 }
 
