@@ -302,12 +302,17 @@ impl Binary {
         Context::from_dwarf(dwarf).ok()
     }
 
+    /// The header of the unit at `.debug_info` offset `offset`.
+    pub(crate) fn unit_header(&self, offset: usize) -> Option<gimli::UnitHeader<Reader>> {
+        gimli::DebugInfo::new(self.raw.info, self.endian)
+            .header_from_offset(gimli::DebugInfoOffset(offset))
+            .ok()
+    }
+
     /// The header of the unit at `.debug_info` offset `offset`, unless its
     /// DIEs may refer into other units (then it cannot be read alone).
     pub(crate) fn standalone_unit(&self, offset: usize) -> Option<gimli::UnitHeader<Reader>> {
-        let header = gimli::DebugInfo::new(self.raw.info, self.endian)
-            .header_from_offset(gimli::DebugInfoOffset(offset))
-            .ok()?;
+        let header = self.unit_header(offset)?;
         let abbrev_offset = header.debug_abbrev_offset().0;
         (!may_refer_to_other_units(self.raw.abbrev, abbrev_offset, self.endian)).then_some(header)
     }

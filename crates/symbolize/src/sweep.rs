@@ -19,10 +19,10 @@
 //! inline levels and the line row, and a sweep only answers where those
 //! rules cannot depend on something it skipped or on the order of equal
 //! keys. It leaves a probe unanswered, for `with_raw_chain` to answer, when
-//! the unit is not C or assembly, cannot be read alone, declares no address
-//! range, is split DWARF or fails to parse; and when the address lies in
-//! more than one function range or line sequence, or in inline ranges that
-//! start together.
+//! the unit is not C or assembly, declares no address range, is split
+//! DWARF or fails to parse; when the address lies in more than one function
+//! range or line sequence, or in inline ranges that start together; and
+//! when a name it needs lies behind a reference out of the unit.
 //!
 //! One assumption makes the jumps safe: in C, a function with code is a
 //! child of its unit, unless it is a GNU C nested function, whose DIE sits
@@ -92,7 +92,8 @@ impl Binary {
         visitor: impl Fn(Option<&str>) -> V,
         answers: &mut Vec<(u64, T)>,
     ) -> Option<()> {
-        let header = self.standalone_unit(offset)?;
+        // Any reference out of the unit that matters is declined below.
+        let header = self.unit_header(offset)?;
         if header.type_() != gimli::UnitType::Compilation {
             return None;
         }
@@ -116,6 +117,7 @@ impl Binary {
         let mut visit = visitor(comp_dir.as_deref());
         let mut answer = |probe, levels: &[RawLevel<'_>]| answers.push((probe, visit(levels)));
         let mut functions: Vec<(UnitOffset, Function)> = Vec::new();
+        let mut names = Names::new();
         'probes: for (position, &probe) in probes.iter().enumerate() {
             if !tree
                 .unit_ranges
@@ -141,7 +143,7 @@ impl Binary {
                 Some(offset) => match functions.iter().position(|(at, _)| *at == offset) {
                     Some(known) => Some(&functions[known].1),
                     None => {
-                        let Ok(parsed) = Function::parse(unit, offset) else {
+                        let Ok(parsed) = Function::parse(unit, offset, &mut names) else {
                             continue;
                         };
                         functions.push((offset, parsed));
@@ -586,7 +588,7 @@ struct CallRange {
 impl Function {
     /// The function at `offset`: its name and every inline call in it,
     /// skipping nested functions.
-    fn parse(unit: UnitRef<'_>, offset: UnitOffset) -> gimli::Result<Function> {
+    fn parse(unit: UnitRef<'_>, offset: UnitOffset, names: &mut Names) -> gimli::Result<Function> {
         let mut entries = unit.entries_raw(Some(offset))?;
         let depth = entries.next_depth();
         let abbrev = entries
@@ -595,7 +597,7 @@ impl Function {
         let mut name = None;
         for spec in abbrev.attributes() {
             let attr = entries.read_attribute(*spec)?;
-            note_name(unit, &attr, &mut name)?;
+            note_name(unit, &attr, &mut name, names)?;
         }
         let mut function = Function {
             name,
@@ -603,7 +605,7 @@ impl Function {
             call_ranges: Vec::new(),
             tied: false,
         };
-        function.parse_children(unit, &mut entries, depth, 0)?;
+        function.parse_children(unit, &mut entries, depth, 0, names)?;
         function
             .call_ranges
             .sort_by_key(|a| (a.depth, a.range.begin));
@@ -619,6 +621,7 @@ impl Function {
         entries: &mut gimli::EntriesRaw<'_, Reader>,
         depth: isize,
         call_depth: usize,
+        names: &mut Names,
     ) -> gimli::Result<()> {
         loop {
             let next_depth = entries.next_depth();
@@ -648,7 +651,7 @@ impl Function {
                     for spec in abbrev.attributes() {
                         let attr = entries.read_attribute(*spec)?;
                         ranges.note(unit, &attr)?;
-                        note_name(unit, &attr, &mut call.name)?;
+                        note_name(unit, &attr, &mut call.name, names)?;
                         match (attr.name(), attr.value()) {
                             // In DWARF 5, file 0 is a real file.
                             (gimli::DW_AT_call_file, AttributeValue::FileIndex(index))
@@ -674,7 +677,7 @@ impl Function {
                             call: index,
                         });
                     })?;
-                    self.parse_children(unit, entries, next_depth, call_depth + 1)?;
+                    self.parse_children(unit, entries, next_depth, call_depth + 1, names)?;
                 }
                 _ => entries.skip_attributes(abbrev.attributes())?,
             }
@@ -716,6 +719,10 @@ fn nonzero(value: Option<u64>) -> Option<u32> {
     value.map(|v| v as u32).filter(|&v| v != 0)
 }
 
+/// The names abstract origins and specifications lead to, by the offset
+/// of the DIE referred to: inline helpers are called many times.
+type Names = std::collections::HashMap<UnitOffset, Option<Reader>>;
+
 /// Update a function's name from one of its attributes: the linkage name
 /// wins, then `DW_AT_name`, then the name of the DIE an abstract origin or
 /// specification points to.
@@ -723,6 +730,7 @@ fn note_name(
     unit: UnitRef<'_>,
     attr: &gimli::Attribute<Reader>,
     name: &mut Option<Reader>,
+    names: &mut Names,
 ) -> gimli::Result<()> {
     match attr.name() {
         gimli::DW_AT_linkage_name | gimli::DW_AT_MIPS_linkage_name => {
@@ -732,7 +740,17 @@ fn note_name(
         }
         gimli::DW_AT_name if name.is_none() => *name = unit.attr_string(attr.value()).ok(),
         gimli::DW_AT_abstract_origin | gimli::DW_AT_specification if name.is_none() => {
-            *name = referenced_name(unit, attr.value(), NAME_DEPTH)?;
+            *name = match attr.value() {
+                AttributeValue::UnitRef(offset) => match names.get(&offset) {
+                    Some(known) => *known,
+                    None => {
+                        let found = referenced_name(unit, attr.value(), NAME_DEPTH)?;
+                        names.insert(offset, found);
+                        found
+                    }
+                },
+                value => referenced_name(unit, value, NAME_DEPTH)?,
+            };
         }
         _ => {}
     }
@@ -740,14 +758,20 @@ fn note_name(
 }
 
 /// The name of the DIE `target` refers to, following further references
-/// up to `depth` times. Only references within the unit can occur here.
+/// up to `depth` times. A reference out of the unit (to another unit, a
+/// type unit or a supplementary file) fails: the sweep leaves it to the
+/// one-by-one lookup, which can follow it.
 fn referenced_name(
     unit: UnitRef<'_>,
     target: AttributeValue<Reader>,
     depth: usize,
 ) -> gimli::Result<Option<Reader>> {
-    let AttributeValue::UnitRef(offset) = target else {
-        return Ok(None);
+    let offset = match target {
+        AttributeValue::UnitRef(offset) => offset,
+        AttributeValue::DebugInfoRef(_)
+        | AttributeValue::DebugInfoRefSup(_)
+        | AttributeValue::DebugTypesRef(_) => return Err(gimli::Error::UnsupportedOffset),
+        _ => return Ok(None),
     };
     if depth == 0 {
         return Ok(None);
