@@ -6,7 +6,7 @@
 //! region). Two static functions with the same name usually differ in that
 //! size, which is how a report tells them apart.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// One text symbol.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -31,7 +31,7 @@ pub mod paths;
 mod source;
 mod sweep;
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::{Path, PathBuf};
 
 use kresym_report::{Frame, PcKind, SourceLocation};

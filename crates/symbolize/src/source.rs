@@ -1,8 +1,8 @@
 //! Where symbols and inline chains come from: a binary's DWARF, or a
 //! vmlinux's persisted index.
 
+use foldhash::{HashMap, HashMapExt};
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use kresym_report::SourceLocation;
 

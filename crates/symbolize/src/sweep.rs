@@ -117,7 +117,7 @@ impl Binary {
         let mut visit = visitor(comp_dir.as_deref());
         let mut answer = |probe, levels: &[RawLevel<'_>]| answers.push((probe, visit(levels)));
         let mut functions: Vec<(UnitOffset, Function)> = Vec::new();
-        let mut names = Names::new();
+        let mut names = Names::default();
         'probes: for (position, &probe) in probes.iter().enumerate() {
             if !tree
                 .unit_ranges
@@ -721,7 +721,7 @@ fn nonzero(value: Option<u64>) -> Option<u32> {
 
 /// The names abstract origins and specifications lead to, by the offset
 /// of the DIE referred to: inline helpers are called many times.
-type Names = std::collections::HashMap<UnitOffset, Option<Reader>>;
+type Names = foldhash::HashMap<UnitOffset, Option<Reader>>;
 
 /// Update a function's name from one of its attributes: the linkage name
 /// wins, then `DW_AT_name`, then the name of the DIE an abstract origin or

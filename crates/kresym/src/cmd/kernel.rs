@@ -1,7 +1,7 @@
 //! Which kernel the reports come from: the flags `kresym symbolize` and
 //! `kresym verify` share, and opening the symbolizer they describe.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -201,6 +201,14 @@ pub struct Kernel {
     /// Held so that temporary files (a downloaded module directory, a copy
     /// of standard input) live as long as the symbolizer.
     _found: Discovered,
+}
+
+impl Kernel {
+    /// Done: temporary files go, but the symbolizer's tables are left for
+    /// the process exit to reclaim, which is faster than freeing them one by one.
+    pub fn exit(self) {
+        std::mem::forget(self.symbolizer);
+    }
 }
 
 impl KernelArgs {

@@ -257,6 +257,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             started.elapsed()
         );
     }
+    kernel.exit();
     Ok(if summary.failed > 0 {
         ExitCode::from(1)
     } else {

@@ -142,6 +142,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if !verdicts_on_stdout {
         eprintln!("kresym: {total}");
     }
+    kernel.exit();
     Ok(if failed > 0 {
         ExitCode::from(2)
     } else if total.wrong > 0 {
