@@ -848,7 +848,8 @@ enum LineAnswer {
 
 /// The line rows at a unit's probes, and its file names.
 struct Lines {
-    program: gimli::IncompleteLineProgram<Reader>,
+    /// The program after running it: its header holds the files it defined.
+    rows: gimli::LineRows<Reader, gimli::IncompleteLineProgram<Reader>>,
     /// One per probe, in probe order.
     answers: Vec<LineAnswer>,
     /// File paths by file index, rendered on demand.
@@ -879,7 +880,7 @@ impl Lines {
         let mut hits: Vec<(usize, usize, Option<LineRow>)> = Vec::new();
         let mut sequences: Vec<(gimli::Range, usize)> = Vec::new();
         let mut rows: Vec<LineRow> = Vec::new();
-        let mut state = program.clone().rows();
+        let mut state = program.rows();
         while let Some((_, row)) = state.next_row()? {
             if row.end_sequence() {
                 let Some(start) = rows.first().map(|r| r.address) else {
@@ -935,7 +936,7 @@ impl Lines {
             )
             .collect();
         // Every file name must be readable, or the unit has no lines at all.
-        let header = program.header();
+        let header = state.header();
         let mut count = 1;
         while header.file(count).is_some() {
             count += 1;
@@ -951,7 +952,7 @@ impl Lines {
             }
         }
         Ok(Lines {
-            program,
+            rows: state,
             answers,
             files: vec![None; count as usize],
             ranges: sequences.into_iter().map(|(range, _)| range).collect(),
@@ -967,7 +968,7 @@ impl Lines {
             return Ok(());
         };
         if slot.is_none() {
-            let header = self.program.header();
+            let header = self.rows.header();
             *slot = Some(match header.file(index) {
                 Some(file) => render_file(unit, file, header)?,
                 // DWARF before version 5 has no file 0.
