@@ -482,6 +482,11 @@ impl Binary {
         probe: u64,
         visit: impl FnOnce(Option<&str>, &[RawLevel<'_>]) -> T,
     ) -> Option<T> {
+        if self.in_no_unit(probe) {
+            // addr2line finds nothing there, and would first read every
+            // unit of the file to be sure.
+            return Some(visit(None, &[]));
+        }
         self.with_context(probe, |context| {
             let comp_dir = context
                 .find_dwarf_and_unit(probe)
@@ -1001,6 +1006,28 @@ mod tests {
                 by_unit * 10 > probes * 9,
                 "{name}: {by_unit} of {probes} by unit"
             );
+        }
+    }
+    #[test]
+    fn addresses_in_no_unit_are_where_the_whole_file_context_finds_nothing() {
+        let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples/build");
+        for name in ["vmlinux-dwarf5", "vmlinux-dwarf4"] {
+            let binary = Binary::open(&samples.join(name)).unwrap();
+            let whole = Context::from_dwarf(binary.dwarf()).unwrap();
+            let symbols: Vec<_> = binary.symbols().iter().cloned().collect();
+            let first = symbols.first().unwrap().address - 0x40;
+            let last = symbols.last().unwrap().address + 0x400;
+            let mut nowhere = 0;
+            for probe in first..last {
+                if binary.in_no_unit(probe) {
+                    nowhere += 1;
+                    assert!(levels(&whole, probe).is_empty(), "{name} at 0x{probe:x}");
+                    let location = whole.find_location(probe).ok().flatten();
+                    assert!(location.is_none(), "{name} at 0x{probe:x}");
+                }
+            }
+            // Before the text, past its end and between units.
+            assert!(nowhere > 0x40, "{name}: {nowhere}");
         }
     }
 }
