@@ -9,7 +9,7 @@ use kresym_report::PcKind;
 use kresym_symbolize::{FrameQuery, Symbolizer};
 
 mod common;
-use common::{every_frame, open, sample_reports};
+use common::{build, every_frame, open, open_path, sample_reports};
 
 /// Prefetch `frames` into `symbolizer`; the share of addresses the sweep answered.
 fn prefetch(symbolizer: &mut Symbolizer, frames: &[common::Frame]) -> f64 {
@@ -97,5 +97,49 @@ fn sample_reports_symbolize_identically_after_a_prefetch() {
         let found = swept.symbolize_document(document);
         assert_eq!(found.lines, expected.lines);
         assert_eq!(found.checks, expected.checks);
+    }
+}
+
+/// The sample kernel compressed by dwz, as Fedora and RHEL ship kernel
+/// debuginfo: DIEs shared by units move to partial units, which the units
+/// import (`DW_TAG_imported_unit`) and refer into with `DW_FORM_ref_addr`.
+/// The sweep still answers every frame, exactly as the lookup does.
+#[test]
+fn prefetched_chains_equal_dwarf_in_a_dwz_compressed_kernel() {
+    let dwz = std::process::Command::new("dwz").arg("--version").output();
+    if !dwz.is_ok_and(|out| out.status.success()) {
+        assert!(std::env::var("CI").is_err(), "dwz is required under CI");
+        eprintln!("skipping: dwz is missing");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let compressed = dir.path().join("vmlinux-dwz");
+    let status = std::process::Command::new("dwz")
+        .arg("-o")
+        .arg(&compressed)
+        .arg(build().join("vmlinux-dwarf5"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let refers_out = std::process::Command::new("readelf")
+        .arg("--debug-dump=abbrev")
+        .arg(&compressed)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&refers_out.stdout).contains("DW_FORM_ref_addr"),
+        "dwz made no references between units"
+    );
+    let dwarf = open_path(&compressed, &[]);
+    let mut swept = open_path(&compressed, &[]);
+    let frames = every_frame(&dwarf);
+    assert_eq!(prefetch(&mut swept, &frames), 1.0);
+    for (function, offset, size, pc_kind) in &frames {
+        let query = FrameQuery::vmlinux(function, *offset, *size, *pc_kind);
+        assert_eq!(
+            swept.resolve(query),
+            dwarf.resolve(query),
+            "{function}+0x{offset:x}/0x{size:x} {pc_kind:?}"
+        );
     }
 }

@@ -13,11 +13,16 @@ pub fn build() -> PathBuf {
 
 /// A symbolizer over the sample kernel `name`.
 pub fn open(name: &str, strip_prefixes: &[&str]) -> Symbolizer {
+    open_path(&build().join(name), strip_prefixes)
+}
+
+/// A symbolizer over the vmlinux at `path`.
+pub fn open_path(path: &Path, strip_prefixes: &[&str]) -> Symbolizer {
     let options = SymbolizerOptions {
         module_dirs: Vec::new(),
         strip_prefixes: strip_prefixes.iter().map(|p| p.to_string()).collect(),
     };
-    Symbolizer::open(&build().join(name), options).unwrap()
+    Symbolizer::open(path, options).unwrap()
 }
 
 /// One vmlinux frame, owned: function, offset, printed size, pc kind.
