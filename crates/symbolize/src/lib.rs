@@ -26,6 +26,7 @@ mod binary;
 mod document;
 pub mod index;
 pub mod kallsyms;
+mod line_rows;
 mod modules;
 pub mod paths;
 mod source;

@@ -11,7 +11,8 @@
 //!   functions that contain an address; most are stepped over by their
 //!   abbreviation alone (attributes of fixed sizes, a sibling pointer at a
 //!   fixed place), worked out once per abbreviation;
-//! - the line program, once, keeping only the current sequence's rows;
+//! - the line program, once, keeping only the current sequence's rows
+//!   (run by [`crate::line_rows`], faster than gimli's general reader);
 //! - and only the file names the answers use;
 //!
 //! then drops all of it. What it answers is exactly what
@@ -32,7 +33,6 @@
 //! addr2line names the nested function.
 
 use std::cmp::Ordering;
-use std::num::NonZeroU64;
 
 use gimli::AttributeValue;
 
@@ -848,8 +848,7 @@ enum LineAnswer {
 
 /// The line rows at a unit's probes, and its file names.
 struct Lines {
-    /// The program after running it: its header holds the files it defined.
-    rows: gimli::LineRows<Reader, gimli::IncompleteLineProgram<Reader>>,
+    program: gimli::IncompleteLineProgram<Reader>,
     /// One per probe, in probe order.
     answers: Vec<LineAnswer>,
     /// File paths by file index, rendered on demand.
@@ -880,13 +879,12 @@ impl Lines {
         let mut hits: Vec<(usize, usize, Option<LineRow>)> = Vec::new();
         let mut sequences: Vec<(gimli::Range, usize)> = Vec::new();
         let mut rows: Vec<LineRow> = Vec::new();
-        let mut state = program.rows();
-        while let Some((_, row)) = state.next_row()? {
-            if row.end_sequence() {
+        crate::line_rows::for_each_row(program.header(), |row| {
+            if row.end_sequence {
                 let Some(start) = rows.first().map(|r| r.address) else {
-                    continue;
+                    return;
                 };
-                let end = row.address();
+                let end = row.address;
                 if start < end {
                     let number = sequences.len();
                     sequences.push((gimli::Range { begin: start, end }, number));
@@ -902,22 +900,19 @@ impl Lines {
                     }
                 }
                 rows.clear();
-                continue;
+                return;
             }
             let new = LineRow {
-                address: row.address(),
-                file: row.file_index(),
-                line: row.line().map_or(0, NonZeroU64::get) as u32,
-                column: match row.column() {
-                    gimli::ColumnType::LeftEdge => 0,
-                    gimli::ColumnType::Column(column) => column.get() as u32,
-                },
+                address: row.address,
+                file: row.file,
+                line: row.line as u32,
+                column: row.column as u32,
             };
             match rows.last_mut() {
                 Some(last) if last.address == new.address => *last = new,
                 _ => rows.push(new),
             }
-        }
+        })?;
         sequences.sort_by_key(|(range, _)| range.begin);
         let answers = probes
             .iter()
@@ -936,7 +931,7 @@ impl Lines {
             )
             .collect();
         // Every file name must be readable, or the unit has no lines at all.
-        let header = state.header();
+        let header = program.header();
         let mut count = 1;
         while header.file(count).is_some() {
             count += 1;
@@ -952,7 +947,7 @@ impl Lines {
             }
         }
         Ok(Lines {
-            rows: state,
+            program,
             answers,
             files: vec![None; count as usize],
             ranges: sequences.into_iter().map(|(range, _)| range).collect(),
@@ -968,7 +963,7 @@ impl Lines {
             return Ok(());
         };
         if slot.is_none() {
-            let header = self.rows.header();
+            let header = self.program.header();
             *slot = Some(match header.file(index) {
                 Some(file) => render_file(unit, file, header)?,
                 // DWARF before version 5 has no file 0.
