@@ -975,12 +975,22 @@ mod tests {
         out
     }
 
+    /// Each sample kernel, with addr2line's context over its whole file.
+    fn samples() -> Vec<(&'static str, Binary, Context<Reader>)> {
+        let build = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples/build");
+        ["vmlinux-dwarf5", "vmlinux-dwarf4"]
+            .into_iter()
+            .map(|name| {
+                let binary = Binary::open(&build.join(name)).unwrap();
+                let whole = Context::from_dwarf(binary.dwarf()).unwrap();
+                (name, binary, whole)
+            })
+            .collect()
+    }
+
     #[test]
     fn unit_contexts_agree_with_the_whole_file_context() {
-        let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples/build");
-        for name in ["vmlinux-dwarf5", "vmlinux-dwarf4"] {
-            let binary = Binary::open(&samples.join(name)).unwrap();
-            let whole = Context::from_dwarf(binary.dwarf()).unwrap();
+        for (name, binary, whole) in samples() {
             let index = UnitIndex::read(&binary.raw, binary.endian);
             let (mut probes, mut by_unit) = (0, 0);
             for symbol in binary.symbols().iter() {
@@ -1010,10 +1020,7 @@ mod tests {
     }
     #[test]
     fn addresses_in_no_unit_are_where_the_whole_file_context_finds_nothing() {
-        let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples/build");
-        for name in ["vmlinux-dwarf5", "vmlinux-dwarf4"] {
-            let binary = Binary::open(&samples.join(name)).unwrap();
-            let whole = Context::from_dwarf(binary.dwarf()).unwrap();
+        for (name, binary, whole) in samples() {
             let symbols: Vec<_> = binary.symbols().iter().cloned().collect();
             let first = symbols.first().unwrap().address - 0x40;
             let last = symbols.last().unwrap().address + 0x400;

@@ -11,7 +11,7 @@ use kresym_report::PcKind;
 use kresym_symbolize::{FrameQuery, Index, IndexError, Symbolizer, SymbolizerOptions};
 
 mod common;
-use common::{build, every_frame, open, sample_reports};
+use common::{assert_same_answers, build, every_frame, open, sample_reports};
 
 /// Symbolizer over `name` reading the index in `dir`, and the index file.
 fn indexed(name: &str, dir: &Path, strip_prefixes: &[&str]) -> (Symbolizer, PathBuf) {
@@ -23,14 +23,7 @@ fn indexed(name: &str, dir: &Path, strip_prefixes: &[&str]) -> (Symbolizer, Path
 /// Both symbolizers answer the same for every frame; how many frames.
 fn assert_same_everywhere(dwarf: &Symbolizer, index: &Symbolizer) -> usize {
     let frames = every_frame(dwarf);
-    for (function, offset, size, pc_kind) in &frames {
-        let query = FrameQuery::vmlinux(function, *offset, *size, *pc_kind);
-        assert_eq!(
-            index.resolve(query),
-            dwarf.resolve(query),
-            "{function}+0x{offset:x}/0x{size:x} {pc_kind:?}"
-        );
-    }
+    assert_same_answers(dwarf, index, &frames, "index");
     frames.len()
 }
 

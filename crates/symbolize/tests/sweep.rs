@@ -9,7 +9,7 @@ use kresym_report::PcKind;
 use kresym_symbolize::{FrameQuery, Symbolizer};
 
 mod common;
-use common::{build, every_frame, open, open_path, sample_reports};
+use common::{assert_same_answers, build, every_frame, open, open_path, sample_reports};
 
 /// Prefetch `frames` into `symbolizer`; the share of addresses the sweep answered.
 fn prefetch(symbolizer: &mut Symbolizer, frames: &[common::Frame]) -> f64 {
@@ -33,14 +33,7 @@ fn prefetched_chains_equal_dwarf_for_every_frame() {
             // function, whose kallsyms size runs to the end of the text),
             // with a data-only unit (init/init_task.c) declaring no range.
             assert_eq!(prefetch(&mut swept, &frames), 1.0, "{name} {strip:?}");
-            for (function, offset, size, pc_kind) in &frames {
-                let query = FrameQuery::vmlinux(function, *offset, *size, *pc_kind);
-                assert_eq!(
-                    swept.resolve(query),
-                    dwarf.resolve(query),
-                    "{name} {strip:?}: {function}+0x{offset:x}/0x{size:x} {pc_kind:?}"
-                );
-            }
+            assert_same_answers(&dwarf, &swept, &frames, &format!("{name} {strip:?}"));
         }
     }
 }
@@ -134,12 +127,5 @@ fn prefetched_chains_equal_dwarf_in_a_dwz_compressed_kernel() {
     let mut swept = open_path(&compressed, &[]);
     let frames = every_frame(&dwarf);
     assert_eq!(prefetch(&mut swept, &frames), 1.0);
-    for (function, offset, size, pc_kind) in &frames {
-        let query = FrameQuery::vmlinux(function, *offset, *size, *pc_kind);
-        assert_eq!(
-            swept.resolve(query),
-            dwarf.resolve(query),
-            "{function}+0x{offset:x}/0x{size:x} {pc_kind:?}"
-        );
-    }
+    assert_same_answers(&dwarf, &swept, &frames, "dwz");
 }

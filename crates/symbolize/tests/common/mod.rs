@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use kresym_report::PcKind;
-use kresym_symbolize::{Symbolizer, SymbolizerOptions};
+use kresym_symbolize::{FrameQuery, Symbolizer, SymbolizerOptions};
 
 /// The built sample kernels.
 pub fn build() -> PathBuf {
@@ -53,4 +53,22 @@ pub fn sample_reports() -> Vec<kresym_report::Document> {
         .unwrap()
         .map(|entry| kresym_report::parse(std::fs::read(entry.unwrap().path()).unwrap()))
         .collect()
+}
+
+/// `found` answers every one of `frames` as `expected` does; `what` names
+/// the case in a failure.
+pub fn assert_same_answers(
+    expected: &Symbolizer,
+    found: &Symbolizer,
+    frames: &[Frame],
+    what: &str,
+) {
+    for (function, offset, size, pc_kind) in frames {
+        let query = FrameQuery::vmlinux(function, *offset, *size, *pc_kind);
+        assert_eq!(
+            found.resolve(query),
+            expected.resolve(query),
+            "{what}: {function}+0x{offset:x}/0x{size:x} {pc_kind:?}"
+        );
+    }
 }
