@@ -70,9 +70,17 @@ fuzz_target!(|data: &[u8]| {
     drop(binary);
     // The DWARF is read through a Symbolizer, which opens a path.
     std::fs::write(scratch(), &bytes).expect("scratch file");
-    let Ok(symbolizer) = Symbolizer::open(scratch(), SymbolizerOptions::default()) else {
+    let Ok(mut symbolizer) = Symbolizer::open(scratch(), SymbolizerOptions::default()) else {
         return;
     };
+    // Half the inputs go through a sweep first (raw DIE and line-program bytes).
+    if t0 & 1 == 1 {
+        symbolizer.prefetch(symbols.iter().flat_map(|symbol| {
+            [0, 1, symbol.size / 2, symbol.size].map(|offset| {
+                FrameQuery::vmlinux(&symbol.name, offset, symbol.size, PcKind::ReturnAddress)
+            })
+        }));
+    }
     for symbol in &symbols {
         for offset in [0, 1, symbol.size / 2, symbol.size] {
             for pc_kind in [PcKind::ReturnAddress, PcKind::ExactPc] {

@@ -1,7 +1,8 @@
 //! Corrupt DWARF never panics: every debug section of the sample vmlinux and
 //! module, in turn, is overwritten with pseudo-random bytes, zeroed or cut
 //! short, and every symbol is then symbolized. Each lookup must return
-//! (with or without an inline chain), and unaffected files still load.
+//! (with or without an inline chain), a sweep must answer as the one-by-one
+//! lookup does, and unaffected files still load.
 
 use std::path::{Path, PathBuf};
 
@@ -26,20 +27,35 @@ fn noise(seed: u64, len: usize) -> Vec<u8> {
         .collect()
 }
 
-/// Symbolize every symbol of `file` at a few offsets, as both pc kinds.
-fn symbolize_everything(file: &Path) {
+/// Symbolize every symbol of `file` at a few offsets, as both pc kinds,
+/// one by one and after a sweep (which reads the raw bytes of DIEs and line
+/// programs itself); how many answers the two disagree on.
+fn symbolize_everything(file: &Path) -> usize {
     let Ok(symbolizer) = Symbolizer::open(file, SymbolizerOptions::default()) else {
-        return;
+        return 0;
+    };
+    let Ok(mut swept) = Symbolizer::open(file, SymbolizerOptions::default()) else {
+        return 0;
     };
     let symbols: Vec<_> = symbolizer.vmlinux().symbols().iter().cloned().collect();
+    let mut queries = Vec::new();
     for symbol in &symbols {
         for offset in [0, 1, symbol.size / 2, symbol.size.saturating_sub(1)] {
             for pc_kind in [PcKind::ReturnAddress, PcKind::ExactPc] {
-                let query = FrameQuery::vmlinux(&symbol.name, offset, symbol.size, pc_kind);
-                let _ = symbolizer.resolve(query);
+                queries.push(FrameQuery::vmlinux(
+                    &symbol.name,
+                    offset,
+                    symbol.size,
+                    pc_kind,
+                ));
             }
         }
     }
+    swept.prefetch(queries.iter().copied());
+    queries
+        .iter()
+        .filter(|&&query| swept.resolve(query) != symbolizer.resolve(query))
+        .count()
 }
 
 #[test]
@@ -72,7 +88,8 @@ fn corrupt_debug_sections_never_panic() {
                     .path()
                     .join(format!("{name}-{section}-{variant}-{seed}"));
                 std::fs::write(&file, &bytes).unwrap();
-                symbolize_everything(&file);
+                let disagreements = symbolize_everything(&file);
+                assert_eq!(disagreements, 0, "{name} {section} {variant} {seed}");
                 let _ = Binary::from_vec(file.clone(), bytes);
             }
         }
@@ -126,7 +143,7 @@ fn module_layout_with_huge_sections_does_not_overflow() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("fuzzed.ko");
     std::fs::write(&file, &bytes).unwrap();
-    symbolize_everything(&file);
+    assert_eq!(symbolize_everything(&file), 0);
 }
 
 /// Found by the `elf` fuzzer: a compressed section whose header claims an
