@@ -129,3 +129,59 @@ fn prefetched_chains_equal_dwarf_in_a_dwz_compressed_kernel() {
     assert_eq!(prefetch(&mut swept, &frames), 1.0);
     assert_same_answers(&dwarf, &swept, &frames, "dwz");
 }
+
+/// A program built with gcc's link-time optimisation, whose inlined calls
+/// name their functions through `DW_AT_abstract_origin` in
+/// `DW_FORM_ref_addr`, into the early-debug units. The sweep declines
+/// those names (it reads one unit at a time) and the lookup, which follows
+/// them, answers instead: the answers are the same.
+#[test]
+fn names_behind_references_to_other_units_are_left_to_the_lookup() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = [
+        (
+            "a.c",
+            "static inline int helper(int x) { return x * 3 + 1; }\n\
+             int __attribute__((noinline)) use_a(int v) { return helper(v) + helper(v + 1); }\n",
+        ),
+        (
+            "b.c",
+            "int use_a(int v);\n\
+             int main(int argc, char **argv) { (void)argv; return use_a(argc); }\n",
+        ),
+    ];
+    for (name, text) in sources {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let program = dir.path().join("lto");
+    let built = std::process::Command::new("gcc")
+        .current_dir(dir.path())
+        .args(["-O2", "-g", "-flto", "a.c", "b.c", "-o"])
+        .arg(&program)
+        .status()
+        .is_ok_and(|status| status.success());
+    if !built {
+        assert!(
+            std::env::var("CI").is_err(),
+            "gcc with -flto is required under CI"
+        );
+        eprintln!("skipping: gcc -flto failed");
+        return;
+    }
+    let dwarf = open_path(&program, &[]);
+    let mut swept = open_path(&program, &[]);
+    let frames: Vec<common::Frame> = every_frame(&dwarf)
+        .into_iter()
+        .filter(|(function, ..)| function == "use_a")
+        .collect();
+    assert!(!frames.is_empty());
+    let answered = prefetch(&mut swept, &frames);
+    assert!(answered < 1.0, "the sweep answered everything: {answered}");
+    assert_same_answers(&dwarf, &swept, &frames, "lto");
+    // And the lookup does name the inlined helper.
+    let inlined = frames.iter().any(|(function, offset, size, kind)| {
+        let query = FrameQuery::vmlinux(function, *offset, *size, *kind);
+        format!("{:?}", dwarf.resolve(query)).contains("\"helper\"")
+    });
+    assert!(inlined, "no frame names the inlined helper");
+}
