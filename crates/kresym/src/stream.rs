@@ -95,7 +95,7 @@ impl<R: BufRead> Iterator for Chunker<R> {
 }
 
 /// A line's content (without terminator) and console prefix length.
-fn content(line: &[u8]) -> (&[u8], usize) {
+pub(crate) fn content(line: &[u8]) -> (&[u8], usize) {
     let content = line.strip_suffix(b"\n").unwrap_or(line);
     let content = content.strip_suffix(b"\r").unwrap_or(content);
     (content, lines::console_prefix_len(content))

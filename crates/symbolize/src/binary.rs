@@ -48,7 +48,7 @@ pub struct Binary {
     // Field order matters: everything borrowing from `owned` and `bytes`
     // must be dropped before them.
     units: OnceLock<UnitIndex>,
-    own_ranges: OnceLock<Option<Vec<UnitRange>>>,
+    own_ranges: OnceLock<Option<Vec<gimli::Range>>>,
     whole: OnceLock<Option<Mutex<Context<Reader>>>>,
     sections: gimli::DwarfSections<&'static [u8]>,
     raw: RawSections,
@@ -338,7 +338,7 @@ impl Binary {
     /// (`DW_AT_ranges`, else `DW_AT_low_pc`/`DW_AT_high_pc` for units
     /// without aranges), or failing both its line sequences, the way
     /// addr2line chooses them; `None` when a unit cannot be read this way.
-    fn read_own_ranges(&self, index: &UnitIndex) -> Option<Vec<UnitRange>> {
+    fn read_own_ranges(&self, index: &UnitIndex) -> Option<Vec<gimli::Range>> {
         let dwarf = self.dwarf();
         let with_aranges: std::collections::HashSet<usize> = index
             .ranges
@@ -420,11 +420,7 @@ impl Binary {
                     own = crate::sweep::sequence_ranges(unit, program).ok()?;
                 }
             }
-            ranges.extend(own.into_iter().map(|range| UnitRange {
-                begin: range.begin,
-                end: range.end,
-                unit: 0,
-            }));
+            ranges.extend(own);
         }
         Some(ranges)
     }

@@ -135,6 +135,19 @@ impl<'a> FrameQuery<'a> {
             pc_kind,
         }
     }
+
+    /// The pc this frame names in `symbol`, and the address to look up
+    /// there: one byte back for a return address.
+    fn pcs_in(&self, symbol: &TextSymbol) -> (u64, u64) {
+        let pc = symbol.address.wrapping_add(self.offset);
+        let lookup_pc = match self.pc_kind {
+            // Saturating: a return address of 0 (a module's first function, or
+            // a huge printed offset wrapping around) must not probe u64::MAX.
+            PcKind::ReturnAddress => pc.saturating_sub(1),
+            PcKind::ExactPc => pc,
+        };
+        (pc, lookup_pc)
+    }
 }
 
 impl<'a> From<&'a Frame> for FrameQuery<'a> {
@@ -364,11 +377,7 @@ impl Symbolizer {
                 if frame.offset > symbol.size.max(frame.size) {
                     continue;
                 }
-                let pc = symbol.address.wrapping_add(frame.offset);
-                probes.push(match frame.pc_kind {
-                    PcKind::ReturnAddress => pc.saturating_sub(1),
-                    PcKind::ExactPc => pc,
-                });
+                probes.push(frame.pcs_in(symbol).1);
             }
         }
         probes.sort_unstable();
@@ -547,13 +556,7 @@ fn resolve_symbol(
     symbol: &TextSymbol,
     frame: FrameQuery<'_>,
 ) -> Resolved {
-    let pc = symbol.address.wrapping_add(frame.offset);
-    let lookup_pc = match frame.pc_kind {
-        // Saturating: a return address of 0 (a module's first function, or
-        // a huge printed offset wrapping around) must not probe u64::MAX.
-        PcKind::ReturnAddress => pc.saturating_sub(1),
-        PcKind::ExactPc => pc,
-    };
+    let (pc, lookup_pc) = frame.pcs_in(symbol);
     Resolved {
         symbol: symbol.name.clone(),
         symbol_address: symbol.address,

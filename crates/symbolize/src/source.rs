@@ -42,20 +42,10 @@ impl SymbolSource for Binary {
 
     fn inline_chain(&self, strip: Option<&PathCleaner>, probe: u64) -> Vec<SourceFrame> {
         self.with_raw_chain(probe, |comp_dir, levels| {
-            clean_levels(strip, comp_dir, levels)
+            UnitChains::new(strip, comp_dir).chain(levels)
         })
         .unwrap_or_default()
     }
-}
-
-/// DWARF's levels as a chain, paths made tree-relative with `strip`, or
-/// else from the unit's compilation directory `comp_dir`.
-fn clean_levels(
-    strip: Option<&PathCleaner>,
-    comp_dir: Option<&str>,
-    levels: &[RawLevel<'_>],
-) -> Vec<SourceFrame> {
-    UnitChains::new(strip, comp_dir).chain(levels)
 }
 
 /// Builds the chains of one compilation unit, cleaning each distinct

@@ -11,7 +11,9 @@ use kresym_report::PcKind;
 use kresym_symbolize::{FrameQuery, Index, IndexError, Symbolizer, SymbolizerOptions};
 
 mod common;
-use common::{assert_same_answers, build, every_frame, open, sample_reports};
+use common::{
+    assert_same_answers, assert_same_at_addresses, build, every_frame, open, sample_reports,
+};
 
 /// Symbolizer over `name` reading the index in `dir`, and the index file.
 fn indexed(name: &str, dir: &Path, strip_prefixes: &[&str]) -> (Symbolizer, PathBuf) {
@@ -53,15 +55,7 @@ fn index_answers_what_dwarf_answers_for_every_address() {
     let symbols: Vec<_> = dwarf.vmlinux().symbols().iter().cloned().collect();
     let first = symbols.first().unwrap().address;
     let last = symbols.last().unwrap().address + 0x100;
-    for address in first - 0x40..last {
-        for kind in [PcKind::ReturnAddress, PcKind::ExactPc] {
-            assert_eq!(
-                index.resolve_address(address, kind),
-                dwarf.resolve_address(address, kind),
-                "0x{address:x}"
-            );
-        }
-    }
+    assert_same_at_addresses(&dwarf, &index, first - 0x40..last);
 }
 
 #[test]

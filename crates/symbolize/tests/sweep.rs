@@ -9,7 +9,10 @@ use kresym_report::PcKind;
 use kresym_symbolize::{FrameQuery, Symbolizer};
 
 mod common;
-use common::{assert_same_answers, build, every_frame, open, open_path, sample_reports};
+use common::{
+    assert_same_answers, assert_same_at_addresses, build, every_frame, open, open_path,
+    sample_reports,
+};
 
 /// Prefetch `frames` into `symbolizer`; the share of addresses the sweep answered.
 fn prefetch(symbolizer: &mut Symbolizer, frames: &[common::Frame]) -> f64 {
@@ -58,15 +61,7 @@ fn prefetched_chains_equal_dwarf_at_every_address() {
         })
         .collect();
     assert_eq!(prefetch(&mut swept, &frames), 1.0);
-    for address in first - 0x40..last {
-        for kind in [PcKind::ReturnAddress, PcKind::ExactPc] {
-            assert_eq!(
-                swept.resolve_address(address, kind),
-                dwarf.resolve_address(address, kind),
-                "0x{address:x}"
-            );
-        }
-    }
+    assert_same_at_addresses(&dwarf, &swept, first - 0x40..last);
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Result;
-use kresym_report::{LineKind, PcKind, frame, lines};
+use kresym_report::{LineKind, PcKind, frame};
 use kresym_symbolize::{FrameQuery, IndexError, Symbolizer, SymbolizerOptions};
 use rayon::prelude::*;
 
@@ -117,9 +117,7 @@ fn vmlinux_frames(input: &Input) -> Result<HashSet<FrameKey>> {
     let mut line = Vec::new();
     while reader.read_until(b'\n', &mut line)? > 0 {
         if memchr::memmem::find(&line, b"+0x").is_some() {
-            let content = line.strip_suffix(b"\n").unwrap_or(&line);
-            let content = content.strip_suffix(b"\r").unwrap_or(content);
-            let prefix = lines::console_prefix_len(content);
+            let (content, prefix) = crate::stream::content(&line);
             if let LineKind::Frame(frame) = frame::classify_line(content, prefix).kind
                 && frame.module.is_none()
             {

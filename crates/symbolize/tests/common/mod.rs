@@ -72,3 +72,21 @@ pub fn assert_same_answers(
         );
     }
 }
+
+/// `found` answers every address in `addresses`, as both pc kinds, as
+/// `expected` does.
+pub fn assert_same_at_addresses(
+    expected: &Symbolizer,
+    found: &Symbolizer,
+    addresses: std::ops::Range<u64>,
+) {
+    for address in addresses {
+        for kind in [PcKind::ReturnAddress, PcKind::ExactPc] {
+            assert_eq!(
+                found.resolve_address(address, kind),
+                expected.resolve_address(address, kind),
+                "0x{address:x}"
+            );
+        }
+    }
+}
