@@ -11,10 +11,12 @@ use crate::{
 };
 
 /// Where a frame's function name is: the core of syzkaller's
-/// `linuxSymbolizeRe`, unanchored, first match per line.
+/// `linuxSymbolizeRe`, unanchored, first match per line, with `@` allowed in
+/// names for the linker's stub symbols (arm64 erratum veneers such as
+/// `e843419@07e3_0000c8a3_1114`).
 static FRAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?-u)(?:\[<(?:0x)?[0-9a-f]+>\])?[ \t]+\(?(?:[0-9]+:)?([a-zA-Z0-9_.]+)\+0x([0-9a-f]+)/0x([0-9a-f]+)",
+        r"(?-u)(?:\[<(?:0x)?[0-9a-f]+>\])?[ \t]+\(?(?:[0-9]+:)?([a-zA-Z0-9_.@]+)\+0x([0-9a-f]+)/0x([0-9a-f]+)",
     )
     .expect("frame regex")
 });
@@ -23,7 +25,7 @@ static FRAME: LazyLock<Regex> = LazyLock::new(|| {
 /// it (`cm109_input_ev+0x1ea/0x230 drivers/input/misc/cm109.c:621`), which
 /// syzkaller's pattern misses.
 static FRAME_AT_START: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u)^([a-zA-Z_][a-zA-Z0-9_.]*)\+0x([0-9a-f]+)/0x([0-9a-f]+)")
+    Regex::new(r"(?-u)^([a-zA-Z_][a-zA-Z0-9_.@]*)\+0x([0-9a-f]+)/0x([0-9a-f]+)")
         .expect("frame at start regex")
 });
 
@@ -171,7 +173,7 @@ fn frame_parts(line: &[u8], end: usize) -> (Range<usize>, Range<usize>, Range<us
         i
     };
     let hex = |b: &u8| matches!(b, b'0'..=b'9' | b'a'..=b'f');
-    let name = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.');
+    let name = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'@');
     let size_start = run_back(end, hex);
     let off_end = size_start.saturating_sub(3); // "/0x"
     let off_start = run_back(off_end, hex);
@@ -253,7 +255,9 @@ fn parse_frame(line: &[u8], content_start: usize) -> Result<Option<Frame>, Strin
     let questionable = trimmed.last() == Some(&b'?')
         && (trimmed.len() == 1 || matches!(trimmed[trimmed.len() - 2], b' ' | b'\t' | b']'));
     let unreliable_suffix = memchr::memmem::find(&line[size.end..], b"(unreliable)").is_some();
-    let pc_kind = if EXACT_PC.is_match(before) {
+    // arm64 since 6.14 marks a frame taken from the registers' pc ` (P)`.
+    let after = module_span.as_ref().map_or(pos, |span| span.end);
+    let pc_kind = if EXACT_PC.is_match(before) || line[after..].starts_with(b" (P)") {
         PcKind::ExactPc
     } else {
         PcKind::ReturnAddress
@@ -394,6 +398,37 @@ mod tests {
         assert_eq!(f.annotation.unwrap().line, 22);
         assert_eq!(f.spans.annotation, Some(11..22));
         assert_eq!(f.spans.module, Some(22..26));
+    }
+
+    #[test]
+    fn arm64_unwind_source_markers() {
+        // 6.14+: ` (P)` is the registers' pc, every other marker a return
+        // address; the marker stays after an annotation or a module.
+        for line in [
+            " tcp_v4_rcv+0x2a/0x50 (P)",
+            " tcp_v4_rcv+0x2a/0x50 net/ipv4/tcp_ipv4.c:100 (P)",
+            " x+0x5/0x10 [m] (P)",
+            " x+0x5/0x10 dir/x.c:22 [m 0123abcd] (P)",
+        ] {
+            assert_eq!(frame(line).pc_kind, PcKind::ExactPc, "{line}");
+        }
+        for line in [
+            " tcp_v4_rcv+0x2a/0x50 (L)",
+            " tcp_v4_rcv+0x2a/0x50 (C)",
+            " tcp_v4_rcv+0x2a/0x50 (T)",
+            " tcp_v4_rcv+0x2a/0x50 x (P)",
+        ] {
+            assert_eq!(frame(line).pc_kind, PcKind::ReturnAddress, "{line}");
+        }
+    }
+
+    #[test]
+    fn linker_stub_names() {
+        let f = frame(" e843419@07e3_0000c8a3_1114+0x6/0x1000");
+        assert_eq!(f.function, "e843419@07e3_0000c8a3_1114");
+        assert_eq!((f.offset, f.size), (6, 0x1000));
+        let f = frame("e835769@0001_00000002_3+0x0/0x8");
+        assert_eq!(f.function, "e835769@0001_00000002_3");
     }
 
     #[test]
