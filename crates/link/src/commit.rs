@@ -186,6 +186,7 @@ mod tests {
             kind: ReportKind::Lockdep,
             kernel_release: None,
             title_frame: None,
+            guilty_file: None,
         });
         d
     }

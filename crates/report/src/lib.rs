@@ -9,7 +9,8 @@
 //!
 //! Modules: [`lines`] (line splitting, console prefixes), [`frame`] (what a
 //! line holds), [`split`] (report boundaries and kinds), [`title`]
-//! (syzkaller-style titles), [`bisection`] and [`email`].
+//! (syzkaller-style titles), [`guilty`] (the file to blame), [`bisection`]
+//! and [`email`].
 //!
 //! This crate knows nothing of DWARF or HTTP.
 //!
@@ -32,6 +33,7 @@
 pub mod bisection;
 pub mod email;
 pub mod frame;
+pub mod guilty;
 pub mod lines;
 mod model;
 pub mod split;

@@ -187,6 +187,9 @@ pub struct Report {
     pub kernel_release: Option<String>,
     /// Index into [`Document::lines`] of the frame the title's function came from.
     pub title_frame: Option<usize>,
+    /// The source file to blame (syzkaller's rules, see [`crate::guilty`]);
+    /// `None` until the report carries `file:line` annotations.
+    pub guilty_file: Option<String>,
 }
 
 /// What started a report.

@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 
 use regex::bytes::Regex;
 
-use crate::{Document, Report, ReportKind, title};
+use crate::{Document, Report, ReportKind, guilty, title};
 
 /// One kind of start marker.
 struct StartMarker {
@@ -158,6 +158,7 @@ pub fn find_reports(doc: &Document, from: usize) -> Vec<Report> {
                     kind,
                     kernel_release: None,
                     title_frame: None,
+                    guilty_file: None,
                 });
                 open = true;
                 continue;
@@ -185,12 +186,29 @@ pub fn find_reports(doc: &Document, from: usize) -> Vec<Report> {
         let (title, frame) = title::title(doc, report);
         report.title = title;
         report.title_frame = frame;
+        let lines: Vec<&[u8]> = doc
+            .report_lines(report)
+            .iter()
+            .map(|l| doc.line_message(l))
+            .collect();
+        report.guilty_file = guilty::guilty_file(report.title.as_deref(), &lines);
     }
     reports
 }
 
-/// A title line up to ` in ` (`BUG: KASAN: use-after-free`), or whole.
+/// The part of a title line that its symbolized copies repeat, one per
+/// inline level: up to ` in ` (`BUG: KASAN: use-after-free`), up to the
+/// function after ` at file:line ` (`WARNING: CPU: 1 PID: 9 at lib/x.c:38 `),
+/// or whole.
 fn title_head(message: &[u8]) -> &[u8] {
+    if message.starts_with(b"WARNING: CPU: ") {
+        if let Some(at) = memchr::memmem::find(message, b" at ") {
+            let file_end = memchr::memchr(b' ', &message[at + 4..]).map(|i| at + 4 + i);
+            if let Some(end) = file_end {
+                return &message[..end];
+            }
+        }
+    }
     memchr::memmem::find(message, b" in ").map_or(message, |i| &message[..i])
 }
 
@@ -306,5 +324,23 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn symbolized_warning_header_stays_one_report() {
+        // kresym's (and syzkaller's) symbolized WARNING header: one line per
+        // inline level, each repeating `WARNING: CPU: N PID: N at file:line `.
+        let log = "\
+WARNING: CPU: 1 PID: 9 at lib/x.c:38 spin_unlock include/linux/spinlock.h:404 [inline]
+WARNING: CPU: 1 PID: 9 at lib/x.c:38 x_exit+0x13/0x1e lib/x.c:37
+RIP: 0010:x_exit+0x13/0x1e lib/x.c:38
+Call Trace:
+ y+0x1/0x2 net/y.c:5
+WARNING: CPU: 1 PID: 9 at lib/z.c:1 z+0x1/0x2
+";
+        let doc = crate::parse(log);
+        let lines: Vec<_> = doc.reports.iter().map(|r| r.lines.clone()).collect();
+        assert_eq!(lines, vec![0..5, 5..6]);
+        assert_eq!(doc.reports[0].guilty_file.as_deref(), Some("net/y.c"));
     }
 }

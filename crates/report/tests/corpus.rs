@@ -1,6 +1,8 @@
 //! Conformance over the shared corpus (`../shared/corpus`, beside the
-//! checkout): round trip, syzkaller's frame pattern as an oracle, titles.
-//! Skipped, with a message, when the corpus is absent.
+//! checkout): round trip, syzkaller's frame pattern as an oracle, titles,
+//! guilty files.
+//! Skipped, with a message, when the corpus is absent; under `CI=true` a
+//! missing corpus fails.
 
 use std::fs;
 use std::io::Write as _;
@@ -16,6 +18,11 @@ fn corpus() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
+        assert!(
+            std::env::var_os("CI").is_none_or(|v| v != "true"),
+            "no corpus at {} (CI=true: it must be there)",
+            dir.display()
+        );
         eprintln!("skipping: no corpus at {}", dir.display());
         None
     }
@@ -181,4 +188,40 @@ fn reports_are_ordered_and_disjoint_so_report_of_finds_each_line() {
         in_reports > 10_000 && lines > in_reports,
         "{in_reports} of {lines}"
     );
+}
+
+#[test]
+fn guilty_files_match_syzkaller() {
+    let Some(dir) = corpus() else { return };
+    let (mut total, mut exact) = (0, 0);
+    let mut misses = Vec::new();
+    for path in files(&dir.join("syzkaller-guilty")) {
+        let text = fs::read(&path).unwrap();
+        let (headers, log) = split_test_file(&text);
+        let Some((_, expected)) = headers.iter().find(|(k, _)| k == "FILE") else {
+            continue;
+        };
+        total += 1;
+        let doc = parse(log.to_vec());
+        // An empty FILE: syzkaller names no file.
+        let got = doc.reports.first().and_then(|r| r.guilty_file.clone());
+        if got.as_deref().unwrap_or_default() == expected.as_str() {
+            exact += 1;
+        } else {
+            misses.push(format!(
+                "{}: want {expected:?}, got {got:?}",
+                path.display()
+            ));
+        }
+    }
+    let pct = 100.0 * exact as f64 / total.max(1) as f64;
+    let _ = writeln!(
+        std::io::stderr(),
+        "guilty files: {exact}/{total} exact ({pct:.1}%)"
+    );
+    for m in &misses {
+        println!("  {m}");
+    }
+    assert!(total >= 60, "the corpus should hold the guilty tests");
+    assert!(pct >= 95.0, "guilty file match fell to {pct:.1}%");
 }

@@ -131,6 +131,7 @@ fn report_json(doc: &Document, index: usize, r: &Report) -> Value {
         "last_line": lines.last().map(|l| l.number),
         "kernel_release": r.kernel_release,
         "title_frame_line": r.title_frame.and_then(|i| doc.lines.get(i)).map(|l| l.number),
+        "guilty_file": r.guilty_file,
         "frame_count": frames,
     })
 }
@@ -301,13 +302,16 @@ pub fn render_text(doc: &Document, input: &str) -> String {
         let kind = enum_name!(&r.kind);
         let _ = writeln!(
             o,
-            "\nreport #{}: {} [{}] L{first}-L{last}{}",
+            "\nreport #{}: {} [{}] L{first}-L{last}{}{}",
             i + 1,
             r.title.as_deref().unwrap_or("(no title)"),
             kind.as_str().unwrap_or("?"),
             r.kernel_release
                 .as_ref()
-                .map_or(String::new(), |k| format!(", kernel {k}"))
+                .map_or(String::new(), |k| format!(", kernel {k}")),
+            r.guilty_file
+                .as_ref()
+                .map_or(String::new(), |f| format!(", guilty file {f}"))
         );
         for line in lines {
             write_frame_line(&mut o, line);
@@ -405,6 +409,8 @@ mod tests {
             "KASAN: use-after-free Read in foo"
         );
         assert_eq!(v["reports"][0]["first_line"], 1);
+        // b.h is a header: syzkaller's rules blame a/b.c.
+        assert_eq!(v["reports"][0]["guilty_file"], "a/b.c");
         assert_eq!(v["inline_frames"][0]["line"], 5);
         assert_eq!(v["warnings"][0]["line"], 7);
     }
@@ -413,7 +419,9 @@ mod tests {
     fn text_view_lists_reports_frames_and_warnings() {
         let doc = kresym_report::parse(INPUT);
         let text = render_text(&doc, "in.txt");
-        assert!(text.contains("report #1: KASAN: use-after-free Read in foo [kasan] L1-L7"));
+        assert!(text.contains(
+            "report #1: KASAN: use-after-free Read in foo [kasan] L1-L7, guilty file a/b.c"
+        ));
         assert!(
             text.contains("L6        foo+0x10/0x20 [m] (a/b.c:12)"),
             "{text}"
