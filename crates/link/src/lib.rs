@@ -14,6 +14,7 @@
 
 pub mod commit;
 pub mod forge;
+pub mod maintainers;
 pub mod snippet;
 pub mod source;
 pub mod trees;
