@@ -187,7 +187,7 @@ impl Maintainers {
             out.push(Covering { section, depth });
         }
         // Stable: equally deep sections keep the file's order.
-        out.sort_by(|a, b| b.depth.cmp(&a.depth));
+        out.sort_by_key(|c| std::cmp::Reverse(c.depth));
         out
     }
 }
