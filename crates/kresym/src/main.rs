@@ -32,6 +32,7 @@ enum Command {
     Link(cmd::link::Args),
     Verify(cmd::verify::Args),
     Index(cmd::index::Args),
+    Lookup(cmd::lookup::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
         Command::Link(args) => cmd::link::run(args),
         Command::Verify(args) => cmd::verify::run(args),
         Command::Index(args) => cmd::index::run(args),
+        Command::Lookup(args) => cmd::lookup::run(args),
     };
     match result {
         Ok(code) => code,

@@ -4,6 +4,7 @@ pub mod discover;
 pub mod index;
 pub mod kernel;
 pub mod link;
+pub mod lookup;
 pub mod parse;
 pub mod symbolize;
 pub mod verify;
