@@ -444,7 +444,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
             (Format::Text, Err(error)) => {
                 failed += 1;
-                eprintln!("kresym: {}: {error}", query.trim());
+                // Debug-quoted: a query read from a file must not drive the terminal.
+                eprintln!("kresym: {:?}: {error}", query.trim());
             }
             (Format::Json, Err(error)) => {
                 failed += 1;
