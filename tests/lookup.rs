@@ -433,7 +433,10 @@ fn queries_without_an_answer_exit_1_and_bad_usage_exits_2() {
         assert_eq!(out.status.code(), Some(1), "{query}");
         let stderr = String::from_utf8(out.stderr).unwrap();
         assert!(stderr.contains(message), "{query}: {stderr}");
-        assert!(!stderr.contains('\u{1b}'), "{query}: escape reached the terminal");
+        assert!(
+            !stderr.contains('\u{1b}'),
+            "{query}: escape reached the terminal"
+        );
         // The other query is still answered.
         let stdout = String::from_utf8(out.stdout).unwrap();
         assert!(stdout.starts_with("warn_alloc+0x0/"), "{query}: {stdout}");

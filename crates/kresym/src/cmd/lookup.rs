@@ -29,11 +29,13 @@ use crate::cmd::kernel::KernelArgs;
 #[command(after_help = "\
 Examples:
   kresym lookup --vmlinux vmlinux tcp_v4_do_rcv+0x46/0xc0
-  kresym lookup --vmlinux vmlinux kthread+0x10            # every `kthread` with that offset
+  kresym lookup --vmlinux vmlinux kthread+0x10   # every `kthread` that long
   kresym lookup --vmlinux vmlinux --kaslr-offset 0x1e000000 0xffffffff9f234567
-  kresym lookup --vmlinux vmlinux --modules /lib/modules/6.1.0 'xfs_iget+0x1c/0x240 [xfs]'
+  kresym lookup --vmlinux vmlinux --modules /lib/modules/6.1.0 \\
+      'xfs_iget+0x1c/0x240 [xfs]'
   kresym lookup --vmlinux vmlinux --list 3 --source-dir ~/linux schedule+0x5a
-  kresym lookup --vmlinux vmlinux --format json do_exit | jq '.Symbol[].FileName'
+  kresym lookup --vmlinux vmlinux --format json do_exit |
+      jq '.Symbol[].FileName'
   printf 'kthread+0x4\\n0x401000\\n' | kresym lookup --vmlinux vmlinux
 
 Text output, per answer, faddr2line style:
@@ -51,7 +53,8 @@ first) plus Query, SymbolName, SymbolAddress and SymbolSize; a query
 without an answer gives {\"Query\", \"Error\": {\"Message\"}}.
 
 Exit status: 0 when every query was answered, 1 when any was not (each is
-said on stderr, or in JSON), 2 on usage errors or an unusable vmlinux.")]
+said on stderr, or in JSON), 2 on usage errors, an unusable vmlinux or
+output that cannot be written.")]
 pub struct Args {
     /// The vmlinux and modules.
     #[command(flatten)]

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod discover;
+pub mod docs;
 pub mod index;
 pub mod kernel;
 pub mod link;
