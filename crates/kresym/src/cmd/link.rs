@@ -216,13 +216,7 @@ mod tests {
     fn seed() -> Option<PathBuf> {
         let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../../../shared/corpus/seeds/bisect-deadlock-send_sigio.txt");
-        if p.exists() {
-            Some(p)
-        } else {
-            assert!(std::env::var_os("CI").is_none(), "seed missing in CI");
-            eprintln!("SKIP: {} not found", p.display());
-            None
-        }
+        kresym_test_support::require(p.exists(), &format!("seed {}", p.display())).then_some(p)
     }
 
     #[test]
