@@ -29,7 +29,7 @@ use crate::cmd::kernel::KernelArgs;
 #[command(after_help = "\
 Examples:
   kresym lookup --vmlinux vmlinux tcp_v4_do_rcv+0x46/0xc0
-  kresym lookup --vmlinux vmlinux kthread+0x10   # every `kthread` that long
+  kresym lookup --vmlinux vmlinux kthread+0x10   # each `kthread` holding it
   kresym lookup --vmlinux vmlinux --kaslr-offset 0x1e000000 0xffffffff9f234567
   kresym lookup --vmlinux vmlinux --modules /lib/modules/6.1.0 \\
       'xfs_iget+0x1c/0x240 [xfs]'
@@ -41,16 +41,18 @@ Examples:
 Text output, per answer, faddr2line style:
   tcp_v4_do_rcv+0x45/0xc0 at 0x404bf5:
   kasan_check_read at include/linux/kasan-checks.h:15
-   (inlined by) dst_check at include/net/dst.h:36
-   (inlined by) tcp_v4_do_rcv at net/ipv4/tcp_ipv4.c:75
+   (inlined by) dst_obsolete at include/net/dst.h:30
+   ...
 The header names the symbol, offset and size found and the address looked
-up (in the vmlinux; in a module, in its load layout from 0); a line without
-line information reads `func at ??:?`. With --list, each level is followed
-by its source lines, the level's own marked `>`. JSON: one object
-per answer in llvm-symbolizer's --output-style=JSON shape (Address,
-ModuleName, Symbol: [{FunctionName, FileName, Line, Column}], innermost
-first) plus Query, SymbolName, SymbolAddress and SymbolSize; a query
-without an answer gives {\"Query\", \"Error\": {\"Message\"}}.
+up (in the vmlinux; in a module, in its load layout from 0); a level
+without line information reads `func at ??:?`. With --list, each level is
+followed by its source lines, the level's own marked `>`.
+
+JSON: one object per answer in llvm-symbolizer's --output-style=JSON shape
+(Address, ModuleName: the vmlinux as named or the module, Symbol:
+[{FunctionName, FileName, Line, Column}] innermost first) plus Query,
+SymbolName, SymbolAddress and SymbolSize; a query without an answer gives
+{\"Query\", \"Error\": {\"Message\"}}.
 
 Exit status: 0 when every query was answered, 1 when any was not (each is
 said on stderr, or in JSON), 2 on usage errors, an unusable vmlinux or
