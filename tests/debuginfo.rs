@@ -103,13 +103,8 @@ fn vmlinux_with_banner(dir: &Path, release: &str) -> Option<PathBuf> {
         .arg(&out)
         .stderr(Stdio::null())
         .status();
-    match status {
-        Ok(status) if status.success() => Some(out),
-        _ => {
-            eprintln!("objcopy (binutils) not found: skipping the linux_banner part");
-            None
-        }
-    }
+    let made = status.is_ok_and(|status| status.success());
+    kresym_test_support::require(made, "`objcopy --add-section` (binutils)").then_some(out)
 }
 
 #[test]

@@ -6,7 +6,7 @@ mod stream;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Symbolize, verify and link Linux kernel crash reports.
 #[derive(Parser)]
@@ -15,11 +15,15 @@ Examples:
   kresym symbolize --vmlinux vmlinux --modules /lib/modules/6.1.0 report.txt
   dmesg | kresym symbolize --vmlinux vmlinux
   kresym verify --vmlinux vmlinux syzbot-report.txt
-  kresym link --repo upstream --snippets --format html bisection.log > bisection.html
+  kresym link --repo upstream --snippets --format html bisection.log > b.html
   kresym parse --format json console.log
-  kresym index --vmlinux vmlinux         # once per build: later runs read no DWARF
+  kresym index --vmlinux vmlinux  # once per build: later runs read no DWARF
+  kresym lookup --vmlinux vmlinux kthread+0x10 0xffffffff81234567
+  kresym completions bash > ~/.local/share/bash-completion/completions/kresym
 
-Run `kresym COMMAND --help` for each command's flags and exit statuses.")]
+Exit status: 0 on success, 1 when the command found a problem or could not
+read an input, 2 on usage errors and unusable files; each command's --help
+says which. Run `kresym COMMAND --help` for its flags.")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -32,6 +36,9 @@ enum Command {
     Link(cmd::link::Args),
     Verify(cmd::verify::Args),
     Index(cmd::index::Args),
+    Lookup(cmd::lookup::Args),
+    Completions(cmd::docs::CompletionsArgs),
+    Man(cmd::docs::ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +49,9 @@ fn main() -> ExitCode {
         Command::Link(args) => cmd::link::run(args),
         Command::Verify(args) => cmd::verify::run(args),
         Command::Index(args) => cmd::index::run(args),
+        Command::Lookup(args) => cmd::lookup::run(args),
+        Command::Completions(args) => cmd::docs::completions(args, Cli::command()),
+        Command::Man(args) => cmd::docs::man(args, Cli::command()),
     };
     match result {
         Ok(code) => code,

@@ -371,33 +371,30 @@ mod tests {
 
     /// Opens the page of a linked bisection log in headless Chromium:
     /// the links must be in the DOM and a screenshot must render.
-    /// Skips without `/usr/bin/chromium` unless `CI` is set, where it fails.
+    /// Skips without `/usr/bin/chromium`, except under CI, where it fails
+    /// (see `kresym_test_support`).
     #[test]
     fn chromium_shows_links_and_renders_a_screenshot() {
         use std::process::{Command, Stdio};
         use std::time::{Duration, Instant};
 
-        let in_ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
             .into_iter()
             .find(|p| std::path::Path::new(p).exists());
-        let Some(chromium) = chromium else {
-            assert!(
-                !in_ci,
-                "CI=true but /usr/bin/chromium is missing (apt-get install -y chromium)"
-            );
-            eprintln!(
-                "SKIP chromium_shows_links_and_renders_a_screenshot: /usr/bin/chromium not installed (apt-get install -y chromium)"
-            );
+        let found = kresym_test_support::require(
+            chromium.is_some(),
+            "/usr/bin/chromium (apt-get install -y chromium)",
+        );
+        let Some(chromium) = chromium.filter(|_| found) else {
             return;
         };
         let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../../shared/corpus/seeds/bisect-deadlock-send_sigio.txt");
-        let Ok(bytes) = std::fs::read(&seed) else {
-            assert!(!in_ci, "seed {} missing", seed.display());
-            eprintln!("SKIP: seed {} not found", seed.display());
+        let bytes = std::fs::read(&seed);
+        if !kresym_test_support::require(bytes.is_ok(), &format!("seed {}", seed.display())) {
             return;
-        };
+        }
+        let bytes = bytes.unwrap();
         let doc = kresym_report::parse(bytes);
 
         let dir = tempfile::tempdir().unwrap();

@@ -1,8 +1,8 @@
 //! Conformance over the shared corpus (`../shared/corpus`, beside the
 //! checkout): round trip, syzkaller's frame pattern as an oracle, titles,
 //! guilty files.
-//! Skipped, with a message, when the corpus is absent; under `CI=true` a
-//! missing corpus fails.
+//! Skipped, with a message, when the corpus is absent; under CI, failed
+//! (see `kresym_test_support`).
 
 use std::fs;
 use std::io::Write as _;
@@ -15,17 +15,8 @@ mod common;
 
 fn corpus() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        assert!(
-            std::env::var_os("CI").is_none_or(|v| v != "true"),
-            "no corpus at {} (CI=true: it must be there)",
-            dir.display()
-        );
-        eprintln!("skipping: no corpus at {}", dir.display());
-        None
-    }
+    kresym_test_support::require(dir.is_dir(), &format!("the corpus at {}", dir.display()))
+        .then_some(dir)
 }
 
 fn files(dir: &Path) -> Vec<PathBuf> {

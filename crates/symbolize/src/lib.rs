@@ -414,31 +414,67 @@ impl Symbolizer {
 
     /// Symbolize one `func+off/size` frame.
     pub fn resolve(&self, frame: FrameQuery<'_>) -> Resolution {
-        match frame.module {
-            None => resolve_in(&self.vmlinux_source(), self.strip.as_ref(), frame),
-            Some(module) => match self.module(module, frame.build_id) {
-                Ok(file) => {
-                    let index = self
-                        .module_indexes
-                        .as_ref()
-                        .and_then(|(dir, build)| file.index(dir, *build));
-                    if index.is_none()
-                        && let Err(error) = file.load()
-                    {
-                        return Resolution::ModuleUnreadable {
-                            module: module.to_owned(),
-                            error,
-                        };
-                    }
-                    let source = Indexed {
-                        index,
-                        dwarf: Dwarf::Module(file),
-                    };
-                    resolve_in(&source, self.strip.as_ref(), frame)
-                }
-                Err(resolution) => resolution,
-            },
+        self.with_source(frame.module, frame.build_id, |source| {
+            Ok(resolve_in(source, self.strip.as_ref(), frame))
+        })
+        .unwrap_or_else(|resolution| resolution)
+    }
+
+    /// Symbolize `function+offset` given without a size, as the kernel's
+    /// `faddr2line` does: one answer per symbol of that name whose kallsyms
+    /// size holds the offset, in address order (several for duplicate
+    /// static functions: none is chosen). `frame.size` is ignored. The
+    /// error says why there is no answer (unknown symbol, offset past every
+    /// symbol of the name, module not found, ...).
+    pub fn resolve_every(&self, frame: FrameQuery<'_>) -> Result<Vec<Resolved>, Resolution> {
+        self.with_source(frame.module, frame.build_id, |source| {
+            let symbols = source.symbols_named(frame.function);
+            let Some(largest) = symbols.iter().map(|symbol| symbol.size).max() else {
+                return Err(Resolution::UnknownSymbol);
+            };
+            let answers: Vec<_> = symbols
+                .iter()
+                .filter(|symbol| offset_in_range(frame.pc_kind, frame.offset, symbol.size))
+                .map(|symbol| Resolved {
+                    size_mismatch: None,
+                    ..resolve_symbol(source, self.strip.as_ref(), symbol, frame)
+                })
+                .collect();
+            if answers.is_empty() {
+                return Err(Resolution::OffsetOutOfRange { size: largest });
+            }
+            Ok(answers)
+        })
+    }
+
+    /// Ask the binary a frame is in: the vmlinux, or the module named (by
+    /// its index when there is one, else its DWARF, loaded now).
+    fn with_source<T>(
+        &self,
+        module: Option<&str>,
+        build_id: Option<&str>,
+        ask: impl FnOnce(&dyn SymbolSource) -> Result<T, Resolution>,
+    ) -> Result<T, Resolution> {
+        let Some(module) = module else {
+            return ask(&self.vmlinux_source());
+        };
+        let file = self.module(module, build_id)?;
+        let index = self
+            .module_indexes
+            .as_ref()
+            .and_then(|(dir, build)| file.index(dir, *build));
+        if index.is_none()
+            && let Err(error) = file.load()
+        {
+            return Err(Resolution::ModuleUnreadable {
+                module: module.to_owned(),
+                error,
+            });
         }
+        ask(&Indexed {
+            index,
+            dwarf: Dwarf::Module(file),
+        })
     }
 
     /// Symbolize a bare vmlinux address (already corrected for KASLR).
@@ -539,15 +575,19 @@ fn resolve_in(
     };
     // A return address may equal the size: the kernel's `%pB` looks up
     // `address - 1`, so a call ending a noreturn function prints `f+0x10/0x10`.
-    let limit = chosen.size.max(frame.size);
-    let out_of_range = match frame.pc_kind {
-        PcKind::ReturnAddress => frame.offset > limit,
-        PcKind::ExactPc => frame.offset >= limit,
-    };
-    if out_of_range {
+    if !offset_in_range(frame.pc_kind, frame.offset, chosen.size.max(frame.size)) {
         return Resolution::OffsetOutOfRange { size: chosen.size };
     }
     Resolution::Resolved(resolve_symbol(source, strip, chosen, frame))
+}
+
+/// Whether `offset` is inside a function of `size` bytes; a return
+/// address may equal the size (see [`resolve_in`]).
+fn offset_in_range(pc_kind: PcKind, offset: u64, size: u64) -> bool {
+    match pc_kind {
+        PcKind::ReturnAddress => offset <= size,
+        PcKind::ExactPc => offset < size,
+    }
 }
 
 fn resolve_symbol(

@@ -4,8 +4,8 @@
 //! GNU `ld` into an executable first, so the oracle sees ld's own section
 //! layout and relocation, not ours.
 //!
-//! Without the tools the test is skipped, except under `CI=true`, where a
-//! missing tool fails it.
+//! Without the tools the test skips, saying so, except under `CI=true`,
+//! where a missing tool fails it (see `kresym_test_support`).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -24,22 +24,9 @@ fn samples() -> PathBuf {
 }
 
 fn have_tools() -> bool {
-    let ok = ["llvm-symbolizer", "nm", "ld"].iter().all(|tool| {
-        Command::new(tool)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    });
-    if !ok {
-        assert!(
-            std::env::var("CI").is_err(),
-            "llvm-symbolizer, nm and ld are required under CI"
-        );
-        eprintln!("skipping: llvm-symbolizer, nm or ld is missing");
-    }
-    ok
+    ["llvm-symbolizer", "nm", "ld"]
+        .iter()
+        .all(|tool| kresym_test_support::tool(tool))
 }
 
 /// `nm -n` text symbols: name -> addresses, and sorted addresses.

@@ -13,14 +13,15 @@ use kresym_symbolize::{Binary, Index, IndexError, Symbolizer, SymbolizerOptions}
 /// symbolize` or `kresym verify` against it reads no DWARF.
 ///
 /// The index is keyed by the vmlinux's GNU build id and kept in the index
-/// directory; with --modules, each module gets one keyed by its own. `symbolize` also builds it by itself the first time it runs a
-/// batch of 5,000 frames or more; this command is for farms that symbolize
+/// directory; with --modules, each module gets one keyed by its own.
+/// `symbolize` also builds it by itself the first time it runs a batch of 5,000 frames or more; this command is for farms that symbolize
 /// reports one at a time.
 #[derive(clap::Args)]
 #[command(after_help = "\
 Examples:
   kresym index --vmlinux vmlinux
-  kresym index --vmlinux vmlinux --modules /usr/lib/debug/lib/modules/6.1.0-53-cloud-amd64
+  kresym index --vmlinux vmlinux \\
+      --modules /usr/lib/debug/lib/modules/6.1.0-53-cloud-amd64
   kresym index --vmlinux vmlinux --index-dir /var/cache/kresym --force
 
 An index that is already there and valid is kept (unless --force); a stale

@@ -106,6 +106,21 @@ pub enum Format {
 
 /// Link every frame of an already symbolized report to upstream source.
 #[derive(clap::Args)]
+#[command(after_help = "\
+Examples:
+  kresym link --repo upstream --commit v6.1 report.txt
+  kresym link syzbot-email.txt        # the email's git tree and HEAD commit
+  kresym link --repo upstream --snippets --format html bisection.log > b.html
+  kresym link --repo upstream --commit v6.1 --snippets --source-git ~/linux \\
+      report.txt
+  kresym symbolize --vmlinux vmlinux report.txt | kresym link --repo net -
+
+A file that cannot be fetched (HTTP error, timeout, garbage body) leaves its
+link without a snippet and adds a warning; it never fails the report.
+
+Exit status: 0 when the input was linked (warnings included), 2 on usage
+errors, an unreadable input, no repository to link to, or output that
+cannot be written.")]
 pub struct Args {
     #[command(flatten)]
     pub link: LinkArgs,
@@ -201,13 +216,7 @@ mod tests {
     fn seed() -> Option<PathBuf> {
         let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../../../shared/corpus/seeds/bisect-deadlock-send_sigio.txt");
-        if p.exists() {
-            Some(p)
-        } else {
-            assert!(std::env::var_os("CI").is_none(), "seed missing in CI");
-            eprintln!("SKIP: {} not found", p.display());
-            None
-        }
+        kresym_test_support::require(p.exists(), &format!("seed {}", p.display())).then_some(p)
     }
 
     #[test]

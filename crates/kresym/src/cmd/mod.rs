@@ -1,9 +1,11 @@
 //! One module per subcommand.
 
 pub mod discover;
+pub mod docs;
 pub mod index;
 pub mod kernel;
 pub mod link;
+pub mod lookup;
 pub mod parse;
 pub mod symbolize;
 pub mod verify;

@@ -19,6 +19,19 @@ pub enum Format {
 
 /// Show the reports, frames and bisection metadata found in an input.
 #[derive(clap::Args)]
+#[command(after_help = "\
+Examples:
+  kresym parse report.txt
+  dmesg | kresym parse
+  kresym parse --format json console.log | jq '.frames[] | .function'
+  kresym parse --format json bisection.log | jq '.bisection.culprit'
+
+Every byte of the input is kept: lines the parser does not understand are
+plain text, and lines that look like frames but are malformed are listed
+as warnings.
+
+Exit status: 0 when the input was parsed (whatever it holds), 2 on usage
+errors or an input that cannot be read.")]
 pub struct Args {
     /// Input file, or `-` for stdin.
     #[arg(default_value = "-")]
@@ -207,12 +220,14 @@ pub fn render_text(doc: &Document, input: &str) -> String {
     use std::fmt::Write as _;
     let mut o = String::new();
     let frames = doc.frames().count();
+    let count = |n: usize, noun: &str| format!("{n} {noun}{}", if n == 1 { "" } else { "s" });
     let _ = writeln!(
         o,
-        "{input}: {} lines, {} reports, {frames} frames, {} warnings",
-        doc.lines.len(),
-        doc.reports.len(),
-        doc.warnings.len()
+        "{input}: {}, {}, {}, {}",
+        count(doc.lines.len(), "line"),
+        count(doc.reports.len(), "report"),
+        count(frames, "frame"),
+        count(doc.warnings.len(), "warning"),
     );
     if let Some(e) = &doc.email {
         let _ = writeln!(o, "\nsyzbot email:");

@@ -32,14 +32,18 @@ const PROGRESS_THRESHOLD: usize = 20;
 #[command(after_help = "\
 Examples:
   kresym symbolize --vmlinux vmlinux report.txt
-  kresym symbolize report.txt            # finds /usr/lib/debug/boot/vmlinux-RELEASE
-  kresym symbolize --debug-dir ~/kernels/root --release 6.1.0-53-cloud-amd64 report.txt
-  DEBUGINFOD_URLS=https://debuginfod.debian.net kresym symbolize --build-id 4f7a... report.txt
+  kresym symbolize report.txt     # finds /usr/lib/debug/boot/vmlinux-RELEASE
+  kresym symbolize --debug-dir ~/kernels/root \\
+      --release 6.1.0-53-cloud-amd64 report.txt
+  DEBUGINFOD_URLS=https://debuginfod.debian.net \\
+      kresym symbolize --build-id 4f7a... report.txt
   dmesg | kresym symbolize --vmlinux vmlinux --modules /lib/modules/$(uname -r)
   kresym symbolize --vmlinux vmlinux -j 8 --out-dir out/ reports/
-  kresym index --vmlinux vmlinux && kresym symbolize --vmlinux vmlinux report.txt   # no DWARF parsed
-  kresym symbolize --vmlinux vmlinux --format json report.txt | jq '.frames[].chain'
-  kresym symbolize --vmlinux vmlinux --repo upstream --commit v6.1 --format html report.txt > r.html
+  kresym index --vmlinux vmlinux  # once per build: later runs read no DWARF
+  kresym symbolize --vmlinux vmlinux --format json report.txt |
+      jq '.frames[].chain'
+  kresym symbolize --vmlinux vmlinux --repo upstream --commit v6.1 \\
+      --format html report.txt > r.html
 
 The persisted indexes of the vmlinux and modules (see `kresym index`) are
 used when they are in the index directory; a batch of 5,000 frames or more
@@ -239,12 +243,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     progress.finish_and_clear();
     if !args.quiet {
         eprintln!(
-            "kresym: {} input{}, {} report{}, {} frames: {} resolved, {} unresolved, {} warning{}{} in {:.2?}",
+            "kresym: {} input{}, {} report{}, {} frame{}: {} resolved, {} unresolved, {} warning{}{} in {:.2?}",
             summary.inputs,
             plural(summary.inputs),
             summary.reports,
             plural(summary.reports),
             summary.frames,
+            plural(summary.frames),
             summary.resolved,
             summary.unresolved,
             summary.warnings,

@@ -35,10 +35,11 @@ const BATCH: usize = 64;
 Examples:
   kresym verify --vmlinux vmlinux report.txt
   kresym verify --vmlinux vmlinux --modules /lib/modules/$(uname -r) reports/
-  kresym verify --vmlinux vmlinux --format json report.txt | jq '.frames[].problems[].message'
+  kresym verify --vmlinux vmlinux --format json report.txt |
+      jq '.frames[].problems[].message'
   kresym verify --vmlinux vmlinux --fix report.txt > fixed.txt
   kresym verify --vmlinux vmlinux --fix --in-place reports/
-  kresym verify --debug-dir /usr/lib/debug report.txt   (vmlinux found by the report's release)
+  kresym verify --debug-dir /usr/lib/debug report.txt  # by the report's release
 
 Text output: per input, one line per wrong frame (`L42 kthread+0x3e/0x70:
 wrong file: report says ..., DWARF says ...`), the corrected block below

@@ -1,0 +1,85 @@
+//! What the tests of every kresym crate share: deciding what a test does
+//! when a tool or file it needs is missing.
+//!
+//! Locally the test skips, and says so where it shows: libtest captures
+//! `eprintln!` of passing tests, so the message is written to the process's
+//! stderr directly. Under CI (`CI` set to anything but empty, `0` or
+//! `false`, as CI services set `CI=true`) the test fails instead, so that a
+//! green CI run means every test ran.
+//!
+//! ```no_run
+//! if !kresym_test_support::tool("llvm-symbolizer") {
+//!     return; // skipped, said on stderr; under CI this panicked
+//! }
+//! ```
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// Whether this is a CI run: `CI` is set, and not to empty, `0` or `false`.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|value| !matches!(value.to_str(), Some("" | "0" | "false")))
+}
+
+/// Whether the test can go on: `true` when `available`; otherwise, under
+/// CI, a panic naming `what` is missing, and locally `false` after saying
+/// on stderr that the running test skips because `what` is missing.
+pub fn require(available: bool, what: &str) -> bool {
+    decide(available, what, in_ci())
+}
+
+/// [`require`], with whether this is a CI run given.
+fn decide(available: bool, what: &str, ci: bool) -> bool {
+    if available {
+        return true;
+    }
+    assert!(!ci, "{what} is missing, and tests may not skip under CI");
+    skip(&format!("{what} is missing"));
+    false
+}
+
+/// Say on stderr, where it shows, that the running test skips because of
+/// `why`: for conditions no installation can change (running as root),
+/// which therefore skip under CI too.
+pub fn skip(why: &str) {
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    let _ = writeln!(std::io::stderr().lock(), "SKIP {test}: {why}");
+}
+
+/// Whether `tool --version` runs and succeeds, by [`require`].
+pub fn tool(tool: &str) -> bool {
+    let runs = Command::new(tool)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    require(runs, &format!("`{tool}`"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tool_that_runs_is_available() {
+        assert!(tool("cargo"));
+    }
+
+    #[test]
+    fn a_missing_tool_skips() {
+        assert!(!decide(
+            false,
+            "a tool (expected: this is the helper's own test)",
+            false
+        ));
+    }
+
+    #[test]
+    #[should_panic(expected = "may not skip under CI")]
+    fn a_missing_tool_fails_under_ci() {
+        decide(false, "`kresym-no-such-tool`", true);
+    }
+}
