@@ -28,6 +28,7 @@ fn resolved(symbol: &str, chain: Vec<SourceFrame>) -> Resolution {
         chain,
         size_mismatch: None,
         equivalent_symbols: 0,
+        entry_of: None,
     })
 }
 
