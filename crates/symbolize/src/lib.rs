@@ -588,6 +588,16 @@ fn resolve_symbol(
     {
         outer.function = Some(entry_of.unwrap_or(&symbol.name).to_owned());
     }
+    // Rust in the kernel: DWARF names functions by their mangled linkage
+    // names (v0 `_R...` or legacy `_ZN...E`); people read them demangled.
+    // The symbol itself stays as the kernel printed it.
+    for level in &mut chain {
+        if let Some(name) = &level.function
+            && let Ok(demangled) = rustc_demangle::try_demangle(name)
+        {
+            level.function = Some(format!("{demangled:#}"));
+        }
+    }
     Resolved {
         symbol: symbol.name.clone(),
         symbol_address: symbol.address,
