@@ -28,7 +28,7 @@ fn resolved(symbol: &str, chain: Vec<SourceFrame>) -> Resolution {
         chain,
         size_mismatch: None,
         equivalent_symbols: 0,
-        entry_of: None,
+        padding_entry: false,
     })
 }
 

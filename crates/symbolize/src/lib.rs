@@ -217,8 +217,8 @@ pub struct Resolved {
     /// Set for a return address `__pfx_X+0x10/0x10`, the end of the
     /// padding before `X`: the address is `X`'s entry, and `chain` is
     /// `X`'s first line there (`lookup_pc` is `pc`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub entry_of: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub padding_entry: bool,
 }
 
 /// A printed size that disagrees with the binary.
@@ -610,7 +610,7 @@ fn resolve_symbol(
             actual: symbol.size,
         }),
         equivalent_symbols: 0,
-        entry_of: entry_of.map(str::to_owned),
+        padding_entry: entry_of.is_some(),
     }
 }
 

@@ -4,7 +4,7 @@
 //! - `__pfx_X+0x10/0x10`: x86's 16 bytes of padding before `X` (Linux 6.2
 //!   and later, `-fpatchable-function-entry=16,16`, the `__pfx_` symbol
 //!   added as objtool adds it). The return address is `X`'s entry: kresym
-//!   shows `X`'s first line there and says so (`entry_of`).
+//!   shows `X`'s first line there and says so (`padding_entry`).
 //! - An address DWARF has lines but no subprogram for (here assembly
 //!   without `.type @function`, for which gas writes none; in a kernel,
 //!   arm64's `-fpatchable-function-entry` NOPs before a function's DWARF
@@ -158,16 +158,16 @@ fn padding_and_nameless_entries_resolve_as_llvm_symbolizer_says() {
         FrameQuery::vmlinux("__pfx_target", 0x10, 0x10, PcKind::ReturnAddress),
     );
     assert_eq!((padding.pc, padding.lookup_pc), (entry, entry));
-    assert_eq!(padding.entry_of.as_deref(), Some("target"));
+    assert!(padding.padding_entry);
     assert_eq!(outer(&padding), oracle(&program, entry));
     let json = serde_json::to_value(&padding).unwrap();
-    assert_eq!(json["entry_of"], "target");
+    assert_eq!(json["padding_entry"], true);
     // Inside the padding, nothing changes.
     let inside = resolved(
         &dwarf,
         FrameQuery::vmlinux("__pfx_target", 0x8, 0x10, PcKind::ReturnAddress),
     );
-    assert_eq!((inside.lookup_pc, inside.entry_of), (entry - 9, None));
+    assert_eq!((inside.lookup_pc, inside.padding_entry), (entry - 9, false));
 
     // An assembly function: its unit's DWARF has its lines, not its name.
     let dwarf_dump = run(Command::new("llvm-dwarfdump")
