@@ -9,8 +9,11 @@
 //! ```
 //!
 //! `REST` keeps whatever followed the size (` [module]`, arm's `)`, the line
-//! end); a ` [module buildid]` suffix is shortened to ` [module]`. This module
-//! only formats: every decision was made by the symbolizer.
+//! end); a ` [module buildid]` suffix is shortened to ` [module]`. The
+//! frame's own line is always written: when its level has no line (line 0,
+//! as ThinLTO often leaves it) it keeps its text without ` file:line`;
+//! inlined levels without a line are left out. This module only formats:
+//! every decision was made by the symbolizer.
 
 use std::io::{self, Write};
 
@@ -84,17 +87,25 @@ fn write_frame(
     let symbol = &line[spans.function.start..spans.symbol.end];
     let tail = frame_tail(line, frame);
     for level in &resolved.chain {
-        let Some(location) = &level.location else {
-            continue;
-        };
-        out.write_all(prefix)?;
-        if level.inlined {
-            out.write_all(inline_name(level).as_bytes())?;
-            out.write_all(file_line(location).as_bytes())?;
-            out.write_all(b" [inline]")?;
-        } else {
-            out.write_all(symbol)?;
-            out.write_all(file_line(location).as_bytes())?;
+        match (&level.location, level.inlined) {
+            // An inlined level without a line says nothing worth a line.
+            (None, true) => continue,
+            (Some(location), true) => {
+                out.write_all(prefix)?;
+                out.write_all(inline_name(level).as_bytes())?;
+                out.write_all(file_line(location).as_bytes())?;
+                out.write_all(b" [inline]")?;
+            }
+            // The frame's own line is never dropped: without a line of its
+            // own (line 0) it keeps its text, so the `[inline]` lines above
+            // still belong to it.
+            (location, false) => {
+                out.write_all(prefix)?;
+                out.write_all(symbol)?;
+                if let Some(location) = location {
+                    out.write_all(file_line(location).as_bytes())?;
+                }
+            }
         }
         out.write_all(&tail)?;
     }
@@ -148,26 +159,29 @@ fn write_address(
 ) -> io::Result<()> {
     let (head, rest) = line.split_at(address_end.min(line.len()));
     for level in &resolved.chain {
-        let Some(location) = &level.location else {
-            continue;
-        };
-        out.write_all(head)?;
-        if level.inlined {
-            write!(
-                out,
-                " {}{} [inline]",
-                inline_name(level),
-                file_line(location)
-            )?;
-        } else {
-            write!(
-                out,
-                " {}+0x{:x}/0x{:x}{}",
-                resolved.symbol,
-                resolved.pc - resolved.symbol_address,
-                resolved.symbol_size,
-                file_line(location)
-            )?;
+        match (&level.location, level.inlined) {
+            (None, true) => continue,
+            (Some(location), true) => {
+                out.write_all(head)?;
+                write!(
+                    out,
+                    " {}{} [inline]",
+                    inline_name(level),
+                    file_line(location)
+                )?;
+            }
+            // As for a `func+off/size` frame, the address's own line stays.
+            (location, false) => {
+                out.write_all(head)?;
+                write!(
+                    out,
+                    " {}+0x{:x}/0x{:x}{}",
+                    resolved.symbol,
+                    resolved.pc - resolved.symbol_address,
+                    resolved.symbol_size,
+                    location.as_ref().map(file_line).unwrap_or_default()
+                )?;
+            }
         }
         out.write_all(rest)?;
     }

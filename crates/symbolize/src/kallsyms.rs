@@ -5,6 +5,12 @@
 //! symbol with a higher address (or, for the last one, to the end of the text
 //! region). Two static functions with the same name usually differ in that
 //! size, which is how a report tells them apart.
+//!
+//! Nor is the printed name always the symbol's: clang's ThinLTO renames the
+//! statics it promotes `foo.llvm.<hash>`, and kernels since 6.1 print them
+//! as `foo` (`cleanup_symbol_name` in `kernel/kallsyms.c`). A name is
+//! therefore looked up both as it is and as such a symbol prints it, and
+//! the size picks among the candidates, as for duplicate statics.
 
 use foldhash::{HashMap, HashMapExt};
 
@@ -23,6 +29,7 @@ pub struct TextSymbol {
 #[derive(Debug, Default)]
 pub struct SymbolTable {
     symbols: Vec<TextSymbol>,
+    /// Symbols by exact name and, when it differs, by [`printed_name`].
     by_name: HashMap<String, Vec<u32>>,
     /// Another end the last symbol's size may run to (a module's text end
     /// rounded up to a page, as Linux 6.1 with `STRICT_MODULE_RWX` prints it).
@@ -66,6 +73,13 @@ impl SymbolTable {
                 .entry(symbol.name.clone())
                 .or_default()
                 .push(index as u32);
+            let printed = printed_name(&symbol.name);
+            if printed.len() != symbol.name.len() {
+                by_name
+                    .entry(printed.to_owned())
+                    .or_default()
+                    .push(index as u32);
+            }
         }
         SymbolTable {
             symbols: table,
@@ -95,7 +109,9 @@ impl SymbolTable {
             })
     }
 
-    /// Every symbol with this exact name (duplicates of static functions).
+    /// Every symbol a report may print as `name`, in address order: those
+    /// of this exact name (duplicates of static functions) and those whose
+    /// [`printed_name`] it is (`name.llvm.<hash>`).
     pub fn by_name<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a TextSymbol> + 'a {
         self.by_name
             .get(name)
@@ -125,6 +141,17 @@ impl SymbolTable {
     /// All symbols, sorted by address.
     pub fn iter(&self) -> impl Iterator<Item = &TextSymbol> {
         self.symbols.iter()
+    }
+}
+
+/// The name a kernel prints for symbol `name`: without the `.llvm.<hash>`
+/// suffix of a static promoted by ThinLTO, as `cleanup_symbol_name` in
+/// `kernel/kallsyms.c` cuts it (Linux 6.1 and later).
+pub fn printed_name(name: &str) -> &str {
+    match name.find(".llvm.") {
+        // A name that is only a suffix is kept: it would print as nothing.
+        Some(cut) if cut > 0 => &name[..cut],
+        _ => name,
     }
 }
 
@@ -188,6 +215,37 @@ mod tests {
         assert!(!t.size_matches(&last, 0x1001));
         let first = t.iter().next().unwrap().clone();
         assert!(!t.size_matches(&first, 0x2000));
+    }
+
+    #[test]
+    fn thin_lto_names_are_found_as_the_kernel_prints_them() {
+        let t = SymbolTable::new(
+            vec![
+                ("walk.llvm.1234567890".into(), 0x1000),
+                ("walk".into(), 0x1020),
+                ("walk.llvm.99".into(), 0x1080),
+                (".llvm.5".into(), 0x1090),
+                ("other".into(), 0x10a0),
+            ],
+            0x2000,
+        );
+        let walk: Vec<_> = t
+            .by_name("walk")
+            .map(|s| (s.name.as_str(), s.size))
+            .collect();
+        assert_eq!(
+            walk,
+            [
+                ("walk.llvm.1234567890", 0x20),
+                ("walk", 0x60),
+                ("walk.llvm.99", 0x10)
+            ]
+        );
+        // The full name still finds exactly its own symbol.
+        assert_eq!(t.by_name("walk.llvm.99").count(), 1);
+        assert_eq!(t.by_name("").count(), 0);
+        assert_eq!(printed_name("x.llvm."), "x");
+        assert_eq!(printed_name("x.isra.0"), "x.isra.0");
     }
 
     #[test]

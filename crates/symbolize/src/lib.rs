@@ -140,6 +140,9 @@ impl<'a> FrameQuery<'a> {
     /// there: one byte back for a return address.
     fn pcs_in(&self, symbol: &TextSymbol) -> (u64, u64) {
         let pc = symbol.address.wrapping_add(self.offset);
+        if self.padded_function(symbol).is_some() {
+            return (pc, pc);
+        }
         let lookup_pc = match self.pc_kind {
             // Saturating: a return address of 0 (a module's first function, or
             // a huge printed offset wrapping around) must not probe u64::MAX.
@@ -147,6 +150,19 @@ impl<'a> FrameQuery<'a> {
             PcKind::ExactPc => pc,
         };
         (pc, lookup_pc)
+    }
+
+    /// For a return address `__pfx_X+0x10/0x10` (x86's padding before `X`,
+    /// Linux 6.2 and later): `X`, whose entry the address is. Its own first
+    /// line is looked up there, not the padding's last byte, which belongs
+    /// to no line of `X`.
+    fn padded_function<'s>(&self, symbol: &'s TextSymbol) -> Option<&'s str> {
+        let function = symbol.name.strip_prefix("__pfx_")?;
+        (self.pc_kind == PcKind::ReturnAddress
+            && !function.is_empty()
+            && self.offset == symbol.size
+            && self.offset > 0)
+            .then_some(function)
     }
 }
 
@@ -198,6 +214,11 @@ pub struct Resolved {
     /// header's `static inline` function): nothing was guessed, any of them
     /// gives this answer. 0 when the symbol is unique.
     pub equivalent_symbols: usize,
+    /// Set for a return address `__pfx_X+0x10/0x10`, the end of the
+    /// padding before `X`: the address is `X`'s entry, and `chain` is
+    /// `X`'s first line there (`lookup_pc` is `pc`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub padding_entry: bool,
 }
 
 /// A printed size that disagrees with the binary.
@@ -597,18 +618,39 @@ fn resolve_symbol(
     frame: FrameQuery<'_>,
 ) -> Resolved {
     let (pc, lookup_pc) = frame.pcs_in(symbol);
+    let entry_of = frame.padded_function(symbol);
+    let mut chain = source.inline_chain(strip, lookup_pc);
+    // Where DWARF names no function for the real one (arm64's
+    // `-fpatchable-function-entry` NOPs before a function's DWARF range),
+    // the symbol names it, as llvm-symbolizer does.
+    if let Some(outer) = chain.last_mut()
+        && outer.function.is_none()
+    {
+        outer.function = Some(entry_of.unwrap_or(&symbol.name).to_owned());
+    }
+    // Rust in the kernel: DWARF names functions by their mangled linkage
+    // names (v0 `_R...` or legacy `_ZN...E`); people read them demangled.
+    // The symbol itself stays as the kernel printed it.
+    for level in &mut chain {
+        if let Some(name) = &level.function
+            && let Ok(demangled) = rustc_demangle::try_demangle(name)
+        {
+            level.function = Some(format!("{demangled:#}"));
+        }
+    }
     Resolved {
         symbol: symbol.name.clone(),
         symbol_address: symbol.address,
         symbol_size: symbol.size,
         pc,
         lookup_pc,
-        chain: source.inline_chain(strip, lookup_pc),
+        chain,
         size_mismatch: (!source.size_matches(symbol, frame.size)).then_some(SizeMismatch {
             printed: frame.size,
             actual: symbol.size,
         }),
         equivalent_symbols: 0,
+        padding_entry: entry_of.is_some(),
     }
 }
 

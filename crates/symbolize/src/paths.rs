@@ -4,7 +4,9 @@
 //! source path, sometimes absolute, sometimes with `..` in it. Distribution
 //! kernels build out of tree (Debian: `debian/build/build_amd64_none_cloud-amd64/fs/read_write.c`
 //! for C files, `/build/.../linux-6.1.187/arch/x86/entry/entry_64.S` for
-//! assembler). Reports want `fs/read_write.c`.
+//! assembler), or beside the source (`make O=../out`:
+//! `/home/u/out/../linux-source-6.1/fs/namespace.c`). Reports want
+//! `fs/read_write.c`.
 
 use std::path::{Component, Path};
 
@@ -67,6 +69,16 @@ impl PathCleaner {
                 return rest.to_owned();
             }
         }
+        // Out of tree (`make O=$OUT` beside the source): what follows a
+        // common ancestor of build and source is the source directory's
+        // name, then the tree (`linux-source-6.1/fs/namespace.c`).
+        for prefix in &self.prefixes {
+            if let Some(rest) = path.strip_prefix(prefix.as_str())
+                && let Some(tree) = tree_below_source_dir(rest)
+            {
+                return tree.to_owned();
+            }
+        }
         // A prefix whose remainder is not a known kernel directory is still
         // stripped when it is the compilation directory itself.
         for prefix in &self.prefixes {
@@ -78,6 +90,13 @@ impl PathCleaner {
         }
         path.trim_start_matches("./").to_owned()
     }
+}
+
+/// The kernel path after the first directory of `path` that is not a
+/// kernel top-level directory, when one follows it (its source directory).
+fn tree_below_source_dir(path: &str) -> Option<&str> {
+    let (first, tree) = path.split_once('/')?;
+    (!first.is_empty() && !first.starts_with('.') && starts_with_top_dir(tree)).then_some(tree)
 }
 
 fn starts_with_top_dir(path: &str) -> bool {
@@ -153,6 +172,32 @@ mod tests {
             "kernel/fork.c"
         );
         assert_eq!(cleaner.clean("/home/me/src/kernel/mm/slub.c"), "mm/slub.c");
+    }
+
+    #[test]
+    fn out_of_tree_build_beside_the_source() {
+        // `make O=/home/u/out` in /home/u/linux-source-6.1: clang records
+        // paths relative to the build directory.
+        let cleaner = PathCleaner::from_comp_dirs(["/home/u/out"]);
+        assert_eq!(
+            cleaner.clean("/home/u/out/../linux-source-6.1/fs/namespace.c"),
+            "fs/namespace.c"
+        );
+        assert_eq!(
+            cleaner.clean("/home/u/linux-source-6.1/include/linux/fs.h"),
+            "include/linux/fs.h"
+        );
+        // Generated files stay relative to the build directory.
+        assert_eq!(
+            cleaner.clean("/home/u/out/include/generated/autoconf.h"),
+            "include/generated/autoconf.h"
+        );
+        assert_eq!(
+            cleaner.clean("/home/u/out/./arch/x86/include/generated/asm/orc_hash.h"),
+            "arch/x86/include/generated/asm/orc_hash.h"
+        );
+        // Nothing kernel-like below the source directory: unchanged rule.
+        assert_eq!(cleaner.clean("/home/u/notes/x.c"), "notes/x.c");
     }
 
     #[test]

@@ -15,7 +15,9 @@ use crate::paths::PathCleaner;
 
 /// What resolving a frame needs to know about one binary.
 pub(crate) trait SymbolSource {
-    /// Every text symbol with this exact name, in address order.
+    /// Every text symbol a report may print as `name`, in address order:
+    /// of this exact name, or cut to it as the kernel prints ThinLTO's
+    /// `.llvm.<hash>` names (see [`crate::kallsyms::printed_name`]).
     fn symbols_named(&self, name: &str) -> Vec<TextSymbol>;
     /// The text symbol containing `address`.
     fn symbol_at(&self, address: u64) -> Option<TextSymbol>;
@@ -159,7 +161,12 @@ pub(crate) struct Indexed<'a> {
 impl SymbolSource for Indexed<'_> {
     fn symbols_named(&self, name: &str) -> Vec<TextSymbol> {
         self.index
-            .and_then(|index| index.symbols_named(name))
+            .and_then(|index| {
+                let mut symbols = index.symbols_named(name)?;
+                symbols.extend(index.symbols_printed_as(name));
+                symbols.sort_by(|a, b| a.address.cmp(&b.address).then_with(|| a.name.cmp(&b.name)));
+                Some(symbols)
+            })
             .or_else(|| self.dwarf.with(|b| b.symbols_named(name)))
             .unwrap_or_default()
     }

@@ -78,9 +78,11 @@
 mod build;
 mod format;
 
+use foldhash::{HashMap, HashMapExt};
 use std::fs::File;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use kresym_report::SourceLocation;
 
@@ -160,6 +162,9 @@ pub struct Index {
     release: Option<String>,
     alternate_end: Option<u64>,
     path: PathBuf,
+    /// Symbols by the name a kernel prints, for those whose name differs
+    /// (ThinLTO's `.llvm.<hash>`), worked out on first need.
+    printed_names: OnceLock<HashMap<String, Vec<u32>>>,
 }
 
 impl std::fmt::Debug for Index {
@@ -373,6 +378,7 @@ impl Index {
             release,
             alternate_end,
             path,
+            printed_names: OnceLock::new(),
         })
     }
 
@@ -411,6 +417,34 @@ impl Index {
             address,
             size,
         })
+    }
+
+    /// The symbols whose name differs from the one a kernel prints and is
+    /// printed as `name` (see [`crate::kallsyms::printed_name`]), in
+    /// address order.
+    pub(crate) fn symbols_printed_as(&self, name: &str) -> Vec<TextSymbol> {
+        let printed = self.printed_names.get_or_init(|| {
+            let mut printed: HashMap<String, Vec<u32>> = HashMap::new();
+            for index in 0..self.symbol_count() {
+                let Some(symbol) = self.symbol(index) else {
+                    continue;
+                };
+                let cut = crate::kallsyms::printed_name(&symbol.name);
+                if cut.len() != symbol.name.len() {
+                    printed
+                        .entry(cut.to_owned())
+                        .or_default()
+                        .push(index as u32);
+                }
+            }
+            printed
+        });
+        printed
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter_map(|&index| self.symbol(index as usize))
+            .collect()
     }
 
     /// Every symbol with this exact name, in address order; `None` if the

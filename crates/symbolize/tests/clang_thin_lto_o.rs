@@ -1,0 +1,262 @@
+//! The sample kernel as clang users build theirs: DWARF 5, `-flto=thin`
+//! linked by ld.lld (promoted statics renamed `foo.llvm.<hash>`, inlined
+//! calls across units through `DW_FORM_ref_addr`), out of tree (objects in
+//! `out/`, sources in `linux-source-6.1/` beside it, as `make O=`). Built
+//! at test time from `vmlinux-samples/`.
+//!
+//! Every address of every function is asked for as the kernel prints its
+//! frame (the name cut at `.llvm.`) and compared with llvm-symbolizer
+//! (`nm`'s addresses, its inline chain, its paths made relative to the
+//! source directory by hand); the sweep and the index answer alike.
+//! Without clang and ld.lld the test is skipped, except under `CI=true`.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use kresym_report::PcKind;
+use kresym_symbolize::kallsyms::printed_name;
+use kresym_symbolize::{FrameQuery, Resolution};
+
+#[allow(dead_code)]
+mod common;
+use common::{assert_same_answers, open_path};
+
+const CFLAGS: &[&str] = &[
+    "-O2",
+    "-nostdinc",
+    "-ffreestanding",
+    "-fno-pie",
+    "-fno-pic",
+    "-fno-omit-frame-pointer",
+    "-fno-optimize-sibling-calls",
+    "-fno-stack-protector",
+    "-fno-strict-aliasing",
+    "-fno-common",
+    "-fno-asynchronous-unwind-tables",
+    "-mno-red-zone",
+    "-mgeneral-regs-only",
+    "-Wno-unused-function",
+    "-I../linux-source-6.1/include",
+    "-I../linux-source-6.1/arch/x86/include",
+    "-gdwarf-5",
+    "-flto=thin",
+];
+
+fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples")
+}
+
+/// The vmlinux sources, as `cargo xtask samples` lists them.
+fn kernel_sources() -> Vec<String> {
+    let xtask = std::fs::read_to_string(samples().join("../xtask/src/samples.rs")).unwrap();
+    let list = xtask.split("const KERNEL_SOURCES").nth(1).unwrap();
+    let list = &list[..list.find("];").unwrap()];
+    list.split('"')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Build `out/vmlinux` in `dir`, or `None` when clang or ld.lld fail.
+fn build(dir: &Path) -> Option<PathBuf> {
+    let source = dir.join("linux-source-6.1");
+    let out = dir.join("out");
+    std::fs::create_dir_all(&source).unwrap();
+    std::fs::create_dir_all(&out).unwrap();
+    for top in [
+        "arch", "include", "init", "kernel", "lib", "mm", "net", "drivers",
+    ] {
+        let copied = Command::new("cp")
+            .arg("-r")
+            .arg(samples().join(top))
+            .arg(&source)
+            .status()
+            .unwrap();
+        assert!(copied.success());
+    }
+    let mut objects = Vec::new();
+    for src in kernel_sources() {
+        let object = format!("{}.o", src.replace('/', "_"));
+        let compiled = Command::new("clang")
+            .current_dir(&out)
+            .args(CFLAGS)
+            .arg("-c")
+            .arg(format!("../linux-source-6.1/{src}"))
+            .arg("-o")
+            .arg(&object)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !compiled {
+            return None;
+        }
+        objects.push(object);
+    }
+    let linked = Command::new("clang")
+        .current_dir(&out)
+        .args(["-fuse-ld=lld", "-flto=thin", "-nostdlib", "-static"])
+        .args(["-Wl,-e,startup_64", "-Wl,--build-id=sha1", "-o", "vmlinux"])
+        .args(&objects)
+        .status()
+        .is_ok_and(|s| s.success());
+    linked.then(|| out.join("vmlinux"))
+}
+
+/// Resolve `.` and `..` lexically.
+fn normalize(path: &str) -> PathBuf {
+    let mut clean = PathBuf::new();
+    for component in Path::new(path).components() {
+        match component {
+            Component::ParentDir => {
+                clean.pop();
+            }
+            Component::CurDir => {}
+            other => clean.push(other),
+        }
+    }
+    clean
+}
+
+/// One level: function (empty for the outermost), and file and line
+/// unless the line is 0.
+type Level = (String, Option<(String, u32)>);
+
+/// llvm-symbolizer's chains at `addresses`, paths relative to `root`.
+fn llvm_symbolize(object: &Path, addresses: &[u64], root: &Path) -> Vec<Vec<Level>> {
+    let mut child = Command::new("llvm-symbolizer")
+        .arg(format!("--obj={}", object.display()))
+        .args(["--inlining", "--functions=linkage"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("llvm-symbolizer");
+    let mut stdin = child.stdin.take().unwrap();
+    let input: String = addresses.iter().map(|a| format!("0x{a:x}\n")).collect();
+    let feeder = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap().unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split("\n\n")
+        .filter(|block| !block.trim().is_empty())
+        .map(|block| {
+            let lines: Vec<_> = block.lines().collect();
+            if lines[0] == "??" {
+                return Vec::new();
+            }
+            lines
+                .chunks(2)
+                .map(|pair| {
+                    let mut parts = pair[1].rsplitn(3, ':');
+                    let _column = parts.next();
+                    let line: u32 = parts.next().unwrap().parse().unwrap();
+                    let file = normalize(parts.next().unwrap());
+                    let file = file.strip_prefix(root).unwrap_or(&file);
+                    let location = (line != 0).then(|| (file.display().to_string(), line));
+                    (pair[0].to_owned(), location)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn out_of_tree_thin_lto_kernel_agrees_with_llvm_symbolizer() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(vmlinux) = build(dir.path()) else {
+        kresym_test_support::require(
+            false,
+            "clang and ld.lld (clang -flto=thin or ld.lld failed)",
+        );
+        return;
+    };
+    let root = normalize(&dir.path().join("linux-source-6.1").display().to_string());
+    let dwarf = open_path(&vmlinux, &[]);
+    let symbols: Vec<_> = dwarf.vmlinux().symbols().iter().cloned().collect();
+    assert!(
+        symbols.iter().any(|s| s.name.contains(".llvm.")),
+        "ThinLTO renamed no static"
+    );
+    let abbrev = Command::new("llvm-dwarfdump")
+        .arg("--debug-abbrev")
+        .arg(&vmlinux)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&abbrev.stdout).contains("DW_FORM_ref_addr"));
+    let mut by_printed: HashMap<(&str, u64), usize> = HashMap::new();
+    for symbol in &symbols {
+        *by_printed
+            .entry((printed_name(&symbol.name), symbol.size))
+            .or_default() += 1;
+    }
+    // Every byte of every function, as an exact pc, under its printed name.
+    let mut frames: Vec<common::Frame> = Vec::new();
+    let mut addresses = Vec::new();
+    for symbol in &symbols {
+        let printed = printed_name(&symbol.name);
+        if by_printed[&(printed, symbol.size)] > 1 {
+            continue;
+        }
+        for offset in 0..symbol.size.min(0x400) {
+            frames.push((printed.to_owned(), offset, symbol.size, PcKind::ExactPc));
+            addresses.push(symbol.address + offset);
+        }
+    }
+    let expected = llvm_symbolize(&vmlinux, &addresses, &root);
+    assert_eq!(expected.len(), addresses.len());
+    let (mut renamed, mut inlined) = (0, 0);
+    for ((frame, address), mut expected) in frames.iter().zip(&addresses).zip(expected) {
+        let (function, offset, size, kind) = frame;
+        let query = FrameQuery::vmlinux(function, *offset, *size, *kind);
+        let Resolution::Resolved(resolved) = dwarf.resolve(query) else {
+            panic!(
+                "{function}+0x{offset:x}/0x{size:x}: {:?}",
+                dwarf.resolve(query)
+            );
+        };
+        assert_eq!(resolved.pc, *address, "{function}+0x{offset:x}");
+        renamed += usize::from(resolved.symbol != *function);
+        let mut ours: Vec<Level> = resolved
+            .chain
+            .iter()
+            .map(|level| {
+                (
+                    level.function.clone().unwrap_or_default(),
+                    level.location.as_ref().map(|l| (l.file.clone(), l.line)),
+                )
+            })
+            .collect();
+        // The outermost name is the symbol's (see oracle.rs); a lone level
+        // without a line (llvm-symbolizer's `name` and `??:0`) says no more
+        // than no chain.
+        for levels in [&mut ours, &mut expected] {
+            if let Some(outer) = levels.last_mut() {
+                outer.0.clear();
+            }
+            if levels.len() == 1 && levels[0].1.is_none() {
+                levels.clear();
+            }
+        }
+        assert_eq!(ours, expected, "{function}+0x{offset:x}/0x{size:x}");
+        inlined += ours.len().saturating_sub(1);
+    }
+    eprintln!(
+        "{} addresses, {renamed} of .llvm. symbols, {inlined} inlined levels",
+        frames.len()
+    );
+    assert!(renamed > 0 && inlined > 0);
+
+    let mut swept = open_path(&vmlinux, &[]);
+    swept.prefetch(
+        frames
+            .iter()
+            .map(|(f, offset, size, kind)| FrameQuery::vmlinux(f, *offset, *size, *kind)),
+    );
+    assert_same_answers(&dwarf, &swept, &frames, "sweep");
+    let index_dir = tempfile::tempdir().unwrap();
+    let mut indexed = open_path(&vmlinux, &[]);
+    indexed.build_index(index_dir.path()).unwrap();
+    assert_same_answers(&dwarf, &indexed, &frames, "index");
+}
