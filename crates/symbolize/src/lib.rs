@@ -153,11 +153,13 @@ impl<'a> FrameQuery<'a> {
     }
 
     /// For a return address `__pfx_X+0x10/0x10` (x86's padding before `X`,
-    /// Linux 6.2 and later): `X`, whose entry the address is. Its own first
-    /// line is looked up there, not the padding's last byte, which belongs
-    /// to no line of `X`.
+    /// Linux 6.2 and later) or `__cfi_X+0x10/0x10` (clang's kCFI preamble,
+    /// laid out the same way): `X`, whose entry the address is. Its own
+    /// first line is looked up there, not the padding's last byte, which
+    /// belongs to no line of `X`.
     fn padded_function<'s>(&self, symbol: &'s TextSymbol) -> Option<&'s str> {
-        let function = symbol.name.strip_prefix("__pfx_")?;
+        let function =
+            (symbol.name.strip_prefix("__pfx_")).or_else(|| symbol.name.strip_prefix("__cfi_"))?;
         (self.pc_kind == PcKind::ReturnAddress
             && !function.is_empty()
             && self.offset == symbol.size
@@ -214,7 +216,7 @@ pub struct Resolved {
     /// header's `static inline` function): nothing was guessed, any of them
     /// gives this answer. 0 when the symbol is unique.
     pub equivalent_symbols: usize,
-    /// Set for a return address `__pfx_X+0x10/0x10`, the end of the
+    /// Set for a return address `__pfx_X+0x10/0x10` or `__cfi_X+0x10/0x10`, the end of the
     /// padding before `X`: the address is `X`'s entry, and `chain` is
     /// `X`'s first line there (`lookup_pc` is `pc`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]

@@ -83,10 +83,16 @@ fn build(dir: &Path) -> Option<PathBuf> {
         .args(["-g", "-c", "s.S", "-o", "s.o"]))?;
     // In the object, `target`'s address is its offset in `.text`.
     let entry = nm_address(&object, "target")?;
+    let main = nm_address(&object, "main")?;
     run(Command::new("objcopy")
         .arg(format!(
             "--add-symbol=__pfx_target=.text:0x{:x},local,function",
             entry.checked_sub(16)?
+        ))
+        // clang's kCFI preamble symbol is `__cfi_X`, with the same layout.
+        .arg(format!(
+            "--add-symbol=__cfi_main=.text.startup:0x{:x},local,function",
+            main.checked_sub(16)?
         ))
         .arg(&object))?;
     let program = dir.join("entry-points");
@@ -161,6 +167,18 @@ fn padding_and_nameless_entries_resolve_as_llvm_symbolizer_says() {
     assert_eq!(outer(&padding), oracle(&program, entry));
     let json = serde_json::to_value(&padding).unwrap();
     assert_eq!(json["padding_entry"], true);
+    // `__cfi_main+0x10/0x10`: the same for clang's kCFI preamble.
+    let main = nm_address(&program, "main").unwrap();
+    assert_eq!(nm_address(&program, "__cfi_main"), Some(main - 16));
+    let cfi = resolved(
+        &dwarf,
+        FrameQuery::vmlinux("__cfi_main", 0x10, 0x10, PcKind::ReturnAddress),
+    );
+    assert_eq!(
+        (cfi.pc, cfi.lookup_pc, cfi.padding_entry),
+        (main, main, true)
+    );
+    assert_eq!(outer(&cfi), oracle(&program, main));
     // Inside the padding, nothing changes.
     let inside = resolved(
         &dwarf,
