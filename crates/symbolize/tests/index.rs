@@ -245,3 +245,21 @@ fn module_frames_from_module_indexes_equal_module_dwarf() {
     }
     assert!(compared > 500, "{compared}");
 }
+
+/// Farms sync index directories with `cp` or `rsync --inplace`, which cut
+/// the file short and rewrite it in place while a run has it open: the run
+/// must keep answering (a mapped file would kill it with `SIGBUS`).
+#[test]
+fn an_index_cut_short_or_rewritten_in_place_after_loading_keeps_answering() {
+    let dir = tempfile::tempdir().unwrap();
+    open("vmlinux-dwarf5", &[]).build_index(dir.path()).unwrap();
+    let dwarf = open("vmlinux-dwarf5", &[]);
+    let (index, path) = indexed("vmlinux-dwarf5", dir.path(), &[]);
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(0).unwrap();
+    assert_same_everywhere(&dwarf, &index);
+    // Rewritten in place with other bytes, at a smaller size.
+    std::io::Write::write_all(&mut &file, &[0x5a; 4096]).unwrap();
+    file.sync_all().unwrap();
+    assert_same_everywhere(&dwarf, &index);
+}

@@ -1,11 +1,14 @@
-//! A persisted, memory-mapped index of one vmlinux or module: symbolizing
+//! A persisted index of one vmlinux or module: symbolizing
 //! a frame without parsing any DWARF.
 //!
 //! Fuzzing farms symbolize thousands of reports against each kernel build.
 //! Parsing that build's DWARF again for every batch costs seconds; the index
 //! does it once. It is keyed by the file's GNU build id, built in
 //! parallel ([`Index::build`]), written atomically to a cache directory as
-//! `<build-id>.kri`, and opened with one `mmap` ([`Index::load`]).
+//! `<build-id>.kri`, and read into memory whole ([`Index::load`]: an index
+//! is tens of MiB at most, and a copy in memory cannot be pulled away by a
+//! farm that rewrites the file in place, as `cp` or `rsync --inplace` do,
+//! where a mapping would die of `SIGBUS`).
 //!
 //! # What it answers
 //!
@@ -78,7 +81,6 @@
 mod build;
 mod format;
 
-use std::fs::File;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -146,15 +148,9 @@ impl IndexError {
     }
 }
 
-/// The bytes of an index: mapped from its file, or in memory.
-enum Bytes {
-    Mapped(memmap2::Mmap),
-    Owned(Vec<u8>),
-}
-
 /// An open, validated index of one vmlinux or module.
 pub struct Index {
-    bytes: Bytes,
+    bytes: Vec<u8>,
     /// Byte range of each section, in [`SectionId::ALL`] order.
     sections: [Range<usize>; SectionId::ALL.len()],
     release: Option<String>,
@@ -197,21 +193,16 @@ impl Index {
     /// validate it, without reading the file itself.
     pub fn load_by_id(dir: &Path, build_id: &[u8]) -> Result<Index, IndexError> {
         let path = Self::path_in(dir, build_id);
-        let file = match File::open(&path) {
-            Ok(file) => file,
+        // Read, not mapped: whatever happens to the file afterwards (cut
+        // short or rewritten in place by a sync), lookups use this copy.
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(IndexError::Missing(path));
             }
             Err(source) => return Err(IndexError::Io { path, source }),
         };
-        // SAFETY: read-only private map. Index files are only ever replaced
-        // by rename, never rewritten in place, so the mapped file does not
-        // change under us; and a truncated file fails validation.
-        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|source| IndexError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        Self::validate(Bytes::Mapped(map), path, build_id)
+        Self::validate(bytes, path, build_id)
     }
 
     /// Build the index of `binary` (a vmlinux or a module), write it into `dir`
@@ -241,7 +232,7 @@ impl Index {
             temp.as_file().set_permissions(readable).map_err(io)?;
         }
         temp.persist(&path).map_err(|e| io(e.error))?;
-        Self::validate(Bytes::Owned(bytes), path, build_id)
+        Self::validate(bytes, path, build_id)
     }
 
     /// The index file.
@@ -260,10 +251,7 @@ impl Index {
     }
 
     fn bytes(&self) -> &[u8] {
-        match &self.bytes {
-            Bytes::Mapped(map) => map,
-            Bytes::Owned(vec) => vec,
-        }
+        &self.bytes
     }
 
     fn section(&self, id: SectionId) -> &[u8] {
@@ -272,11 +260,8 @@ impl Index {
     }
 
     /// Check everything about a file that can be checked once.
-    fn validate(bytes: Bytes, path: PathBuf, build_id: &[u8]) -> Result<Index, IndexError> {
-        let data = match &bytes {
-            Bytes::Mapped(map) => &map[..],
-            Bytes::Owned(vec) => &vec[..],
-        };
+    fn validate(bytes: Vec<u8>, path: PathBuf, build_id: &[u8]) -> Result<Index, IndexError> {
+        let data = &bytes[..];
         let corrupt = |reason: &str| IndexError::Corrupt {
             path: path.clone(),
             reason: reason.to_owned(),
