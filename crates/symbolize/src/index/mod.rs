@@ -28,7 +28,7 @@
 //! anyway returns `None` and the caller asks DWARF instead. A damaged index
 //! can cost time, never a wrong line.
 //!
-//! # Layout (format version 1)
+//! # Layout (format version 2)
 //!
 //! Little-endian throughout.
 //!
@@ -55,9 +55,13 @@
 //!    tree-relative with the unit's compilation directory (string ids).
 //!    `--strip-prefix` cleans the first; otherwise the second is used as is.
 //! 7. **chain offsets** and 8. **chain data**: each distinct inline chain,
-//!    LEB128: the number of levels; the innermost function (string id + 1,
-//!    or 0); then per outer level its function and its call site (file
-//!    entry + 1, line, column; or 0 when there is none).
+//!    LEB128: the number of levels (0 for the empty chain, and nothing
+//!    follows); the innermost function (string id + 1, or 0); and with two
+//!    levels or more, the id of the chain of the outer levels (which has one
+//!    level less) and where the innermost function is called in the next
+//!    level out (file entry + 1, line, column; or 0 when there is none).
+//!    Chains share their outer levels, so a deep inline nest costs space in
+//!    proportion to its depth, not to its square.
 //! 9. **blocks** and 10. **records**: the address table. A record says what
 //!    the lookup answers from its address up to the next record's: the
 //!    innermost line row (file, line, column) and the chain. Records are
@@ -165,6 +169,18 @@ impl std::fmt::Debug for Index {
             .field("size", &self.size())
             .finish_non_exhaustive()
     }
+}
+
+/// One decoded chain: its innermost level and the chain outside it.
+#[derive(Debug, Clone, Copy)]
+struct ChainNode {
+    levels: u32,
+    /// String id + 1, or 0.
+    function: u32,
+    /// The chain of the outer levels (when `levels` is 2 or more).
+    outer: u32,
+    /// Where the innermost function is called in the next level out.
+    call: Option<(u32, u32, u32)>,
 }
 
 /// One decoded address record.
@@ -549,6 +565,40 @@ impl Index {
         })
     }
 
+    /// Chain `id`.
+    fn chain(&self, id: u32) -> Option<ChainNode> {
+        let offsets = self.section(SectionId::ChainOffsets);
+        let start = u32_at(offsets, id as usize)? as usize;
+        let end = u32_at(offsets, id as usize + 1)? as usize;
+        let mut cursor = Cursor::new(self.section(SectionId::ChainData).get(start..end)?);
+        let mut node = ChainNode {
+            levels: cursor.uleb32()?,
+            function: 0,
+            outer: 0,
+            call: None,
+        };
+        if node.levels > 0 {
+            node.function = cursor.uleb32()?;
+        }
+        if node.levels > 1 {
+            node.outer = cursor.uleb32()?;
+            node.call = match cursor.uleb32()? {
+                0 => None,
+                file => Some((file - 1, cursor.uleb32()?, cursor.uleb32()?)),
+            };
+        }
+        cursor.is_empty().then_some(node)
+    }
+
+    /// A chain level's function name: `Some(None)` for none, `None` if the
+    /// index is inconsistent.
+    fn function(&self, id: u32) -> Option<Option<String>> {
+        match id {
+            0 => Some(None),
+            id => Some(Some(self.string(id - 1)?.to_owned())),
+        }
+    }
+
     /// The inline chain at `probe`, innermost first, exactly as the DWARF
     /// lookup gives it; `None` if the index is inconsistent.
     pub(crate) fn inline_chain(
@@ -557,36 +607,36 @@ impl Index {
         probe: u64,
     ) -> Option<Vec<SourceFrame>> {
         let record = self.record_at(probe)?;
-        let offsets = self.section(SectionId::ChainOffsets);
-        let start = u32_at(offsets, record.chain as usize)? as usize;
-        let end = u32_at(offsets, record.chain as usize + 1)? as usize;
-        let mut cursor = Cursor::new(self.section(SectionId::ChainData).get(start..end)?);
-        let levels = cursor.uleb32()?;
-        let mut chain = Vec::with_capacity(levels.min(64) as usize);
-        for depth in 0..levels {
-            let function = match cursor.uleb32()? {
-                0 => None,
-                id => Some(self.string(id - 1)?.to_owned()),
-            };
-            let location = match (depth, record.row) {
-                (0, Some((file, line, column))) => Some(self.location(file, line, column, strip)?),
-                (0, None) => None,
-                _ => match cursor.uleb32()? {
-                    0 => None,
-                    file => {
-                        let (line, column) = (cursor.uleb32()?, cursor.uleb32()?);
-                        Some(self.location(file - 1, line, column, strip)?)
-                    }
-                },
+        let mut node = self.chain(record.chain)?;
+        let mut chain = Vec::with_capacity(node.levels.min(64) as usize);
+        if node.levels == 0 {
+            return Some(chain);
+        }
+        let location = match record.row {
+            Some((file, line, column)) => Some(self.location(file, line, column, strip)?),
+            None => None,
+        };
+        chain.push(SourceFrame {
+            function: self.function(node.function)?,
+            location,
+            inlined: true,
+        });
+        // Each outer chain has one level less, so this walk ends.
+        while node.levels > 1 {
+            let outer = self.chain(node.outer)?;
+            if outer.levels != node.levels - 1 {
+                return None;
+            }
+            let location = match node.call {
+                Some((file, line, column)) => Some(self.location(file, line, column, strip)?),
+                None => None,
             };
             chain.push(SourceFrame {
-                function,
+                function: self.function(outer.function)?,
                 location,
                 inlined: true,
             });
-        }
-        if !cursor.is_empty() {
-            return None;
+            node = outer;
         }
         if let Some(outer) = chain.last_mut() {
             outer.inlined = false;
