@@ -271,10 +271,14 @@ impl Client {
             }
         }
         if failed.is_empty() {
-            // Every server said it has no such file: remember for a while.
-            // Failing to write the marker only costs a request next time.
+            // Every server said it has no such file: remember for a while,
+            // unless another client has put the file there meanwhile (the
+            // marker never replaces anything). Failing to write the marker
+            // only costs a request next time.
             if let Some(dir) = target.parent() {
-                let _ = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&target, b""));
+                let _ = std::fs::create_dir_all(dir)
+                    .and_then(|()| tempfile::NamedTempFile::new_in(dir))
+                    .and_then(|marker| marker.persist_noclobber(&target).map_err(|e| e.error));
             }
             return Err(Error::NotFound {
                 build_id: id,

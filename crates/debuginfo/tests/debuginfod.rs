@@ -346,3 +346,27 @@ fn an_endless_body_with_another_build_id_stops_once_its_notes_arrive() {
     assert!(message.contains(&served), "{message}");
     assert!(cached_files(cache.path()).is_empty());
 }
+
+/// Another client (sharing the cache) finishes a download while this one
+/// hears 404 everywhere: the miss marker must not replace its file.
+#[test]
+fn a_miss_never_overwrites_a_file_another_client_cached_meanwhile() {
+    let server = Server::start();
+    let id = build_id("samplemod.ko");
+    let cache = tempfile::tempdir().unwrap();
+    let client = client(&server, cache.path());
+    let target = client.cache_path(&id, Kind::Debuginfo);
+    let module = samples_build().join("samplemod.ko");
+    server.route(
+        &id,
+        "debuginfo",
+        Reply::CopyThenMissing(module.clone(), target.clone()),
+    );
+    let error = client.fetch_kind(&id, Kind::Debuginfo).unwrap_err();
+    assert!(matches!(error, Error::NotFound { .. }), "{error}");
+    assert_eq!(
+        std::fs::read(&target).unwrap(),
+        std::fs::read(&module).unwrap()
+    );
+    assert_eq!(client.fetch_kind(&id, Kind::Debuginfo).unwrap(), target);
+}
