@@ -380,3 +380,100 @@ fn an_indexed_module_needs_no_dwarf() {
     let (from_index, _) = ok(&with_modules(&["--index-dir", d]));
     assert_eq!(from_index, expected);
 }
+
+/// Recompute an index file's checksum (bytes 16..24: XXH3-64 of everything
+/// after byte 24), as the index module documents it.
+fn rechecksum(bytes: &mut [u8]) {
+    let sum = xxhash_rust::xxh3::xxh3_64(&bytes[24..]);
+    bytes[16..24].copy_from_slice(&sum.to_le_bytes());
+}
+
+/// The byte range of section `id` of an index file, from its section table.
+fn index_section(bytes: &[u8], id: u32) -> std::ops::Range<usize> {
+    let entry = 24 + 24 * (id as usize - 1);
+    assert_eq!(bytes[entry..entry + 4], id.to_le_bytes());
+    let field = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap()) as usize;
+    let (offset, len) = (field(entry + 8), field(entry + 16));
+    offset..offset + len
+}
+
+/// An index whose answers were altered by someone who recomputed the
+/// checksum passes validation; `kresym index --check` re-derives answers
+/// from the DWARF and names the differences.
+#[test]
+fn index_check_finds_answers_altered_under_a_valid_checksum() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let v = vmlinux();
+    let v = v.to_str().unwrap();
+    let check = || run(&["index", "--vmlinux", v, "--index-dir", d, "--check"]);
+    let output = check();
+    assert_eq!(output.status.code(), Some(2), "no index yet");
+    let (path, _) = ok(&run(&["index", "--vmlinux", v, "--index-dir", d]));
+    let path = PathBuf::from(path.trim_end());
+    let (out, stderr) = ok(&check());
+    assert!(out.is_empty(), "{out}");
+    assert!(stderr.contains("0 of 4096"), "{stderr}");
+    let good = std::fs::read(&path).unwrap();
+
+    // Every line one further down: the first record of each block of the
+    // address records (sections 9 and 10) holds the line itself (the others
+    // deltas from it): address delta 0, tag (1: a row, 2: a file follows),
+    // the file, then the line as signed LEB128.
+    let mut moved = good.clone();
+    let (blocks, records) = (index_section(&good, 9), index_section(&good, 10));
+    let mut shifted = 0;
+    for block in good[blocks].chunks(16) {
+        let mut at = records.start + u64::from_le_bytes(block[8..].try_into().unwrap()) as usize;
+        let tag = good[at + 1];
+        at += 2;
+        if tag & 1 == 0 {
+            continue;
+        }
+        if tag & 2 != 0 {
+            while good[at] & 0x80 != 0 {
+                at += 1;
+            }
+            at += 1;
+        }
+        if (1..0x3f).contains(&good[at]) {
+            moved[at] += 1;
+            shifted += 1;
+        }
+    }
+    assert!(shifted > 10, "{shifted}");
+    // A path renamed in the strings (section 3), wherever it is.
+    let mut renamed = good.clone();
+    let strings = index_section(&good, 3);
+    let mut renames = 0;
+    for at in strings.clone() {
+        if good[at..strings.end].starts_with(b"tcp_ipv4.c") {
+            renamed[at + 7] = b'6';
+            renames += 1;
+        }
+    }
+    assert!(renames > 0);
+    for (what, mut altered) in [("lines", moved), ("path", renamed)] {
+        rechecksum(&mut altered);
+        std::fs::write(&path, &altered).unwrap();
+        let output = check();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{what}: {stdout}\n{stderr}");
+        assert!(stdout.contains("the index says"), "{stdout}");
+        assert!(stderr.contains("differ from the DWARF"), "{stderr}");
+    }
+    // Fewer samples on request.
+    std::fs::write(&path, &good).unwrap();
+    let (_, stderr) = ok(&run(&[
+        "index",
+        "--vmlinux",
+        v,
+        "--index-dir",
+        d,
+        "--check",
+        "--samples",
+        "100",
+    ]));
+    assert!(stderr.contains("0 of 100"), "{stderr}");
+}

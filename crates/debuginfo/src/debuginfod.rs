@@ -25,6 +25,13 @@
 //! - `DEBUGINFOD_TIMEOUT` (seconds, default 30) bounds connecting and each
 //!   wait for data; `DEBUGINFOD_MAXTIME` (seconds, default none) bounds a
 //!   whole download.
+//! - `DEBUGINFOD_MAXSIZE` (bytes, default [`DEFAULT_MAX_SIZE`], 4 GiB) bounds
+//!   a file: a `Content-Length` over it fails at once (as in elfutils), and
+//!   a body that grows past it is cut off there.
+//! - A body is checked as it arrives: it fails at its first byte that cannot
+//!   start a 64-bit ELF file, and as soon as its note segments (`PT_NOTE`,
+//!   near the start of a linked file) have arrived, if they name another
+//!   build id; so a server sending garbage or the wrong file stops early.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -34,6 +41,9 @@ use crate::{Error, Result, elf, normalize_build_id};
 
 /// Connect and inactivity timeout when `DEBUGINFOD_TIMEOUT` is not set.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Most bytes of one download when `DEBUGINFOD_MAXSIZE` does not say.
+pub const DEFAULT_MAX_SIZE: u64 = 4 << 30;
 
 /// How long a miss is remembered when nothing else says.
 pub const DEFAULT_NEGATIVE_TTL: Duration = Duration::from_secs(600);
@@ -68,6 +78,8 @@ pub struct Config {
     pub timeout: Duration,
     /// Limit on a whole download, if any.
     pub max_time: Option<Duration>,
+    /// Most bytes of one file.
+    pub max_size: u64,
     /// How long a cached miss is honoured.
     pub negative_ttl: Duration,
 }
@@ -80,13 +92,14 @@ impl Config {
             cache_dir,
             timeout: DEFAULT_TIMEOUT,
             max_time: None,
+            max_size: DEFAULT_MAX_SIZE,
             negative_ttl: DEFAULT_NEGATIVE_TTL,
         }
     }
 
     /// The configuration from the environment (`DEBUGINFOD_URLS`,
     /// `DEBUGINFOD_CACHE_PATH`, `DEBUGINFOD_TIMEOUT`, `DEBUGINFOD_MAXTIME`,
-    /// `DEBUGINFOD_CACHE_MISS_S`); `None` when `DEBUGINFOD_URLS` is unset or empty.
+    /// `DEBUGINFOD_MAXSIZE`, `DEBUGINFOD_CACHE_MISS_S`); `None` when `DEBUGINFOD_URLS` is unset or empty.
     pub fn from_env() -> Option<Config> {
         Config::from_vars(|name| std::env::var(name).ok())
     }
@@ -130,6 +143,10 @@ impl Config {
             cache_dir,
             timeout: seconds("DEBUGINFOD_TIMEOUT").unwrap_or(DEFAULT_TIMEOUT),
             max_time: seconds("DEBUGINFOD_MAXTIME"),
+            max_size: nonempty("DEBUGINFOD_MAXSIZE")
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .filter(|&size| size > 0)
+                .unwrap_or(DEFAULT_MAX_SIZE),
             negative_ttl,
         })
     }
@@ -254,10 +271,14 @@ impl Client {
             }
         }
         if failed.is_empty() {
-            // Every server said it has no such file: remember for a while.
-            // Failing to write the marker only costs a request next time.
+            // Every server said it has no such file: remember for a while,
+            // unless another client has put the file there meanwhile (the
+            // marker never replaces anything). Failing to write the marker
+            // only costs a request next time.
             if let Some(dir) = target.parent() {
-                let _ = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&target, b""));
+                let _ = std::fs::create_dir_all(dir)
+                    .and_then(|()| tempfile::NamedTempFile::new_in(dir))
+                    .and_then(|marker| marker.persist_noclobber(&target).map_err(|e| e.error));
             }
             return Err(Error::NotFound {
                 build_id: id,
@@ -333,6 +354,14 @@ impl Client {
             return Err(failed(format!("server answered {status}")));
         }
         let total = response.content_length();
+        let max_size = self.config.max_size;
+        if let Some(total) = total
+            && total > max_size
+        {
+            return Err(failed(format!(
+                "the file is {total} bytes, more than DEBUGINFOD_MAXSIZE ({max_size} bytes)"
+            )));
+        }
         let dir = target.parent().unwrap_or(Path::new("."));
         let io = |path: &Path, source| {
             Attempt::Failed(Error::Io {
@@ -360,37 +389,74 @@ impl Client {
                 });
             }
         };
+        let mut head = Vec::new();
+        let mut notes: Option<Vec<(u64, u64)>> = None;
+        let not_elf = |reason| {
+            Attempt::Failed(Error::NotElf {
+                origin: url.to_owned(),
+                reason,
+            })
+        };
         let outcome = loop {
             let n = match response.read(&mut buffer) {
                 Ok(0) => break Ok(()),
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    break Err(if is_timeout(&e) {
+                    break Err(failed(if is_timeout(&e) {
                         format!(
                             "no data for {timeout}s after {received} bytes (DEBUGINFOD_TIMEOUT)"
                         )
                     } else {
                         cut_short(received, total, &chain(&e))
-                    });
+                    }));
                 }
             };
+            if received + n as u64 > max_size {
+                break Err(failed(format!(
+                    "the file grows past DEBUGINFOD_MAXSIZE ({max_size} bytes); stopped there"
+                )));
+            }
             if let Err(e) = temp.write_all(&buffer[..n]) {
-                break Err(format!("cannot write {}: {e}", temp.path().display()));
+                break Err(failed(format!(
+                    "cannot write {}: {e}",
+                    temp.path().display()
+                )));
             }
             received += n as u64;
             report(received, false);
+            if head.len() < elf::HEAD_MAX {
+                let take = n.min(elf::HEAD_MAX - head.len());
+                head.extend_from_slice(&buffer[..take]);
+                match elf::check_head(&head) {
+                    Err(reason) => break Err(not_elf(reason)),
+                    Ok(elf::Head::Notes(found)) if notes.is_none() => notes = Some(found),
+                    Ok(_) => {}
+                }
+            }
+            if let Some(pending) = &mut notes
+                && let Err(error) = check_arrived_notes(
+                    temp.as_file(),
+                    pending,
+                    received,
+                    big_endian(&head),
+                    url,
+                    id,
+                )
+            {
+                break Err(Attempt::Failed(error));
+            }
             if let Some(max) = self.config.max_time
                 && started.elapsed() > max
             {
-                break Err(format!(
+                break Err(failed(format!(
                     "download took longer than {}s (DEBUGINFOD_MAXTIME) after {received} bytes",
                     max.as_secs_f64()
-                ));
+                )));
             }
         };
         report(received, true);
-        outcome.map_err(failed)?;
+        outcome?;
         if let Some(total) = total
             && received != total
         {
@@ -414,6 +480,43 @@ impl Client {
         temp.persist(target).map_err(|e| io(target, e.error))?;
         Ok(target.to_owned())
     }
+}
+
+/// Whether the ELF file starting with `head` is big-endian.
+fn big_endian(head: &[u8]) -> bool {
+    head.get(5) == Some(&object::elf::ELFDATA2MSB.0)
+}
+
+/// Check the note segments of a download that have fully arrived (and
+/// forget them): `Err` when one names another build id than `id`.
+fn check_arrived_notes(
+    file: &std::fs::File,
+    pending: &mut Vec<(u64, u64)>,
+    received: u64,
+    big_endian: bool,
+    url: &str,
+    id: &str,
+) -> Result<()> {
+    use std::os::unix::fs::FileExt;
+    const MAX_NOTES: u64 = 1 << 20;
+    let arrived = |&(offset, size): &(u64, u64)| offset.saturating_add(size) <= received;
+    for (offset, size) in pending.iter().copied().filter(arrived) {
+        let mut notes = vec![0; size.min(MAX_NOTES) as usize];
+        if file.read_exact_at(&mut notes, offset).is_err() {
+            continue;
+        }
+        if let Some(found) = elf::build_id_in_notes(&notes, big_endian)
+            && !found.eq_ignore_ascii_case(id)
+        {
+            return Err(Error::BuildIdMismatch {
+                origin: url.to_owned(),
+                wanted: id.to_owned(),
+                found,
+            });
+        }
+    }
+    pending.retain(|range| !arrived(range));
+    Ok(())
 }
 
 fn cut_short(received: u64, total: Option<u64>, why: &str) -> String {

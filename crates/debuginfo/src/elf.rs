@@ -131,6 +131,100 @@ fn banner_address(file: &ElfFile64<'_, object::Endianness>) -> Option<u64> {
         .map(|s| s.address())
 }
 
+/// What the first bytes of an ELF file tell before the rest has arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Head {
+    /// Too few bytes yet to tell more.
+    NeedMore,
+    /// A 64-bit ELF file whose note segments (`PT_NOTE`) lie at these
+    /// (offset, size) ranges of the file: the build id is in one of them.
+    /// Empty when there are none (a module) or they cannot be found early.
+    Notes(Vec<(u64, u64)>),
+}
+
+/// Most bytes of a file's start kept to find its program headers.
+pub(crate) const HEAD_MAX: usize = 64 * 1024;
+
+/// Check the first bytes of a download: `Err` as soon as they cannot be
+/// the start of a 64-bit ELF file.
+pub(crate) fn check_head(head: &[u8]) -> std::result::Result<Head, String> {
+    let magic = b"\x7fELF";
+    let known = head.len().min(magic.len());
+    if head[..known] != magic[..known] {
+        return Err("not an ELF file".into());
+    }
+    if head.len() > 4 && head[4] != object::elf::ELFCLASS64.0 {
+        return Err("not a 64-bit ELF file".into());
+    }
+    if head.len() < 64 {
+        return Ok(Head::NeedMore);
+    }
+    let big = head[5] == object::elf::ELFDATA2MSB.0;
+    let u16_at = |at: usize| {
+        let bytes = [head[at], head[at + 1]];
+        u64::from(if big {
+            u16::from_be_bytes(bytes)
+        } else {
+            u16::from_le_bytes(bytes)
+        })
+    };
+    let phoff = read_u64(head, 32, big).unwrap_or(0);
+    let (entry, count) = (u16_at(54), u16_at(56));
+    let Some(end) = phoff.checked_add(entry * count) else {
+        return Ok(Head::Notes(Vec::new()));
+    };
+    if count == 0 || entry < 56 || end > HEAD_MAX as u64 {
+        return Ok(Head::Notes(Vec::new()));
+    }
+    if end > head.len() as u64 {
+        return Ok(Head::NeedMore);
+    }
+    let notes = (0..count)
+        .map(|i| (phoff + i * entry) as usize)
+        .filter(|&at| read_u32(head, at, big) == Some(object::elf::PT_NOTE.0))
+        .filter_map(|at| Some((read_u64(head, at + 8, big)?, read_u64(head, at + 32, big)?)))
+        .collect();
+    Ok(Head::Notes(notes))
+}
+
+/// The GNU build id among the notes `data` of a note segment, in lower-case hex.
+pub(crate) fn build_id_in_notes(data: &[u8], big_endian: bool) -> Option<String> {
+    let mut at = 0usize;
+    while at + 12 <= data.len() {
+        let name_len = read_u32(data, at, big_endian)? as usize;
+        let desc_len = read_u32(data, at + 4, big_endian)? as usize;
+        let kind = read_u32(data, at + 8, big_endian)?;
+        let name_start = at + 12;
+        let desc_start = name_start.checked_add(name_len.next_multiple_of(4))?;
+        let desc_end = desc_start.checked_add(desc_len)?;
+        let name = data.get(name_start..name_start + name_len)?;
+        let desc = data.get(desc_start..desc_end)?;
+        if kind == object::elf::NT_GNU_BUILD_ID.0 && name == b"GNU\0" {
+            return Some(hex(desc));
+        }
+        at = desc_start.checked_add(desc_len.next_multiple_of(4))?;
+    }
+    None
+}
+
+fn read_u32(data: &[u8], at: usize, big: bool) -> Option<u32> {
+    let bytes = data.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(if big {
+        u32::from_be_bytes(bytes)
+    } else {
+        u32::from_le_bytes(bytes)
+    })
+}
+
+fn read_u64(data: &[u8], at: usize, big: bool) -> Option<u64> {
+    let bytes = data.get(at..at.checked_add(8)?)?.try_into().ok()?;
+    Some(if big {
+        u64::from_be_bytes(bytes)
+    } else {
+        u64::from_le_bytes(bytes)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,5 +291,24 @@ mod tests {
         );
         assert!(read(Path::new("/nonexistent/vmlinux")).is_err());
         assert!(parse("junk", b"<html>not found</html>").is_err());
+    }
+
+    #[test]
+    fn the_head_of_a_file_tells_early() {
+        assert_eq!(check_head(b""), Ok(Head::NeedMore));
+        assert_eq!(check_head(b"\x7fEL"), Ok(Head::NeedMore));
+        assert!(check_head(b"<").is_err());
+        assert!(check_head(b"\x7fELF\x01").is_err());
+        let vmlinux = std::fs::read(sample("vmlinux-dwarf5")).unwrap();
+        let Ok(Head::Notes(notes)) = check_head(&vmlinux[..HEAD_MAX.min(vmlinux.len())]) else {
+            panic!("no notes found");
+        };
+        let wanted = read(&sample("vmlinux-dwarf5")).unwrap().build_id;
+        let found = notes.iter().find_map(|&(offset, size)| {
+            build_id_in_notes(&vmlinux[offset as usize..][..size as usize], false)
+        });
+        assert_eq!(found, wanted);
+        let module = std::fs::read(sample("samplemod.ko")).unwrap();
+        assert_eq!(check_head(&module), Ok(Head::Notes(Vec::new())));
     }
 }

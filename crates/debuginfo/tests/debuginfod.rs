@@ -266,3 +266,107 @@ fn cached_file_with_another_build_id_is_an_error() {
     assert!(message.contains(&build_id("vmlinux-dwarf4")), "{message}");
     assert_eq!(server.requests(), 0);
 }
+
+/// A config whose downloads give up after `max_time`: an attack the client
+/// does not stop by itself ends with a DEBUGINFOD_MAXTIME error instead.
+fn bounded_client(server: &Server, cache: &Path, max_size: Option<u64>) -> Client {
+    let mut config = Config::new(vec![server.url.clone()], cache.to_owned());
+    config.timeout = Duration::from_secs(10);
+    config.max_time = Some(Duration::from_secs(20));
+    if let Some(max_size) = max_size {
+        config.max_size = max_size;
+    }
+    Client::new(config).unwrap()
+}
+
+#[test]
+fn an_endless_body_stops_at_the_size_cap_and_is_not_cached() {
+    let server = Server::start();
+    let id = build_id("vmlinux-dwarf5");
+    // A real ELF start (the right file), then zeros for ever.
+    let body = std::fs::read(samples_build().join("vmlinux-dwarf5")).unwrap();
+    server.route(&id, "debuginfo", Reply::Endless(body));
+    let cache = tempfile::tempdir().unwrap();
+    let error = bounded_client(&server, cache.path(), Some(4 << 20))
+        .fetch(&id)
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("DEBUGINFOD_MAXSIZE") && message.contains(&(4u64 << 20).to_string()),
+        "{message}"
+    );
+    assert!(cached_files(cache.path()).is_empty());
+}
+
+#[test]
+fn a_content_length_over_the_size_cap_fails_at_once() {
+    let server = Server::start();
+    let id = build_id("vmlinux-dwarf5");
+    server.route(&id, "debuginfo", Reply::Claims(1 << 40));
+    let cache = tempfile::tempdir().unwrap();
+    let error = bounded_client(&server, cache.path(), None)
+        .fetch(&id)
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("DEBUGINFOD_MAXSIZE") && message.contains(&(1u64 << 40).to_string()),
+        "{message}"
+    );
+    assert!(cached_files(cache.path()).is_empty());
+}
+
+#[test]
+fn an_endless_body_that_is_not_elf_stops_at_its_first_bytes() {
+    let server = Server::start();
+    let id = build_id("samplemod.ko");
+    server.route(&id, "debuginfo", Reply::Endless(b"<html>".to_vec()));
+    server.route(&id, "executable", Reply::Status(500));
+    let cache = tempfile::tempdir().unwrap();
+    let error = bounded_client(&server, cache.path(), None)
+        .fetch(&id)
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("not an ELF file"), "{message}");
+    assert!(cached_files(cache.path()).is_empty());
+}
+
+#[test]
+fn an_endless_body_with_another_build_id_stops_once_its_notes_arrive() {
+    let server = Server::start();
+    let wanted = build_id("vmlinux-dwarf5");
+    let served = build_id("vmlinux-dwarf4");
+    let body = std::fs::read(samples_build().join("vmlinux-dwarf4")).unwrap();
+    server.route(&wanted, "debuginfo", Reply::Endless(body));
+    let cache = tempfile::tempdir().unwrap();
+    let error = bounded_client(&server, cache.path(), None)
+        .fetch(&wanted)
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, Error::BuildIdMismatch { .. }), "{message}");
+    assert!(message.contains(&served), "{message}");
+    assert!(cached_files(cache.path()).is_empty());
+}
+
+/// Another client (sharing the cache) finishes a download while this one
+/// hears 404 everywhere: the miss marker must not replace its file.
+#[test]
+fn a_miss_never_overwrites_a_file_another_client_cached_meanwhile() {
+    let server = Server::start();
+    let id = build_id("samplemod.ko");
+    let cache = tempfile::tempdir().unwrap();
+    let client = client(&server, cache.path());
+    let target = client.cache_path(&id, Kind::Debuginfo);
+    let module = samples_build().join("samplemod.ko");
+    server.route(
+        &id,
+        "debuginfo",
+        Reply::CopyThenMissing(module.clone(), target.clone()),
+    );
+    let error = client.fetch_kind(&id, Kind::Debuginfo).unwrap_err();
+    assert!(matches!(error, Error::NotFound { .. }), "{error}");
+    assert_eq!(
+        std::fs::read(&target).unwrap(),
+        std::fs::read(&module).unwrap()
+    );
+    assert_eq!(client.fetch_kind(&id, Kind::Debuginfo).unwrap(), target);
+}

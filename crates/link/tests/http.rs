@@ -56,6 +56,26 @@ fn respond(mut stream: TcpStream, hits: &AtomicUsize) {
         .unwrap_or("/")
         .to_string();
     let body = fcntl_c();
+    if target.contains("drip") {
+        // The whole file, a tenth at a time, 400 ms apart: never idle for
+        // long, but 4 s in all.
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        let _ = stream.write_all(head.as_bytes());
+        for piece in body.as_bytes().chunks(body.len() / 10 + 1) {
+            thread::sleep(Duration::from_millis(400));
+            if stream
+                .write_all(piece)
+                .and_then(|()| stream.flush())
+                .is_err()
+            {
+                return;
+            }
+        }
+        return;
+    }
     let (status, payload): (&str, Vec<u8>) = if target.contains("slow") {
         thread::sleep(Duration::from_millis(3000));
         ("200 OK", body.into_bytes())
@@ -222,6 +242,29 @@ fn failures_leave_links_without_snippets() {
         }
     }
     assert_eq!(links.all_warnings().len(), 5);
+}
+
+/// `--timeout` is a deadline for the whole file: a server that drips the
+/// body, never idle for as long as the timeout, is cut off at it (it held
+/// the fetch until the last byte before).
+#[test]
+fn a_dripping_server_is_cut_off_at_the_deadline() {
+    let srv = serve();
+    let cache = tempfile::tempdir().unwrap();
+    let l = linker(
+        format!("http://127.0.0.1:{}/cgit/linux.git", srv.port),
+        Forge::Cgit,
+        cache.path(),
+        false,
+    );
+    let links = l.link_document(&report(&["fs/drip.c"]));
+    let link = links.all_links().next().unwrap();
+    assert!(link.snippet.is_none(), "the dripped file was waited for");
+    assert!(
+        link.warnings.len() == 1 && link.warnings[0].contains("timed out"),
+        "{:?}",
+        link.warnings
+    );
 }
 
 #[test]

@@ -18,6 +18,7 @@ use object::elf;
 use object::read::elf::{ElfFile64, FileHeader, SectionHeader};
 use object::{Object, ObjectSection, ObjectSymbol, RelocationTarget, SectionIndex};
 
+use crate::decompress::{self, DecompressionLimits};
 use crate::kallsyms::SymbolTable;
 use crate::{Error, Result};
 
@@ -107,25 +108,21 @@ impl Binary {
         // rely on the file not being truncated while it is in use.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
         let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let limits = DecompressionLimits::from_env();
+        let what = format!("file {}", path.display());
+        let not_elf = |reason| Error::NotElf {
+            path: path.to_owned(),
+            reason,
+        };
         let bytes = if name.ends_with(".xz") {
-            let mut out = Vec::new();
-            lzma_rs::xz_decompress(&mut &map[..], &mut out).map_err(|e| Error::NotElf {
-                path: path.to_owned(),
-                reason: format!("cannot decompress xz: {e}"),
-            })?;
-            Bytes::Owned(out)
+            Bytes::Owned(decompress::xz(&map, &limits, &what).map_err(not_elf)?)
         } else if name.ends_with(".zst") {
-            let mut out = Vec::new();
-            let mut decoder =
-                ruzstd::decoding::StreamingDecoder::new(&map[..]).map_err(|e| Error::NotElf {
-                    path: path.to_owned(),
-                    reason: format!("cannot decompress zstd: {e}"),
-                })?;
-            std::io::Read::read_to_end(&mut decoder, &mut out).map_err(|e| Error::NotElf {
-                path: path.to_owned(),
-                reason: format!("cannot decompress zstd: {e}"),
-            })?;
-            Bytes::Owned(out)
+            let decoder = ruzstd::decoding::StreamingDecoder::new(&map[..])
+                .map_err(|e| not_elf(format!("cannot decompress zstd: {e}")))?;
+            let compressed = map.len() as u64;
+            Bytes::Owned(
+                decompress::read_bounded(decoder, compressed, &limits, &what).map_err(not_elf)?,
+            )
         } else {
             Bytes::Mapped(map)
         };
@@ -161,6 +158,7 @@ impl Binary {
         } else {
             Layout::linked(&file)
         };
+        let limits = DecompressionLimits::from_env();
         let mut owned: Vec<Vec<u8>> = Vec::new();
         let mut has_dwarf = false;
         let mut raw = RawSections {
@@ -177,8 +175,10 @@ impl Binary {
             };
             has_dwarf |= id == gimli::SectionId::DebugInfo;
             let data = section
-                .uncompressed_data()
-                .map_err(|e| not_elf(format!("cannot read {}: {e}", id.name())))?;
+                .compressed_data()
+                .map_err(|e| format!("cannot read {}: {e}", id.name()))
+                .and_then(|data| decompress::section_data(data, &limits, id.name()))
+                .map_err(not_elf)?;
             let data = if relocatable {
                 let mut data = data.into_owned();
                 layout.relocate(&file, &section, &mut data);

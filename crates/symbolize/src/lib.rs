@@ -23,6 +23,7 @@
 //! This crate knows nothing of HTTP or of output formats.
 
 mod binary;
+mod decompress;
 mod document;
 pub mod index;
 pub mod kallsyms;
@@ -39,6 +40,7 @@ use kresym_report::{Frame, PcKind, SourceLocation};
 use serde::Serialize;
 
 pub use binary::Binary;
+pub use decompress::DecompressionLimits;
 pub use document::{DocumentSymbols, FrameCounts, LineSymbols, ReportCheck};
 pub use index::{Index, IndexError};
 use kallsyms::TextSymbol;

@@ -245,3 +245,107 @@ fn module_frames_from_module_indexes_equal_module_dwarf() {
     }
     assert!(compared > 500, "{compared}");
 }
+
+/// Farms sync index directories with `cp` or `rsync --inplace`, which cut
+/// the file short and rewrite it in place while a run has it open: the run
+/// must keep answering (a mapped file would kill it with `SIGBUS`).
+#[test]
+fn an_index_cut_short_or_rewritten_in_place_after_loading_keeps_answering() {
+    let dir = tempfile::tempdir().unwrap();
+    open("vmlinux-dwarf5", &[]).build_index(dir.path()).unwrap();
+    let dwarf = open("vmlinux-dwarf5", &[]);
+    let (index, path) = indexed("vmlinux-dwarf5", dir.path(), &[]);
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(0).unwrap();
+    assert_same_everywhere(&dwarf, &index);
+    // Rewritten in place with other bytes, at a smaller size.
+    std::io::Write::write_all(&mut &file, &[0x5a; 4096]).unwrap();
+    file.sync_all().unwrap();
+    assert_same_everywhere(&dwarf, &index);
+}
+
+/// A program whose `entry` inlines a chain of `depth` distinct functions,
+/// each adding code of its own; `None` without gcc.
+fn deep_inline_program(dir: &Path, depth: usize) -> Option<PathBuf> {
+    let mut source = String::from(
+        "#define INLINE static inline __attribute__((always_inline))\n\
+         INLINE int f0(int x) { return x * 3 + 1; }\n",
+    );
+    for i in 1..=depth {
+        source.push_str(&format!(
+            "INLINE int f{i}(int x) {{ asm volatile(\"\" : \"+r\"(x)); return f{}(x + {i}) ^ {i}; }}\n",
+            i - 1
+        ));
+    }
+    source.push_str(&format!(
+        "int entry(int x) {{ return f{depth}(x); }}\n\
+         int main(int argc, char **argv) {{ (void)argv; return entry(argc); }}\n"
+    ));
+    let c = dir.join(format!("deep{depth}.c"));
+    std::fs::write(&c, source).unwrap();
+    let program = dir.join(format!("deep{depth}"));
+    let built = std::process::Command::new("gcc")
+        .args(["-O1", "-g", "-Wl,--build-id"])
+        .arg(&c)
+        .arg("-o")
+        .arg(&program)
+        .status()
+        .is_ok_and(|status| status.success());
+    if !built {
+        assert!(std::env::var("CI").is_err(), "gcc is required under CI");
+        eprintln!("skipping: gcc failed");
+        return None;
+    }
+    Some(program)
+}
+
+/// Chains share their outer levels: an inline nest ten times deeper makes
+/// an index about ten times larger (it was a hundred times: every chain
+/// stored all its levels), and the index still answers what DWARF answers.
+#[test]
+fn index_size_grows_linearly_with_inline_depth() {
+    // Looking up a 1000-deep nest in DWARF takes more than a test thread's
+    // default stack (2 MiB).
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(deep_inline_sizes)
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+fn deep_inline_sizes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sizes = Vec::new();
+    for depth in [100, 1000] {
+        let Some(program) = deep_inline_program(dir.path(), depth) else {
+            return;
+        };
+        let dwarf = common::open_path(&program, &[]);
+        let mut indexed = common::open_path(&program, &[]);
+        let index = indexed.build_index(dir.path()).unwrap();
+        sizes.push(index.size());
+        let entry = dwarf
+            .vmlinux()
+            .symbols()
+            .iter()
+            .find(|s| s.name == "entry")
+            .unwrap()
+            .clone();
+        let deepest = (entry.address..entry.address + entry.size)
+            .filter_map(|address| dwarf.resolve_address(address, PcKind::ExactPc))
+            .map(|resolved| resolved.chain.len())
+            .max()
+            .unwrap_or(0);
+        assert!(
+            deepest > depth,
+            "{depth}: the deepest chain has {deepest} levels"
+        );
+        let symbols: Vec<_> = dwarf.vmlinux().symbols().iter().cloned().collect();
+        let start = symbols.first().unwrap().address;
+        let end = symbols.iter().map(|s| s.address + s.size).max().unwrap();
+        assert_same_at_addresses(&dwarf, &indexed, start..end);
+    }
+    eprintln!("index sizes at depth 100 and 1000: {sizes:?}");
+    assert!(sizes[1] < 20 * sizes[0], "index sizes {sizes:?}");
+}

@@ -22,6 +22,15 @@ pub enum Reply {
     Truncated(Vec<u8>),
     /// This status and no body.
     Status(u16),
+    /// Copy the first file to the second (another client filling the
+    /// cache meanwhile), then answer 404.
+    CopyThenMissing(PathBuf, PathBuf),
+    /// 200 without a `Content-Length`: these bytes, then zeros until the
+    /// client hangs up.
+    Endless(Vec<u8>),
+    /// 200 claiming this `Content-Length`, then zeros until the client
+    /// hangs up.
+    Claims(u64),
 }
 
 /// A running server; it lives until the test process ends.
@@ -117,6 +126,29 @@ fn serve(
         Reply::Truncated(body) => {
             stream.write_all(head("200 OK", body.len()).as_bytes())?;
             stream.write_all(&body[..body.len() / 2])?;
+        }
+        Reply::CopyThenMissing(from, to) => {
+            std::fs::create_dir_all(to.parent().unwrap())?;
+            std::fs::copy(from, to)?;
+            stream.write_all(head("404 Not Found", 0).as_bytes())?;
+        }
+        Reply::Endless(prefix) => {
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n";
+            stream.write_all(head.as_bytes())?;
+            stream.write_all(&prefix)?;
+            let zeros = vec![0; 64 * 1024];
+            loop {
+                stream.write_all(&zeros)?;
+            }
+        }
+        Reply::Claims(length) => {
+            let head =
+                format!("HTTP/1.1 200 OK\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n");
+            stream.write_all(head.as_bytes())?;
+            let zeros = vec![0; 64 * 1024];
+            loop {
+                stream.write_all(&zeros)?;
+            }
         }
         Reply::Status(code) => {
             let status = match code {

@@ -7,7 +7,9 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use kresym_symbolize::{Binary, Index, IndexError, Symbolizer, SymbolizerOptions};
+use kresym_report::PcKind;
+use kresym_symbolize::{Binary, Index, IndexError, Resolved, Symbolizer, SymbolizerOptions};
+use rayon::prelude::*;
 
 /// Build the persisted index of a vmlinux, so that every later `kresym
 /// symbolize` or `kresym verify` against it reads no DWARF.
@@ -29,8 +31,15 @@ An index that is already there and valid is kept (unless --force); a stale
 index path. Module files are indexed by their own build ids; one that cannot
 be (no build id, no DWARF) is named on stderr and read from DWARF later.
 
-Exit status: 0 when a valid index is in place, 2 when none could be built
-(no build id, malformed DWARF, unwritable directory).")]
+The index directory is as trusted as the vmlinux and modules themselves:
+whoever can write it decides what kresym answers (every index is checksummed
+against damage, not forgery). --check re-derives a sample of answers (--samples
+addresses spread evenly over the text) from the DWARF and prints every
+difference; it builds nothing.
+
+Exit status: 0 when a valid index is in place (with --check: and answers as
+the DWARF does), 1 when --check finds a difference, 2 when none could be built
+or checked (no build id, malformed DWARF, unwritable directory, no index).")]
 pub struct Args {
     /// The vmlinux (with DWARF) to index.
     #[arg(long, value_name = "FILE")]
@@ -45,6 +54,13 @@ pub struct Args {
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     pub jobs: Option<usize>,
+    /// Check the vmlinux's existing index instead of building: look up
+    /// --samples addresses in it and in the DWARF, and print each difference.
+    #[arg(long, conflicts_with_all = ["force", "modules"])]
+    pub check: bool,
+    /// How many addresses --check compares, spread evenly over the text.
+    #[arg(long, value_name = "N", default_value_t = 4096, requires = "check")]
+    pub samples: u64,
     /// Do not print progress on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -63,6 +79,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     else {
         bail!("no index directory: pass --index-dir DIR, or set HOME or XDG_CACHE_HOME");
     };
+    if args.check {
+        return check(&args, &dir);
+    }
     let vmlinux = Binary::open(&args.vmlinux)?;
     if !vmlinux.has_dwarf() {
         bail!(
@@ -76,6 +95,95 @@ pub fn run(args: Args) -> Result<ExitCode> {
         index_modules(&args, &dir)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Compare the vmlinux's index with its DWARF at `--samples` addresses.
+fn check(args: &Args, dir: &Path) -> Result<ExitCode> {
+    let options = || SymbolizerOptions {
+        module_dirs: Vec::new(),
+        strip_prefixes: Vec::new(),
+    };
+    let dwarf = Symbolizer::open(&args.vmlinux, options())?;
+    if !dwarf.vmlinux().has_dwarf() {
+        bail!(
+            "{} has no DWARF to check its index against",
+            args.vmlinux.display()
+        );
+    }
+    let mut indexed = Symbolizer::open(&args.vmlinux, options())?;
+    let path = indexed
+        .load_index(dir)
+        .with_context(|| format!("no index of {} to check", args.vmlinux.display()))?
+        .path()
+        .to_owned();
+    let symbols = dwarf.vmlinux().symbols();
+    let (Some(first), Some(last)) = (symbols.iter().next(), symbols.iter().last()) else {
+        bail!("{} has no text symbols", args.vmlinux.display());
+    };
+    let start = first.address;
+    let span = (last.address + last.size.max(1))
+        .saturating_sub(start)
+        .max(1);
+    let samples = args.samples.clamp(1, span);
+    let differences: Vec<String> = (0..samples)
+        .into_par_iter()
+        .filter_map(|i| {
+            let address = start + (u128::from(span) * u128::from(i) / u128::from(samples)) as u64;
+            let found = indexed.resolve_address(address, PcKind::ExactPc);
+            let expected = dwarf.resolve_address(address, PcKind::ExactPc);
+            (found != expected).then(|| {
+                format!(
+                    "0x{address:x}: the index says {}; DWARF says {}",
+                    describe(found.as_ref()),
+                    describe(expected.as_ref())
+                )
+            })
+        })
+        .collect();
+    for difference in &differences {
+        println!("{difference}");
+    }
+    if !args.quiet || !differences.is_empty() {
+        eprintln!(
+            "kresym: {}: {} of {samples} sampled addresses differ from the DWARF{}",
+            path.display(),
+            differences.len(),
+            if differences.is_empty() {
+                ""
+            } else {
+                "; delete the index (or run kresym index --force) and find out who wrote it"
+            }
+        );
+    }
+    Ok(if differences.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// One answer, on one line: the symbol and the chain, innermost first.
+fn describe(resolved: Option<&Resolved>) -> String {
+    let Some(resolved) = resolved else {
+        return "nothing".into();
+    };
+    let chain: Vec<String> = resolved
+        .chain
+        .iter()
+        .map(|frame| {
+            let function = frame.function.as_deref().unwrap_or("?");
+            match &frame.location {
+                Some(at) => format!("{function} {}:{}", at.file, at.line),
+                None => function.to_owned(),
+            }
+        })
+        .collect();
+    format!(
+        "{}+0x{:x} [{}]",
+        resolved.symbol,
+        resolved.pc - resolved.symbol_address,
+        chain.join(" <- ")
+    )
 }
 
 /// The vmlinux's valid index: the one there, or a new one.

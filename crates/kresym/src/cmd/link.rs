@@ -42,7 +42,9 @@ pub struct LinkArgs {
     /// Lines of context around each frame's line.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub context: u32,
-    /// HTTP timeout per file, in seconds.
+    /// Deadline per fetched file, in seconds: connecting, waiting and reading
+    /// the whole body (debuginfod downloads have DEBUGINFOD_TIMEOUT and
+    /// DEBUGINFOD_MAXTIME instead).
     #[arg(long, value_name = "SECS", default_value_t = 20.0)]
     pub timeout: f64,
     /// Cache directory for fetched files (default: $XDG_CACHE_HOME/kresym/sources).

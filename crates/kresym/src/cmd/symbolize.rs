@@ -62,7 +62,8 @@ ROOT/lib/modules/RELEASE/ are used, and module build ids printed in frames are
 looked up like the vmlinux's. Every file found (and --vmlinux) is checked
 against the build id and release the report implies; a mismatch is an error.
 debuginfod: DEBUGINFOD_URLS, DEBUGINFOD_CACHE_PATH, DEBUGINFOD_TIMEOUT,
-DEBUGINFOD_MAXTIME, DEBUGINFOD_CACHE_MISS_S.")]
+DEBUGINFOD_MAXTIME, DEBUGINFOD_MAXSIZE (bytes, default 4 GiB),
+DEBUGINFOD_CACHE_MISS_S.")]
 pub struct Args {
     /// The vmlinux and modules.
     #[command(flatten)]

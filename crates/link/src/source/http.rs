@@ -1,7 +1,7 @@
 //! Files fetched from a forge's raw endpoint over HTTP(S).
 
 use std::io::Read;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 
@@ -13,7 +13,8 @@ use crate::forge::{RawEncoding, Repo};
 /// Settings of [`HttpSource`].
 #[derive(Debug, Clone)]
 pub struct HttpOptions {
-    /// Whole-request timeout.
+    /// Deadline for each file: connecting, waiting and reading the whole
+    /// body, however slowly a server drips it.
     pub timeout: Duration,
     /// Connect timeout.
     pub connect_timeout: Duration,
@@ -90,7 +91,14 @@ impl HttpSource {
                 SourceError::Other(format!("fetching {url}: {e}"))
             }
         };
-        let resp = client.get(url).send().map_err(map_err)?;
+        let deadline = Instant::now() + self.options.timeout;
+        // reqwest's request timeout is a deadline for the whole body too;
+        // the loop below checks it as well after every read.
+        let mut resp = client
+            .get(url)
+            .timeout(self.options.timeout)
+            .send()
+            .map_err(map_err)?;
         let status = resp.status();
         if status == reqwest::StatusCode::NOT_FOUND {
             return Err(SourceError::NotFound(url.to_string()));
@@ -101,16 +109,28 @@ impl HttpSource {
                 url: url.to_string(),
             });
         }
+        // Base64 needs a third more; past twice the cap, the file is refused anyway.
+        let cap = MAX_FILE_BYTES * 2 + 1;
         let mut body = Vec::new();
-        resp.take(MAX_FILE_BYTES * 2 + 1)
-            .read_to_end(&mut body)
-            .map_err(|e| {
-                if e.to_string().contains("timed out") {
-                    SourceError::Timeout(url.to_string())
-                } else {
-                    SourceError::Other(format!("reading {url}: {e}"))
+        let mut chunk = vec![0; 64 * 1024];
+        loop {
+            let n = match resp.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut || is_timeout(&e) => {
+                    return Err(SourceError::Timeout(url.to_string()));
                 }
-            })?;
+                Err(e) => return Err(SourceError::Other(format!("reading {url}: {e}"))),
+            };
+            body.extend_from_slice(&chunk[..n]);
+            if Instant::now() >= deadline {
+                return Err(SourceError::Timeout(url.to_string()));
+            }
+            if body.len() as u64 >= cap {
+                break;
+            }
+        }
         let bytes = match encoding {
             RawEncoding::Plain => body,
             RawEncoding::Base64 => {
@@ -128,6 +148,14 @@ impl HttpSource {
         };
         bytes_to_source(&bytes, url)
     }
+}
+
+/// Whether a read error is reqwest's timeout.
+fn is_timeout(error: &std::io::Error) -> bool {
+    error
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<reqwest::Error>())
+        .is_some_and(reqwest::Error::is_timeout)
 }
 
 impl SourceProvider for HttpSource {

@@ -33,6 +33,15 @@ const CHUNK: usize = 1 << 14;
 /// String id meaning "none" (a unit without a compilation directory).
 const NO_STRING: u32 = u32::MAX;
 
+/// One chain: the number of levels; the innermost function (string id + 1,
+/// or 0); and with two levels or more, the chain of the outer levels (its
+/// id) and where the innermost function is called in the next one (file
+/// entry + 1, line, column; or three zeros).
+type Chain = [u32; 6];
+
+/// The chain with no levels: no DWARF answer at all.
+const EMPTY_CHAIN: Chain = [0; 6];
+
 /// Build the index of `binary` and return the bytes of the file.
 pub(crate) fn build(binary: &Binary) -> Result<Vec<u8>, IndexError> {
     let boundaries = boundaries(binary)?;
@@ -42,7 +51,7 @@ pub(crate) fn build(binary: &Binary) -> Result<Vec<u8>, IndexError> {
         .collect();
     let mut tables = Tables::default();
     // Id 0 is the empty chain: no DWARF answer at all.
-    tables.chains.intern(vec![0]);
+    tables.chains.intern(EMPTY_CHAIN);
     for chunk in chunks {
         tables.absorb(chunk);
     }
@@ -193,22 +202,23 @@ impl Interner<Box<str>> {
 
 /// Strings, file entries, chains and the records that use them.
 ///
-/// A chain is a list of `u32`: the number of levels, then the innermost
-/// function (string id + 1, 0 for none), then for each outer level its
-/// function and its call site (file entry + 1, line, column; or 0).
+/// Chains share their outer levels: each is its innermost level plus the
+/// id of the chain of its outer levels, so a chain of depth `n` costs one
+/// entry beyond the `n - 1` levels already stored, not `n` levels again.
 #[derive(Debug, Default)]
 struct Tables {
     strings: Interner<Box<str>>,
     /// (raw path string, compilation directory string or [`NO_STRING`]).
     files: Interner<(u32, u32)>,
-    chains: Interner<Vec<u32>>,
+    /// Every chain is interned after the chain of its outer levels.
+    chains: Interner<Chain>,
     records: Vec<Record>,
 }
 
 /// Ask DWARF at each boundary of `chunk`; keep the records that change the answer.
 fn evaluate(binary: &Binary, chunk: &[u64]) -> Tables {
     let mut tables = Tables::default();
-    let empty = tables.chains.intern(vec![0]);
+    let empty = tables.chains.intern(EMPTY_CHAIN);
     for &address in chunk {
         let record = binary
             .with_raw_chain(address, |comp_dir, levels| {
@@ -227,12 +237,13 @@ fn evaluate(binary: &Binary, chunk: &[u64]) -> Tables {
 impl Tables {
     fn record(&mut self, address: u64, comp_dir: Option<&str>, levels: &[RawLevel<'_>]) -> Record {
         let comp_dir = comp_dir.map_or(NO_STRING, |dir| self.strings.intern_str(dir));
-        let mut chain = Vec::with_capacity(1 + 4 * levels.len());
-        chain.push(levels.len() as u32);
-        let mut row = None;
-        for (depth, level) in levels.iter().enumerate() {
-            let function = level.function.as_deref();
-            chain.push(function.map_or(0, |name| self.strings.intern_str(name) + 1));
+        // From the outermost level in: each chain refers to the one outside it.
+        let (mut chain, mut call, mut row) = (0, None, None);
+        for (depth, level) in levels.iter().enumerate().rev() {
+            let function = level
+                .function
+                .as_deref()
+                .map_or(0, |name| self.strings.intern_str(name) + 1);
             let location = level.location.as_ref().map(|l| Row {
                 file: self
                     .files
@@ -240,16 +251,25 @@ impl Tables {
                 line: l.line,
                 column: l.column.unwrap_or(0),
             });
-            match (depth, location) {
-                (0, _) => row = location,
-                (_, Some(call)) => chain.extend([call.file + 1, call.line, call.column]),
-                (_, None) => chain.push(0),
+            let count = (levels.len() - depth) as u32;
+            let node = match (count, call) {
+                (1, _) => [1, function, 0, 0, 0, 0],
+                (_, Some(Row { file, line, column })) => {
+                    [count, function, chain, file + 1, line, column]
+                }
+                (_, None) => [count, function, chain, 0, 0, 0],
+            };
+            chain = self.chains.intern(node);
+            if depth == 0 {
+                row = location;
+            } else {
+                call = location;
             }
         }
         Record {
             address,
             row,
-            chain: self.chains.intern(chain),
+            chain,
         }
     }
 
@@ -286,16 +306,26 @@ impl Tables {
             .iter()
             .map(|&(raw, dir)| self.files.intern((string(raw), string(dir))))
             .collect();
-        let chains: Vec<u32> = chunk
-            .chains
-            .items
-            .iter()
-            .map(|chain| {
-                let renumbered =
-                    renumber_chain(chain, |s| strings[s as usize], |f| files[f as usize]);
-                self.chains.intern(renumbered)
-            })
-            .collect();
+        // Outer chains come first, so they are renumbered before they are used.
+        let mut chains: Vec<u32> = Vec::with_capacity(chunk.chains.items.len());
+        for &[count, function, outer, call, line, column] in &chunk.chains.items {
+            let optional =
+                |id: u32, map: &[u32]| if id == 0 { 0 } else { map[id as usize - 1] + 1 };
+            let outer = if count >= 2 {
+                chains[outer as usize]
+            } else {
+                0
+            };
+            let renumbered = [
+                count,
+                optional(function, &strings),
+                outer,
+                optional(call, &files),
+                line,
+                column,
+            ];
+            chains.push(self.chains.intern(renumbered));
+        }
         for record in chunk.records {
             self.push(Record {
                 address: record.address,
@@ -392,31 +422,6 @@ impl Tables {
     }
 }
 
-/// A chain with its string and file ids mapped.
-fn renumber_chain(
-    chain: &[u32],
-    string: impl Fn(u32) -> u32,
-    file: impl Fn(u32) -> u32,
-) -> Vec<u32> {
-    let mut out = Vec::with_capacity(chain.len());
-    let optional = |id: u32, map: &dyn Fn(u32) -> u32| if id == 0 { 0 } else { map(id - 1) + 1 };
-    let mut rest = chain.iter().copied();
-    let levels = rest.next().unwrap_or(0);
-    out.push(levels);
-    for depth in 0..levels {
-        out.push(optional(rest.next().unwrap_or(0), &string));
-        if depth > 0 {
-            let call = optional(rest.next().unwrap_or(0), &file);
-            out.push(call);
-            if call != 0 {
-                out.extend(rest.next());
-                out.extend(rest.next());
-            }
-        }
-    }
-    out
-}
-
 /// The name hash table over `by_name` (symbol indices sorted by name;
 /// `names` gives each symbol's name string id, `text` a string's text).
 fn encode_name_hash<'a>(by_name: &[u32], names: &[u32], text: impl Fn(u32) -> &'a str) -> Vec<u8> {
@@ -456,13 +461,23 @@ fn encode_strings(strings: &[Box<str>]) -> (Vec<u8>, Vec<u8>) {
     (offsets, data)
 }
 
-fn encode_chains(chains: &[Vec<u32>]) -> (Vec<u8>, Vec<u8>) {
+fn encode_chains(chains: &[Chain]) -> (Vec<u8>, Vec<u8>) {
     let mut offsets = Vec::with_capacity((chains.len() + 1) * 4);
     let mut data = Vec::new();
-    for chain in chains {
+    for &[count, function, outer, call, line, column] in chains {
         offsets.extend((data.len() as u32).to_le_bytes());
-        for &value in chain {
-            push_uleb(&mut data, value.into());
+        push_uleb(&mut data, count.into());
+        if count == 0 {
+            continue;
+        }
+        push_uleb(&mut data, function.into());
+        if count >= 2 {
+            push_uleb(&mut data, outer.into());
+            push_uleb(&mut data, call.into());
+            if call != 0 {
+                push_uleb(&mut data, line.into());
+                push_uleb(&mut data, column.into());
+            }
         }
     }
     offsets.extend((data.len() as u32).to_le_bytes());

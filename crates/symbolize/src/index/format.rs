@@ -10,7 +10,7 @@ pub(crate) const MAGIC: &[u8; 8] = b"KRESYMIX";
 /// does (path cleaning, module layout) within one crate version; an index
 /// of another version is stale. (A new crate version makes every index
 /// stale anyway: the generator is checked too.)
-pub(crate) const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 2;
 
 /// Magic, version, section count, checksum.
 pub(crate) const HEADER_LEN: usize = 24;

@@ -1,11 +1,14 @@
-//! A persisted, memory-mapped index of one vmlinux or module: symbolizing
+//! A persisted index of one vmlinux or module: symbolizing
 //! a frame without parsing any DWARF.
 //!
 //! Fuzzing farms symbolize thousands of reports against each kernel build.
 //! Parsing that build's DWARF again for every batch costs seconds; the index
 //! does it once. It is keyed by the file's GNU build id, built in
 //! parallel ([`Index::build`]), written atomically to a cache directory as
-//! `<build-id>.kri`, and opened with one `mmap` ([`Index::load`]).
+//! `<build-id>.kri`, and read into memory whole ([`Index::load`]: an index
+//! is tens of MiB at most, and a copy in memory cannot be pulled away by a
+//! farm that rewrites the file in place, as `cp` or `rsync --inplace` do,
+//! where a mapping would die of `SIGBUS`).
 //!
 //! # What it answers
 //!
@@ -25,7 +28,7 @@
 //! anyway returns `None` and the caller asks DWARF instead. A damaged index
 //! can cost time, never a wrong line.
 //!
-//! # Layout (format version 1)
+//! # Layout (format version 2)
 //!
 //! Little-endian throughout.
 //!
@@ -52,9 +55,13 @@
 //!    tree-relative with the unit's compilation directory (string ids).
 //!    `--strip-prefix` cleans the first; otherwise the second is used as is.
 //! 7. **chain offsets** and 8. **chain data**: each distinct inline chain,
-//!    LEB128: the number of levels; the innermost function (string id + 1,
-//!    or 0); then per outer level its function and its call site (file
-//!    entry + 1, line, column; or 0 when there is none).
+//!    LEB128: the number of levels (0 for the empty chain, and nothing
+//!    follows); the innermost function (string id + 1, or 0); and with two
+//!    levels or more, the id of the chain of the outer levels (which has one
+//!    level less) and where the innermost function is called in the next
+//!    level out (file entry + 1, line, column; or 0 when there is none).
+//!    Chains share their outer levels, so a deep inline nest costs space in
+//!    proportion to its depth, not to its square.
 //! 9. **blocks** and 10. **records**: the address table. A record says what
 //!    the lookup answers from its address up to the next record's: the
 //!    innermost line row (file, line, column) and the chain. Records are
@@ -79,7 +86,6 @@ mod build;
 mod format;
 
 use foldhash::{HashMap, HashMapExt};
-use std::fs::File;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -148,15 +154,9 @@ impl IndexError {
     }
 }
 
-/// The bytes of an index: mapped from its file, or in memory.
-enum Bytes {
-    Mapped(memmap2::Mmap),
-    Owned(Vec<u8>),
-}
-
 /// An open, validated index of one vmlinux or module.
 pub struct Index {
-    bytes: Bytes,
+    bytes: Vec<u8>,
     /// Byte range of each section, in [`SectionId::ALL`] order.
     sections: [Range<usize>; SectionId::ALL.len()],
     release: Option<String>,
@@ -174,6 +174,18 @@ impl std::fmt::Debug for Index {
             .field("size", &self.size())
             .finish_non_exhaustive()
     }
+}
+
+/// One decoded chain: its innermost level and the chain outside it.
+#[derive(Debug, Clone, Copy)]
+struct ChainNode {
+    levels: u32,
+    /// String id + 1, or 0.
+    function: u32,
+    /// The chain of the outer levels (when `levels` is 2 or more).
+    outer: u32,
+    /// Where the innermost function is called in the next level out.
+    call: Option<(u32, u32, u32)>,
 }
 
 /// One decoded address record.
@@ -202,21 +214,16 @@ impl Index {
     /// validate it, without reading the file itself.
     pub fn load_by_id(dir: &Path, build_id: &[u8]) -> Result<Index, IndexError> {
         let path = Self::path_in(dir, build_id);
-        let file = match File::open(&path) {
-            Ok(file) => file,
+        // Read, not mapped: whatever happens to the file afterwards (cut
+        // short or rewritten in place by a sync), lookups use this copy.
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(IndexError::Missing(path));
             }
             Err(source) => return Err(IndexError::Io { path, source }),
         };
-        // SAFETY: read-only private map. Index files are only ever replaced
-        // by rename, never rewritten in place, so the mapped file does not
-        // change under us; and a truncated file fails validation.
-        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|source| IndexError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        Self::validate(Bytes::Mapped(map), path, build_id)
+        Self::validate(bytes, path, build_id)
     }
 
     /// Build the index of `binary` (a vmlinux or a module), write it into `dir`
@@ -246,7 +253,7 @@ impl Index {
             temp.as_file().set_permissions(readable).map_err(io)?;
         }
         temp.persist(&path).map_err(|e| io(e.error))?;
-        Self::validate(Bytes::Owned(bytes), path, build_id)
+        Self::validate(bytes, path, build_id)
     }
 
     /// The index file.
@@ -265,10 +272,7 @@ impl Index {
     }
 
     fn bytes(&self) -> &[u8] {
-        match &self.bytes {
-            Bytes::Mapped(map) => map,
-            Bytes::Owned(vec) => vec,
-        }
+        &self.bytes
     }
 
     fn section(&self, id: SectionId) -> &[u8] {
@@ -277,11 +281,8 @@ impl Index {
     }
 
     /// Check everything about a file that can be checked once.
-    fn validate(bytes: Bytes, path: PathBuf, build_id: &[u8]) -> Result<Index, IndexError> {
-        let data = match &bytes {
-            Bytes::Mapped(map) => &map[..],
-            Bytes::Owned(vec) => &vec[..],
-        };
+    fn validate(bytes: Vec<u8>, path: PathBuf, build_id: &[u8]) -> Result<Index, IndexError> {
+        let data = &bytes[..];
         let corrupt = |reason: &str| IndexError::Corrupt {
             path: path.clone(),
             reason: reason.to_owned(),
@@ -598,6 +599,40 @@ impl Index {
         })
     }
 
+    /// Chain `id`.
+    fn chain(&self, id: u32) -> Option<ChainNode> {
+        let offsets = self.section(SectionId::ChainOffsets);
+        let start = u32_at(offsets, id as usize)? as usize;
+        let end = u32_at(offsets, id as usize + 1)? as usize;
+        let mut cursor = Cursor::new(self.section(SectionId::ChainData).get(start..end)?);
+        let mut node = ChainNode {
+            levels: cursor.uleb32()?,
+            function: 0,
+            outer: 0,
+            call: None,
+        };
+        if node.levels > 0 {
+            node.function = cursor.uleb32()?;
+        }
+        if node.levels > 1 {
+            node.outer = cursor.uleb32()?;
+            node.call = match cursor.uleb32()? {
+                0 => None,
+                file => Some((file - 1, cursor.uleb32()?, cursor.uleb32()?)),
+            };
+        }
+        cursor.is_empty().then_some(node)
+    }
+
+    /// A chain level's function name: `Some(None)` for none, `None` if the
+    /// index is inconsistent.
+    fn function(&self, id: u32) -> Option<Option<String>> {
+        match id {
+            0 => Some(None),
+            id => Some(Some(self.string(id - 1)?.to_owned())),
+        }
+    }
+
     /// The inline chain at `probe`, innermost first, exactly as the DWARF
     /// lookup gives it; `None` if the index is inconsistent.
     pub(crate) fn inline_chain(
@@ -606,36 +641,36 @@ impl Index {
         probe: u64,
     ) -> Option<Vec<SourceFrame>> {
         let record = self.record_at(probe)?;
-        let offsets = self.section(SectionId::ChainOffsets);
-        let start = u32_at(offsets, record.chain as usize)? as usize;
-        let end = u32_at(offsets, record.chain as usize + 1)? as usize;
-        let mut cursor = Cursor::new(self.section(SectionId::ChainData).get(start..end)?);
-        let levels = cursor.uleb32()?;
-        let mut chain = Vec::with_capacity(levels.min(64) as usize);
-        for depth in 0..levels {
-            let function = match cursor.uleb32()? {
-                0 => None,
-                id => Some(self.string(id - 1)?.to_owned()),
-            };
-            let location = match (depth, record.row) {
-                (0, Some((file, line, column))) => Some(self.location(file, line, column, strip)?),
-                (0, None) => None,
-                _ => match cursor.uleb32()? {
-                    0 => None,
-                    file => {
-                        let (line, column) = (cursor.uleb32()?, cursor.uleb32()?);
-                        Some(self.location(file - 1, line, column, strip)?)
-                    }
-                },
+        let mut node = self.chain(record.chain)?;
+        let mut chain = Vec::with_capacity(node.levels.min(64) as usize);
+        if node.levels == 0 {
+            return Some(chain);
+        }
+        let location = match record.row {
+            Some((file, line, column)) => Some(self.location(file, line, column, strip)?),
+            None => None,
+        };
+        chain.push(SourceFrame {
+            function: self.function(node.function)?,
+            location,
+            inlined: true,
+        });
+        // Each outer chain has one level less, so this walk ends.
+        while node.levels > 1 {
+            let outer = self.chain(node.outer)?;
+            if outer.levels != node.levels - 1 {
+                return None;
+            }
+            let location = match node.call {
+                Some((file, line, column)) => Some(self.location(file, line, column, strip)?),
+                None => None,
             };
             chain.push(SourceFrame {
-                function,
+                function: self.function(outer.function)?,
                 location,
                 inlined: true,
             });
-        }
-        if !cursor.is_empty() {
-            return None;
+            node = outer;
         }
         if let Some(outer) = chain.last_mut() {
             outer.inlined = false;
