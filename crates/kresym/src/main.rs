@@ -2,6 +2,7 @@
 
 mod cmd;
 mod input;
+mod output;
 mod stream;
 
 use std::process::ExitCode;
@@ -45,8 +46,15 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // `kresym ... | head`: the reader has all it wants.
+        Err(err) if output::stdout_error(&err).is_some_and(|e| e.is_closed_pipe()) => {
+            ExitCode::SUCCESS
+        }
         Err(err) => {
-            eprintln!("kresym: error: {err:#}");
+            match output::stdout_error(&err) {
+                Some(stdout) => eprintln!("kresym: error: {stdout}"),
+                None => eprintln!("kresym: error: {err:#}"),
+            }
             ExitCode::from(2)
         }
     }

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 
 use crate::cmd::kernel::KernelArgs;
 use crate::input::{self, Input};
+use crate::output::{AtomicFile, Stdout};
 
 /// Inputs processed together before their outputs are written, in order.
 const BATCH: usize = 64;
@@ -91,7 +92,7 @@ struct Outcome {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     crate::cmd::start_workers(args.jobs)?;
-    let mut inputs = input::collect(&args.inputs)?;
+    let mut inputs = input::collect(&args.inputs, "verify")?;
     if args.in_place && inputs.contains(&Input::Stdin) {
         bail!("--in-place cannot rewrite standard input");
     }
@@ -102,8 +103,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let verdicts_on_stdout = !args.fix || args.in_place;
     let mut total = Summary::default();
     let mut failed = 0usize;
-    let stdout = std::io::stdout();
-    let mut stdout = stdout.lock();
+    let mut stdout = Stdout::lock();
     for batch in inputs.chunks(BATCH) {
         let outcomes: Vec<_> = batch
             .par_iter()
@@ -290,9 +290,10 @@ fn json(name: &str, document: &Document, verification: &Verification) -> Result<
     }))
 }
 
-/// Replace `path` with `contents` atomically (a temporary file in the same
-/// directory, renamed over it), keeping its permissions and following
-/// symlinks; nothing is written when the contents are unchanged.
+/// Replace `path` with `contents` atomically (a new temporary file in the
+/// same directory, created exclusively and renamed over it), keeping its
+/// permissions and following symlinks; nothing is written when the
+/// contents are unchanged.
 fn rewrite(path: &Path, contents: &[u8]) -> Result<()> {
     // Replace a symlink's target, not the link.
     let path =
@@ -301,29 +302,11 @@ fn rewrite(path: &Path, contents: &[u8]) -> Result<()> {
     if old == contents {
         return Ok(());
     }
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let file_name = path.file_name().unwrap_or_default().to_string_lossy();
-    let temporary = dir.join(format!(
-        ".{file_name}.kresym-verify.{}.tmp",
-        std::process::id()
-    ));
-    let result = (|| -> Result<()> {
-        let mut file = std::fs::File::create(&temporary)
-            .with_context(|| format!("cannot create {}", temporary.display()))?;
-        file.write_all(contents)
-            .and_then(|()| file.sync_all())
-            .with_context(|| format!("cannot write {}", temporary.display()))?;
-        if let Ok(metadata) = std::fs::metadata(path) {
-            let _ = std::fs::set_permissions(&temporary, metadata.permissions());
-        }
-        std::fs::rename(&temporary, path)
-            .with_context(|| format!("cannot replace {}", path.display()))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result
+    let permissions = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .permissions();
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(contents)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.commit(Some(permissions), true)
 }
