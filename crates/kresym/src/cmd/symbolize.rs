@@ -47,9 +47,18 @@ used when they are in the index directory; a batch of 5,000 frames or more
 builds the missing ones, smaller runs read DWARF instead unless
 --build-index. --no-index: DWARF only.
 
+Inputs: files, directories (the text files below them; hidden, binary and
+non-regular files skipped, symlinks followed) and `-` for stdin. Standard
+input and text files over 16 MB are streamed: about 8 MiB of input in
+memory at a time; lines over 1 MiB pass through unsymbolized. --out-dir
+writes each output atomically and refuses, before writing anything, two
+inputs with one output path or an output that would replace an input.
+
 Exit status: 0 when every input was symbolized (frames that cannot be
-resolved stay unchanged and are counted), 1 when an input could not be read,
-2 on usage errors or an unusable vmlinux.
+resolved stay unchanged and are counted), 1 when an input could not be read
+(the others are processed), 2 on usage errors, an unusable vmlinux, an ELF
+file given as an input, --out-dir collisions, or output that cannot be
+written. A reader closing the pipe (`| head`) ends the run with status 0.
 
 Without --vmlinux, the vmlinux is found by --build-id, or the build id the
 report's CPU line prints (ROOT/.build-id/xx/rest.debug, then debuginfod), else

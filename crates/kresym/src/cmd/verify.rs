@@ -47,8 +47,11 @@ it, and a summary `N frames: X ok, Y wrong, Z not annotated`.
 
 Exit status: 0 when every annotated frame verifies (frames without any
 annotation do not count), 1 when any annotated frame does not, 2 on usage
-errors, an unusable vmlinux or an unreadable input. --fix does not change
-the status: it reports on the input as it was.")]
+errors, an unusable vmlinux, an unreadable input (the others are still
+verified) or output that cannot be written. --fix does not change the
+status: it reports on the input as it was. --in-place writes a new
+temporary file next to each input and renames it over the input, keeping
+its permissions.")]
 pub struct Args {
     /// The vmlinux and modules.
     #[command(flatten)]
