@@ -301,6 +301,24 @@ fn a_closed_pipe_ends_every_command_quietly_with_exit_0() {
 }
 
 #[test]
+fn a_closed_pipe_on_stderr_too_never_panics() {
+    // `kresym ... 2>&1 | head`: the note on skipped files meets the closed
+    // pipe before any output does.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("core.bin"), b"\0binary").unwrap();
+    std::fs::write(dir.path().join("log.txt"), sample_log(100)).unwrap();
+    for subcommand in ["symbolize", "parse"] {
+        let status = command(subcommand, &[&dir.path()])
+            .stdin(Stdio::null())
+            .stdout(widowed_pipe())
+            .stderr(widowed_pipe())
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(0), "{subcommand}");
+    }
+}
+
+#[test]
 fn a_pipe_closed_midway_ends_quietly_with_exit_0() {
     let log = sample_log(200);
     let mut child = command("symbolize", &[])

@@ -180,7 +180,7 @@ fn walk(root: &Path, inputs: &mut Vec<Input>, binary: &mut Vec<PathBuf>) {
             Err(error) => {
                 let path = error.path().unwrap_or(root).to_owned();
                 if let Some(ancestor) = error.loop_ancestor() {
-                    eprintln!(
+                    say!(
                         "kresym: warning: skipped {}: a symlink loop back to {}",
                         path.display(),
                         ancestor.display()
@@ -237,7 +237,7 @@ fn say_skipped(binary: &[PathBuf]) {
     if binary.len() > NAMED_SKIPS {
         names.push(format!("and {} more", binary.len() - NAMED_SKIPS));
     }
-    eprintln!(
+    say!(
         "kresym: skipped {} file{} that {} not text: {}",
         binary.len(),
         if binary.len() == 1 { "" } else { "s" },

@@ -1,5 +1,14 @@
 //! `kresym`: symbolize, verify and link Linux kernel crash reports.
 
+/// `eprintln!` that never panics: when stderr is a closed pipe
+/// (`kresym ... 2>&1 | head`), the message is lost and the run goes on.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod cmd;
 mod input;
 mod output;
@@ -52,8 +61,8 @@ fn main() -> ExitCode {
         }
         Err(err) => {
             match output::stdout_error(&err) {
-                Some(stdout) => eprintln!("kresym: error: {stdout}"),
-                None => eprintln!("kresym: error: {err:#}"),
+                Some(stdout) => say!("kresym: error: {stdout}"),
+                None => say!("kresym: error: {err:#}"),
             }
             ExitCode::from(2)
         }

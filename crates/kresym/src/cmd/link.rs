@@ -156,7 +156,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             Ok(bytes) => bytes,
             Err(error) => {
                 failed += 1;
-                eprintln!("kresym: error: {error:#}");
+                say!("kresym: error: {error:#}");
                 continue;
             }
         };
@@ -177,7 +177,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         };
         let warnings = links.all_warnings();
         if !warnings.is_empty() {
-            eprintln!(
+            say!(
                 "kresym: {name}: {} link warning{} (first: {})",
                 warnings.len(),
                 if warnings.len() == 1 { "" } else { "s" },
@@ -242,7 +242,7 @@ mod tests {
             Some(p)
         } else {
             assert!(std::env::var_os("CI").is_none(), "seed missing in CI");
-            eprintln!("SKIP: {} not found", p.display());
+            say!("SKIP: {} not found", p.display());
             None
         }
     }

@@ -46,7 +46,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             Ok(text) => text,
             Err(error) => {
                 failed += 1;
-                eprintln!("kresym: error: {error:#}");
+                say!("kresym: error: {error:#}");
                 continue;
             }
         };

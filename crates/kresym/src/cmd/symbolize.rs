@@ -159,7 +159,7 @@ fn stream_one(
         }
         None => stdout,
     };
-    let warn = |warning: String| progress.suspend(|| eprintln!("kresym: {name}: {warning}"));
+    let warn = |warning: String| progress.suspend(|| say!("kresym: {name}: {warning}"));
     let threads = rayon::current_num_threads();
     let totals = match stream::symbolize(symbolizer, reader, out, stream::IN_FLIGHT, threads, warn)
     {
@@ -243,7 +243,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     summary.unresolved += outcome.counts.unresolved;
                     summary.warnings += outcome.warnings.len();
                     for warning in &outcome.warnings {
-                        progress.suspend(|| eprintln!("kresym: {}: {warning}", input.name()));
+                        progress.suspend(|| say!("kresym: {}: {warning}", input.name()));
                     }
                     match out_path {
                         _ if outcome.streamed => {}
@@ -255,7 +255,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 }
                 Err(error) => {
                     summary.failed += 1;
-                    progress.suspend(|| eprintln!("kresym: error: {error:#}"));
+                    progress.suspend(|| say!("kresym: error: {error:#}"));
                 }
             }
         }
@@ -263,7 +263,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     stdout.flush().context("cannot write output")?;
     progress.finish_and_clear();
     if !args.quiet {
-        eprintln!(
+        say!(
             "kresym: {} input{}, {} report{}, {} frames: {} resolved, {} unresolved, {} warning{}{} in {:.2?}",
             summary.inputs,
             plural(summary.inputs),

@@ -124,7 +124,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                             Input::File { path, .. } if args.in_place => {
                                 if let Err(error) = rewrite(path, fixed) {
                                     failed += 1;
-                                    eprintln!("kresym: error: {error:#}");
+                                    say!("kresym: error: {error:#}");
                                 }
                             }
                             _ => stdout.write_all(fixed).context("cannot write output")?,
@@ -133,7 +133,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 }
                 Err(error) => {
                     failed += 1;
-                    eprintln!("kresym: error: {error:#}");
+                    say!("kresym: error: {error:#}");
                 }
             }
         }
@@ -143,7 +143,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     stdout.flush().context("cannot write output")?;
     if !verdicts_on_stdout {
-        eprintln!("kresym: {total}");
+        say!("kresym: {total}");
     }
     kernel.exit();
     Ok(if failed > 0 {
