@@ -291,8 +291,10 @@ fn batches_keep_input_order_and_match_one_thread() {
 
 #[test]
 fn errors_name_the_file_and_set_the_exit_status() {
+    // An input that cannot be read: exit 1, as README says (others would
+    // still be processed: tests/cli.rs).
     let output = symbolize(&["/nonexistent/report.txt"]);
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent/report.txt"));
 
     let output = kresym()

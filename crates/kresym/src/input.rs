@@ -1,9 +1,29 @@
-//! Inputs named on the command line: files, directories, or stdin.
+//! Inputs named on the command line: files, directories, or stdin; the same
+//! for every command.
+//!
+//! A directory stands for the regular files below it, sorted by name,
+//! symlinks followed (a symlink loop is skipped with a warning). Hidden
+//! files and directories (a leading dot, kresym's own temporary files
+//! among them), files that are not regular (pipes, devices) and files that
+//! are not text (a NUL byte in their first 8 KiB) are skipped; the last are
+//! named on stderr. A named file is always read, unless it is an ELF file:
+//! then the user typed `kresym symbolize vmlinux` for
+//! `kresym symbolize --vmlinux vmlinux`, and is told so.
+//!
+//! An input that cannot be read (missing, unreadable directory) does not
+//! stop the others: it becomes an [`Input::Unreadable`], whose error each
+//! command reports in its place.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, anyhow, bail};
+
+/// How much of a file found in a directory is read to tell text from binary.
+const SNIFF: u64 = 8 << 10;
+
+/// At most this many skipped binary files are named one by one.
+const NAMED_SKIPS: usize = 20;
 
 /// One input to process.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +37,13 @@ pub enum Input {
         /// The path relative to the directory it was found under, for `--out-dir`.
         relative: PathBuf,
     },
+    /// A named input that cannot be read: reading it gives this error.
+    Unreadable {
+        /// The path named (or found).
+        path: PathBuf,
+        /// Why it cannot be read.
+        error: String,
+    },
 }
 
 impl Input {
@@ -24,14 +51,14 @@ impl Input {
     pub fn name(&self) -> String {
         match self {
             Input::Stdin => "-".to_owned(),
-            Input::File { path, .. } => path.display().to_string(),
+            Input::File { path, .. } | Input::Unreadable { path, .. } => path.display().to_string(),
         }
     }
 
     /// The size of a file input; `None` for stdin or when it cannot be known.
     pub fn size(&self) -> Option<u64> {
         match self {
-            Input::Stdin => None,
+            Input::Stdin | Input::Unreadable { .. } => None,
             Input::File { path, .. } => std::fs::metadata(path).ok().map(|m| m.len()),
         }
     }
@@ -42,9 +69,10 @@ impl Input {
             Input::Stdin => Ok(Box::new(std::io::stdin().lock())),
             Input::File { path, .. } => {
                 let file = std::fs::File::open(path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
+                    .map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
                 Ok(Box::new(std::io::BufReader::with_capacity(1 << 20, file)))
             }
+            Input::Unreadable { error, .. } => Err(anyhow!("{error}")),
         }
     }
 
@@ -56,67 +84,212 @@ impl Input {
                 std::io::stdin()
                     .lock()
                     .read_to_end(&mut bytes)
-                    .context("cannot read standard input")?;
+                    .map_err(|e| anyhow!("cannot read standard input: {e}"))?;
                 Ok(bytes)
             }
             Input::File { path, .. } => {
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+                std::fs::read(path).map_err(|e| anyhow!("cannot read {}: {e}", path.display()))
             }
+            Input::Unreadable { error, .. } => Err(anyhow!("{error}")),
         }
     }
 }
 
-/// Expand command-line arguments into inputs: no argument or `-` is stdin,
-/// a directory is every file below it (sorted, recursively).
-pub fn collect(args: &[PathBuf]) -> Result<Vec<Input>> {
+/// Expand command-line arguments into inputs, in order: no argument or `-`
+/// is stdin, a directory is the text files below it (see the module docs).
+///
+/// `command` is the subcommand, for the hint when an ELF file is named.
+/// Errors (exit status 2) only for usage errors: stdin named twice, an ELF
+/// file named as an input.
+pub fn collect(args: &[PathBuf], command: &str) -> Result<Vec<Input>> {
     if args.is_empty() {
         return Ok(vec![Input::Stdin]);
     }
     let mut inputs = Vec::new();
+    let mut binary = Vec::new();
     for arg in args {
         if arg.as_os_str() == "-" {
             inputs.push(Input::Stdin);
             continue;
         }
-        let metadata =
-            std::fs::metadata(arg).with_context(|| format!("cannot read {}", arg.display()))?;
+        let metadata = match std::fs::metadata(arg) {
+            Ok(metadata) => metadata,
+            Err(e) => {
+                inputs.push(unreadable(arg, &e));
+                continue;
+            }
+        };
         if metadata.is_dir() {
             let before = inputs.len();
-            walk(arg, arg, &mut inputs)?;
+            walk(arg, &mut inputs, &mut binary);
             if inputs.len() == before {
-                bail!(
-                    "{} is an empty directory: no reports to read",
-                    arg.display()
-                );
+                inputs.push(Input::Unreadable {
+                    path: arg.clone(),
+                    error: format!("{} holds no text files to read", arg.display()),
+                });
             }
-        } else {
-            let relative = PathBuf::from(arg.file_name().unwrap_or(arg.as_os_str()));
-            inputs.push(Input::File {
-                path: arg.clone(),
-                relative,
-            });
+            continue;
         }
+        // Only a regular file can be looked at without consuming it (a
+        // named pipe or `<(...)` cannot).
+        if metadata.is_file() && starts_with(arg, b"\x7fELF") {
+            bail!(
+                "{} is an ELF file, not a report: to symbolize against it, type\n    {}",
+                arg.display(),
+                elf_hint(args, arg, command)
+            );
+        }
+        let relative = PathBuf::from(arg.file_name().unwrap_or(arg.as_os_str()));
+        inputs.push(Input::File {
+            path: arg.clone(),
+            relative,
+        });
     }
     if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
         bail!("standard input (-) can be named only once");
     }
+    if !binary.is_empty() {
+        say_skipped(&binary);
+    }
     Ok(inputs)
 }
 
-fn walk(root: &Path, dir: &Path, inputs: &mut Vec<Input>) -> Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read directory {}", dir.display()))?
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("cannot read directory {}", dir.display()))?;
-    entries.sort_by_key(|e| e.file_name());
+fn unreadable(path: &Path, error: &dyn std::fmt::Display) -> Input {
+    Input::Unreadable {
+        path: path.to_owned(),
+        error: format!("cannot read {}: {error}", path.display()),
+    }
+}
+
+/// Whether a file name is hidden (kresym's temporary files are).
+fn hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().starts_with(b".")
+}
+
+/// The text files under `root`, sorted by name, into `inputs`; files that
+/// are not text into `binary`.
+fn walk(root: &Path, inputs: &mut Vec<Input>, binary: &mut Vec<PathBuf>) {
+    let entries = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| entry.depth() == 0 || !hidden(entry.file_name()));
     for entry in entries {
-        let path = entry.path();
-        if entry.file_type()?.is_dir() {
-            walk(root, &path, inputs)?;
-        } else {
-            let relative = path.strip_prefix(root).unwrap_or(&path).to_owned();
-            inputs.push(Input::File { path, relative });
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                let path = error.path().unwrap_or(root).to_owned();
+                if let Some(ancestor) = error.loop_ancestor() {
+                    say!(
+                        "kresym: warning: skipped {}: a symlink loop back to {}",
+                        path.display(),
+                        ancestor.display()
+                    );
+                } else {
+                    let why = error
+                        .io_error()
+                        .map_or_else(|| error.to_string(), |e| e.to_string());
+                    inputs.push(unreadable(&path, &why));
+                }
+                continue;
+            }
+        };
+        // With links followed, the type is the target's.
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.into_path();
+        match is_text(&path) {
+            Ok(true) => {
+                let relative = path.strip_prefix(root).unwrap_or(&path).to_owned();
+                inputs.push(Input::File { path, relative });
+            }
+            Ok(false) => binary.push(path),
+            Err(e) => inputs.push(unreadable(&path, &e)),
         }
     }
-    Ok(())
+}
+
+/// Whether a file looks like text: no NUL byte in its first [`SNIFF`] bytes.
+fn is_text(path: &Path) -> std::io::Result<bool> {
+    let mut start = Vec::new();
+    std::fs::File::open(path)?
+        .take(SNIFF)
+        .read_to_end(&mut start)?;
+    Ok(!start.contains(&0))
+}
+
+/// Whether the file at `path` starts with `magic`.
+fn starts_with(path: &Path, magic: &[u8]) -> bool {
+    let mut start = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(magic.len() as u64).read_to_end(&mut start))
+        .is_ok_and(|_| start == magic)
+}
+
+/// Name the files skipped as binary on stderr.
+fn say_skipped(binary: &[PathBuf]) {
+    let mut names: Vec<String> = binary
+        .iter()
+        .take(NAMED_SKIPS)
+        .map(|p| p.display().to_string())
+        .collect();
+    if binary.len() > NAMED_SKIPS {
+        names.push(format!("and {} more", binary.len() - NAMED_SKIPS));
+    }
+    say!(
+        "kresym: skipped {} file{} that {} not text: {}",
+        binary.len(),
+        if binary.len() == 1 { "" } else { "s" },
+        if binary.len() == 1 { "is" } else { "are" },
+        names.join(", ")
+    );
+}
+
+/// The command to type instead when `elf`, an input of `kresym COMMAND`,
+/// is an ELF file: `kresym COMMAND --vmlinux ELF OTHER-INPUTS...` (the
+/// report then comes from the other inputs, or standard input).
+fn elf_hint(args: &[PathBuf], elf: &Path, command: &str) -> String {
+    let command = match command {
+        "symbolize" | "verify" => command,
+        _ => "symbolize",
+    };
+    let mut hint = format!("kresym {command} --vmlinux {}", quote(elf));
+    for arg in args.iter().filter(|a| a.as_path() != elf) {
+        hint.push(' ');
+        hint.push_str(&quote(arg));
+    }
+    hint
+}
+
+/// A path as a shell word.
+fn quote(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./=+:,@%".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.into_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hints_quote_what_the_shell_would_split() {
+        assert_eq!(quote(Path::new("build/vmlinux")), "build/vmlinux");
+        assert_eq!(quote(Path::new("my vmlinux")), "'my vmlinux'");
+        assert_eq!(quote(Path::new("it's")), r"'it'\''s'");
+        let args = [PathBuf::from("vmlinux"), PathBuf::from("r.txt")];
+        assert_eq!(
+            elf_hint(&args, Path::new("vmlinux"), "verify"),
+            "kresym verify --vmlinux vmlinux r.txt"
+        );
+        assert_eq!(
+            elf_hint(&args[..1], Path::new("vmlinux"), "symbolize"),
+            "kresym symbolize --vmlinux vmlinux"
+        );
+    }
 }

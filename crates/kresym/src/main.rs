@@ -1,7 +1,17 @@
 //! `kresym`: symbolize, verify and link Linux kernel crash reports.
 
+/// `eprintln!` that never panics: when stderr is a closed pipe
+/// (`kresym ... 2>&1 | head`), the message is lost and the run goes on.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod cmd;
 mod input;
+mod output;
 mod stream;
 
 use std::process::ExitCode;
@@ -55,8 +65,15 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // `kresym ... | head`: the reader has all it wants.
+        Err(err) if output::stdout_error(&err).is_some_and(|e| e.is_closed_pipe()) => {
+            ExitCode::SUCCESS
+        }
         Err(err) => {
-            eprintln!("kresym: error: {err:#}");
+            match output::stdout_error(&err) {
+                Some(stdout) => say!("kresym: error: {stdout}"),
+                None => say!("kresym: error: {err:#}"),
+            }
             ExitCode::from(2)
         }
     }

@@ -1,6 +1,6 @@
 //! `kresym index`: build the persisted index of a vmlinux ahead of time.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -90,7 +90,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
     }
     let index = vmlinux_index(&args, &dir, vmlinux)?;
-    println!("{}", index.path().display());
+    let mut stdout = crate::output::Stdout::lock();
+    writeln!(stdout, "{}", index.path().display())
+        .and_then(|()| stdout.flush())
+        .context("cannot write output")?;
     if !args.modules.is_empty() {
         index_modules(&args, &dir)?;
     }

@@ -112,20 +112,17 @@ type FrameKey = (String, u64, u64, PcKind);
 
 /// The distinct vmlinux frames of one input, read line by line.
 fn vmlinux_frames(input: &Input) -> Result<HashSet<FrameKey>> {
-    let mut reader = input.reader()?;
     let mut frames = HashSet::new();
-    let mut line = Vec::new();
-    while reader.read_until(b'\n', &mut line)? > 0 {
-        if memchr::memmem::find(&line, b"+0x").is_some() {
-            let (content, prefix) = crate::stream::content(&line);
+    crate::stream::for_each_line(input.reader()?, |line| {
+        if memchr::memmem::find(line, b"+0x").is_some() {
+            let (content, prefix) = crate::stream::content(line);
             if let LineKind::Frame(frame) = frame::classify_line(content, prefix).kind
                 && frame.module.is_none()
             {
                 frames.insert((frame.function, frame.offset, frame.size, frame.pc_kind));
             }
         }
-        line.clear();
-    }
+    })?;
     Ok(frames)
 }
 

@@ -1,7 +1,7 @@
 //! `kresym link`: link every `file:line` of an already symbolized report to
 //! upstream source at the tested commit; no vmlinux needed.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -9,6 +9,9 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use kresym_link::{Cache, DocumentLinks, Forge, HttpOptions, LinkOptions, SourceChoice};
 use kresym_report::Document;
+
+use crate::input;
+use crate::output::{self, AtomicFile, Stdout};
 
 /// Flags that choose where and how frames are linked; shared with
 /// `kresym symbolize` (flatten them with `#[command(flatten)]`).
@@ -106,7 +109,12 @@ pub enum Format {
     Json,
 }
 
-/// Link every frame of an already symbolized report to upstream source.
+/// Link every frame of already symbolized reports to upstream source.
+///
+/// Exit status: 0 when every input was linked (HTTP failures only leave
+/// snippets out, with a warning), 1 when an input could not be read, 2 on
+/// usage errors (no repository to link to), or when the output cannot be
+/// written.
 #[derive(clap::Args)]
 #[command(after_help = "\
 Examples:
@@ -129,60 +137,89 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Write the output to this file instead of stdout.
-    #[arg(short, long, value_name = "FILE")]
+    /// Write the output (of every input) to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE", conflicts_with = "out_dir")]
     pub output: Option<PathBuf>,
-    /// Report, syzbot email or bisection log; `-` reads stdin.
-    #[arg(value_name = "FILE", default_value = "-")]
-    pub input: PathBuf,
+    /// Write one output file per input into this directory (same relative
+    /// path; `.md`, `.html`, `.json` appended for those formats).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Reports, syzbot emails or bisection logs, or directories of them;
+    /// `-` or nothing reads stdin.
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
 }
 
-/// Parse the input, link it and write it in the chosen format.
+/// Parse each input, link it and write it in the chosen format.
 pub fn run(args: Args) -> Result<ExitCode> {
-    let bytes = if args.input.as_os_str() == "-" {
-        let mut b = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut b)
-            .context("cannot read standard input")?;
-        b
-    } else {
-        std::fs::read(&args.input)
-            .with_context(|| format!("cannot read {}", args.input.display()))?
+    let inputs = input::collect(&args.inputs, "link")?;
+    let extension = match args.format {
+        Format::Text => None,
+        Format::Markdown => Some(".md"),
+        Format::Html => Some(".html"),
+        Format::Json => Some(".json"),
     };
-    let doc = kresym_report::parse(bytes);
+    let out_paths = match &args.out_dir {
+        Some(dir) => output::plan_out_dir(dir, &inputs, extension)?,
+        None => vec![None; inputs.len()],
+    };
     let linker = kresym_link::Linker::new(args.link.options()?)?;
-    let links = linker.link_document(&doc);
-    if links.repo.is_none() {
-        bail!(
-            "no repository to link to: pass --repo URL or a tree name (upstream, linux-next, ...)"
-        );
-    }
-    let out = render(&doc, &links, args.format, &args.input.display().to_string())?;
-    let warnings = links.all_warnings();
-    if !warnings.is_empty() {
-        eprintln!(
-            "kresym: {} link warning{} (first: {})",
-            warnings.len(),
-            if warnings.len() == 1 { "" } else { "s" },
-            warnings[0]
-        );
-    }
-    match &args.output {
-        Some(path) => std::fs::write(path, out.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(out.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                Err(e) => return Err(e).context("cannot write to standard output"),
+    let several = inputs.len() > 1;
+    let mut file = args.output.as_deref().map(AtomicFile::create).transpose()?;
+    let mut stdout = Stdout::lock();
+    let mut failed = 0;
+    for (input, out_path) in inputs.iter().zip(&out_paths) {
+        let bytes = match input.read() {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                failed += 1;
+                say!("kresym: error: {error:#}");
+                continue;
             }
+        };
+        let name = input.name();
+        let doc = kresym_report::parse(bytes);
+        let links = linker.link_document(&doc);
+        if links.repo.is_none() {
+            bail!(
+                "{name}: no repository to link to: pass --repo URL or a tree name (upstream, linux-next, ...)"
+            );
+        }
+        let out = match args.format {
+            // JSON Lines for several inputs.
+            Format::Json if several => {
+                serde_json::to_string(&serde_json::json!({"input": name, "links": links}))? + "\n"
+            }
+            format => render(&doc, &links, format, &name)?,
+        };
+        let warnings = links.all_warnings();
+        if !warnings.is_empty() {
+            say!(
+                "kresym: {name}: {} link warning{} (first: {})",
+                warnings.len(),
+                if warnings.len() == 1 { "" } else { "s" },
+                warnings[0]
+            );
+        }
+        match (out_path, &mut file) {
+            (Some(path), _) => output::write_output(path, out.as_bytes())?,
+            (None, Some(file)) => file
+                .write_all(out.as_bytes())
+                .context("cannot write output")?,
+            (None, None) => stdout
+                .write_all(out.as_bytes())
+                .context("cannot write output")?,
         }
     }
-    Ok(ExitCode::SUCCESS)
+    match file {
+        Some(file) => file.commit(Some(output::default_permissions()), false)?,
+        None => stdout.flush().context("cannot write output")?,
+    }
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Render a linked document in `format`.

@@ -1,11 +1,15 @@
 //! `kresym parse`: show what the parser finds in an input.
 
-use std::io::{Read, Write};
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use kresym_report::{Document, Frame, Line, LineKind, PcKind, Report};
 use serde_json::{Value, json};
+
+use crate::input;
+use crate::output::Stdout;
 
 /// Output format of `kresym parse`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -17,7 +21,11 @@ pub enum Format {
     Json,
 }
 
-/// Show the reports, frames and bisection metadata found in an input.
+/// Show the reports, frames and bisection metadata found in each input.
+///
+/// Exit status: 0 when every input was read, 1 when an input could not be
+/// (the others are shown), 2 on usage errors or when standard output
+/// cannot be written.
 #[derive(clap::Args)]
 #[command(after_help = "\
 Examples:
@@ -33,47 +41,47 @@ as warnings.
 Exit status: 0 when the input was parsed (whatever it holds), 2 on usage
 errors or an input that cannot be read.")]
 pub struct Args {
-    /// Input file, or `-` for stdin.
-    #[arg(default_value = "-")]
-    pub input: String,
+    /// Input files or directories of them; `-` or nothing reads stdin.
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
 
-/// Read the input named by `path` (`-` is stdin).
-pub fn read_input(path: &str) -> Result<Vec<u8>> {
-    if path == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .context("cannot read standard input")?;
-        Ok(buf)
-    } else {
-        std::fs::read(path).with_context(|| format!("cannot read {path}"))
-    }
-}
-
 pub fn run(args: Args) -> Result<ExitCode> {
-    let text = read_input(&args.input)?;
-    let doc = kresym_report::parse(text);
-    let out = match args.format {
-        Format::Text => render_text(&doc, &args.input),
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&to_json(&doc, &args.input))?;
-            s.push('\n');
-            s
-        }
-    };
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(out.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
-        Err(e) => Err(e).context("cannot write to standard output"),
+    let inputs = input::collect(&args.inputs, "parse")?;
+    let several = inputs.len() > 1;
+    let mut stdout = Stdout::lock();
+    let mut failed = 0;
+    for (i, input) in inputs.iter().enumerate() {
+        let text = match input.read() {
+            Ok(text) => text,
+            Err(error) => {
+                failed += 1;
+                say!("kresym: error: {error:#}");
+                continue;
+            }
+        };
+        let doc = kresym_report::parse(text);
+        let name = input.name();
+        let out = match args.format {
+            Format::Text if i > 0 => format!("\n{}", render_text(&doc, &name)),
+            Format::Text => render_text(&doc, &name),
+            // JSON Lines for several inputs, one readable object for one.
+            Format::Json if several => serde_json::to_string(&to_json(&doc, &name))? + "\n",
+            Format::Json => serde_json::to_string_pretty(&to_json(&doc, &name))? + "\n",
+        };
+        stdout
+            .write_all(out.as_bytes())
+            .context("cannot write output")?;
     }
+    stdout.flush().context("cannot write output")?;
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The report each line belongs to, if any.
@@ -442,11 +450,5 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("L7: malformed frame"), "{text}");
-    }
-
-    #[test]
-    fn missing_file_is_an_error_naming_it() {
-        let err = read_input("/nonexistent/kresym-input.txt").unwrap_err();
-        assert!(format!("{err:#}").contains("/nonexistent/kresym-input.txt"));
     }
 }

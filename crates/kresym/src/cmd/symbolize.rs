@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use crate::cmd::kernel::KernelArgs;
 use crate::cmd::link::{self, LinkArgs};
 use crate::input::{self, Input};
+use crate::output::{self, AtomicFile, Stdout};
 use crate::stream;
 
 /// Inputs processed together before their outputs are written, in order.
@@ -50,9 +51,18 @@ used when they are in the index directory; a batch of 5,000 frames or more
 builds the missing ones, smaller runs read DWARF instead unless
 --build-index. --no-index: DWARF only.
 
+Inputs: files, directories (the text files below them; hidden, binary and
+non-regular files skipped, symlinks followed) and `-` for stdin. Standard
+input and text files over 16 MB are streamed: about 8 MiB of input in
+memory at a time; lines over 1 MiB pass through unsymbolized. --out-dir
+writes each output atomically and refuses, before writing anything, two
+inputs with one output path or an output that would replace an input.
+
 Exit status: 0 when every input was symbolized (frames that cannot be
-resolved stay unchanged and are counted), 1 when an input could not be read,
-2 on usage errors or an unusable vmlinux.
+resolved stay unchanged and are counted), 1 when an input could not be read
+(the others are processed), 2 on usage errors, an unusable vmlinux, an ELF
+file given as an input, --out-dir collisions, or output that cannot be
+written. A reader closing the pipe (`| head`) ends the run with status 0.
 
 Without --vmlinux, the vmlinux is found by --build-id, or the build id the
 report's CPU line prints (ROOT/.build-id/xx/rest.debug, then debuginfod), else
@@ -131,52 +141,67 @@ fn streamed(input: &Input, args: &Args, linking: bool) -> bool {
         && input.size().is_none_or(|size| size > stream::STREAM_ABOVE)
 }
 
-/// Symbolize a large input chunk by chunk, writing as it goes.
+/// Symbolize a large input chunk by chunk, writing as it goes to `stdout`
+/// or, atomically, to `out_path`. The outer error is a failure to write
+/// (fatal), the inner one a failure to read the input.
 fn stream_one(
     symbolizer: &Symbolizer,
     input: &Input,
-    args: &Args,
+    out_path: Option<&Path>,
     stdout: &mut dyn Write,
     progress: &ProgressBar,
-) -> Result<Outcome> {
+) -> Result<Result<Outcome>> {
     let name = input.name();
-    let mut file;
-    let out: &mut dyn Write = match &args.out_dir {
-        Some(dir) => {
-            let path = output_path(dir, input, args.format)?;
-            file = std::io::BufWriter::new(
-                std::fs::File::create(&path)
-                    .with_context(|| format!("cannot write {}", path.display()))?,
-            );
-            &mut file
+    let reader = match input.reader() {
+        Ok(reader) => reader,
+        Err(error) => return Ok(Err(error)),
+    };
+    let mut file = None;
+    let out: &mut dyn Write = match out_path {
+        Some(path) => {
+            output::create_parent(path)?;
+            file.insert(AtomicFile::create(path)?)
         }
         None => stdout,
     };
-    let warn = |warning: String| progress.suspend(|| eprintln!("kresym: {name}: {warning}"));
+    let warn = |warning: String| progress.suspend(|| say!("kresym: {name}: {warning}"));
     let threads = rayon::current_num_threads();
-    let totals = stream::symbolize(
-        symbolizer,
-        input.reader()?,
-        out,
-        stream::CHUNK_SIZE,
-        threads,
-        warn,
-    )
-    .with_context(|| format!("{name}: cannot symbolize"))?;
-    out.flush().context("cannot write output")?;
-    Ok(Outcome {
+    let totals = match stream::symbolize(symbolizer, reader, out, stream::IN_FLIGHT, threads, warn)
+    {
+        Ok(totals) => totals,
+        Err(stream::Error::Read(error)) => {
+            return Ok(Err(anyhow::anyhow!("cannot read {name}: {error}")));
+        }
+        Err(stream::Error::Write(error)) => {
+            return Err(error).with_context(|| match out_path {
+                Some(path) => format!("cannot write {}", path.display()),
+                None => "cannot write output".to_owned(),
+            });
+        }
+    };
+    match (file, out_path) {
+        (Some(file), Some(path)) => file
+            .commit(Some(output::default_permissions()), false)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        _ => stdout.flush().context("cannot write output")?,
+    }
+    Ok(Ok(Outcome {
         output: Vec::new(),
         reports: totals.reports,
         counts: totals.counts,
         warnings: Vec::new(),
         streamed: true,
-    })
+    }))
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let started = Instant::now();
     crate::cmd::start_workers(args.jobs)?;
-    let mut inputs = input::collect(&args.inputs)?;
+    let mut inputs = input::collect(&args.inputs, "symbolize")?;
+    let out_paths = match &args.out_dir {
+        Some(dir) => output::plan_out_dir(dir, &inputs, extension(args.format))?,
+        None => vec![None; inputs.len()],
+    };
     let kernel = args.kernel.open(&mut inputs, args.quiet)?;
     let symbolizer = &kernel.symbolizer;
     let linking = args.link.requested() || matches!(args.format, Format::Markdown | Format::Html);
@@ -190,9 +215,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
     let progress = progress_bar(inputs.len());
     let mut summary = Summary::default();
-    let stdout = std::io::stdout();
-    let mut stdout = stdout.lock();
-    for batch in inputs.chunks(BATCH) {
+    let mut stdout = Stdout::lock();
+    for (batch, out_paths) in inputs.chunks(BATCH).zip(out_paths.chunks(BATCH)) {
         let outcomes: Vec<_> = batch
             .par_iter()
             .map(|input| {
@@ -204,11 +228,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 outcome.map(Some)
             })
             .collect();
-        for (input, outcome) in batch.iter().zip(outcomes) {
+        for ((input, outcome), out_path) in batch.iter().zip(outcomes).zip(out_paths) {
             summary.inputs += 1;
+            let out_path = out_path.as_deref();
             let outcome = match outcome {
                 Ok(None) => {
-                    let outcome = stream_one(symbolizer, input, &args, &mut stdout, &progress);
+                    let outcome = stream_one(symbolizer, input, out_path, &mut stdout, &progress)?;
                     progress.inc(1);
                     outcome
                 }
@@ -223,11 +248,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     summary.unresolved += outcome.counts.unresolved;
                     summary.warnings += outcome.warnings.len();
                     for warning in &outcome.warnings {
-                        progress.suspend(|| eprintln!("kresym: {}: {warning}", input.name()));
+                        progress.suspend(|| say!("kresym: {}: {warning}", input.name()));
                     }
-                    match &args.out_dir {
+                    match out_path {
                         _ if outcome.streamed => {}
-                        Some(dir) => write_to_dir(dir, input, args.format, &outcome.output)?,
+                        Some(path) => output::write_output(path, &outcome.output)?,
                         None => stdout
                             .write_all(&outcome.output)
                             .context("cannot write output")?,
@@ -235,7 +260,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 }
                 Err(error) => {
                     summary.failed += 1;
-                    progress.suspend(|| eprintln!("kresym: error: {error:#}"));
+                    progress.suspend(|| say!("kresym: error: {error:#}"));
                 }
             }
         }
@@ -243,7 +268,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     stdout.flush().context("cannot write output")?;
     progress.finish_and_clear();
     if !args.quiet {
-        eprintln!(
+        say!(
             "kresym: {} input{}, {} report{}, {} frame{}: {} resolved, {} unresolved, {} warning{}{} in {:.2?}",
             summary.inputs,
             plural(summary.inputs),
@@ -335,34 +360,14 @@ fn symbolize_one(
     })
 }
 
-fn write_to_dir(dir: &Path, input: &Input, format: Format, output: &[u8]) -> Result<()> {
-    let path = output_path(dir, input, format)?;
-    std::fs::write(&path, output).with_context(|| format!("cannot write {}", path.display()))
-}
-
-/// Where `--out-dir` puts the output of `input` (its directory is created).
-fn output_path(dir: &Path, input: &Input, format: Format) -> Result<PathBuf> {
-    let relative = match input {
-        Input::Stdin => PathBuf::from("stdin"),
-        Input::File { relative, .. } => relative.clone(),
-    };
-    let mut path = dir.join(relative);
-    let extension = match format {
+/// What `--out-dir` appends to each output's name.
+fn extension(format: Format) -> Option<&'static str> {
+    match format {
         Format::Text => None,
         Format::Json => Some(".json"),
         Format::Markdown => Some(".md"),
         Format::Html => Some(".html"),
-    };
-    if let Some(extension) = extension {
-        let mut name = path.file_name().unwrap_or_default().to_owned();
-        name.push(extension);
-        path.set_file_name(name);
     }
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
-    }
-    Ok(path)
 }
 
 fn progress_bar(len: usize) -> ProgressBar {

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 
 use crate::cmd::kernel::KernelArgs;
 use crate::input::{self, Input};
+use crate::output::{AtomicFile, Stdout};
 
 /// Inputs processed together before their outputs are written, in order.
 const BATCH: usize = 64;
@@ -47,8 +48,11 @@ it, and a summary `N frames: X ok, Y wrong, Z not annotated`.
 
 Exit status: 0 when every annotated frame verifies (frames without any
 annotation do not count), 1 when any annotated frame does not, 2 on usage
-errors, an unusable vmlinux or an unreadable input. --fix does not change
-the status: it reports on the input as it was.")]
+errors, an unusable vmlinux, an unreadable input (the others are still
+verified) or output that cannot be written. --fix does not change the
+status: it reports on the input as it was. --in-place writes a new
+temporary file next to each input and renames it over the input, keeping
+its permissions.")]
 pub struct Args {
     /// The vmlinux and modules.
     #[command(flatten)]
@@ -92,7 +96,7 @@ struct Outcome {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     crate::cmd::start_workers(args.jobs)?;
-    let mut inputs = input::collect(&args.inputs)?;
+    let mut inputs = input::collect(&args.inputs, "verify")?;
     if args.in_place && inputs.contains(&Input::Stdin) {
         bail!("--in-place cannot rewrite standard input");
     }
@@ -103,8 +107,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let verdicts_on_stdout = !args.fix || args.in_place;
     let mut total = Summary::default();
     let mut failed = 0usize;
-    let stdout = std::io::stdout();
-    let mut stdout = stdout.lock();
+    let mut stdout = Stdout::lock();
     for batch in inputs.chunks(BATCH) {
         let outcomes: Vec<_> = batch
             .par_iter()
@@ -122,7 +125,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                             Input::File { path, .. } if args.in_place => {
                                 if let Err(error) = rewrite(path, fixed) {
                                     failed += 1;
-                                    eprintln!("kresym: error: {error:#}");
+                                    say!("kresym: error: {error:#}");
                                 }
                             }
                             _ => stdout.write_all(fixed).context("cannot write output")?,
@@ -131,7 +134,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 }
                 Err(error) => {
                     failed += 1;
-                    eprintln!("kresym: error: {error:#}");
+                    say!("kresym: error: {error:#}");
                 }
             }
         }
@@ -141,7 +144,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     stdout.flush().context("cannot write output")?;
     if !verdicts_on_stdout {
-        eprintln!("kresym: {total}");
+        say!("kresym: {total}");
     }
     kernel.exit();
     Ok(if failed > 0 {
@@ -291,9 +294,10 @@ fn json(name: &str, document: &Document, verification: &Verification) -> Result<
     }))
 }
 
-/// Replace `path` with `contents` atomically (a temporary file in the same
-/// directory, renamed over it), keeping its permissions and following
-/// symlinks; nothing is written when the contents are unchanged.
+/// Replace `path` with `contents` atomically (a new temporary file in the
+/// same directory, created exclusively and renamed over it), keeping its
+/// permissions and following symlinks; nothing is written when the
+/// contents are unchanged.
 fn rewrite(path: &Path, contents: &[u8]) -> Result<()> {
     // Replace a symlink's target, not the link.
     let path =
@@ -302,29 +306,11 @@ fn rewrite(path: &Path, contents: &[u8]) -> Result<()> {
     if old == contents {
         return Ok(());
     }
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let file_name = path.file_name().unwrap_or_default().to_string_lossy();
-    let temporary = dir.join(format!(
-        ".{file_name}.kresym-verify.{}.tmp",
-        std::process::id()
-    ));
-    let result = (|| -> Result<()> {
-        let mut file = std::fs::File::create(&temporary)
-            .with_context(|| format!("cannot create {}", temporary.display()))?;
-        file.write_all(contents)
-            .and_then(|()| file.sync_all())
-            .with_context(|| format!("cannot write {}", temporary.display()))?;
-        if let Ok(metadata) = std::fs::metadata(path) {
-            let _ = std::fs::set_permissions(&temporary, metadata.permissions());
-        }
-        std::fs::rename(&temporary, path)
-            .with_context(|| format!("cannot replace {}", path.display()))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result
+    let permissions = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .permissions();
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(contents)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.commit(Some(permissions), true)
 }
