@@ -544,7 +544,7 @@ fn parse_and_link_take_several_files_directories_and_stdin() {
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
     assert!(
-        text.contains("kasan-tcp.txt: ") && text.contains("\n-: 1 lines"),
+        text.contains("kasan-tcp.txt: ") && text.contains("\n-: 1 line,"),
         "{text}"
     );
     let output = command(
