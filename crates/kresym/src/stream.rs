@@ -178,9 +178,7 @@ pub fn symbolize(
             let done = done?;
             out.write_all(&done.output)?;
             totals.reports += done.reports;
-            totals.counts.frames += done.counts.frames;
-            totals.counts.resolved += done.counts.resolved;
-            totals.counts.unresolved += done.counts.unresolved;
+            totals.counts += done.counts;
             totals.warnings += done.warnings.len();
             done.warnings.into_iter().for_each(&mut warn);
         }

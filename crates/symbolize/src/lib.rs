@@ -39,7 +39,7 @@ use kresym_report::{Frame, PcKind, SourceLocation};
 use serde::Serialize;
 
 pub use binary::Binary;
-pub use document::{DocumentSymbols, FrameCounts, LineSymbols, ReportCheck};
+pub use document::{CheckKind, DocumentSymbols, FrameCounts, LineSymbols, ReportCheck};
 pub use index::{Index, IndexError};
 use kallsyms::TextSymbol;
 use modules::{ModuleFile, ModuleIndex};
@@ -94,6 +94,9 @@ pub struct Symbolizer {
     strip: Option<PathCleaner>,
     /// vmlinux inline chains looked up ahead by [`Symbolizer::prefetch`], by probe address.
     prefetched: HashMap<u64, Vec<SourceFrame>>,
+    /// Annotate frames whose printed size disagrees with the binary, and
+    /// reports the binary did not produce (see [`Symbolizer::allow_mismatch`]).
+    allow_mismatch: bool,
 }
 
 /// What [`Symbolizer::prefetch`] did.
@@ -190,8 +193,8 @@ pub struct Resolved {
     /// The inline chain, innermost first; the last entry is the real
     /// function. Empty when there is no line information.
     pub chain: Vec<SourceFrame>,
-    /// Set when the printed size differs from this binary's: the binary
-    /// probably did not produce the report.
+    /// Set when the printed size differs from this binary's (only with
+    /// [`Symbolizer::allow_mismatch`]): the binary did not produce the report.
     pub size_mismatch: Option<SizeMismatch>,
     /// How many other symbols have the same name and printed size and
     /// resolve to exactly the same inline chain (out-of-line copies of a
@@ -223,6 +226,18 @@ pub enum Resolution {
     },
     /// No text symbol of this name in the binary.
     UnknownSymbol,
+    /// The printed `/0xSIZE` fits no symbol of this name in the binary: the
+    /// frame does not come from this binary, and is not annotated (unless
+    /// [`Symbolizer::allow_mismatch`]).
+    SizeMismatch {
+        /// The size printed in the report.
+        printed: u64,
+        /// The kallsyms size of each symbol of that name in the binary.
+        actual: Vec<u64>,
+    },
+    /// The frame resolved, but the binary did not produce its report (see
+    /// [`DocumentSymbols::checks`]): it is left unchanged, as printed.
+    Withheld(Resolved),
     /// The offset is past the end of the symbol.
     OffsetOutOfRange {
         /// The symbol's kallsyms size in the binary.
@@ -271,7 +286,18 @@ impl Symbolizer {
             modules,
             strip,
             prefetched: HashMap::new(),
+            allow_mismatch: false,
         })
+    }
+
+    /// With `allow`, annotate anyway what does not fit this binary: a frame
+    /// whose printed size fits no symbol of its name is resolved by name
+    /// (with [`Resolved::size_mismatch`] set, or [`Resolution::Ambiguous`]),
+    /// and reports the binary did not produce are symbolized like the
+    /// others. Off by default: such frames are [`Resolution::SizeMismatch`]
+    /// and such reports are left unchanged ([`Resolution::Withheld`]).
+    pub fn allow_mismatch(&mut self, allow: bool) {
+        self.allow_mismatch = allow;
     }
 
     /// The vmlinux.
@@ -415,7 +441,12 @@ impl Symbolizer {
     /// Symbolize one `func+off/size` frame.
     pub fn resolve(&self, frame: FrameQuery<'_>) -> Resolution {
         match frame.module {
-            None => resolve_in(&self.vmlinux_source(), self.strip.as_ref(), frame),
+            None => resolve_in(
+                &self.vmlinux_source(),
+                self.strip.as_ref(),
+                frame,
+                self.allow_mismatch,
+            ),
             Some(module) => match self.module(module, frame.build_id) {
                 Ok(file) => {
                     let index = self
@@ -434,7 +465,7 @@ impl Symbolizer {
                         index,
                         dwarf: Dwarf::Module(file),
                     };
-                    resolve_in(&source, self.strip.as_ref(), frame)
+                    resolve_in(&source, self.strip.as_ref(), frame, self.allow_mismatch)
                 }
                 Err(resolution) => resolution,
             },
@@ -500,17 +531,25 @@ impl Symbolizer {
     }
 }
 
-/// Resolve a frame against one binary.
+/// Resolve a frame against one binary; unless `allow_mismatch`, a printed
+/// size that fits no symbol of the name is a [`Resolution::SizeMismatch`].
 fn resolve_in(
     source: &dyn SymbolSource,
     strip: Option<&PathCleaner>,
     frame: FrameQuery<'_>,
+    allow_mismatch: bool,
 ) -> Resolution {
     let candidates = source.symbols_named(frame.function);
     let matching: Vec<_> = candidates
         .iter()
         .filter(|s| source.size_matches(s, frame.size))
         .collect();
+    if matching.is_empty() && !candidates.is_empty() && !allow_mismatch {
+        return Resolution::SizeMismatch {
+            printed: frame.size,
+            actual: candidates.iter().map(|s| s.size).collect(),
+        };
+    }
     let chosen = match (candidates.as_slice(), matching.as_slice()) {
         ([], _) => return Resolution::UnknownSymbol,
         (_, [one]) => *one,

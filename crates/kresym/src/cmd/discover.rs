@@ -77,6 +77,7 @@ pub fn discover(
     vmlinux: Option<&Path>,
     module_args: &[PathBuf],
     inputs: &mut [Input],
+    allow_mismatch: bool,
     quiet: bool,
 ) -> Result<Discovered> {
     let client = debuginfod::Config::from_env()
@@ -159,11 +160,12 @@ pub fn discover(
                     bail!("{error} ({id_source})");
                 }
                 if let Some(release) = &release
+                    && !allow_mismatch
                     && let Err(error) = ids.check_release(&origin, release)
                 {
                     let actual = ids.release.as_deref().unwrap_or_default();
                     bail!(
-                        "{error}: pass the vmlinux of {implied}, or --release {actual} to use this one anyway"
+                        "{error}: pass the vmlinux of {implied}, or --release {actual} or --allow-mismatch to use this one anyway"
                     );
                 }
             }

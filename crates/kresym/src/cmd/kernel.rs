@@ -29,6 +29,12 @@ pub struct KernelArgs {
     /// Strip this prefix from DWARF paths instead of detecting the build directory; repeatable.
     #[arg(long = "strip-prefix", value_name = "PREFIX")]
     pub strip_prefix: Vec<String>,
+    /// Annotate reports this vmlinux (or a module) did not produce anyway:
+    /// frames whose printed /0xSIZE fits no symbol are resolved by name, and
+    /// a --vmlinux of another release is accepted. Without it, such reports
+    /// are left unchanged, said once each, and the exit status is 3.
+    #[arg(long)]
+    pub allow_mismatch: bool,
     /// The persisted indexes.
     #[command(flatten)]
     pub index: IndexArgs,
@@ -223,6 +229,7 @@ impl KernelArgs {
             self.vmlinux.as_deref(),
             &self.modules,
             inputs,
+            self.allow_mismatch,
             quiet,
         )?;
         let options = SymbolizerOptions {
@@ -235,6 +242,7 @@ impl KernelArgs {
             strip_prefixes: self.strip_prefix.clone(),
         };
         let mut symbolizer = Symbolizer::open(&found.vmlinux, options)?;
+        symbolizer.allow_mismatch(self.allow_mismatch);
         self.index
             .attach(&mut symbolizer, || is_batch(inputs), quiet);
         prefetch(&mut symbolizer, inputs);

@@ -47,8 +47,12 @@ builds the missing ones, smaller runs read DWARF instead unless
 --build-index. --no-index: DWARF only.
 
 Exit status: 0 when every input was symbolized (frames that cannot be
-resolved stay unchanged and are counted), 1 when an input could not be read,
-2 on usage errors or an unusable vmlinux.
+resolved stay unchanged, are counted, and each reason is said once on
+stderr), 1 when an input could not be read, 2 on usage errors or an unusable
+vmlinux, 3 when otherwise fine but a report was left unchanged because this
+vmlinux (or a module found) did not produce it: a printed /0xSIZE fits no
+symbol of its name, none of its functions is there, or its kernel release is
+not the vmlinux's (--allow-mismatch annotates it anyway).
 
 Without --vmlinux, the vmlinux is found by --build-id, or the build id the
 report's CPU line prints (ROOT/.build-id/xx/rest.debug, then debuginfod), else
@@ -106,6 +110,8 @@ struct Summary {
     unresolved: usize,
     warnings: usize,
     failed: usize,
+    /// Reports left unchanged: not produced by the vmlinux or a module.
+    withheld: usize,
 }
 
 /// What symbolizing one input produced.
@@ -216,6 +222,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     summary.frames += outcome.counts.frames;
                     summary.resolved += outcome.counts.resolved;
                     summary.unresolved += outcome.counts.unresolved;
+                    summary.withheld += outcome.counts.withheld_reports;
                     summary.warnings += outcome.warnings.len();
                     for warning in &outcome.warnings {
                         progress.suspend(|| eprintln!("kresym: {}: {warning}", input.name()));
@@ -239,7 +246,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     progress.finish_and_clear();
     if !args.quiet {
         eprintln!(
-            "kresym: {} input{}, {} report{}, {} frames: {} resolved, {} unresolved, {} warning{}{} in {:.2?}",
+            "kresym: {} input{}, {} report{}, {} frames: {} resolved, {} unresolved, {} warning{}{}{} in {:.2?}",
             summary.inputs,
             plural(summary.inputs),
             summary.reports,
@@ -254,12 +261,23 @@ pub fn run(args: Args) -> Result<ExitCode> {
             } else {
                 String::new()
             },
+            if summary.withheld > 0 {
+                format!(
+                    ", {} report{} left unchanged (not from this vmlinux)",
+                    summary.withheld,
+                    plural(summary.withheld)
+                )
+            } else {
+                String::new()
+            },
             started.elapsed()
         );
     }
     kernel.exit();
     Ok(if summary.failed > 0 {
         ExitCode::from(1)
+    } else if summary.withheld > 0 {
+        ExitCode::from(3)
     } else {
         ExitCode::SUCCESS
     })

@@ -46,8 +46,10 @@ it, and a summary `N frames: X ok, Y wrong, Z not annotated`.
 
 Exit status: 0 when every annotated frame verifies (frames without any
 annotation do not count), 1 when any annotated frame does not, 2 on usage
-errors, an unusable vmlinux or an unreadable input. --fix does not change
-the status: it reports on the input as it was.")]
+errors, an unusable vmlinux or an unreadable input, 3 when otherwise fine
+but a report was not checked because this vmlinux (or a module found) did
+not produce it (said once per report; --allow-mismatch checks it anyway).
+--fix does not change the status: it reports on the input as it was.")]
 pub struct Args {
     /// The vmlinux and modules.
     #[command(flatten)]
@@ -147,6 +149,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         ExitCode::from(2)
     } else if total.wrong > 0 {
         ExitCode::from(1)
+    } else if total.not_checked > 0 {
+        ExitCode::from(3)
     } else {
         ExitCode::SUCCESS
     })
