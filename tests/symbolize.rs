@@ -462,3 +462,91 @@ fn symbolized_frames_link_to_source_with_snippets_from_a_local_tree() {
     assert_eq!(output.status.code(), Some(1), "html needs a repository");
     assert!(String::from_utf8_lossy(&output.stderr).contains("--repo"));
 }
+
+/// `kresym symbolize --vmlinux vmlinux-dwarf5` (no modules) on `text`:
+/// exit status, stdout, stderr.
+fn symbolize_text(text: &str, flags: &[&str]) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.txt");
+    std::fs::write(&file, text).unwrap();
+    let output = kresym()
+        .arg("symbolize")
+        .arg("--vmlinux")
+        .arg(samples().join("build/vmlinux-dwarf5"))
+        .args(flags)
+        .arg(&file)
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn a_missing_module_is_explained_once_with_what_to_do() {
+    let text = std::fs::read_to_string(report("module.txt")).unwrap();
+    let frames = text.matches(" [samplemod]").count();
+    assert!(frames >= 2, "{text}");
+    let (status, out, err) = symbolize_text(&text, &[]);
+    assert_eq!(status, Some(0), "{err}");
+    assert!(
+        out.contains(" dump_stack+0xe/0x10 lib/dump_stack.c:43\n"),
+        "{out}"
+    );
+    let said: Vec<_> = err.lines().filter(|l| l.contains("samplemod")).collect();
+    assert_eq!(said.len(), 1, "{err}");
+    assert!(
+        said[0].contains(&format!("module samplemod not found: {frames} frames: "))
+            && said[0].contains("pass --modules DIR holding samplemod.ko"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{frames} unresolved, 1 warning")),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_function_is_explained_and_does_not_reject_the_report() {
+    // A BPF program is in no file; the other frame is this vmlinux's.
+    let text = "Call Trace:\n bpf_prog_5fb8a7a8c9e0f3d1_prog+0x2d/0x64\n kthread+0x2a/0x30\n";
+    let (status, out, err) = symbolize_text(text, &[]);
+    assert_eq!(status, Some(0), "{err}");
+    assert!(
+        out.contains(" kthread+0x2a/0x30 kernel/kthread.c:55\n"),
+        "{out}"
+    );
+    assert!(
+        err.contains(
+            "functions not in the vmlinux: frame bpf_prog_5fb8a7a8c9e0f3d1_prog+0x2d/0x64 not resolved: code generated at run time"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("1 unresolved, 1 warning"), "{err}");
+}
+
+#[test]
+fn frames_none_of_whose_functions_are_there_are_another_kernels() {
+    let text = "Call Trace:\n foo_a+0x1/0x10 a.c:1\n foo_a+0x2/0x10 a.c:2\n foo_b+0x1/0x10 b.c:1\n";
+    let (status, out, err) = symbolize_text(text, &[]);
+    assert_eq!(status, Some(3), "{err}");
+    assert_eq!(out, text);
+    assert_eq!(err.matches("did not produce").count(), 1, "{err}");
+    // Each function named once, not once per frame.
+    assert_eq!(err.matches("foo_a is not there").count(), 1, "{err}");
+    assert!(err.contains("none of its 3 frames is there"), "{err}");
+}
+
+#[test]
+fn an_ambiguous_name_is_explained() {
+    let (status, out, err) =
+        symbolize_text("Call Trace:\n kthread+0x10/0x99\n", &["--allow-mismatch"]);
+    assert_eq!(status, Some(0), "{err}");
+    assert_eq!(out, "Call Trace:\n kthread+0x10/0x99\n");
+    assert!(
+        err.contains("2 functions named kthread in the vmlinux (none 0x99 bytes long) and point at different source: frame kthread+0x10/0x99 not resolved"),
+        "{err}"
+    );
+}

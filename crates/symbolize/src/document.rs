@@ -254,6 +254,7 @@ impl Symbolizer {
                 }
                 Resolution::UnknownSymbol => {
                     group.unknown += 1;
+                    group.unknown_names.insert(frame.function.clone());
                     let example = format!("{} is not there", frame.function);
                     if group.unknown_examples.len() < 3
                         && !group.unknown_examples.contains(&example)
@@ -424,10 +425,14 @@ impl Symbolizer {
                 Resolution::Ambiguous { candidates } => (
                     format!("ambiguous {binary} {} {}", frame.function, frame.size),
                     format!(
-                        "{} functions named {} in {binary} fit 0x{:x} and point at different source",
+                        "{} functions named {} in {binary} {} and point at different source",
                         candidates.len(),
                         frame.function,
-                        frame.size
+                        if candidates.iter().all(|c| c.size_mismatch.is_some()) {
+                            format!("(none 0x{:x} bytes long)", frame.size)
+                        } else {
+                            format!("are 0x{:x} bytes long", frame.size)
+                        }
                     ),
                     "nothing is guessed (--format json lists every candidate)".to_owned(),
                 ),
@@ -502,12 +507,15 @@ struct Group {
     examples: Vec<String>,
     /// Frames whose function the binary lacks.
     unknown: usize,
+    unknown_names: BTreeSet<String>,
     unknown_examples: Vec<String>,
 }
 
 impl Group {
     /// Why the binary did not produce these frames, if it did not: any
-    /// size or build id that disagrees, or no function it has.
+    /// size or build id that disagrees, or none of two or more functions
+    /// there (one unknown function alone may be code generated at run
+    /// time, such as a BPF program).
     fn disagreement(&self) -> Option<String> {
         if self.mismatched > 0 {
             let mut examples = self.examples.clone();
@@ -524,7 +532,7 @@ impl Group {
                 examples.join("; ")
             ));
         }
-        (self.frames > 0 && self.unknown == self.frames).then(|| {
+        (self.unknown == self.frames && self.unknown_names.len() >= 2).then(|| {
             format!(
                 "none of its {} frames is there ({})",
                 self.frames,

@@ -50,12 +50,12 @@ use source::{Dwarf, Indexed, Prefetch, SymbolSource};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Io {
         /// The file.
         path: PathBuf,
-        /// Why.
-        source: std::io::Error,
+        /// Why (in the message, not chained: said once).
+        error: std::io::Error,
     },
     /// A file is not an ELF file kresym can use.
     #[error("{path} cannot be used: {reason}")]
@@ -273,9 +273,9 @@ impl Symbolizer {
     /// DWARF one compilation unit at a time, as frames need it.
     pub fn open(vmlinux: &Path, options: SymbolizerOptions) -> Result<Symbolizer> {
         let vmlinux = Binary::open(vmlinux)?;
-        let modules = ModuleIndex::scan(&options.module_dirs).map_err(|source| Error::Io {
+        let modules = ModuleIndex::scan(&options.module_dirs).map_err(|error| Error::Io {
             path: options.module_dirs.first().cloned().unwrap_or_default(),
-            source,
+            error,
         })?;
         let strip = (!options.strip_prefixes.is_empty())
             .then(|| PathCleaner::with_prefixes(options.strip_prefixes.iter().cloned()));
