@@ -34,6 +34,7 @@ pub mod email;
 pub mod frame;
 pub mod lines;
 mod model;
+pub mod release;
 pub mod split;
 pub mod title;
 

@@ -56,7 +56,8 @@ not the vmlinux's (--allow-mismatch annotates it anyway).
 
 Without --vmlinux, the vmlinux is found by --build-id, or the build id the
 report's CPU line prints (ROOT/.build-id/xx/rest.debug, then debuginfod), else
-by the release the report prints (or --release) in each --debug-dir ROOT:
+by the release the report prints (its CPU or Tainted line, or the boot
+banner `Linux version RELEASE`; or --release) in each --debug-dir ROOT:
 ROOT/boot/vmlinux-RELEASE, ROOT/lib/modules/RELEASE/vmlinux. The modules in
 ROOT/lib/modules/RELEASE/ are used, and module build ids printed in frames are
 looked up like the vmlinux's. Every file found (and --vmlinux) is checked
