@@ -652,3 +652,42 @@ fn the_release_is_found_in_every_shape_the_kernel_prints() {
         );
     }
 }
+
+#[test]
+fn debug_dir_modules_behind_directory_symlinks_are_found_and_loops_end() {
+    // ROOT/lib/modules/RELEASE/kernel -> ELSEWHERE/kernel (holding
+    // samplemod.ko), with a loop back up inside it.
+    let root = tempfile::tempdir().unwrap();
+    let boot = root.path().join("boot");
+    std::fs::create_dir_all(&boot).unwrap();
+    std::fs::copy(
+        samples_build().join("vmlinux-dwarf5"),
+        boot.join(format!("vmlinux-{RELEASE}")),
+    )
+    .unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let kernel = elsewhere.path().join("kernel/drivers");
+    std::fs::create_dir_all(&kernel).unwrap();
+    std::fs::copy(
+        samples_build().join("samplemod.ko"),
+        kernel.join("samplemod.ko"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("..", kernel.join("loop")).unwrap();
+    let modules = root.path().join("lib/modules").join(RELEASE);
+    std::fs::create_dir_all(&modules).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path().join("kernel"), modules.join("kernel")).unwrap();
+    let output = symbolize(
+        &[
+            "--debug-dir",
+            path(root.path()),
+            path(&report("module-buildid.txt")),
+        ],
+        &[],
+    );
+    let out = success(&output);
+    assert!(
+        out.contains("\n samplemod_init+0x13/0x33 drivers/sample/samplemod.c:54 [samplemod]\n"),
+        "{out}"
+    );
+}

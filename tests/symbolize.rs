@@ -550,3 +550,40 @@ fn an_ambiguous_name_is_explained() {
         "{err}"
     );
 }
+
+#[test]
+fn modules_behind_directory_symlinks_are_found_and_loops_end() {
+    // mods/tree -> ../real (holding extra/samplemod.ko), mods/tree/extra/up
+    // -> ../.. and mods/self -> . loop back.
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real/extra");
+    std::fs::create_dir_all(&real).unwrap();
+    std::fs::copy(
+        samples().join("build/samplemod.ko"),
+        real.join("samplemod.ko"),
+    )
+    .unwrap();
+    let mods = dir.path().join("mods");
+    std::fs::create_dir_all(&mods).unwrap();
+    std::os::unix::fs::symlink("../real", mods.join("tree")).unwrap();
+    std::os::unix::fs::symlink(".", mods.join("self")).unwrap();
+    std::os::unix::fs::symlink("../..", real.join("up")).unwrap();
+    std::os::unix::fs::symlink("nowhere", mods.join("dangling.ko")).unwrap();
+    let output = kresym()
+        .arg("symbolize")
+        .arg("--vmlinux")
+        .arg(samples().join("build/vmlinux-dwarf5"))
+        .arg("--modules")
+        .arg(&mods)
+        .arg(report("module.txt"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        out.contains(" samplemod_mtu_warn+0x20/0x22 drivers/sample/samplemod.c:29 [samplemod]\n"),
+        "{out}"
+    );
+    assert!(err.contains("0 unresolved, 0 warnings"), "{err}");
+}

@@ -22,6 +22,8 @@ use kresym_debuginfo::local::{DebugDirs, ModuleStage, Search};
 use kresym_debuginfo::{elf, normalize_build_id};
 use kresym_report::{LineKind, release};
 
+use walkdir::WalkDir;
+
 use crate::input::Input;
 
 /// Only this much of each input is read to find releases and build ids.
@@ -363,33 +365,27 @@ fn build_id_in_line(message: &str) -> Option<String> {
 }
 
 /// Build ids of the uncompressed module files (`.ko`, `.ko.debug`) under
-/// `dirs`, by module name (`-` as `_`).
+/// `dirs` (symlinks followed, loops not), by module name (`-` as `_`).
 fn module_build_ids(dirs: &[PathBuf]) -> HashMap<String, Vec<String>> {
     let mut ids: HashMap<String, Vec<String>> = HashMap::new();
-    let mut pending: Vec<PathBuf> = dirs.to_vec();
-    while let Some(dir) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
+    let files = dirs
+        .iter()
+        .flat_map(|dir| WalkDir::new(dir).follow_links(true))
+        .filter_map(Result::ok)
+        .filter(|entry| !entry.file_type().is_dir());
+    for entry in files {
+        let name = entry.file_name().to_string_lossy().replace('-', "_");
+        let Some(stem) = name
+            .strip_suffix(".ko.debug")
+            .or_else(|| name.strip_suffix(".ko"))
+        else {
             continue;
         };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                pending.push(path);
-                continue;
-            }
-            let name = entry.file_name().to_string_lossy().replace('-', "_");
-            let Some(stem) = name
-                .strip_suffix(".ko.debug")
-                .or_else(|| name.strip_suffix(".ko"))
-            else {
-                continue;
-            };
-            if let Ok(elf::ElfIds {
-                build_id: Some(id), ..
-            }) = elf::read(&path)
-            {
-                ids.entry(stem.to_owned()).or_default().push(id);
-            }
+        if let Ok(elf::ElfIds {
+            build_id: Some(id), ..
+        }) = elf::read(entry.path())
+        {
+            ids.entry(stem.to_owned()).or_default().push(id);
         }
     }
     ids
