@@ -23,7 +23,7 @@ pub struct KernelArgs {
     /// Where to look when --vmlinux is not given.
     #[command(flatten)]
     pub discover: DiscoverArgs,
-    /// Directory searched recursively for modules (.ko, .ko.debug, .ko.xz, .ko.zst); repeatable.
+    /// Directory searched recursively for modules (.ko, .ko.debug, .ko.xz, .ko.zst; directory symlinks followed); repeatable.
     #[arg(long = "modules", value_name = "DIR")]
     pub modules: Vec<PathBuf>,
     /// Strip this prefix from DWARF paths instead of detecting the build directory; repeatable.
