@@ -164,11 +164,10 @@ impl Symbolizer {
         for (index, line) in document.lines.iter().enumerate() {
             match &line.kind {
                 LineKind::RawAddress(raw) => {
-                    let withheld = !self.allow_mismatch
-                        && checks.iter().any(|c| {
-                            c.kind == CheckKind::NotFromThisVmlinux
-                                && c.report == document.report_of(index)
-                        });
+                    let withheld = checks.iter().any(|c| {
+                        c.kind == CheckKind::NotFromThisVmlinux
+                            && c.report == document.report_of(index)
+                    });
                     if let Some(offset) = kaslr_offset.filter(|_| !withheld) {
                         let kind = PcKind::ReturnAddress;
                         if let Some(resolved) =

@@ -264,7 +264,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             },
             if summary.withheld > 0 {
                 format!(
-                    ", {} report{} left unchanged (not from this vmlinux)",
+                    ", {} report{} left unchanged (not from this vmlinux or its modules)",
                     summary.withheld,
                     plural(summary.withheld)
                 )
