@@ -691,3 +691,47 @@ fn debug_dir_modules_behind_directory_symlinks_are_found_and_loops_end() {
         "{out}"
     );
 }
+
+#[test]
+fn a_report_of_another_release_than_the_banner_comes_out_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(vmlinux) = vmlinux_with_banner(dir.path(), RELEASE) else {
+        return;
+    };
+    // Same functions, same sizes: only the release tells the kernels apart.
+    let ours = report("kthread-aoe.txt");
+    let text = std::fs::read_to_string(&ours).unwrap();
+    let theirs = dir.path().join("other-release.txt");
+    let other = text.replace(RELEASE, "6.1.0-other");
+    std::fs::write(&theirs, &other).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let output = symbolize(
+        &[
+            // The sample's index (same build id) was made without a banner.
+            "--no-index",
+            "--vmlinux",
+            path(&vmlinux),
+            "--out-dir",
+            path(out.path()),
+            path(&ours),
+            path(&theirs),
+        ],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    let annotated = std::fs::read_to_string(out.path().join("kthread-aoe.txt")).unwrap();
+    assert!(
+        annotated.contains(" kthread+0x2a/0x30 kernel/kthread.c:55\n"),
+        "{annotated}"
+    );
+    let unchanged = std::fs::read_to_string(out.path().join("other-release.txt")).unwrap();
+    assert_eq!(unchanged, other);
+    assert_eq!(stderr.matches("did not produce").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "the report is from kernel 6.1.0-other, the vmlinux is {RELEASE}"
+        )),
+        "{stderr}"
+    );
+}
