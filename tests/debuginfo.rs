@@ -583,3 +583,150 @@ fn build_id_printed_in_the_report_finds_and_checks_the_vmlinux() {
     ));
     assert!(stderr.contains(&id) && stderr.contains(&other), "{stderr}");
 }
+
+/// The sample report's call trace after `header` lines (no CPU line).
+fn report_with_header(header: &str) -> String {
+    let sample = std::fs::read_to_string(report("kthread-aoe.txt")).unwrap();
+    let trace = &sample[sample.find("Call Trace:").unwrap()..];
+    format!("{header}{trace}")
+}
+
+#[test]
+fn the_release_is_found_in_every_shape_the_kernel_prints() {
+    let cases = [
+        // A hung task prints the release without `CPU:`.
+        (
+            "6.1.0-53-cloud-amd64",
+            "INFO: task kworker/0:1:12 blocked for more than 120 seconds.\n      Not tainted 6.1.0-53-cloud-amd64 #1 Debian 6.1.187-1\n\"echo 0 > /proc/sys/kernel/hung_task_timeout_secs\" disables this message.\n",
+        ),
+        // 6.12 prints the uid.
+        (
+            "6.12.0-rc7-syzkaller-00012-g3022e9d00ebe",
+            "BUG: sleeping function called from invalid context at drivers/block/aoe/aoecmd.c:53\nCPU: 1 UID: 0 PID: 5830 Comm: syz-executor175 Not tainted 6.12.0-rc7-syzkaller-00012-g3022e9d00ebe #0\n",
+        ),
+        // Taint letters before the release.
+        (
+            "6.1.0-rc1-syzkaller",
+            "BUG: sleeping function called from invalid context at drivers/block/aoe/aoecmd.c:53\nCPU: 0 PID: 1 Comm: x Tainted: G        W          6.1.0-rc1-syzkaller #0\n",
+        ),
+        // syzbot's kernels are released as `syzkaller`: not the taint letter L.
+        (
+            "syzkaller",
+            "INFO: task syz.0.1:5830 blocked for more than 143 seconds.\n      Tainted: G             L     syzkaller #0\n",
+        ),
+        // A console log: the boot banner names the release of a report that does not.
+        (
+            "6.1.0-53-cloud-amd64",
+            "[    0.000000] Linux version 6.1.0-53-cloud-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14) 12.2.0) #1 SMP PREEMPT_DYNAMIC Debian 6.1.187-1 (2025-01-01)\n[    1.000000] booting\nBUG: sleeping function called from invalid context at drivers/block/aoe/aoecmd.c:53\n",
+        ),
+    ];
+    for (release, header) in cases {
+        let root = tempfile::tempdir().unwrap();
+        let boot = root.path().join("boot");
+        std::fs::create_dir_all(&boot).unwrap();
+        std::fs::copy(
+            samples_build().join("vmlinux-dwarf5"),
+            boot.join(format!("vmlinux-{release}")),
+        )
+        .unwrap();
+        let file = root.path().join("report.txt");
+        std::fs::write(&file, report_with_header(header)).unwrap();
+        let output = symbolize(&["--debug-dir", path(root.path()), path(&file)], &[]);
+        let out = success(&output);
+        assert!(
+            out.contains("\n kthread+0x2a/0x30 kernel/kthread.c:55\n"),
+            "{release}: {out}"
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "using vmlinux {}",
+                boot.join(format!("vmlinux-{release}")).display()
+            )),
+            "{release}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn debug_dir_modules_behind_directory_symlinks_are_found_and_loops_end() {
+    // ROOT/lib/modules/RELEASE/kernel -> ELSEWHERE/kernel (holding
+    // samplemod.ko), with a loop back up inside it.
+    let root = tempfile::tempdir().unwrap();
+    let boot = root.path().join("boot");
+    std::fs::create_dir_all(&boot).unwrap();
+    std::fs::copy(
+        samples_build().join("vmlinux-dwarf5"),
+        boot.join(format!("vmlinux-{RELEASE}")),
+    )
+    .unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let kernel = elsewhere.path().join("kernel/drivers");
+    std::fs::create_dir_all(&kernel).unwrap();
+    std::fs::copy(
+        samples_build().join("samplemod.ko"),
+        kernel.join("samplemod.ko"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("..", kernel.join("loop")).unwrap();
+    let modules = root.path().join("lib/modules").join(RELEASE);
+    std::fs::create_dir_all(&modules).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path().join("kernel"), modules.join("kernel")).unwrap();
+    let output = symbolize(
+        &[
+            "--debug-dir",
+            path(root.path()),
+            path(&report("module-buildid.txt")),
+        ],
+        &[],
+    );
+    let out = success(&output);
+    assert!(
+        out.contains("\n samplemod_init+0x13/0x33 drivers/sample/samplemod.c:54 [samplemod]\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_report_of_another_release_than_the_banner_comes_out_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(vmlinux) = vmlinux_with_banner(dir.path(), RELEASE) else {
+        return;
+    };
+    // Same functions, same sizes: only the release tells the kernels apart.
+    let ours = report("kthread-aoe.txt");
+    let text = std::fs::read_to_string(&ours).unwrap();
+    let theirs = dir.path().join("other-release.txt");
+    let other = text.replace(RELEASE, "6.1.0-other");
+    std::fs::write(&theirs, &other).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let output = symbolize(
+        &[
+            // The sample's index (same build id) was made without a banner.
+            "--no-index",
+            "--vmlinux",
+            path(&vmlinux),
+            "--out-dir",
+            path(out.path()),
+            path(&ours),
+            path(&theirs),
+        ],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    let annotated = std::fs::read_to_string(out.path().join("kthread-aoe.txt")).unwrap();
+    assert!(
+        annotated.contains(" kthread+0x2a/0x30 kernel/kthread.c:55\n"),
+        "{annotated}"
+    );
+    let unchanged = std::fs::read_to_string(out.path().join("other-release.txt")).unwrap();
+    assert_eq!(unchanged, other);
+    assert_eq!(stderr.matches("did not produce").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "the report is from kernel 6.1.0-other, the vmlinux is {RELEASE}"
+        )),
+        "{stderr}"
+    );
+}

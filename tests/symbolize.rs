@@ -226,26 +226,148 @@ fn wrong_vmlinux_is_said_once_per_report() {
         .replace("/0x10\n", "/0x18\n");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("other-build.txt");
-    std::fs::write(&file, input).unwrap();
+    std::fs::write(&file, &input).unwrap();
     let output = symbolize(&[path(&file)]);
-    assert!(output.status.success());
+    assert_eq!(output.status.code(), Some(3));
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), input);
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(
         stderr.matches("did not produce this report").count(),
         1,
         "{stderr}"
     );
+    assert!(stderr.contains("1 report left unchanged"), "{stderr}");
+}
+
+/// The shared corpus's seeds (`../shared/corpus/seeds`, beside the
+/// checkout); `None`, said, when absent outside CI.
+fn seeds() -> Option<std::path::PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/seeds");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "the corpus seeds are missing in CI: {}",
+        dir.display()
+    );
+    eprintln!("SKIP: no corpus seeds at {}", dir.display());
+    None
+}
+
+#[test]
+fn reports_of_other_kernels_come_out_unchanged_with_exit_3() {
+    // The seeds are syzbot reports of 5.x kernels, annotated by syzkaller;
+    // the sample vmlinux printed none of them.
+    let Some(seeds) = seeds() else { return };
+    let out = tempfile::tempdir().unwrap();
+    let output = symbolize(&["--out-dir", path(out.path()), path(&seeds)]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    let mut inputs = 0;
+    for entry in std::fs::read_dir(&seeds).unwrap() {
+        let input = entry.unwrap().path();
+        let name = input.file_name().unwrap();
+        let written = std::fs::read(out.path().join(name)).unwrap();
+        assert!(
+            written == std::fs::read(&input).unwrap(),
+            "{} was changed",
+            input.display()
+        );
+        // One message per report (each seed holds one).
+        let said = stderr
+            .lines()
+            .filter(|l| l.contains(&*name.to_string_lossy()) && l.contains("did not produce"))
+            .count();
+        assert_eq!(said, 1, "{}: {stderr}", input.display());
+        inputs += 1;
+    }
+    assert!(inputs >= 5, "{inputs} seeds");
+    assert!(
+        stderr.contains(&format!("{inputs} reports left unchanged")),
+        "{stderr}"
+    );
+
+    // --allow-mismatch annotates them anyway (the old, wrong, behaviour).
+    let kcsan = seeds.join("kcsan-data-race-tcp.txt");
+    let output = symbolize(&["--allow-mismatch", path(&kcsan)]);
+    assert_eq!(output.status.code(), Some(0));
+    let forced = String::from_utf8(output.stdout).unwrap();
+    assert!(forced.contains(" ip_protocol_deliver_rcu+0x4d/0x420 net/ipv4/ip_input.c:36\n"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("annotated anyway"));
+}
+
+#[test]
+fn frames_whose_size_fits_no_symbol_are_size_mismatches_in_json() {
+    let Some(seeds) = seeds() else { return };
+    let output = symbolize(&[
+        "--format",
+        "json",
+        path(&seeds.join("kcsan-data-race-tcp.txt")),
+    ]);
+    assert_eq!(output.status.code(), Some(3));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let frames = value["frames"].as_array().unwrap();
+    // nm -n: ip_protocol_deliver_rcu at 0x404a80, next symbol at 0x404ab0.
+    let frame = frames
+        .iter()
+        .find(|f| f["function"] == "ip_protocol_deliver_rcu")
+        .unwrap();
+    assert_eq!(frame["status"], "size_mismatch", "{frame}");
+    assert_eq!(frame["printed"], 0x420);
+    assert_eq!(frame["actual"], serde_json::json!([0x30]));
+    assert!(
+        frames
+            .iter()
+            .all(|f| f["status"] != "resolved" && f["chain"].is_null()),
+        "nothing of another kernel is resolved"
+    );
+    let checks = value["checks"].as_array().unwrap();
+    let withheld: Vec<_> = checks
+        .iter()
+        .filter(|c| c["kind"] == "not_from_this_vmlinux")
+        .collect();
+    assert_eq!(withheld.len(), 1, "{checks:?}");
+}
+
+#[test]
+fn a_matching_frame_in_a_report_of_another_build_is_withheld() {
+    // kthread+0x2a/0x30 fits this vmlinux; the other frame's size does not:
+    // the report is another build's, and no annotation is replaced.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mixed.txt");
+    let input = "Call Trace:\n kthread+0x2a/0x30 some/old.c:1\n tcp_v4_rcv+0x2a/0x60 net/old.c:2\n";
+    std::fs::write(&file, input).unwrap();
+    let output = symbolize(&[path(&file)]);
+    assert_eq!(output.status.code(), Some(3));
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), input);
+    let json = symbolize(&["--format", "json", path(&file)]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["frames"][0]["status"], "withheld");
+    assert_eq!(value["frames"][0]["symbol_size"], 0x30);
+    assert_eq!(value["frames"][1]["status"], "size_mismatch");
 }
 
 #[test]
 fn ambiguous_duplicates_are_not_guessed() {
-    // A size matching neither kthread: both candidates, no annotation.
+    // A size matching neither kthread: not this vmlinux's frame.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("ambiguous.txt");
     std::fs::write(&file, "Call Trace:\n kthread+0x10/0x99\n").unwrap();
-    let out = stdout_of(&[path(&file)]);
+    let output = symbolize(&[path(&file)]);
+    assert_eq!(output.status.code(), Some(3));
+    assert_eq!(output.stdout, b"Call Trace:\n kthread+0x10/0x99\n");
+    let output = symbolize(&["--format", "json", path(&file)]);
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["frames"][0]["status"], "size_mismatch");
+    assert_eq!(
+        value["frames"][0]["actual"],
+        serde_json::json!([0x30, 0x70])
+    );
+    // Allowed, both candidates, and still no annotation.
+    let out = stdout_of(&["--allow-mismatch", path(&file)]);
     assert_eq!(out, "Call Trace:\n kthread+0x10/0x99\n");
-    let json = stdout_of(&["--format", "json", path(&file)]);
+    let json = stdout_of(&["--allow-mismatch", "--format", "json", path(&file)]);
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
     let frame = &value["frames"][0];
     assert_eq!(frame["status"], "ambiguous");
@@ -341,4 +463,129 @@ fn symbolized_frames_link_to_source_with_snippets_from_a_local_tree() {
     let output = symbolize(&["--format", "html", path(&report("kthread-aoe.txt"))]);
     assert_eq!(output.status.code(), Some(1), "html needs a repository");
     assert!(String::from_utf8_lossy(&output.stderr).contains("--repo"));
+}
+
+/// `kresym symbolize --vmlinux vmlinux-dwarf5` (no modules) on `text`:
+/// exit status, stdout, stderr.
+fn symbolize_text(text: &str, flags: &[&str]) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.txt");
+    std::fs::write(&file, text).unwrap();
+    let output = kresym()
+        .arg("symbolize")
+        .arg("--vmlinux")
+        .arg(samples().join("build/vmlinux-dwarf5"))
+        .args(flags)
+        .arg(&file)
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn a_missing_module_is_explained_once_with_what_to_do() {
+    let text = std::fs::read_to_string(report("module.txt")).unwrap();
+    let frames = text.matches(" [samplemod]").count();
+    assert!(frames >= 2, "{text}");
+    let (status, out, err) = symbolize_text(&text, &[]);
+    assert_eq!(status, Some(0), "{err}");
+    assert!(
+        out.contains(" dump_stack+0xe/0x10 lib/dump_stack.c:43\n"),
+        "{out}"
+    );
+    let said: Vec<_> = err.lines().filter(|l| l.contains("samplemod")).collect();
+    assert_eq!(said.len(), 1, "{err}");
+    assert!(
+        said[0].contains(&format!("module samplemod not found: {frames} frames: "))
+            && said[0].contains("pass --modules DIR holding samplemod.ko"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{frames} unresolved, 1 warning")),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_function_is_explained_and_does_not_reject_the_report() {
+    // A BPF program is in no file; the other frame is this vmlinux's.
+    let text = "Call Trace:\n bpf_prog_5fb8a7a8c9e0f3d1_prog+0x2d/0x64\n kthread+0x2a/0x30\n";
+    let (status, out, err) = symbolize_text(text, &[]);
+    assert_eq!(status, Some(0), "{err}");
+    assert!(
+        out.contains(" kthread+0x2a/0x30 kernel/kthread.c:55\n"),
+        "{out}"
+    );
+    assert!(
+        err.contains(
+            "functions not in the vmlinux: frame bpf_prog_5fb8a7a8c9e0f3d1_prog+0x2d/0x64 not resolved: code generated at run time"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("1 unresolved, 1 warning"), "{err}");
+}
+
+#[test]
+fn frames_none_of_whose_functions_are_there_are_another_kernels() {
+    let text = "Call Trace:\n foo_a+0x1/0x10 a.c:1\n foo_a+0x2/0x10 a.c:2\n foo_b+0x1/0x10 b.c:1\n";
+    let (status, out, err) = symbolize_text(text, &[]);
+    assert_eq!(status, Some(3), "{err}");
+    assert_eq!(out, text);
+    assert_eq!(err.matches("did not produce").count(), 1, "{err}");
+    // Each function named once, not once per frame.
+    assert_eq!(err.matches("foo_a is not there").count(), 1, "{err}");
+    assert!(err.contains("none of its 3 frames is there"), "{err}");
+}
+
+#[test]
+fn an_ambiguous_name_is_explained() {
+    let (status, out, err) =
+        symbolize_text("Call Trace:\n kthread+0x10/0x99\n", &["--allow-mismatch"]);
+    assert_eq!(status, Some(0), "{err}");
+    assert_eq!(out, "Call Trace:\n kthread+0x10/0x99\n");
+    assert!(
+        err.contains("2 functions named kthread in the vmlinux (none 0x99 bytes long) and point at different source: frame kthread+0x10/0x99 not resolved"),
+        "{err}"
+    );
+}
+
+#[test]
+fn modules_behind_directory_symlinks_are_found_and_loops_end() {
+    // mods/tree -> ../real (holding extra/samplemod.ko), mods/tree/extra/up
+    // -> ../.. and mods/self -> . loop back.
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real/extra");
+    std::fs::create_dir_all(&real).unwrap();
+    std::fs::copy(
+        samples().join("build/samplemod.ko"),
+        real.join("samplemod.ko"),
+    )
+    .unwrap();
+    let mods = dir.path().join("mods");
+    std::fs::create_dir_all(&mods).unwrap();
+    std::os::unix::fs::symlink("../real", mods.join("tree")).unwrap();
+    std::os::unix::fs::symlink(".", mods.join("self")).unwrap();
+    std::os::unix::fs::symlink("../..", real.join("up")).unwrap();
+    std::os::unix::fs::symlink("nowhere", mods.join("dangling.ko")).unwrap();
+    let output = kresym()
+        .arg("symbolize")
+        .arg("--vmlinux")
+        .arg(samples().join("build/vmlinux-dwarf5"))
+        .arg("--modules")
+        .arg(&mods)
+        .arg(report("module.txt"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        out.contains(" samplemod_mtu_warn+0x20/0x22 drivers/sample/samplemod.c:29 [samplemod]\n"),
+        "{out}"
+    );
+    assert!(err.contains("0 unresolved, 0 warnings"), "{err}");
 }

@@ -267,7 +267,7 @@ fn json_lists_every_verdict_with_expected_and_found() {
     assert_eq!(json["clean"], false);
     assert_eq!(
         json["summary"],
-        serde_json::json!({"frames": 10, "ok": 8, "wrong": 1, "not_annotated": 1})
+        serde_json::json!({"frames": 10, "ok": 8, "wrong": 1, "not_annotated": 1, "not_checked": 0})
     );
     let frames = json["frames"].as_array().unwrap();
     assert_eq!(frames.len(), 10);
@@ -367,7 +367,7 @@ fn unsymbolized_report_is_not_annotated_and_exits_0() {
 }
 
 #[test]
-fn report_from_another_vmlinux_is_a_size_mismatch() {
+fn report_from_another_vmlinux_is_said_once_with_exit_3() {
     let dir = tempfile::tempdir().unwrap();
     let correct = symbolized("kasan-tcp.txt", 5);
     let corrupted = replace_line(
@@ -377,22 +377,59 @@ fn report_from_another_vmlinux_is_a_size_mismatch() {
     );
     let path = temp_report(&dir, "other.txt", &corrupted);
     let output = run("verify", 5, &[&path]);
-    assert_eq!(status(&output), 1);
+    assert_eq!(status(&output), 3);
     let out = stdout(&output);
-    assert!(
-        out.contains("warning: this vmlinux did not produce this report"),
+    assert_eq!(
+        out.matches("this vmlinux did not produce this report")
+            .count(),
+        1,
         "{out}"
     );
     assert!(
-        !out.contains("corrected:"),
-        "no correction from another binary: {out}"
+        out.contains("tcp_v4_rcv is 0x50 bytes here, not 0x60"),
+        "{out}"
     );
+    // No verdict per frame, no correction from another binary.
+    assert!(!out.contains("\nL"), "{out}");
+    assert!(!out.contains("corrected:"), "{out}");
     assert!(
-        out.contains(
-            " tcp_v4_rcv+0x2a/0x60: size mismatch: tcp_v4_rcv is 0x50 bytes in the vmlinux, the report says 0x60: the report does not come from this vmlinux\n"
+        out.ends_with(
+            ": 21 frames: 0 ok, 0 wrong, 0 not annotated, 21 not checked (not from this binary)\n"
         ),
         "{out}"
     );
+    // JSON keeps every frame's own finding.
+    let output = run_with("verify", 5, &["--format", "json"], &[&path]);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(value["clean"], false);
+    let frame = value["frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["symbol"] == "tcp_v4_rcv+0x2a/0x60")
+        .unwrap();
+    assert_eq!(frame["verdict"], "not_from_this_binary");
+    assert_eq!(frame["problems"][1]["kind"], "size_mismatch");
+}
+
+#[test]
+fn seeds_of_other_kernels_verify_with_one_message_each() {
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/seeds");
+    if !seeds.is_dir() {
+        assert!(std::env::var_os("CI").is_none(), "no seeds in CI");
+        eprintln!("SKIP: no corpus seeds at {}", seeds.display());
+        return;
+    }
+    let output = run("verify", 5, &[&seeds]);
+    assert_eq!(status(&output), 3);
+    let out = stdout(&output);
+    let inputs = std::fs::read_dir(&seeds).unwrap().count();
+    assert_eq!(
+        out.matches("did not produce this report").count(),
+        inputs,
+        "{out}"
+    );
+    assert!(!out.contains("\nL"), "{out}");
 }
 
 #[test]

@@ -360,9 +360,7 @@ pub fn symbolize(
         for done in done {
             out.write_all(&done.output).map_err(Error::Write)?;
             totals.reports += done.reports;
-            totals.counts.frames += done.counts.frames;
-            totals.counts.resolved += done.counts.resolved;
-            totals.counts.unresolved += done.counts.unresolved;
+            totals.counts += done.counts;
             totals.warnings += done.warnings.len();
             done.warnings.into_iter().for_each(&mut warn);
         }

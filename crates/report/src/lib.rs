@@ -36,6 +36,7 @@ pub mod frame;
 pub mod guilty;
 pub mod lines;
 mod model;
+pub mod release;
 pub mod split;
 pub mod title;
 

@@ -183,7 +183,9 @@ pub struct Report {
     pub title: Option<String>,
     /// The kind of report, from its start marker.
     pub kind: ReportKind,
-    /// The kernel release from a `CPU: 0 PID: 1 Comm: x Not tainted 6.1.0 #1` line.
+    /// The kernel release from a `CPU: 0 PID: 1 Comm: x Not tainted 6.1.0 #1`
+    /// line (or another shape [`crate::release`] knows), else from the last
+    /// boot banner (`Linux version 6.1.0 ...`) before the report.
     pub kernel_release: Option<String>,
     /// Index into [`Document::lines`] of the frame the title's function came from.
     pub title_frame: Option<usize>,

@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 
 use regex::bytes::Regex;
 
-use crate::{Document, Report, ReportKind, guilty, title};
+use crate::{Document, Report, ReportKind, guilty, release, title};
 
 /// One kind of start marker.
 struct StartMarker {
@@ -101,13 +101,6 @@ static END: LazyLock<Regex> = LazyLock::new(|| {
         .expect("end regex")
 });
 
-static RELEASE: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(
-        r"(?:PID: [0-9]+ (?:Comm: .*? )?(?:Not tainted|Tainted: [A-Z ]*?) ([^ ]+) #|^ *([^ ]+) #[0-9]+ (?:Not tainted|Tainted))",
-    )
-    .expect("release regex")
-});
-
 /// What starts a report on this line, if anything: its kind and whether it
 /// is secondary (see the module docs).
 pub fn start_marker(message: &[u8]) -> Option<(ReportKind, bool)> {
@@ -181,8 +174,16 @@ pub fn find_reports(doc: &Document, from: usize) -> Vec<Report> {
             open = false;
         }
     }
+    // A report that names no release has the one of the last boot before it.
+    let (mut banner, mut scanned) = (None, 0);
     for report in &mut reports {
-        report.kernel_release = kernel_release(doc, report);
+        for line in &doc.lines[scanned..report.lines.start.max(scanned)] {
+            if let Some(release) = banner_release(doc, line) {
+                banner = Some(release);
+            }
+        }
+        scanned = scanned.max(report.lines.start);
+        report.kernel_release = kernel_release(doc, report).or_else(|| banner.clone());
         let (title, frame) = title::title(doc, report);
         report.title = title;
         report.title_frame = frame;
@@ -212,12 +213,19 @@ fn title_head(message: &[u8]) -> &[u8] {
     memchr::memmem::find(message, b" in ").map_or(message, |i| &message[..i])
 }
 
+/// The release a report's first 200 lines name (see [`crate::release`]).
 fn kernel_release(doc: &Document, report: &Report) -> Option<String> {
     doc.report_lines(report).iter().take(200).find_map(|line| {
         let message = String::from_utf8_lossy(doc.line_message(line));
-        let caps = RELEASE.captures(&message)?;
-        caps.get(1).or(caps.get(2)).map(|m| m.as_str().to_string())
+        release::kernel_release(&message).map(str::to_owned)
     })
+}
+
+/// The release of a boot banner (`Linux version RELEASE ...`) on a line.
+fn banner_release(doc: &Document, line: &crate::Line) -> Option<String> {
+    let message = doc.line_message(line);
+    memchr::memmem::find(message, b"Linux version ")?;
+    release::boot_release(&String::from_utf8_lossy(message)).map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -93,9 +93,9 @@ impl Binary {
     /// Load an ELF file: a vmlinux, or a module (`.ko`, `.ko.debug`,
     /// `.ko.xz`, `.ko.zst`).
     pub fn open(path: &Path) -> Result<Binary> {
-        let io = |source| Error::Io {
+        let io = |error| Error::Io {
             path: path.to_owned(),
-            source,
+            error,
         };
         let file = File::open(path).map_err(io)?;
         if file.metadata().map_err(io)?.is_dir() {
@@ -245,6 +245,18 @@ impl Binary {
         self.release
             .get_or_init(|| read_release(&self.elf, &symbols_by_name(&self.elf, "linux_banner")))
             .as_deref()
+    }
+
+    /// Whether this is a relocatable object (`ET_REL`: a module), not a
+    /// linked image.
+    pub fn is_relocatable(&self) -> bool {
+        self.elf.elf_header().e_type(self.elf.endian()) == elf::ET_REL
+    }
+
+    /// Whether the ELF symbol table defines `name` (one pass over it,
+    /// without reading the text symbols).
+    pub fn defines(&self, name: &str) -> bool {
+        !symbols_by_name(&self.elf, name).is_empty()
     }
 
     /// Whether the file has DWARF line information at all.

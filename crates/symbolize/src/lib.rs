@@ -41,7 +41,7 @@ use serde::Serialize;
 
 pub use binary::Binary;
 pub use decompress::DecompressionLimits;
-pub use document::{DocumentSymbols, FrameCounts, LineSymbols, ReportCheck};
+pub use document::{CheckKind, DocumentSymbols, FrameCounts, LineSymbols, ReportCheck};
 pub use index::{Index, IndexError};
 use kallsyms::TextSymbol;
 use modules::{ModuleFile, ModuleIndex};
@@ -52,12 +52,12 @@ use source::{Dwarf, Indexed, Prefetch, SymbolSource};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Io {
         /// The file.
         path: PathBuf,
-        /// Why.
-        source: std::io::Error,
+        /// Why (in the message, not chained: said once).
+        error: std::io::Error,
     },
     /// A file is not an ELF file kresym can use.
     #[error("{path} cannot be used: {reason}")]
@@ -96,6 +96,9 @@ pub struct Symbolizer {
     strip: Option<PathCleaner>,
     /// vmlinux inline chains looked up ahead by [`Symbolizer::prefetch`], by probe address.
     prefetched: HashMap<u64, Vec<SourceFrame>>,
+    /// Annotate frames whose printed size disagrees with the binary, and
+    /// reports the binary did not produce (see [`Symbolizer::allow_mismatch`]).
+    allow_mismatch: bool,
 }
 
 /// What [`Symbolizer::prefetch`] did.
@@ -210,8 +213,8 @@ pub struct Resolved {
     /// The inline chain, innermost first; the last entry is the real
     /// function. Empty when there is no line information.
     pub chain: Vec<SourceFrame>,
-    /// Set when the printed size differs from this binary's: the binary
-    /// probably did not produce the report.
+    /// Set when the printed size differs from this binary's (only with
+    /// [`Symbolizer::allow_mismatch`]): the binary did not produce the report.
     pub size_mismatch: Option<SizeMismatch>,
     /// How many other symbols have the same name and printed size and
     /// resolve to exactly the same inline chain (out-of-line copies of a
@@ -248,6 +251,18 @@ pub enum Resolution {
     },
     /// No text symbol of this name in the binary.
     UnknownSymbol,
+    /// The printed `/0xSIZE` fits no symbol of this name in the binary: the
+    /// frame does not come from this binary, and is not annotated (unless
+    /// [`Symbolizer::allow_mismatch`]).
+    SizeMismatch {
+        /// The size printed in the report.
+        printed: u64,
+        /// The kallsyms size of each symbol of that name in the binary.
+        actual: Vec<u64>,
+    },
+    /// The frame resolved, but the binary did not produce its report (see
+    /// [`DocumentSymbols::checks`]): it is left unchanged, as printed.
+    Withheld(Resolved),
     /// The offset is past the end of the symbol.
     OffsetOutOfRange {
         /// The symbol's kallsyms size in the binary.
@@ -283,9 +298,9 @@ impl Symbolizer {
     /// DWARF one compilation unit at a time, as frames need it.
     pub fn open(vmlinux: &Path, options: SymbolizerOptions) -> Result<Symbolizer> {
         let vmlinux = Binary::open(vmlinux)?;
-        let modules = ModuleIndex::scan(&options.module_dirs).map_err(|source| Error::Io {
+        let modules = ModuleIndex::scan(&options.module_dirs).map_err(|error| Error::Io {
             path: options.module_dirs.first().cloned().unwrap_or_default(),
-            source,
+            error,
         })?;
         let strip = (!options.strip_prefixes.is_empty())
             .then(|| PathCleaner::with_prefixes(options.strip_prefixes.iter().cloned()));
@@ -296,7 +311,18 @@ impl Symbolizer {
             modules,
             strip,
             prefetched: HashMap::new(),
+            allow_mismatch: false,
         })
+    }
+
+    /// With `allow`, annotate anyway what does not fit this binary: a frame
+    /// whose printed size fits no symbol of its name is resolved by name
+    /// (with [`Resolved::size_mismatch`] set, or [`Resolution::Ambiguous`]),
+    /// and reports the binary did not produce are symbolized like the
+    /// others. Off by default: such frames are [`Resolution::SizeMismatch`]
+    /// and such reports are left unchanged ([`Resolution::Withheld`]).
+    pub fn allow_mismatch(&mut self, allow: bool) {
+        self.allow_mismatch = allow;
     }
 
     /// The vmlinux.
@@ -440,7 +466,12 @@ impl Symbolizer {
     /// Symbolize one `func+off/size` frame.
     pub fn resolve(&self, frame: FrameQuery<'_>) -> Resolution {
         self.with_source(frame.module, frame.build_id, |source| {
-            Ok(resolve_in(source, self.strip.as_ref(), frame))
+            Ok(resolve_in(
+                source,
+                self.strip.as_ref(),
+                frame,
+                self.allow_mismatch,
+            ))
         })
         .unwrap_or_else(|resolution| resolution)
     }
@@ -561,17 +592,25 @@ impl Symbolizer {
     }
 }
 
-/// Resolve a frame against one binary.
+/// Resolve a frame against one binary; unless `allow_mismatch`, a printed
+/// size that fits no symbol of the name is a [`Resolution::SizeMismatch`].
 fn resolve_in(
     source: &dyn SymbolSource,
     strip: Option<&PathCleaner>,
     frame: FrameQuery<'_>,
+    allow_mismatch: bool,
 ) -> Resolution {
     let candidates = source.symbols_named(frame.function);
     let matching: Vec<_> = candidates
         .iter()
         .filter(|s| source.size_matches(s, frame.size))
         .collect();
+    if matching.is_empty() && !candidates.is_empty() && !allow_mismatch {
+        return Resolution::SizeMismatch {
+            printed: frame.size,
+            actual: candidates.iter().map(|s| s.size).collect(),
+        };
+    }
     let chosen = match (candidates.as_slice(), matching.as_slice()) {
         ([], _) => return Resolution::UnknownSymbol,
         (_, [one]) => *one,

@@ -1,8 +1,10 @@
 //! Find kernel modules by name in a directory tree, and load them on demand.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
+
+use walkdir::WalkDir;
 
 use crate::binary::{self, Binary};
 use crate::index::{Index, IndexError};
@@ -90,11 +92,14 @@ pub(crate) struct ModuleIndex {
 }
 
 impl ModuleIndex {
-    /// Search `dirs` recursively for module files.
+    /// Search `dirs` recursively for module files, following symlinks
+    /// (a symlink back to a directory being searched is not followed
+    /// again; a file reached by several paths counts once).
     pub(crate) fn scan(dirs: &[PathBuf]) -> std::io::Result<ModuleIndex> {
         let mut index = ModuleIndex::default();
+        let mut seen = HashSet::new();
         for dir in dirs {
-            index.scan_dir(dir)?;
+            index.scan_dir(dir, &mut seen)?;
         }
         for files in index.by_name.values_mut() {
             files.sort_by_key(|f| suffix_rank(&f.path));
@@ -102,21 +107,38 @@ impl ModuleIndex {
         Ok(index)
     }
 
-    fn scan_dir(&mut self, dir: &Path) -> std::io::Result<()> {
-        let mut pending = vec![dir.to_owned()];
-        while let Some(dir) = pending.pop() {
-            for entry in std::fs::read_dir(&dir)? {
-                let entry = entry?;
-                let path = entry.path();
-                let kind = entry.file_type()?;
-                if kind.is_dir() {
-                    pending.push(path);
-                } else if let Some(name) = module_name(&path) {
-                    self.by_name
-                        .entry(normalize_name(&name))
-                        .or_default()
-                        .push(ModuleFile::new(path));
+    /// Add the module files under `dir`; `seen` holds the real paths of
+    /// those already added. A directory that cannot be read fails the
+    /// scan, except a symlink loop or a dangling symlink, which are passed.
+    fn scan_dir(&mut self, dir: &Path, seen: &mut HashSet<PathBuf>) -> std::io::Result<()> {
+        let walk = WalkDir::new(dir).follow_links(true).sort_by_file_name();
+        for entry in walk {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) if error.loop_ancestor().is_some() => continue,
+                Err(error)
+                    if error.depth() > 0
+                        && error
+                            .io_error()
+                            .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound) =>
+                {
+                    continue;
                 }
+                Err(error) => return Err(error.into()),
+            };
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            let path = entry.into_path();
+            let Some(name) = module_name(&path) else {
+                continue;
+            };
+            let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            if seen.insert(real) {
+                self.by_name
+                    .entry(normalize_name(&name))
+                    .or_default()
+                    .push(ModuleFile::new(path));
             }
         }
         Ok(())

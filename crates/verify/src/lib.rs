@@ -17,6 +17,11 @@
 //!
 //! 1. **not annotated** — the frame line has no `file:line` and no
 //!    `[inline]` line above it: there is nothing to check. Never a failure.
+//! - **not from this binary** — the vmlinux (or the frame's module) did
+//!   not produce the frame's report (see
+//!   [`kresym_symbolize::CheckKind`]): the frame is not checked, and the
+//!   report gets one check saying why instead of a verdict per frame.
+//!   Counted as "not checked", neither ok nor wrong.
 //! 2. **size mismatch** — the printed `/0xSIZE` differs from the symbol's
 //!    kallsyms size in the binary: the report does not come from this
 //!    vmlinux (or module), so nothing below is checked.
@@ -65,7 +70,9 @@
 use std::ops::Range;
 
 use kresym_report::{Document, Frame, LineKind};
-use kresym_symbolize::{DocumentSymbols, LineSymbols, Resolution, SizeMismatch, Symbolizer};
+use kresym_symbolize::{
+    CheckKind, DocumentSymbols, LineSymbols, Resolution, SizeMismatch, Symbolizer,
+};
 use serde::Serialize;
 
 /// What is wrong with a frame block, most fundamental first: the order of
@@ -75,6 +82,8 @@ use serde::Serialize;
 pub enum VerdictKind {
     /// The frame has no annotation at all: nothing to check.
     NotAnnotated,
+    /// The vmlinux or module did not produce the frame's report: not checked.
+    NotFromThisBinary,
     /// The printed symbol size differs from the binary's.
     SizeMismatch,
     /// The printed module build id matches no module file.
@@ -104,6 +113,7 @@ impl VerdictKind {
     pub fn describe(self) -> &'static str {
         match self {
             VerdictKind::NotAnnotated => "not annotated",
+            VerdictKind::NotFromThisBinary => "not checked",
             VerdictKind::SizeMismatch => "size mismatch",
             VerdictKind::BuildIdMismatch => "build id mismatch",
             VerdictKind::UnknownSymbol => "unknown symbol",
@@ -122,6 +132,7 @@ impl VerdictKind {
     pub fn as_str(self) -> &'static str {
         match self {
             VerdictKind::NotAnnotated => "not_annotated",
+            VerdictKind::NotFromThisBinary => "not_from_this_binary",
             VerdictKind::SizeMismatch => "size_mismatch",
             VerdictKind::BuildIdMismatch => "build_id_mismatch",
             VerdictKind::UnknownSymbol => "unknown_symbol",
@@ -137,9 +148,12 @@ impl VerdictKind {
     }
 
     /// Whether a frame with this verdict fails verification (everything
-    /// but `ok` and `not annotated`).
+    /// but `ok`, `not annotated` and `not from this binary`).
     pub fn is_wrong(self) -> bool {
-        !matches!(self, VerdictKind::Ok | VerdictKind::NotAnnotated)
+        !matches!(
+            self,
+            VerdictKind::Ok | VerdictKind::NotAnnotated | VerdictKind::NotFromThisBinary
+        )
     }
 
     /// Whether re-symbolizing corrects the frame: the annotation is wrong
@@ -287,6 +301,9 @@ pub struct Summary {
     pub wrong: usize,
     /// Frames without any annotation.
     pub not_annotated: usize,
+    /// Annotated frames not checked because the vmlinux or their module
+    /// did not produce their report.
+    pub not_checked: usize,
 }
 
 impl Summary {
@@ -296,6 +313,7 @@ impl Summary {
         self.ok += other.ok;
         self.wrong += other.wrong;
         self.not_annotated += other.not_annotated;
+        self.not_checked += other.not_checked;
     }
 }
 
@@ -309,7 +327,15 @@ impl std::fmt::Display for Summary {
             self.ok,
             self.wrong,
             self.not_annotated
-        )
+        )?;
+        if self.not_checked > 0 {
+            write!(
+                f,
+                ", {} not checked (not from this binary)",
+                self.not_checked
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -333,7 +359,7 @@ pub struct Verification {
 impl Verification {
     /// True when every annotated frame verifies.
     pub fn is_clean(&self) -> bool {
-        self.summary.wrong == 0
+        self.summary.wrong == 0 && self.summary.not_checked == 0
     }
 
     /// The frames that do not verify.
@@ -363,16 +389,42 @@ pub fn verify_symbols(document: &Document, symbols: DocumentSymbols) -> Verifica
         while start > 0 && matches!(document.lines[start - 1].kind, LineKind::InlineFrame(_)) {
             start -= 1;
         }
-        let verdict = verify_block(document, start..index + 1, frame, symbols.lines.get(index));
+        let mut verdict = verify_block(document, start..index + 1, frame, symbols.lines.get(index));
+        if verdict.verdict != VerdictKind::NotAnnotated
+            && let Some(check) = symbols.withheld(verdict.report, frame.module.as_deref())
+        {
+            // Said once, by the report's check.
+            verdict.verdict = VerdictKind::NotFromThisBinary;
+            verdict
+                .problems
+                .retain(|p| p.kind != VerdictKind::NotFromThisBinary);
+            verdict.problems.insert(
+                0,
+                Problem {
+                    kind: VerdictKind::NotFromThisBinary,
+                    line: verdict.line,
+                    message: format!("not checked: {}", check.message),
+                    found: None,
+                    expected: None,
+                },
+            );
+        }
         summary.frames += 1;
         match verdict.verdict {
             VerdictKind::Ok => summary.ok += 1,
             VerdictKind::NotAnnotated => summary.not_annotated += 1,
+            VerdictKind::NotFromThisBinary => summary.not_checked += 1,
             _ => summary.wrong += 1,
         }
         frames.push(verdict);
     }
-    let mut checks: Vec<String> = symbols.checks.iter().map(|c| c.message.clone()).collect();
+    // Why frames stayed unresolved is in each frame's verdict already.
+    let mut checks: Vec<String> = symbols
+        .checks
+        .iter()
+        .filter(|c| c.kind != CheckKind::Unresolved)
+        .map(|c| c.message.clone())
+        .collect();
     checks.extend(orphan_inline_lines(document));
     Verification {
         frames,
@@ -551,6 +603,40 @@ fn expected_levels(frame: &Frame, symbols: Option<&LineSymbols>) -> Result<Expec
                         frame.function,
                         frame.size
                     ),
+                ),
+                None,
+            ));
+        }
+        Resolution::SizeMismatch { printed, actual } => {
+            let sizes: Vec<_> = actual.iter().map(|size| format!("0x{size:x}")).collect();
+            return Err((
+                (
+                    VerdictKind::SizeMismatch,
+                    format!(
+                        "{} is {} bytes in {binary}, the report says 0x{printed:x}: the report does not come from this {}",
+                        frame.function,
+                        sizes.join(" or "),
+                        if frame.module.is_some() {
+                            "module"
+                        } else {
+                            "vmlinux"
+                        }
+                    ),
+                ),
+                match actual.as_slice() {
+                    [actual] => Some(SizeMismatch {
+                        printed: *printed,
+                        actual: *actual,
+                    }),
+                    _ => None,
+                },
+            ));
+        }
+        Resolution::Withheld(_) => {
+            return Err((
+                (
+                    VerdictKind::NotFromThisBinary,
+                    format!("{binary} did not produce this report"),
                 ),
                 None,
             ));

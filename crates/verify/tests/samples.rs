@@ -455,13 +455,23 @@ fn size_mismatch_means_another_vmlinux() {
         old,
         &[" tcp_v4_rcv+0x2a/0x60 net/ipv4/tcp_ipv4.c:130"],
     );
-    let verification = assert_caught(
-        &symbolizer,
-        &correct,
-        &corrupted,
-        &[(line_number(&correct, old), VerdictKind::SizeMismatch)],
-    );
-    let frame = verification.wrong_frames().next().unwrap();
+    assert!(verify(&symbolizer, &correct).is_clean());
+    // One printed size that fits no symbol: the whole report is not from
+    // this vmlinux, so none of its frames is checked (nor wrong), and that
+    // is said once.
+    let verification = verify(&symbolizer, &corrupted);
+    assert!(!verification.is_clean());
+    assert_eq!(wrong(&verification), []);
+    let summary = verification.summary;
+    assert_eq!((summary.ok, summary.wrong), (0, 0), "{summary}");
+    assert_eq!(summary.not_checked, summary.frames, "{summary}");
+    let frame = verification
+        .frames
+        .iter()
+        .find(|f| f.line == line_number(&correct, old))
+        .unwrap();
+    assert_eq!(frame.verdict, VerdictKind::NotFromThisBinary);
+    assert_eq!(frame.problems[1].kind, VerdictKind::SizeMismatch);
     let mismatch = frame.size_mismatch.unwrap();
     assert_eq!((mismatch.printed, mismatch.actual), (0x60, 0x50));
     assert!(
@@ -470,14 +480,15 @@ fn size_mismatch_means_another_vmlinux() {
             .iter()
             .all(|l| l.status == LevelStatus::Unchecked)
     );
-    assert!(
-        verification
-            .checks
-            .iter()
-            .any(|c| c.contains("did not produce this report")),
-        "{:?}",
-        verification.checks
-    );
+    let said: Vec<_> = verification
+        .checks
+        .iter()
+        .filter(|c| c.contains("did not produce this report"))
+        .collect();
+    assert_eq!(said.len(), 1, "{:?}", verification.checks);
+    assert!(said[0].contains("tcp_v4_rcv is 0x50 bytes here, not 0x60"));
+    // Nothing is "corrected" from a binary that did not produce the report.
+    assert_eq!(symbolized(&symbolizer, &corrupted), corrupted);
 }
 
 #[test]
@@ -584,16 +595,28 @@ fn build_id_mismatch() {
             " samplemod_mtu_warn+0x20/0x22 drivers/sample/samplemod.c:29 [samplemod 00000000000000000000000000000000deadbeef]",
         ],
     );
+    // The module found is not the one: its frames are not checked, the
+    // vmlinux's are.
     let verification = verify(&symbolizer, &corrupted);
-    assert_eq!(
-        wrong(&verification),
-        [(line_number(&raw, old), VerdictKind::BuildIdMismatch)]
-    );
+    assert_eq!(wrong(&verification), []);
+    assert_eq!(verification.summary.not_checked, 1);
+    let frame = verification
+        .frames
+        .iter()
+        .find(|f| f.line == line_number(&raw, old))
+        .unwrap();
+    assert_eq!(frame.verdict, VerdictKind::NotFromThisBinary);
+    assert_eq!(frame.problems[1].kind, VerdictKind::BuildIdMismatch);
+    assert_eq!(verification.checks.len(), 1, "{:?}", verification.checks);
+    assert!(verification.checks[0].contains("did not produce this report's samplemod frames"));
 }
 
 #[test]
 fn ambiguous_twins_cannot_be_verified() {
-    let symbolizer = symbolizer(5);
+    // A size that fits neither twin is a size mismatch; allowed, both
+    // candidates are looked at and neither is guessed.
+    let mut symbolizer = symbolizer(5);
+    symbolizer.allow_mismatch(true);
     let correct = symbolized(&symbolizer, &raw("kthread-aoe.txt"));
     let old = " kthread+0x2a/0x30 kernel/kthread.c:55";
     let corrupted = replace(&correct, old, &[" kthread+0x2a/0x40 kernel/kthread.c:55"]);

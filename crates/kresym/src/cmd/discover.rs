@@ -3,7 +3,9 @@
 //! and debuginfod (`DEBUGINFOD_URLS`).
 //!
 //! The kernel release and the module build ids come from the inputs (the
-//! `CPU: 0 PID: 1 Comm: x Not tainted RELEASE #1` line of each report and
+//! `CPU: 0 PID: 1 Comm: x Not tainted RELEASE #1` line of each report, or
+//! any other shape [`kresym_report::release`] knows, such as a hung task's
+//! `Tainted: G L RELEASE #1` or a console log's `Linux version RELEASE`, and
 //! the ` [module buildid]` frame suffixes; the first 16 MB of each input).
 //! When only the input can name the kernel, standard input is copied to a
 //! temporary file so that it can be read twice.
@@ -18,7 +20,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use kresym_debuginfo::debuginfod::{self, Progress};
 use kresym_debuginfo::local::{DebugDirs, ModuleStage, Search};
 use kresym_debuginfo::{elf, normalize_build_id};
-use kresym_report::LineKind;
+use kresym_report::{LineKind, release};
+
+use walkdir::WalkDir;
 
 use crate::input::Input;
 
@@ -37,7 +41,7 @@ pub struct DiscoverArgs {
     /// Debug directory root searched for ROOT/boot/vmlinux-RELEASE, ROOT/lib/modules/RELEASE/ and ROOT/.build-id/; repeatable [default: /usr/lib/debug and /].
     #[arg(long = "debug-dir", value_name = "ROOT")]
     pub debug_dirs: Vec<PathBuf>,
-    /// The kernel release of the reports, instead of the one their `CPU: ... Not tainted RELEASE #1` line names.
+    /// The kernel release of the reports, instead of the one they name (`CPU: ... Not tainted RELEASE #1`, `Linux version RELEASE`, ...).
     #[arg(long, value_name = "RELEASE")]
     pub release: Option<String>,
 }
@@ -77,6 +81,7 @@ pub fn discover(
     vmlinux: Option<&Path>,
     module_args: &[PathBuf],
     inputs: &mut [Input],
+    allow_mismatch: bool,
     quiet: bool,
 ) -> Result<Discovered> {
     let client = debuginfod::Config::from_env()
@@ -159,11 +164,12 @@ pub fn discover(
                     bail!("{error} ({id_source})");
                 }
                 if let Some(release) = &release
+                    && !allow_mismatch
                     && let Err(error) = ids.check_release(&origin, release)
                 {
                     let actual = ids.release.as_deref().unwrap_or_default();
                     bail!(
-                        "{error}: pass the vmlinux of {implied}, or --release {actual} to use this one anyway"
+                        "{error}: pass the vmlinux of {implied}, or --release {actual} or --allow-mismatch to use this one anyway"
                     );
                 }
             }
@@ -277,7 +283,7 @@ fn find_vmlinux(
     let Some(release) = release else {
         if misses.is_empty() {
             bail!(
-                "no --vmlinux given, and the input names no kernel release (no `CPU: ... Not tainted RELEASE #1` line): pass --vmlinux FILE, --build-id ID or --release RELEASE"
+                "no --vmlinux given, and the input names no kernel release (no `CPU: ... Not tainted RELEASE #1`, `Tainted: G W RELEASE #1` or `Linux version RELEASE` line): pass --vmlinux FILE, --build-id ID or --release RELEASE"
             );
         }
         bail!("{}; or pass --vmlinux FILE", misses.join("; "));
@@ -315,9 +321,10 @@ fn scan_input(input: &Input, scan: &mut Scan) -> Result<()> {
         .filter_map(|r| r.kernel_release.clone())
         .collect();
     if releases.is_empty() {
-        // A `dump_stack()` outside any report still prints the CPU line.
+        // A `dump_stack()` outside any report still prints the CPU line,
+        // and a console log its boot banner.
         releases.extend(document.lines.iter().find_map(|line| {
-            release_in_line(&String::from_utf8_lossy(document.line_message(line)))
+            release::kernel_release(&String::from_utf8_lossy(document.line_message(line)))
                 .map(str::to_owned)
         }));
     }
@@ -345,25 +352,11 @@ fn scan_input(input: &Input, scan: &mut Scan) -> Result<()> {
     Ok(())
 }
 
-/// The release in `CPU: 0 PID: 1 Comm: x Not tainted 6.1.0-53-cloud-amd64 #1`
-/// (or `Tainted: G O 6.1.0 #1`).
-fn release_in_line(message: &str) -> Option<&str> {
-    let pid = message.find("PID: ")?;
-    let message = &message[pid..];
-    let rest = match message.find(" Not tainted ") {
-        Some(i) => &message[i + " Not tainted ".len()..],
-        None => &message[message.find(" Tainted: ")? + " Tainted: ".len()..],
-    };
-    let release = rest[..rest.find(" #")?].rsplit(' ').next()?;
-    release
-        .starts_with(|c: char| c.is_ascii_digit())
-        .then_some(release)
-}
-
 /// The vmlinux build id a kernel with `CONFIG_STACKTRACE_BUILD_ID` prints
 /// at the end of its CPU line: `... Not tainted 6.1.0 #1 4f7a...`.
 fn build_id_in_line(message: &str) -> Option<String> {
-    let release = release_in_line(message)?;
+    message.find("PID: ")?;
+    let release = release::kernel_release(message)?;
     let rest = &message[message.find(&format!(" {release} #"))? + release.len() + 2..];
     let mut words = rest.split_whitespace();
     let _version = words.next()?;
@@ -372,33 +365,27 @@ fn build_id_in_line(message: &str) -> Option<String> {
 }
 
 /// Build ids of the uncompressed module files (`.ko`, `.ko.debug`) under
-/// `dirs`, by module name (`-` as `_`).
+/// `dirs` (symlinks followed, loops not), by module name (`-` as `_`).
 fn module_build_ids(dirs: &[PathBuf]) -> HashMap<String, Vec<String>> {
     let mut ids: HashMap<String, Vec<String>> = HashMap::new();
-    let mut pending: Vec<PathBuf> = dirs.to_vec();
-    while let Some(dir) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
+    let files = dirs
+        .iter()
+        .flat_map(|dir| WalkDir::new(dir).follow_links(true))
+        .filter_map(Result::ok)
+        .filter(|entry| !entry.file_type().is_dir());
+    for entry in files {
+        let name = entry.file_name().to_string_lossy().replace('-', "_");
+        let Some(stem) = name
+            .strip_suffix(".ko.debug")
+            .or_else(|| name.strip_suffix(".ko"))
+        else {
             continue;
         };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                pending.push(path);
-                continue;
-            }
-            let name = entry.file_name().to_string_lossy().replace('-', "_");
-            let Some(stem) = name
-                .strip_suffix(".ko.debug")
-                .or_else(|| name.strip_suffix(".ko"))
-            else {
-                continue;
-            };
-            if let Ok(elf::ElfIds {
-                build_id: Some(id), ..
-            }) = elf::read(&path)
-            {
-                ids.entry(stem.to_owned()).or_default().push(id);
-            }
+        if let Ok(elf::ElfIds {
+            build_id: Some(id), ..
+        }) = elf::read(entry.path())
+        {
+            ids.entry(stem.to_owned()).or_default().push(id);
         }
     }
     ids
@@ -503,18 +490,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn release_is_read_from_cpu_lines() {
-        assert_eq!(
-            release_in_line("CPU: 0 PID: 1 Comm: x Not tainted 6.1.0-53-cloud-amd64 #1"),
-            Some("6.1.0-53-cloud-amd64")
-        );
-        assert_eq!(
-            release_in_line(
-                "CPU: 0 PID: 321 Comm: insmod Tainted: G           O      6.1.0-kresym-sample #1"
-            ),
-            Some("6.1.0-kresym-sample")
-        );
-        assert_eq!(release_in_line("Comm: x Not tainted 6.1 #1"), None);
+    fn build_id_is_read_from_cpu_lines() {
         assert_eq!(
             build_id_in_line(
                 "CPU: 1 PID: 9 Comm: x Not tainted 6.1.0-53-cloud-amd64 #1 4F7A1c2b3d4e5f60718293a4b5c6d7e8f9001122"
@@ -530,6 +506,5 @@ mod tests {
             build_id_in_line("CPU: 1 PID: 9 Comm: x Not tainted 6.1.0 #1 Debian"),
             None
         );
-        assert_eq!(release_in_line("PID: 1 Not tainted #1"), None);
     }
 }

@@ -2,12 +2,12 @@
 //! `kresym verify` share, and opening the symbolizer they describe.
 
 use foldhash::{HashSet, HashSetExt};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Result, anyhow, bail};
 use kresym_report::{LineKind, PcKind, frame};
-use kresym_symbolize::{FrameQuery, IndexError, Symbolizer, SymbolizerOptions};
+use kresym_symbolize::{Binary, FrameQuery, IndexError, Symbolizer, SymbolizerOptions};
 use rayon::prelude::*;
 
 use crate::cmd::discover::{self, DiscoverArgs, Discovered};
@@ -23,12 +23,18 @@ pub struct KernelArgs {
     /// Where to look when --vmlinux is not given.
     #[command(flatten)]
     pub discover: DiscoverArgs,
-    /// Directory searched recursively for modules (.ko, .ko.debug, .ko.xz, .ko.zst); repeatable.
+    /// Directory searched recursively for modules (.ko, .ko.debug, .ko.xz, .ko.zst; directory symlinks followed); repeatable.
     #[arg(long = "modules", value_name = "DIR")]
     pub modules: Vec<PathBuf>,
     /// Strip this prefix from DWARF paths instead of detecting the build directory; repeatable.
     #[arg(long = "strip-prefix", value_name = "PREFIX")]
     pub strip_prefix: Vec<String>,
+    /// Annotate reports this vmlinux (or a module) did not produce anyway:
+    /// frames whose printed /0xSIZE fits no symbol are resolved by name, and
+    /// a --vmlinux of another release is accepted. Without it, such reports
+    /// are left unchanged, said once each, and the exit status is 3.
+    #[arg(long)]
+    pub allow_mismatch: bool,
     /// The persisted indexes.
     #[command(flatten)]
     pub index: IndexArgs,
@@ -220,6 +226,7 @@ impl KernelArgs {
             self.vmlinux.as_deref(),
             &self.modules,
             inputs,
+            self.allow_mismatch,
             quiet,
         )?;
         let options = SymbolizerOptions {
@@ -231,7 +238,10 @@ impl KernelArgs {
                 .collect(),
             strip_prefixes: self.strip_prefix.clone(),
         };
-        let mut symbolizer = Symbolizer::open(&found.vmlinux, options)?;
+        let mut symbolizer = Symbolizer::open(&found.vmlinux, options)
+            .map_err(|error| vmlinux_error(&found.vmlinux, error))?;
+        check_vmlinux(symbolizer.vmlinux())?;
+        symbolizer.allow_mismatch(self.allow_mismatch);
         self.index
             .attach(&mut symbolizer, || is_batch(inputs), quiet);
         prefetch(&mut symbolizer, inputs);
@@ -246,4 +256,36 @@ impl KernelArgs {
             _found: found,
         })
     }
+}
+
+/// An error opening the symbolizer, naming the vmlinux as such.
+fn vmlinux_error(vmlinux: &Path, error: kresym_symbolize::Error) -> anyhow::Error {
+    use kresym_symbolize::Error;
+    match error {
+        Error::Io { path, error } if path == vmlinux => {
+            anyhow!("cannot read the vmlinux {}: {error}", path.display())
+        }
+        Error::NotElf { path, reason } if path == vmlinux => {
+            anyhow!("the vmlinux {} cannot be used: {reason}", path.display())
+        }
+        error => error.into(),
+    }
+}
+
+/// Refuse a file that is not a vmlinux: a module or other relocatable
+/// object, or a file without the kernel's `start_kernel` symbol (a program,
+/// a stripped or compressed kernel image).
+fn check_vmlinux(vmlinux: &Binary) -> Result<()> {
+    let path = vmlinux.path().display();
+    if vmlinux.is_relocatable() {
+        bail!(
+            "{path} is a relocatable object (a kernel module?), not a vmlinux: pass the kernel's vmlinux with --vmlinux, and modules with --modules DIR"
+        );
+    }
+    if !vmlinux.defines("start_kernel") {
+        bail!(
+            "{path} is not a vmlinux: it defines no start_kernel symbol (a program, or a stripped or compressed kernel image such as vmlinuz); pass the kernel's vmlinux with its symbols"
+        );
+    }
+    Ok(())
 }

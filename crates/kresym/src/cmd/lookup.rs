@@ -236,8 +236,13 @@ fn answer(symbolizer: &Symbolizer, args: &Args, text: &str) -> Result<Answers, S
             let found = match size {
                 None => symbolizer.resolve_every(frame),
                 Some(_) => match symbolizer.resolve(frame) {
-                    Resolution::Resolved(resolved) => Ok(vec![resolved]),
+                    Resolution::Resolved(resolved) | Resolution::Withheld(resolved) => {
+                        Ok(vec![resolved])
+                    }
                     Resolution::Ambiguous { candidates } => Ok(candidates),
+                    // A size no symbol has: every symbol of the name that
+                    // holds the offset, as without a size.
+                    Resolution::SizeMismatch { .. } => symbolizer.resolve_every(frame),
                     other => Err(other),
                 },
             };
@@ -275,7 +280,17 @@ fn explain(resolution: &Resolution, function: &str, module: Option<&str>) -> Str
             "no file of module {module} has build id {printed} (found: {})",
             found.join(", ")
         ),
-        Resolution::Resolved(_) | Resolution::Ambiguous { .. } => String::new(),
+        Resolution::SizeMismatch { printed, actual } => format!(
+            "no {function} in {binary} has size 0x{printed:x} (sizes: {})",
+            actual
+                .iter()
+                .map(|size| format!("0x{size:x}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Resolution::Resolved(_) | Resolution::Ambiguous { .. } | Resolution::Withheld(_) => {
+            String::new()
+        }
     }
 }
 

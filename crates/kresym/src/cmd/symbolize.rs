@@ -59,14 +59,20 @@ writes each output atomically and refuses, before writing anything, two
 inputs with one output path or an output that would replace an input.
 
 Exit status: 0 when every input was symbolized (frames that cannot be
-resolved stay unchanged and are counted), 1 when an input could not be read
-(the others are processed), 2 on usage errors, an unusable vmlinux, an ELF
-file given as an input, --out-dir collisions, or output that cannot be
-written. A reader closing the pipe (`| head`) ends the run with status 0.
+resolved stay unchanged, are counted, and each reason is said once on
+stderr), 1 when an input could not be read (the others are processed), 2 on
+usage errors, an unusable vmlinux, an ELF file given as an input, --out-dir
+collisions, or output that cannot be written, 3 when otherwise fine but a
+report was left unchanged because this vmlinux (or a module found) did not
+produce it: a printed /0xSIZE fits no symbol of its name, none of its
+functions is there, or its kernel release is not the vmlinux's
+(--allow-mismatch annotates it anyway). A reader closing the pipe (`| head`)
+ends the run with status 0.
 
 Without --vmlinux, the vmlinux is found by --build-id, or the build id the
 report's CPU line prints (ROOT/.build-id/xx/rest.debug, then debuginfod), else
-by the release the report prints (or --release) in each --debug-dir ROOT:
+by the release the report prints (its CPU or Tainted line, or the boot
+banner `Linux version RELEASE`; or --release) in each --debug-dir ROOT:
 ROOT/boot/vmlinux-RELEASE, ROOT/lib/modules/RELEASE/vmlinux. The modules in
 ROOT/lib/modules/RELEASE/ are used, and module build ids printed in frames are
 looked up like the vmlinux's. Every file found (and --vmlinux) is checked
@@ -121,6 +127,8 @@ struct Summary {
     unresolved: usize,
     warnings: usize,
     failed: usize,
+    /// Reports left unchanged: not produced by the vmlinux or a module.
+    withheld: usize,
 }
 
 /// What symbolizing one input produced.
@@ -246,6 +254,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     summary.frames += outcome.counts.frames;
                     summary.resolved += outcome.counts.resolved;
                     summary.unresolved += outcome.counts.unresolved;
+                    summary.withheld += outcome.counts.withheld_reports;
                     summary.warnings += outcome.warnings.len();
                     for warning in &outcome.warnings {
                         progress.suspend(|| say!("kresym: {}: {warning}", input.name()));
@@ -269,7 +278,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     progress.finish_and_clear();
     if !args.quiet {
         say!(
-            "kresym: {} input{}, {} report{}, {} frame{}: {} resolved, {} unresolved, {} warning{}{} in {:.2?}",
+            "kresym: {} input{}, {} report{}, {} frame{}: {} resolved, {} unresolved, {} warning{}{}{} in {:.2?}",
             summary.inputs,
             plural(summary.inputs),
             summary.reports,
@@ -285,12 +294,23 @@ pub fn run(args: Args) -> Result<ExitCode> {
             } else {
                 String::new()
             },
+            if summary.withheld > 0 {
+                format!(
+                    ", {} report{} left unchanged (not from this vmlinux or its modules)",
+                    summary.withheld,
+                    plural(summary.withheld)
+                )
+            } else {
+                String::new()
+            },
             started.elapsed()
         );
     }
     kernel.exit();
     Ok(if summary.failed > 0 {
         ExitCode::from(1)
+    } else if summary.withheld > 0 {
+        ExitCode::from(3)
     } else {
         ExitCode::SUCCESS
     })

@@ -49,10 +49,12 @@ it, and a summary `N frames: X ok, Y wrong, Z not annotated`.
 Exit status: 0 when every annotated frame verifies (frames without any
 annotation do not count), 1 when any annotated frame does not, 2 on usage
 errors, an unusable vmlinux, an unreadable input (the others are still
-verified) or output that cannot be written. --fix does not change the
-status: it reports on the input as it was. --in-place writes a new
-temporary file next to each input and renames it over the input, keeping
-its permissions.")]
+verified) or output that cannot be written, 3 when otherwise fine but a
+report was not checked because this vmlinux (or a module found) did not
+produce it (said once per report; --allow-mismatch checks it anyway).
+--fix does not change the status: it reports on the input as it was.
+--in-place writes a new temporary file next to each input and renames it
+over the input, keeping its permissions.")]
 pub struct Args {
     /// The vmlinux and modules.
     #[command(flatten)]
@@ -151,6 +153,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         ExitCode::from(2)
     } else if total.wrong > 0 {
         ExitCode::from(1)
+    } else if total.not_checked > 0 {
+        ExitCode::from(3)
     } else {
         ExitCode::SUCCESS
     })
