@@ -595,3 +595,102 @@ fn a_batch_of_5000_inputs_with_all_threads_equals_j1() {
         );
     }
 }
+
+/// A binary whose `entry` inlines a chain of `depth` distinct functions,
+/// with a `start_kernel` symbol so that kresym takes it for a vmlinux.
+fn deep_inline_vmlinux(dir: &Path, depth: usize) -> Option<PathBuf> {
+    let mut source = String::from(
+        "#define INLINE static inline __attribute__((always_inline))\n\
+         INLINE int f0(int x) { return x * 3 + 1; }\n",
+    );
+    for i in 1..=depth {
+        source.push_str(&format!(
+            "INLINE int f{i}(int x) {{ asm volatile(\"\" : \"+r\"(x)); return f{}(x + {i}) ^ {i}; }}\n",
+            i - 1
+        ));
+    }
+    source.push_str(&format!(
+        "int entry(int x) {{ return f{depth}(x); }}\n\
+         int main(int argc, char **argv) {{ (void)argv; return entry(argc); }}\n"
+    ));
+    std::fs::write(dir.join("deep.c"), source).unwrap();
+    let program = dir.join("deep");
+    let vmlinux = dir.join("vmlinux");
+    let built = Command::new("gcc")
+        .current_dir(dir)
+        .args(["-O1", "-g", "-Wl,--build-id", "deep.c", "-o"])
+        .arg(&program)
+        .status()
+        .is_ok_and(|s| s.success())
+        && Command::new("objcopy")
+            .arg("--add-symbol=start_kernel=.text:0x0,global,function")
+            .arg(&program)
+            .arg(&vmlinux)
+            .status()
+            .is_ok_and(|s| s.success());
+    kresym_test_support::require(built, "gcc and objcopy (building a deep inline nest)")
+        .then_some(vmlinux)
+}
+
+/// Hostile DWARF: inline calls nested 1,500 deep aborted the run with a
+/// stack overflow in a worker thread (the sweep and addr2line recurse once
+/// per level). Now every frame resolves, with llvm-symbolizer's chain length.
+#[test]
+fn deeply_nested_inline_calls_do_not_overflow_the_stack() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(vmlinux) = deep_inline_vmlinux(dir.path(), 1500) else {
+        return;
+    };
+    let symbols = Binary::open(&vmlinux).unwrap();
+    let entry = symbols
+        .symbols()
+        .iter()
+        .find(|s| s.name == "entry")
+        .unwrap()
+        .clone();
+    let offsets: Vec<u64> = (1..8).map(|k| entry.size * k / 8).collect();
+    let report: String = std::iter::once("Call Trace:\n".to_string())
+        .chain(
+            offsets
+                .iter()
+                .map(|o| format!(" entry+0x{o:x}/0x{:x}\n", entry.size)),
+        )
+        .collect();
+    let input = dir.path().join("report.txt");
+    std::fs::write(&input, &report).unwrap();
+    for index in ["--no-index", "--build-index"] {
+        let index_dir = dir.path().join("index");
+        let output = symbolize_with(
+            &vmlinux,
+            &[index, "--index-dir", path(&index_dir), path(&input)],
+            None,
+        );
+        let text = String::from_utf8_lossy(succeeded(&output)).into_owned();
+        // Each frame's chain: its [inline] lines and the frame line.
+        let mut chains = vec![0usize];
+        for line in text.lines().skip(1) {
+            *chains.last_mut().unwrap() += 1;
+            if !line.ends_with("[inline]") {
+                chains.push(0);
+            }
+        }
+        chains.pop();
+        let expected: Vec<usize> = offsets
+            .iter()
+            .map(|o| {
+                let out = Command::new("llvm-symbolizer")
+                    .arg(format!("--obj={}", vmlinux.display()))
+                    .arg(format!("0x{:x}", entry.address + o - 1))
+                    .output()
+                    .unwrap();
+                String::from_utf8_lossy(&out.stdout)
+                    .lines()
+                    .filter(|l| !l.is_empty())
+                    .count()
+                    / 2
+            })
+            .collect();
+        assert_eq!(chains, expected, "{index}");
+        assert!(expected.iter().any(|&n| n > 1000), "{expected:?}");
+    }
+}

@@ -50,6 +50,11 @@ type UnitRef<'a> = gimli::UnitRef<'a, Reader>;
 /// How deep `DW_AT_abstract_origin`/`DW_AT_specification` chains are followed for a name.
 const NAME_DEPTH: usize = 16;
 
+/// How deep inline calls nest before the sweep declines a function and
+/// leaves it to the one-by-one lookup. Kernels nest a few dozen deep; the
+/// walk recurses once per level, so hostile DWARF must not choose the depth.
+const MAX_INLINE_DEPTH: usize = 256;
+
 impl Binary {
     /// For each of `probes` a sweep can answer, `visit(chain)` with the
     /// chain [`Binary::with_raw_chain`] would give, where `visit` is what
@@ -681,6 +686,10 @@ impl Function {
                             call: index,
                         });
                     })?;
+                    if call_depth >= MAX_INLINE_DEPTH {
+                        // Declined (see MAX_INLINE_DEPTH).
+                        return Err(gimli::Error::StackFull);
+                    }
                     self.parse_children(unit, entries, next_depth, call_depth + 1, names)?;
                 }
                 _ => entries.skip_attributes(abbrev.attributes())?,

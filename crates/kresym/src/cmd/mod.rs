@@ -10,15 +10,20 @@ pub mod parse;
 pub mod symbolize;
 pub mod verify;
 
-/// Size the global worker pool: `-j N`, or one thread per core.
+/// Stack of each worker thread. DWARF lookups recurse once per level of
+/// inline nesting (addr2line's too); 64 MiB of address space, touched only
+/// as deep as a binary nests, covers tens of thousands of levels where the
+/// default 2 MiB aborted the run at about a thousand.
+const WORKER_STACK: usize = 64 << 20;
+
+/// Start the global worker pool: `-j N` threads, or one per core.
 pub fn start_workers(jobs: Option<usize>) -> anyhow::Result<()> {
+    let mut pool = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK);
     if let Some(jobs) = jobs {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs.max(1))
-            .build_global()
-            .map_err(|e| anyhow::anyhow!("cannot start worker threads: {e}"))?;
+        pool = pool.num_threads(jobs.max(1));
     }
-    Ok(())
+    pool.build_global()
+        .map_err(|e| anyhow::anyhow!("cannot start worker threads: {e}"))
 }
 
 /// `NAME` in kresym's cache: `$XDG_CACHE_HOME/kresym/NAME`, else
