@@ -243,16 +243,11 @@ fn wrong_vmlinux_is_said_once_per_report() {
 /// checkout); `None`, said, when absent outside CI.
 fn seeds() -> Option<std::path::PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/seeds");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the corpus seeds are missing in CI: {}",
-        dir.display()
-    );
-    eprintln!("SKIP: no corpus seeds at {}", dir.display());
-    None
+    kresym_test_support::require(
+        dir.is_dir(),
+        &format!("the corpus seeds at {}", dir.display()),
+    )
+    .then_some(dir)
 }
 
 #[test]
