@@ -410,13 +410,13 @@ fn looked_at(search: &Search) -> String {
 
 fn note(quiet: bool, message: &str) {
     if !quiet {
-        eprintln!("kresym: using {message}");
+        say!("kresym: using {message}");
     }
 }
 
 fn warn(quiet: bool, message: &str) {
     if !quiet {
-        eprintln!("kresym: warning: {message}");
+        say!("kresym: warning: {message}");
     }
 }
 

@@ -147,7 +147,7 @@ fn check(args: &Args, dir: &Path) -> Result<ExitCode> {
         println!("{difference}");
     }
     if !args.quiet || !differences.is_empty() {
-        eprintln!(
+        say!(
             "kresym: {}: {} of {samples} sampled addresses differ from the DWARF{}",
             path.display(),
             differences.len(),
@@ -193,7 +193,7 @@ fn describe(resolved: Option<&Resolved>) -> String {
 fn vmlinux_index(args: &Args, dir: &Path, vmlinux: Binary) -> Result<Index> {
     let say = |message: String| {
         if !args.quiet {
-            eprintln!("kresym: {message}");
+            say!("kresym: {message}");
         }
     };
     if !args.force {
@@ -246,7 +246,7 @@ fn index_modules(args: &Args, dir: &Path) -> Result<()> {
         .copied()
         .collect();
     if !args.quiet {
-        eprintln!(
+        say!(
             "kresym: {} of {count} module files indexed ({}) in {:.1?}",
             indexed.len(),
             crate::cmd::file_size(indexed.iter().sum()),
@@ -254,7 +254,7 @@ fn index_modules(args: &Args, dir: &Path) -> Result<()> {
         );
         for (path, outcome) in &outcomes {
             if let Err(why) = outcome {
-                eprintln!("kresym: {}: not indexed: {why}", path.display());
+                say!("kresym: {}: not indexed: {why}", path.display());
             }
         }
     }

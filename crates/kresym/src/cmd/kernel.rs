@@ -154,7 +154,7 @@ impl IndexArgs {
         }
         let say = |message: String| {
             if !quiet {
-                eprintln!("kresym: {message}");
+                say!("kresym: {message}");
             }
         };
         // Counting the inputs' frames reads them: only when an answer needs it.
@@ -246,7 +246,7 @@ impl KernelArgs {
             .attach(&mut symbolizer, || is_batch(inputs), quiet);
         prefetch(&mut symbolizer, inputs);
         if !symbolizer.vmlinux().has_dwarf() && !quiet {
-            eprintln!(
+            say!(
                 "kresym: warning: {} has no DWARF line information; frames keep their symbol names only",
                 found.vmlinux.display()
             );

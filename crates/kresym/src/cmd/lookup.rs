@@ -312,7 +312,7 @@ impl Sources {
             .or_insert_with(|| {
                 self.provider
                     .fetch(None, &self.commit, &location.file)
-                    .inspect_err(|error| eprintln!("kresym: warning: {error}"))
+                    .inspect_err(|error| say!("kresym: warning: {error}"))
                     .ok()
             })
             .as_deref()?;
@@ -465,7 +465,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             (Format::Text, Err(error)) => {
                 failed += 1;
                 // Debug-quoted: a query read from a file must not drive the terminal.
-                eprintln!("kresym: {:?}: {error}", query.trim());
+                say!("kresym: {:?}: {error}", query.trim());
             }
             (Format::Json, Err(error)) => {
                 failed += 1;
