@@ -135,7 +135,8 @@ pub struct FrameLink {
 /// The links of one line.
 #[derive(Debug, Clone, Serialize)]
 pub struct LineLinks {
-    /// Index into [`Document::lines`].
+    /// Index into [`Document::lines`] (serialized as the 1-based line number).
+    #[serde(serialize_with = "one_based")]
     pub line: usize,
     /// Its locations, in order.
     pub links: Vec<FrameLink>,
@@ -145,7 +146,8 @@ pub struct LineLinks {
 /// email's HEAD commit), linked to its commit page.
 #[derive(Debug, Clone, Serialize)]
 pub struct CommitLink {
-    /// Index into [`Document::lines`].
+    /// Index into [`Document::lines`] (serialized as the 1-based line number).
+    #[serde(serialize_with = "one_based")]
     pub line: usize,
     /// Where the sha is in its line (relative to the line start).
     pub span: Range<usize>,
@@ -174,6 +176,11 @@ pub struct TestLink {
     pub verdict: Option<BisectVerdict>,
     /// Whether it is the culprit.
     pub culprit: bool,
+}
+
+/// Serialize a line index as the 1-based line number every output shows.
+fn one_based<S: serde::Serializer>(index: &usize, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(*index as u64 + 1)
 }
 
 /// A location found for a line by a symbolizer, not printed in it.
@@ -449,7 +456,7 @@ impl Linker {
         match resolve_repo(tree, self.options.forge) {
             Ok(r) => Some(r),
             Err(e) => {
-                warnings.push(format!("git tree {tree:?}: {e}"));
+                warnings.push(format!("ignored the email's git tree: {e}"));
                 None
             }
         }
@@ -763,4 +770,51 @@ fn find_location(text: &str, loc: &SourceLocation, from: usize) -> Option<Range<
         format!("{}:{}", loc.file, loc.line).len()
     };
     Some(start..start + len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue #15: a syzbot email whose `git tree:` smuggles Markdown and
+    /// HTML. The tree is ignored, with a warning saying so; before, it
+    /// became the repository of every link.
+    #[test]
+    fn a_hostile_email_tree_is_ignored_with_a_warning() {
+        let doc = kresym_report::parse(
+            "HEAD commit:    3b07ec4c1a2b Merge\n\
+             git tree:       https://github.com/a/b)<script>alert(document.cookie)</script>[x](javascript:alert(1))\n\
+             BUG: x\n send_sigio+0x8a/0x270 fs/fcntl.c:798\n",
+        );
+        let links = Linker::new(LinkOptions::default())
+            .unwrap()
+            .link_document(&doc);
+        assert!(links.repo.is_none(), "{:?}", links.repo);
+        assert!(links.all_links().all(|l| l.url.is_none()));
+        assert!(links.commits.is_empty());
+        assert!(
+            links.warnings[0].starts_with("ignored the email's git tree: bad repository URL"),
+            "{:?}",
+            links.warnings
+        );
+    }
+
+    /// Issue #16: link JSON numbers lines from 1, as every other output does.
+    #[test]
+    fn json_line_numbers_are_one_based() {
+        let doc = kresym_report::parse(
+            "testing commit 7bc3e6e55acf065500a24621f3b313e7e5998acf with gcc\n\
+             BUG: x\n send_sigio+0x8a/0x270 fs/fcntl.c:798\n",
+        );
+        let links = Linker::new(LinkOptions {
+            repo: Some("upstream".into()),
+            commit: Some("7bc3e6e55acf065500a24621f3b313e7e5998acf".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .link_document(&doc);
+        assert_eq!(links.lines[0].line, 2, "index of the frame line");
+        let json = serde_json::to_value(&links).unwrap();
+        assert_eq!(json["lines"][0]["line"], 3, "{json}");
+    }
 }
