@@ -210,9 +210,25 @@ pub struct DocumentLinks {
     pub culprit_url: Option<String>,
     /// Problems that concern the whole document.
     pub warnings: Vec<String>,
+    /// Why the email's `git tree:` was not used, when it could not be.
+    #[serde(skip)]
+    pub ignored_tree: Option<String>,
 }
 
 impl DocumentLinks {
+    /// The error to give when there is no repository to link to: what to
+    /// pass, and why the email's `git tree:` could not be used, if it
+    /// could not.
+    pub fn no_repo_message(&self) -> String {
+        let why = match &self.ignored_tree {
+            Some(e) => format!(" (the email's git tree was ignored: {e})"),
+            None => String::new(),
+        };
+        format!(
+            "no repository to link to{why}: pass --repo URL or a tree name (upstream, linux-next, ...)"
+        )
+    }
+
     /// The links of line `index` (empty when it has none).
     pub fn for_line(&self, index: usize) -> &[FrameLink] {
         match self.lines.binary_search_by_key(&index, |l| l.line) {
@@ -385,7 +401,15 @@ impl Linker {
     /// location (an inline chain names a different function per entry).
     pub fn link_located(&self, doc: &Document, extra: &[Located]) -> DocumentLinks {
         let mut out = DocumentLinks::default();
-        out.repo = self.document_repo(doc, &mut out.warnings);
+        out.repo = match self.document_repo(doc) {
+            Ok(repo) => repo,
+            Err(e) => {
+                out.warnings
+                    .push(format!("ignored the email's git tree: {e}"));
+                out.ignored_tree = Some(e.to_string());
+                None
+            }
+        };
         let chooser = CommitChooser::new(doc, self.commit.as_deref());
 
         let mut per_line: BTreeMap<usize, Vec<FrameLink>> = BTreeMap::new();
@@ -448,18 +472,16 @@ impl Linker {
         out
     }
 
-    fn document_repo(&self, doc: &Document, warnings: &mut Vec<String>) -> Option<Repo> {
+    /// The repository: `--repo`, else the email's `git tree:` (an error
+    /// when that cannot be used).
+    fn document_repo(&self, doc: &Document) -> Result<Option<Repo>, LinkError> {
         if let Some(r) = &self.repo {
-            return Some(r.clone());
+            return Ok(Some(r.clone()));
         }
-        let tree = doc.email.as_ref()?.git_tree.as_deref()?;
-        match resolve_repo(tree, self.options.forge) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                warnings.push(format!("ignored the email's git tree: {e}"));
-                None
-            }
-        }
+        let Some(tree) = doc.email.as_ref().and_then(|e| e.git_tree.as_deref()) else {
+            return Ok(None);
+        };
+        resolve_repo(tree, self.options.forge).map(Some)
     }
 
     /// The locations printed in one line: `(location, function, span)`.
@@ -796,6 +818,13 @@ mod tests {
             links.warnings[0].starts_with("ignored the email's git tree: bad repository URL"),
             "{:?}",
             links.warnings
+        );
+        let message = links.no_repo_message();
+        assert!(
+            message.starts_with(
+                "no repository to link to (the email's git tree was ignored: bad repository URL"
+            ),
+            "{message}"
         );
     }
 

@@ -136,9 +136,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let linker = kresym_link::Linker::new(args.link.options()?)?;
     let links = linker.link_document(&doc);
     if links.repo.is_none() {
-        bail!(
-            "no repository to link to: pass --repo URL or a tree name (upstream, linux-next, ...)"
-        );
+        bail!("{}", links.no_repo_message());
     }
     let out = render(&doc, &links, args.format, &args.input.display().to_string())?;
     let warnings = links.all_warnings();
