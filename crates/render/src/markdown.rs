@@ -58,6 +58,11 @@ pub fn render(doc: &Document, links: &DocumentLinks) -> String {
     let mut report_no = 0;
     for section in &sections {
         let (first, last) = (section.lines.start + 1, section.lines.end);
+        let span = if first == last {
+            format!("Line {first}")
+        } else {
+            format!("Lines {first}–{last}")
+        };
         match section.report {
             Some(r) => {
                 report_no += 1;
@@ -68,13 +73,13 @@ pub fn render(doc: &Document, links: &DocumentLinks) -> String {
                 };
                 let _ = writeln!(
                     out,
-                    "## {which}: {}\n\nLines {first}–{last}.\n",
+                    "## {which}: {}\n\n{span}.\n",
                     text(report_title(doc, r))
                 );
             }
             None if reports == 0 => out.push_str("## Log\n\n"),
             None => {
-                let _ = writeln!(out, "## Lines {first}–{last}\n");
+                let _ = writeln!(out, "## {span}\n");
             }
         }
         section_md(&mut out, doc, links, section);
