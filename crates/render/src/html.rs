@@ -233,7 +233,9 @@ pub fn render(doc: &Document, links: &DocumentLinks) -> String {
             ("compiler", e.compiler.as_deref()),
         ] {
             if let Some(v) = v {
-                let v = match href(v) {
+                // Only the dashboard is a link: the git tree is shown as
+                // written (the repository above is what links use).
+                let v = match href(v).filter(|_| k == "dashboard") {
                     Some(u) => format!("<a href=\"{u}\">{}</a>", esc(v)),
                     None => esc(v),
                 };

@@ -108,6 +108,48 @@ fn commonmark(md: &str) -> (String, String) {
     (out, blocks)
 }
 
+/// `md` rendered by cmark-gfm, GitHub's own Markdown implementation (raw
+/// HTML allowed, GitHub's extensions but its tag filter). `None` when it is
+/// not installed, outside CI; under `CI` a missing cmark-gfm fails.
+fn cmark_gfm(md: &str) -> Option<String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let child = Command::new("cmark-gfm")
+        .args([
+            "--unsafe",
+            "-e",
+            "table",
+            "-e",
+            "autolink",
+            "-e",
+            "strikethrough",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => {
+            let in_ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
+            assert!(
+                !in_ci,
+                "CI=true but cmark-gfm cannot run ({e}): apt-get install -y cmark-gfm"
+            );
+            eprintln!("SKIP the cmark-gfm check: {e} (apt-get install -y cmark-gfm)");
+            return None;
+        }
+    };
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(md.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
 /// Parse `page` as a browser would and check every element and attribute.
 fn check_dom(page: &str, allowed: &[&str], what: &str) {
     assert!(
@@ -141,7 +183,8 @@ fn check_dom(page: &str, allowed: &[&str], what: &str) {
                 ),
                 "{what}: attribute {attr}={value:?}"
             );
-            // pulldown-cmark aligns table columns with a style attribute.
+            // pulldown-cmark aligns table columns with a style attribute
+            // (cmark-gfm with `align`).
             if attr == "style" {
                 assert!(
                     [
@@ -155,8 +198,13 @@ fn check_dom(page: &str, allowed: &[&str], what: &str) {
             }
             if attr == "href" {
                 let v = value.trim().to_ascii_lowercase();
+                // GitHub's autolink extension makes e-mail addresses
+                // (an author's, say) mailto: links.
                 assert!(
-                    v.starts_with("https://") || v.starts_with("http://") || v.starts_with('#'),
+                    v.starts_with("https://")
+                        || v.starts_with("http://")
+                        || v.starts_with('#')
+                        || (v.starts_with("mailto:") && what.ends_with("(cmark-gfm)")),
                     "{what}: href {value:?}"
                 );
             }
@@ -180,6 +228,9 @@ fn check_both(doc: &Document, links: &DocumentLinks, what: &str) -> (String, Str
     assert!(!md.contains('\r'), "{what}: carriage return in\n{md}");
     let (md_html, blocks) = commonmark(&md);
     check_dom(&md_html, MARKDOWN_ELEMENTS, &format!("{what} (Markdown)"));
+    if let Some(gfm) = cmark_gfm(&md) {
+        check_dom(&gfm, MARKDOWN_ELEMENTS, &format!("{what} (cmark-gfm)"));
+    }
     let want: String = (0..doc.lines.len())
         .map(|i| {
             let l = &doc.lines[i];
