@@ -424,6 +424,18 @@ fn line_html(
         out.push(' ');
         loc_html(out, f, &format!("{}:{}", f.location.file, f.location.line));
     }
+    // Why a location has no link, after the line's own text.
+    for f in frames {
+        if let (None, Some(w)) = (f.url.as_deref().and_then(href), f.warnings.first()) {
+            let _ = write!(
+                out,
+                " <span class=\"why\">{}:{}: no link: {}</span>",
+                esc(&f.location.file),
+                f.location.line,
+                esc(w)
+            );
+        }
+    }
     if let Some(b) = &doc.bisection
         && let Some(i) = b.tests.iter().position(|t| t.line == index)
     {
@@ -461,9 +473,6 @@ fn loc_html(out: &mut String, f: &FrameLink, text: &str) {
         }
         None => {
             let _ = write!(out, "<span class=\"loc nolink\">{}</span>{flag}", esc(text));
-            if let Some(w) = f.warnings.first() {
-                let _ = write!(out, " <span class=\"why\">no link: {}</span>", esc(w));
-            }
         }
     }
 }

@@ -541,3 +541,26 @@ fn seeds_and_samples_render_whole() {
         check_both(&doc, &links, &path.display().to_string());
     }
 }
+
+/// Found by the `html` fuzz target: the reason a location has no link was
+/// written right after it, inside the line's text; it goes after the line.
+#[test]
+fn reasons_for_missing_links_follow_the_line() {
+    let doc = kresym_report::parse(
+        "BUG: KASAN: x\nCall Trace:\n __sk_add_backlog include/net/sock.h:907 [inline]\n",
+    );
+    let mut links = linker(Some("upstream"), Some(SHA)).link_document(&doc);
+    let f = &mut links.lines[0].links[0];
+    assert!(f.span.is_some());
+    f.url = None;
+    f.warnings.push("<b>no</b> source".into());
+    let (md, page) = check_both(&doc, &links, "missing link");
+    assert!(
+        page.contains("[inline] <span class=\"why\">include/net/sock.h:907: no link: &lt;b&gt;no&lt;/b&gt; source</span>"),
+        "{page}"
+    );
+    assert!(
+        md.contains("| 3 | `__sk_add_backlog` | `include/net/sock.h:907` (no link: \\<b\\>no\\</b\\> source) |"),
+        "{md}"
+    );
+}
