@@ -110,6 +110,12 @@ impl Repo {
     /// `git://host/path`, `ssh://user@host[:port]/path`, `user@host:path`,
     /// or a bare `host/path`. `forge` forces the URL shape; without it the
     /// forge is recognized from the host, and unknown hosts are an error.
+    ///
+    /// Every form must come down to a plain `http(s)://host[:port]/path`:
+    /// a host name of letters, digits, `-` and `.` (or an IP address), and
+    /// path segments of letters, digits and `-._~+`. Anything else (no
+    /// query, fragment, `..`, quotes, brackets, `%`, non-ASCII) is refused,
+    /// so the URL can be written into Markdown and HTML as it is.
     pub fn parse(url: &str, forge: Option<Forge>) -> Result<Repo, LinkError> {
         let bad = |why: &str| LinkError::BadRepo(url.to_string(), why.to_string());
         let s = url.trim();
@@ -124,7 +130,7 @@ impl Repo {
                 let scheme = scheme.to_ascii_lowercase();
                 match scheme.as_str() {
                     "https" | "http" | "git" | "ssh" | "git+ssh" | "ssh+git" => {}
-                    _ => return Err(bad("unsupported scheme")),
+                    _ => return Err(bad("unsupported scheme (expected https, http, git or ssh)")),
                 }
                 (scheme, rest.to_string())
             }
@@ -146,27 +152,32 @@ impl Repo {
         // Drop user info.
         let authority = authority.rsplit('@').next().unwrap_or_default();
         let (hostname, port) = match authority.rsplit_once(':') {
-            Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) && !p.is_empty() => (h, Some(p)),
+            Some((h, p)) if !authority.ends_with(']') => match p.parse::<u16>() {
+                Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => (h, Some(n)),
+                _ => return Err(bad("bad port")),
+            },
             _ => (authority, None),
         };
-        if hostname.is_empty()
-            || !hostname
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '[' || c == ']')
-        {
-            return Err(bad("bad host"));
-        }
         let hostname = hostname.to_ascii_lowercase();
+        if !plain_host(&hostname) {
+            return Err(bad(
+                "bad host (expected a host name of letters, digits, `-` and `.`, or an IP address)",
+            ));
+        }
         // Only http(s) ports are web ports; git/ssh ports say nothing of the web.
         let host = match (scheme.as_str(), port) {
             ("http" | "https", Some(p)) => format!("{hostname}:{p}"),
             _ => hostname.clone(),
         };
         let web_scheme = if scheme == "http" { "http" } else { "https" };
-        let path = path.split(['?', '#']).next().unwrap_or_default();
+        if path.contains(['?', '#']) {
+            return Err(bad("a repository URL has no query (`?`) or fragment (`#`)"));
+        }
         let mut path = path.trim_end_matches('/').to_string();
-        if path.split('/').any(|seg| seg == "..") {
-            return Err(bad("path has `..`"));
+        if let Some(seg) = path.split('/').skip(1).find(|seg| !plain_segment(seg)) {
+            return Err(bad(&format!(
+                "bad path segment {seg:?} (expected letters, digits and `-._~+`, no `.` or `..`)"
+            )));
         }
         let forge = match forge.or_else(|| Forge::detect(&hostname, &path)) {
             Some(f) => f,
@@ -195,6 +206,11 @@ impl Repo {
             return Err(bad("no repository path"));
         }
         let base = format!("{web_scheme}://{host}{path}");
+        // What a browser makes of it must be exactly what was checked.
+        match url::Url::parse(&base) {
+            Ok(u) if u.as_str() == base => {}
+            _ => return Err(bad("not a plain http(s) URL")),
+        }
         Ok(Repo {
             forge,
             base,
@@ -259,6 +275,33 @@ impl Repo {
             Forge::Gitiles => format!("{base}/+/{commit}"),
         }
     }
+}
+
+/// A host name of letters, digits and `-` in dot-separated labels, or an
+/// IPv4 address, or an IPv6 address in brackets.
+fn plain_host(host: &str) -> bool {
+    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return v6.parse::<std::net::Ipv6Addr>().is_ok();
+    }
+    host.len() <= 253
+        && host.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+/// A path segment of letters, digits and `-._~+`, not empty, `.` or `..`.
+fn plain_segment(seg: &str) -> bool {
+    !seg.is_empty()
+        && seg != "."
+        && seg != ".."
+        && seg
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+'))
 }
 
 /// How a raw endpoint encodes the file.
@@ -435,6 +478,70 @@ mod tests {
         }
         assert!("svn".parse::<Forge>().is_err());
         assert_eq!("GitHub".parse::<Forge>().unwrap(), Forge::GitHub);
+    }
+
+    /// Issue #15: a `git tree:` or `--repo` that smuggles Markdown or HTML
+    /// into every link. Each of these was accepted before, its text copied
+    /// into the base URL.
+    #[test]
+    fn hostile_repos_are_refused() {
+        for url in [
+            "https://github.com/a/b)<script>alert(document.cookie)</script>[x](javascript:alert(1))",
+            "https://github.com/a/b\"onmouseover=\"alert(1)",
+            "https://github.com/a/b'><img src=x onerror=alert(1)>",
+            "https://github.com/a/b`code`",
+            "https://github.com/a/b%3Cscript%3E",
+            "https://github.com/a/b?x=<script>",
+            "https://github.com/a/b#<script>",
+            "https://github.com/a/[x](y)",
+            "https://github.com/a//b",
+            "https://github.com/a/./b",
+            "https://github.com/a/b\\c",
+            "https://github.com/a/b&amp;c",
+            "https://github.com/a/\u{441}ode",
+            "https://gith<u>b.com/a/b",
+            "https://github.com:99999/a/b",
+            "https://github.com:x/a/b",
+            "https://-github.com/a/b",
+            "https://user:pass@git(hub).com/a/b",
+            "git@github.com:a/b)<script>",
+            "javascript:alert(1)//github.com/a/b",
+            "data:text/html,<script>alert(1)</script>",
+        ] {
+            let err = Repo::parse(url, Some(Forge::GitHub));
+            assert!(err.is_err(), "{url} accepted: {err:?}");
+            let err = Repo::parse(url, None);
+            assert!(err.is_err(), "{url} accepted: {err:?}");
+        }
+        let err = Repo::parse(
+            "https://github.com/a/b)<script>alert(document.cookie)</script>",
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("bad path segment"), "{err}");
+    }
+
+    #[test]
+    fn plain_hosts_ports_and_paths_are_kept() {
+        for (url, base) in [
+            (
+                "https://GitHub.com/Owner/Re.po_1~x+y",
+                "https://github.com/Owner/Re.po_1~x+y",
+            ),
+            (
+                "http://127.0.0.1:8080/linux.git",
+                "http://127.0.0.1:8080/linux.git",
+            ),
+            ("http://[::1]:8080/linux.git", "http://[::1]:8080/linux.git"),
+            (
+                "https://user@example.org/a/b.git",
+                "https://example.org/a/b.git",
+            ),
+        ] {
+            let r = Repo::parse(url, Some(Forge::Cgit)).unwrap();
+            assert_eq!(r.base, base, "{url}");
+        }
     }
 
     #[test]

@@ -136,7 +136,8 @@ pub struct FrameLink {
 /// The links of one line.
 #[derive(Debug, Clone, Serialize)]
 pub struct LineLinks {
-    /// Index into [`Document::lines`].
+    /// Index into [`Document::lines`] (serialized as the 1-based line number).
+    #[serde(serialize_with = "one_based")]
     pub line: usize,
     /// Its locations, in order.
     pub links: Vec<FrameLink>,
@@ -146,7 +147,8 @@ pub struct LineLinks {
 /// email's HEAD commit), linked to its commit page.
 #[derive(Debug, Clone, Serialize)]
 pub struct CommitLink {
-    /// Index into [`Document::lines`].
+    /// Index into [`Document::lines`] (serialized as the 1-based line number).
+    #[serde(serialize_with = "one_based")]
     pub line: usize,
     /// Where the sha is in its line (relative to the line start).
     pub span: Range<usize>,
@@ -177,6 +179,11 @@ pub struct TestLink {
     pub culprit: bool,
 }
 
+/// Serialize a line index as the 1-based line number every output shows.
+fn one_based<S: serde::Serializer>(index: &usize, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(*index as u64 + 1)
+}
+
 /// A location found for a line by a symbolizer, not printed in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located {
@@ -204,9 +211,25 @@ pub struct DocumentLinks {
     pub culprit_url: Option<String>,
     /// Problems that concern the whole document.
     pub warnings: Vec<String>,
+    /// Why the email's `git tree:` was not used, when it could not be.
+    #[serde(skip)]
+    pub ignored_tree: Option<String>,
 }
 
 impl DocumentLinks {
+    /// The error to give when there is no repository to link to: what to
+    /// pass, and why the email's `git tree:` could not be used, if it
+    /// could not.
+    pub fn no_repo_message(&self) -> String {
+        let why = match &self.ignored_tree {
+            Some(e) => format!(" (the email's git tree was ignored: {e})"),
+            None => String::new(),
+        };
+        format!(
+            "no repository to link to{why}: pass --repo URL or a tree name (upstream, linux-next, ...)"
+        )
+    }
+
     /// The links of line `index` (empty when it has none).
     pub fn for_line(&self, index: usize) -> &[FrameLink] {
         match self.lines.binary_search_by_key(&index, |l| l.line) {
@@ -379,7 +402,15 @@ impl Linker {
     /// location (an inline chain names a different function per entry).
     pub fn link_located(&self, doc: &Document, extra: &[Located]) -> DocumentLinks {
         let mut out = DocumentLinks::default();
-        out.repo = self.document_repo(doc, &mut out.warnings);
+        out.repo = match self.document_repo(doc) {
+            Ok(repo) => repo,
+            Err(e) => {
+                out.warnings
+                    .push(format!("ignored the email's git tree: {e}"));
+                out.ignored_tree = Some(e.to_string());
+                None
+            }
+        };
         let chooser = CommitChooser::new(doc, self.commit.as_deref());
 
         let mut per_line: BTreeMap<usize, Vec<FrameLink>> = BTreeMap::new();
@@ -442,18 +473,16 @@ impl Linker {
         out
     }
 
-    fn document_repo(&self, doc: &Document, warnings: &mut Vec<String>) -> Option<Repo> {
+    /// The repository: `--repo`, else the email's `git tree:` (an error
+    /// when that cannot be used).
+    fn document_repo(&self, doc: &Document) -> Result<Option<Repo>, LinkError> {
         if let Some(r) = &self.repo {
-            return Some(r.clone());
+            return Ok(Some(r.clone()));
         }
-        let tree = doc.email.as_ref()?.git_tree.as_deref()?;
-        match resolve_repo(tree, self.options.forge) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                warnings.push(format!("git tree {tree:?}: {e}"));
-                None
-            }
-        }
+        let Some(tree) = doc.email.as_ref().and_then(|e| e.git_tree.as_deref()) else {
+            return Ok(None);
+        };
+        resolve_repo(tree, self.options.forge).map(Some)
     }
 
     /// The locations printed in one line: `(location, function, span)`.
@@ -764,4 +793,58 @@ fn find_location(text: &str, loc: &SourceLocation, from: usize) -> Option<Range<
         format!("{}:{}", loc.file, loc.line).len()
     };
     Some(start..start + len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue #15: a syzbot email whose `git tree:` smuggles Markdown and
+    /// HTML. The tree is ignored, with a warning saying so; before, it
+    /// became the repository of every link.
+    #[test]
+    fn a_hostile_email_tree_is_ignored_with_a_warning() {
+        let doc = kresym_report::parse(
+            "HEAD commit:    3b07ec4c1a2b Merge\n\
+             git tree:       https://github.com/a/b)<script>alert(document.cookie)</script>[x](javascript:alert(1))\n\
+             BUG: x\n send_sigio+0x8a/0x270 fs/fcntl.c:798\n",
+        );
+        let links = Linker::new(LinkOptions::default())
+            .unwrap()
+            .link_document(&doc);
+        assert!(links.repo.is_none(), "{:?}", links.repo);
+        assert!(links.all_links().all(|l| l.url.is_none()));
+        assert!(links.commits.is_empty());
+        assert!(
+            links.warnings[0].starts_with("ignored the email's git tree: bad repository URL"),
+            "{:?}",
+            links.warnings
+        );
+        let message = links.no_repo_message();
+        assert!(
+            message.starts_with(
+                "no repository to link to (the email's git tree was ignored: bad repository URL"
+            ),
+            "{message}"
+        );
+    }
+
+    /// Issue #16: link JSON numbers lines from 1, as every other output does.
+    #[test]
+    fn json_line_numbers_are_one_based() {
+        let doc = kresym_report::parse(
+            "testing commit 7bc3e6e55acf065500a24621f3b313e7e5998acf with gcc\n\
+             BUG: x\n send_sigio+0x8a/0x270 fs/fcntl.c:798\n",
+        );
+        let links = Linker::new(LinkOptions {
+            repo: Some("upstream".into()),
+            commit: Some("7bc3e6e55acf065500a24621f3b313e7e5998acf".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .link_document(&doc);
+        assert_eq!(links.lines[0].line, 2, "index of the frame line");
+        let json = serde_json::to_value(&links).unwrap();
+        assert_eq!(json["lines"][0]["line"], 3, "{json}");
+    }
 }

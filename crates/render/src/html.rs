@@ -8,12 +8,66 @@
 
 use std::fmt::Write;
 
-use kresym_link::{DocumentLinks, Fit, FrameLink, Snippet};
+use kresym_link::{CommitLink, DocumentLinks, Fit, FrameLink, Snippet};
 use kresym_report::Document;
 
-use crate::markdown::{
-    Seg, line_text, main_commit, segments, short, summarize_results, title, verdict_word,
+use crate::shared::{
+    commit_source_word, line_text, main_commit, report_title, sections, short, summarize_results,
+    title, verdict_word, visible_controls, why_no_links,
 };
+
+/// A piece of a line: plain text, a linked location or a linked commit.
+enum Seg<'a> {
+    Text(&'a str),
+    Location(&'a FrameLink, &'a str),
+    Commit(&'a CommitLink, &'a str),
+}
+
+/// Split `text` into segments at the spans of its links. Links whose span
+/// is missing or does not fit the text are returned in the second list, to
+/// be shown after the line.
+fn segments<'a>(
+    text: &'a str,
+    frames: &'a [FrameLink],
+    commits: impl Iterator<Item = &'a CommitLink>,
+) -> (Vec<Seg<'a>>, Vec<&'a FrameLink>) {
+    let fits = |r: &std::ops::Range<usize>| {
+        r.start < r.end
+            && r.end <= text.len()
+            && text.is_char_boundary(r.start)
+            && text.is_char_boundary(r.end)
+    };
+    let mut marks: Vec<(std::ops::Range<usize>, Seg<'a>)> = Vec::new();
+    let mut trailing = Vec::new();
+    for f in frames {
+        match &f.span {
+            Some(r) if fits(r) => marks.push((r.clone(), Seg::Location(f, &text[r.clone()]))),
+            _ => trailing.push(f),
+        }
+    }
+    for c in commits {
+        if fits(&c.span) {
+            marks.push((c.span.clone(), Seg::Commit(c, &text[c.span.clone()])));
+        }
+    }
+    marks.sort_by_key(|m| m.0.start);
+    let mut out = Vec::new();
+    let mut at = 0;
+    for (r, seg) in marks {
+        if r.start < at {
+            continue; // overlapping: keep the first
+        }
+        if r.start > at {
+            out.push(Seg::Text(&text[at..r.start]));
+        }
+        out.push(seg);
+        at = r.end;
+    }
+    if at < text.len() {
+        out.push(Seg::Text(&text[at..]));
+    }
+    (out, trailing)
+}
 
 const STYLE: &str = r#"
 :root { --fg:#1f2328; --muted:#656d76; --bg:#ffffff; --panel:#f6f8fa; --border:#d0d7de;
@@ -71,19 +125,27 @@ table.src td.n { text-align: right; color: #8c959f; width: 4em; user-select: non
 table.src tr.hit td { background: var(--hit); }
 table.src tr.hit td.n { color: var(--fg); font-weight: 700; }
 p.snipwarn { margin: 0; padding: 4px 10px; color: var(--bad); font-size: 12.5px; border-top: 1px solid var(--border); }
+p.nolinks { margin: 12px 0 0; padding: 8px 12px; background: #fff8f0; border: 1px solid #f0d5b0; border-radius: 8px; }
+nav.reports ol { margin: 0; padding-left: 2.2em; }
+nav.reports .lines { color: var(--muted); font-size: 13px; }
+h3.rephead { font-size: 15px; margin: 10px 12px 4px; padding: 6px 0 2px; border-top: 1px solid var(--border);
+  font-family: -apple-system, "Segoe UI", "Noto Sans", Helvetica, Arial, sans-serif; }
+h3.rephead:first-child { border-top: 0; margin-top: 0; }
+.ln .why { color: var(--warn); font-size: 12px; }
+details.snip > summary code { color: var(--fg); }
+details.snip > summary .at { margin-left: 1.5em; }
 footer { margin-top: 28px; color: var(--muted); font-size: 12px; }
 "#;
 
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
+    for ch in visible_controls(s).chars() {
         match ch {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\t' => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -98,13 +160,14 @@ fn href(url: &str) -> Option<String> {
 fn snippet_html(out: &mut String, f: &FrameLink, s: &Snippet, open: bool) {
     let mismatch = matches!(s.fit, Some(Fit::Mismatch { .. }));
     let commit = f.commit.as_ref().map(|c| short(&c.commit)).unwrap_or("?");
+    // The location is the link just above: the summary shows its source
+    // line instead.
     let _ = write!(
         out,
-        "<details class=\"snip{}\"{}><summary>{}:{} @ {}{}</summary><table class=\"src\">",
+        "<details class=\"snip{}\"{}><summary><code>{}</code><span class=\"at\">at {}{}</span></summary><table class=\"src\">",
         if mismatch { " mismatch" } else { "" },
         if open && !mismatch { " open" } else { "" },
-        esc(&f.location.file),
-        f.location.line,
+        esc(s.target_text().unwrap_or("").trim()),
         esc(commit),
         if mismatch {
             " — ⚠ does not fit its frame"
@@ -156,14 +219,11 @@ pub fn render(doc: &Document, links: &DocumentLinks) -> String {
             Some(u) => format!("<a class=\"mono\" href=\"{u}\">{}</a>", esc(&c.commit)),
             None => format!("<span class=\"mono\">{}</span>", esc(&c.commit)),
         };
-        let why = match c.source {
-            kresym_link::CommitSource::Explicit => "given",
-            kresym_link::CommitSource::EmailHead => "HEAD commit",
-            kresym_link::CommitSource::Culprit => "bisection culprit",
-            kresym_link::CommitSource::Tested(_) => "tested commit",
-            kresym_link::CommitSource::BisectionStart => "bisection start",
-        };
-        let _ = write!(out, "<dt>Linked at</dt><dd>{commit} ({why})</dd>");
+        let _ = write!(
+            out,
+            "<dt>Linked at</dt><dd>{commit} ({})</dd>",
+            commit_source_word(c.source)
+        );
     }
     if let Some(e) = &doc.email {
         for (k, v) in [
@@ -173,7 +233,9 @@ pub fn render(doc: &Document, links: &DocumentLinks) -> String {
             ("compiler", e.compiler.as_deref()),
         ] {
             if let Some(v) = v {
-                let v = match href(v) {
+                // Only the dashboard is a link: the git tree is shown as
+                // written (the repository above is what links use).
+                let v = match href(v).filter(|_| k == "dashboard") {
                     Some(u) => format!("<a href=\"{u}\">{}</a>", esc(v)),
                     None => esc(v),
                 };
@@ -181,7 +243,40 @@ pub fn render(doc: &Document, links: &DocumentLinks) -> String {
             }
         }
     }
-    out.push_str("</dl>\n</header>\n");
+    out.push_str("</dl>\n");
+    if let Some(why) = why_no_links(links) {
+        let _ = writeln!(
+            out,
+            "<p class=\"nolinks\"><strong>No source links:</strong> {}</p>",
+            esc(&why.join("; "))
+        );
+    } else if links.lines.is_empty() {
+        out.push_str("<p class=\"nolinks\">No <code>file:line</code> in the input to link.</p>\n");
+    }
+    out.push_str("</header>\n");
+    let sections = sections(doc);
+    let reports: Vec<_> = sections
+        .iter()
+        .filter_map(|s| s.report.map(|r| (r, s)))
+        .collect();
+    if reports.len() > 1 {
+        let _ = writeln!(
+            out,
+            "<nav class=\"reports\">\n<h2>{} reports</h2>\n<ol>",
+            reports.len()
+        );
+        for (n, (r, s)) in reports.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "<li><a href=\"#report-{}\">{}</a> <span class=\"lines\">lines {}–{}</span></li>",
+                n + 1,
+                esc(report_title(doc, *r)),
+                s.lines.start + 1,
+                s.lines.end
+            );
+        }
+        out.push_str("</ol>\n</nav>\n");
+    }
 
     if let Some(b) = &doc.bisection
         && !b.tests.is_empty()
@@ -249,73 +344,117 @@ pub fn render(doc: &Document, links: &DocumentLinks) -> String {
         out.push_str("</ul></details>\n");
     }
 
-    out.push_str("<section class=\"report\">\n<h2>Report</h2>\n<div class=\"log\">\n");
+    out.push_str("<section class=\"report\">\n<h2>Log</h2>\n<div class=\"log\">\n");
     let in_report = |i: usize| doc.reports.iter().any(|r| r.lines.contains(&i));
     let mut opened_first = false;
-    for index in 0..doc.lines.len() {
-        let text = line_text(doc, index);
-        let frames = links.for_line(index);
-        let (segs, trailing) = segments(&text, frames, links.commits_for_line(index));
-        let mut classes = vec!["ln"];
-        if in_report(index) {
-            classes.push("rep");
-        }
-        if !frames.is_empty() {
-            classes.push("frame");
-        }
-        let _ = write!(
-            out,
-            "<div class=\"{}\" id=\"L{n}\"><a class=\"no\" href=\"#L{n}\">{n}</a><span class=\"tx\">",
-            classes.join(" "),
-            n = index + 1
-        );
-        for seg in segs {
-            match seg {
-                Seg::Text(t) => out.push_str(&esc(t)),
-                Seg::Location(f, t) => loc_html(&mut out, f, t),
-                Seg::Commit(c, t) => {
-                    let cls = if c.culprit { "sha culprit" } else { "sha" };
-                    match href(&c.url) {
-                        Some(u) => {
-                            let _ = write!(out, "<a class=\"{cls}\" href=\"{u}\">{}</a>", esc(t));
-                        }
-                        None => out.push_str(&esc(t)),
-                    }
-                }
-            }
-        }
-        for f in trailing {
-            out.push(' ');
-            loc_html(
-                &mut out,
-                f,
-                &format!("{}:{}", f.location.file, f.location.line),
+    let mut report_no = 0;
+    for section in &sections {
+        if let Some(r) = section.report {
+            report_no += 1;
+            let which = if reports.len() > 1 {
+                format!("Report {report_no} of {}", reports.len())
+            } else {
+                "Report".to_string()
+            };
+            let _ = writeln!(
+                out,
+                "<h3 class=\"rephead\" id=\"report-{report_no}\"><a href=\"#report-{report_no}\">{which}</a>: {}</h3>",
+                esc(report_title(doc, r))
             );
         }
-        if let Some(b) = &doc.bisection
-            && let Some(i) = b.tests.iter().position(|t| t.line == index)
-        {
-            let tl = links.tests.iter().find(|l| l.test == i);
-            let v = verdict_word(tl.and_then(|l| l.verdict).or(b.tests[i].verdict));
-            let _ = write!(out, "  <span class=\"badge {v}\">{v}</span>");
-            if tl.is_some_and(|l| l.culprit) {
-                out.push_str(" <span class=\"badge culprit\">culprit</span>");
-            }
-        }
-        out.push_str("</span></div>\n");
-        for f in frames {
-            if let Some(s) = &f.snippet {
-                let open = !opened_first && in_report(index);
-                opened_first |= open;
-                snippet_html(&mut out, f, s, open);
-                out.push('\n');
-            }
+        for index in section.lines.clone() {
+            line_html(
+                &mut out,
+                doc,
+                links,
+                index,
+                in_report(index),
+                &mut opened_first,
+            );
         }
     }
     out.push_str(
         "</div>\n</section>\n<footer>Rendered by kresym.</footer>\n</main>\n</body>\n</html>\n",
     );
     out
+}
+
+/// One line of the log, with its links, and the snippets of its frames
+/// under it (the first snippet of a report open).
+fn line_html(
+    out: &mut String,
+    doc: &Document,
+    links: &DocumentLinks,
+    index: usize,
+    in_report: bool,
+    opened_first: &mut bool,
+) {
+    let text = line_text(doc, index);
+    let frames = links.for_line(index);
+    let (segs, trailing) = segments(&text, frames, links.commits_for_line(index));
+    let mut classes = vec!["ln"];
+    if in_report {
+        classes.push("rep");
+    }
+    if !frames.is_empty() {
+        classes.push("frame");
+    }
+    let _ = write!(
+        out,
+        "<div class=\"{}\" id=\"L{n}\"><a class=\"no\" href=\"#L{n}\">{n}</a><span class=\"tx\">",
+        classes.join(" "),
+        n = index + 1
+    );
+    for seg in segs {
+        match seg {
+            Seg::Text(t) => out.push_str(&esc(t)),
+            Seg::Location(f, t) => loc_html(out, f, t),
+            Seg::Commit(c, t) => {
+                let cls = if c.culprit { "sha culprit" } else { "sha" };
+                match href(&c.url) {
+                    Some(u) => {
+                        let _ = write!(out, "<a class=\"{cls}\" href=\"{u}\">{}</a>", esc(t));
+                    }
+                    None => out.push_str(&esc(t)),
+                }
+            }
+        }
+    }
+    for f in trailing {
+        out.push(' ');
+        loc_html(out, f, &format!("{}:{}", f.location.file, f.location.line));
+    }
+    // Why a location has no link, after the line's own text.
+    for f in frames {
+        if let (None, Some(w)) = (f.url.as_deref().and_then(href), f.warnings.first()) {
+            let _ = write!(
+                out,
+                " <span class=\"why\">{}:{}: no link: {}</span>",
+                esc(&f.location.file),
+                f.location.line,
+                esc(w)
+            );
+        }
+    }
+    if let Some(b) = &doc.bisection
+        && let Some(i) = b.tests.iter().position(|t| t.line == index)
+    {
+        let tl = links.tests.iter().find(|l| l.test == i);
+        let v = verdict_word(tl.and_then(|l| l.verdict).or(b.tests[i].verdict));
+        let _ = write!(out, "  <span class=\"badge {v}\">{v}</span>");
+        if tl.is_some_and(|l| l.culprit) {
+            out.push_str(" <span class=\"badge culprit\">culprit</span>");
+        }
+    }
+    out.push_str("</span></div>\n");
+    for f in frames {
+        if let Some(s) = &f.snippet {
+            let open = !*opened_first && in_report;
+            *opened_first |= open;
+            snippet_html(out, f, s, open);
+            out.push('\n');
+        }
+    }
 }
 
 fn loc_html(out: &mut String, f: &FrameLink, text: &str) {
@@ -333,12 +472,7 @@ fn loc_html(out: &mut String, f: &FrameLink, text: &str) {
             let _ = write!(out, "<a class=\"loc\" href=\"{u}\">{}</a>{flag}", esc(text));
         }
         None => {
-            let title = f.warnings.first().map(|w| esc(w)).unwrap_or_default();
-            let _ = write!(
-                out,
-                "<span class=\"loc nolink\" title=\"{title}\">{}</span>{flag}",
-                esc(text)
-            );
+            let _ = write!(out, "<span class=\"loc nolink\">{}</span>{flag}", esc(text));
         }
     }
 }

@@ -12,4 +12,5 @@ pub mod html;
 pub mod json;
 pub mod linked_text;
 pub mod markdown;
+mod shared;
 pub mod text;

@@ -181,9 +181,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let doc = kresym_report::parse(bytes);
         let links = linker.link_document(&doc);
         if links.repo.is_none() {
-            bail!(
-                "{name}: no repository to link to: pass --repo URL or a tree name (upstream, linux-next, ...)"
-            );
+            bail!("{name}: {}", links.no_repo_message());
         }
         let out = match args.format {
             // JSON Lines for several inputs.

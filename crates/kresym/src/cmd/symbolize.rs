@@ -346,9 +346,7 @@ fn symbolize_one(
                 None => Default::default(),
             };
             if links.repo.is_none() {
-                anyhow::bail!(
-                    "{name}: no repository to link to: pass --repo URL or a tree name (upstream, linux-next, ...)"
-                );
+                anyhow::bail!("{name}: {}", links.no_repo_message());
             }
             warnings.extend(links.all_warnings());
             let format = match format {
