@@ -392,6 +392,25 @@ fn json_carries_the_inline_chain() {
     );
 }
 
+/// The guilty file is read from the symbolized report: kasan-tcp.txt has
+/// no `file:line` at all, and its KASAN title line's chain runs through
+/// headers (ignored by syzkaller's rules) to net/ipv4/tcp_ipv4.c; the aoe
+/// report's title line names drivers/block/aoe/aoecmd.c, and its frames in
+/// lib and kernel/sched are ignored. Both checked by hand in the output.
+#[test]
+fn json_reports_name_the_guilty_file_of_the_symbolized_text() {
+    let input = std::fs::read_to_string(report("kasan-tcp.txt")).unwrap();
+    assert!(!input.contains(".c:"), "kasan-tcp.txt is not symbolized");
+    for (name, guilty) in [
+        ("kasan-tcp.txt", "net/ipv4/tcp_ipv4.c"),
+        ("kthread-aoe.txt", "drivers/block/aoe/aoecmd.c"),
+    ] {
+        let json = stdout_of(&["--format", "json", path(&report(name))]);
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value["reports"][0]["guilty_file"], guilty, "{name}");
+    }
+}
+
 #[test]
 fn batches_keep_input_order_and_match_one_thread() {
     let dir = samples().join("reports");

@@ -6,9 +6,11 @@
 //! README.
 
 use kresym_link::DocumentLinks;
-use kresym_report::{Document, LineKind, PcKind, ReportKind};
+use kresym_report::{Document, LineKind, PcKind, ReportKind, guilty};
 use kresym_symbolize::{DocumentSymbols, LineSymbols, ReportCheck, Resolution, Resolved};
 use serde::Serialize;
+
+use crate::text;
 
 /// The JSON view of one symbolized input.
 #[derive(Debug, Serialize)]
@@ -40,6 +42,9 @@ pub struct ReportSummary<'a> {
     pub last_line: usize,
     /// Kernel release printed in the report.
     pub kernel_release: Option<&'a str>,
+    /// The source file to blame, by syzkaller's rules, read from the
+    /// symbolized report (see `kresym_report::guilty`).
+    pub guilty_file: Option<String>,
 }
 
 /// One frame line and what it resolved to.
@@ -90,12 +95,17 @@ impl<'a> SymbolizedInput<'a> {
         let reports = document
             .reports
             .iter()
-            .map(|report| ReportSummary {
-                title: report.title.as_deref(),
-                kind: report.kind,
-                first_line: report.lines.start + 1,
-                last_line: report.lines.end,
-                kernel_release: report.kernel_release.as_deref(),
+            .map(|report| {
+                let messages = text::symbolized_messages(document, symbols, report.lines.clone());
+                let messages: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+                ReportSummary {
+                    title: report.title.as_deref(),
+                    kind: report.kind,
+                    first_line: report.lines.start + 1,
+                    last_line: report.lines.end,
+                    kernel_release: report.kernel_release.as_deref(),
+                    guilty_file: guilty::guilty_file(report.title.as_deref(), &messages),
+                }
             })
             .collect();
         let mut frames = Vec::new();

@@ -66,6 +66,32 @@ pub fn write_symbolized_lines(
     Ok(())
 }
 
+/// The symbolized lines of `range` (indexes into [`Document::lines`]),
+/// each without its console prefix or line end: what the report says once
+/// symbolized, for rules that read report text (such as the guilty file).
+pub fn symbolized_messages(
+    document: &Document,
+    symbols: &DocumentSymbols,
+    range: std::ops::Range<usize>,
+) -> Vec<Vec<u8>> {
+    let mut messages = Vec::new();
+    for index in range {
+        let Some(line) = document.lines.get(index) else {
+            break;
+        };
+        let mut bytes = Vec::new();
+        if write_symbolized_lines(&mut bytes, document, symbols, index..index + 1).is_err() {
+            continue;
+        }
+        for written in bytes.split_inclusive(|&b| b == b'\n') {
+            let written = written.strip_suffix(b"\n").unwrap_or(written);
+            let written = written.strip_suffix(b"\r").unwrap_or(written);
+            messages.push(written[line.console_prefix_len.min(written.len())..].to_vec());
+        }
+    }
+    messages
+}
+
 fn has_location(resolved: &Resolved) -> bool {
     resolved.chain.iter().any(|f| f.location.is_some())
 }
