@@ -479,6 +479,69 @@ fn symbolized_frames_link_to_source_with_snippets_from_a_local_tree() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("--repo"));
 }
 
+/// With a source tree, Markdown and HTML name each report's guilty file and
+/// who maintains it, from the tree's MAINTAINERS; hostile entries in it
+/// are escaped like everything else.
+#[test]
+fn markdown_and_html_name_the_guilty_file_and_its_maintainers() {
+    let tree = tempfile::tempdir().unwrap();
+    for dir in [
+        "drivers", "kernel", "lib", "include", "arch", "init", "mm", "net",
+    ] {
+        let copied = std::process::Command::new("cp")
+            .arg("-r")
+            .arg(samples().join(dir))
+            .arg(tree.path())
+            .status()
+            .unwrap();
+        assert!(copied.success());
+    }
+    std::fs::write(
+        tree.path().join("MAINTAINERS"),
+        "ATA OVER ETHERNET (AOE) DRIVER\nM:\tJustin <j@example.org>\nR:\tEvil <script>alert(1)</script>\n\
+         L:\tlinux-block@example.org\nS:\tMaintained\nF:\tdrivers/block/aoe/\n",
+    )
+    .unwrap();
+    for format in ["markdown", "html"] {
+        let out = stdout_of(&[
+            "--repo",
+            "upstream",
+            "--commit",
+            "v6.1",
+            "--snippets",
+            "--source-dir",
+            path(tree.path()),
+            "--format",
+            format,
+            path(&report("kthread-aoe.txt")),
+        ]);
+        assert!(out.contains("Guilty file: "), "{format}: {out}");
+        assert!(out.contains("drivers/block/aoe/aoecmd.c"), "{format}");
+        assert!(out.contains("Justin"), "{format}: {out}");
+        assert!(out.contains("linux-block"), "{format}");
+        assert!(!out.contains("<script>"), "{format}: {out}");
+    }
+    let json = stdout_of(&[
+        "--repo",
+        "upstream",
+        "--commit",
+        "v6.1",
+        "--snippets",
+        "--source-dir",
+        path(tree.path()),
+        "--format",
+        "json",
+        path(&report("kthread-aoe.txt")),
+    ]);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let found = &value["links"]["maintainers"][0];
+    assert_eq!(found["guilty_file"], "drivers/block/aoe/aoecmd.c");
+    assert_eq!(
+        found["sections"][0]["maintainers"][0],
+        "Justin <j@example.org>"
+    );
+}
+
 /// `kresym symbolize --vmlinux vmlinux-dwarf5` (no modules) on `text`:
 /// exit status, stdout, stderr.
 fn symbolize_text(text: &str, flags: &[&str]) -> (Option<i32>, String, String) {

@@ -184,6 +184,17 @@ fn one_based<S: serde::Serializer>(index: &usize, s: S) -> Result<S::Ok, S::Erro
     s.serialize_u64(*index as u64 + 1)
 }
 
+/// The `MAINTAINERS` sections covering one report's guilty file.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportMaintainers {
+    /// Index into [`Document::reports`].
+    pub report: usize,
+    /// The guilty file (see `kresym_report::guilty`).
+    pub guilty_file: String,
+    /// The sections covering it, most specific first.
+    pub sections: Vec<maintainers::Section>,
+}
+
 /// A location found for a line by a symbolizer, not printed in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located {
@@ -209,6 +220,9 @@ pub struct DocumentLinks {
     pub tests: Vec<TestLink>,
     /// The culprit's commit page.
     pub culprit_url: Option<String>,
+    /// Who maintains each report's guilty file, from the tree's
+    /// `MAINTAINERS` at the tested commit (when source is read: snippets).
+    pub maintainers: Vec<ReportMaintainers>,
     /// Problems that concern the whole document.
     pub warnings: Vec<String>,
     /// Why the email's `git tree:` was not used, when it could not be.
@@ -468,9 +482,57 @@ impl Linker {
 
         if self.provider.is_some() {
             self.attach_snippets(out.repo.as_ref(), &mut out.lines);
+            self.find_maintainers(doc, &chooser, &mut out);
         }
         self.link_commits(doc, &mut out);
         out
+    }
+
+    /// The `MAINTAINERS` sections of each report's guilty file, read at the
+    /// commit of the report's first line. A tree without `MAINTAINERS`
+    /// (or a fetch that fails) is a warning.
+    fn find_maintainers(&self, doc: &Document, chooser: &CommitChooser, out: &mut DocumentLinks) {
+        let Some(provider) = self.provider.as_deref() else {
+            return;
+        };
+        let mut parsed: HashMap<String, Option<maintainers::Maintainers>> = HashMap::new();
+        for (index, report) in doc.reports.iter().enumerate() {
+            let Some(guilty) = &report.guilty_file else {
+                continue;
+            };
+            let Some(commit) = chooser.commit_for_line(report.lines.start) else {
+                continue;
+            };
+            let Ok(path) = source::safe_relative_path(guilty) else {
+                continue;
+            };
+            let file = parsed.entry(commit.commit.clone()).or_insert_with(|| {
+                match provider.fetch(out.repo.as_ref(), &commit.commit, "MAINTAINERS") {
+                    Ok(text) => Some(maintainers::Maintainers::parse(&text)),
+                    Err(e) => {
+                        out.warnings.push(format!(
+                            "no maintainers for {guilty}: MAINTAINERS at {}: {e}",
+                            commit.commit
+                        ));
+                        None
+                    }
+                }
+            });
+            let Some(file) = file else {
+                continue;
+            };
+            let text = provider.fetch(out.repo.as_ref(), &commit.commit, path).ok();
+            let sections = file
+                .covering(path, text.as_deref())
+                .into_iter()
+                .map(|c| c.section.clone())
+                .collect();
+            out.maintainers.push(ReportMaintainers {
+                report: index,
+                guilty_file: path.to_string(),
+                sections,
+            });
+        }
     }
 
     /// The repository: `--repo`, else the email's `git tree:` (an error

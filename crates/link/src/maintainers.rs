@@ -12,6 +12,7 @@
 //! pattern that matched.
 
 use regex::Regex;
+use serde::Serialize;
 
 /// Longest regex source accepted from an `N:` or `K:` line; the regex
 /// engine bounds the compiled size too.
@@ -24,7 +25,7 @@ pub struct Maintainers {
 }
 
 /// One section of `MAINTAINERS`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Section {
     /// The section's title (`NETWORKING [IPv4/IPv6]`).
     pub name: String,
@@ -38,9 +39,13 @@ pub struct Section {
     pub status: Option<String>,
     /// `T:` trees.
     pub trees: Vec<String>,
+    #[serde(skip)]
     files: Vec<Glob>,
+    #[serde(skip)]
     excludes: Vec<Glob>,
+    #[serde(skip)]
     names: Vec<Regex>,
+    #[serde(skip)]
     keywords: Vec<Regex>,
 }
 

@@ -301,3 +301,85 @@ fn located_entries_carry_their_own_function() {
         Some(Fit::Mismatch { .. })
     ));
 }
+
+/// The maintainers of each report's guilty file come from the tree's
+/// MAINTAINERS at the tested commit: a git checkout whose MAINTAINERS
+/// changes between two commits answers for the commit asked.
+#[test]
+fn maintainers_of_the_guilty_file_come_from_the_tree_at_the_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    write(&d.join("net/ipv4/tcp.c"), V1);
+    write(
+        &d.join("MAINTAINERS"),
+        "NETWORKING\nM:\tA <a@example.org>\nL:\tnetdev@example.org\nS:\tMaintained\nF:\tnet/\n\n\
+         TCP\nM:\tB <b@example.org>\nS:\tMaintained\nF:\tnet/ipv4/tcp*.c\n",
+    );
+    git(d, &["add", "."]);
+    git(d, &["commit", "-q", "-m", "one"]);
+    let first = git(d, &["rev-parse", "HEAD"]);
+    write(
+        &d.join("MAINTAINERS"),
+        "NETWORKING\nM:\tC <c@example.org>\nF:\tnet/\n",
+    );
+    git(d, &["commit", "-q", "-am", "two"]);
+    // A symbolized report: lib/ is on syzkaller's ignore list.
+    let report = "BUG: KASAN: use-after-free in f+0x1/0x10 lib/x.c:3\n\
+                  Call Trace:\n f+0x1/0x10 lib/x.c:3\n g+0x1/0x10 net/ipv4/tcp.c:4\n";
+    let doc = kresym_report::parse(report);
+    assert_eq!(
+        doc.reports[0].guilty_file.as_deref(),
+        Some("net/ipv4/tcp.c")
+    );
+    for (commit, expected) in [
+        (
+            first.as_str(),
+            vec![
+                ("TCP", "B <b@example.org>"),
+                ("NETWORKING", "A <a@example.org>"),
+            ],
+        ),
+        ("HEAD", vec![("NETWORKING", "C <c@example.org>")]),
+    ] {
+        let linker = Linker::new(LinkOptions {
+            repo: Some(REPO.into()),
+            commit: Some(commit.into()),
+            snippets: true,
+            source: SourceChoice::Git(d.to_path_buf()),
+            ..Default::default()
+        })
+        .unwrap();
+        let links = linker.link_document(&doc);
+        assert_eq!(links.maintainers.len(), 1, "{:?}", links.warnings);
+        let found = &links.maintainers[0];
+        assert_eq!(
+            (found.report, found.guilty_file.as_str()),
+            (0, "net/ipv4/tcp.c")
+        );
+        let got: Vec<_> = found
+            .sections
+            .iter()
+            .map(|s| (s.name.as_str(), s.maintainers[0].as_str()))
+            .collect();
+        assert_eq!(got, expected, "{commit}");
+    }
+    // A tree without MAINTAINERS: a warning, no maintainers.
+    let bare = tempfile::tempdir().unwrap();
+    write(&bare.path().join("net/ipv4/tcp.c"), V1);
+    let linker = Linker::new(LinkOptions {
+        repo: Some(REPO.into()),
+        commit: Some("v6.1".into()),
+        snippets: true,
+        source: SourceChoice::Dir(bare.path().to_path_buf()),
+        ..Default::default()
+    })
+    .unwrap();
+    let links = linker.link_document(&doc);
+    assert!(links.maintainers.is_empty());
+    assert!(
+        links.warnings.iter().any(|w| w.contains("MAINTAINERS")),
+        "{:?}",
+        links.warnings
+    );
+}

@@ -12,8 +12,8 @@ use kresym_link::{CommitLink, DocumentLinks, Fit, FrameLink, Snippet};
 use kresym_report::Document;
 
 use crate::shared::{
-    commit_source_word, line_text, main_commit, report_title, sections, short, summarize_results,
-    title, verdict_word, visible_controls, why_no_links,
+    blame, commit_source_word, line_text, main_commit, report_title, sections, short,
+    summarize_results, title, verdict_word, visible_controls, why_no_links,
 };
 
 /// A piece of a line: plain text, a linked location or a linked commit.
@@ -361,6 +361,22 @@ pub fn render(doc: &Document, links: &DocumentLinks) -> String {
                 "<h3 class=\"rephead\" id=\"report-{report_no}\"><a href=\"#report-{report_no}\">{which}</a>: {}</h3>",
                 esc(report_title(doc, r))
             );
+            if let Some(blame) = blame(doc, links, r) {
+                let _ = write!(
+                    out,
+                    "<p class=\"blame\">Guilty file: <code>{}</code>.",
+                    esc(blame.file)
+                );
+                if !blame.people.is_empty() {
+                    let people: Vec<String> = blame.people.iter().map(|p| esc(p)).collect();
+                    let _ = write!(out, " Maintainers: {}.", people.join(", "));
+                }
+                if !blame.lists.is_empty() {
+                    let lists: Vec<String> = blame.lists.iter().map(|l| esc(l)).collect();
+                    let _ = write!(out, " Lists: {}.", lists.join(", "));
+                }
+                out.push_str("</p>\n");
+            }
         }
         for index in section.lines.clone() {
             line_html(

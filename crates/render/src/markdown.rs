@@ -23,7 +23,7 @@ use kresym_link::{DocumentLinks, Fit, FrameLink};
 use kresym_report::Document;
 
 use crate::shared::{
-    Section, commit_source_word, line_text, main_commit, report_title, sections, short,
+    Section, blame, commit_source_word, line_text, main_commit, report_title, sections, short,
     summarize_results, title, verdict_word, visible_controls, why_no_links,
 };
 
@@ -76,6 +76,18 @@ pub fn render(doc: &Document, links: &DocumentLinks) -> String {
                     "## {which}: {}\n\n{span}.\n",
                     text(report_title(doc, r))
                 );
+                if let Some(blame) = blame(doc, links, r) {
+                    let _ = write!(out, "Guilty file: {}.", code(blame.file));
+                    if !blame.people.is_empty() {
+                        let people: Vec<String> = blame.people.iter().map(|p| text(p)).collect();
+                        let _ = write!(out, " Maintainers: {}.", people.join(", "));
+                    }
+                    if !blame.lists.is_empty() {
+                        let lists: Vec<String> = blame.lists.iter().map(|l| text(l)).collect();
+                        let _ = write!(out, " Lists: {}.", lists.join(", "));
+                    }
+                    out.push_str("\n\n");
+                }
             }
             None if reports == 0 => out.push_str("## Log\n\n"),
             None => {

@@ -102,6 +102,50 @@ pub(crate) fn report_title(doc: &Document, index: usize) -> &str {
         .unwrap_or("untitled report")
 }
 
+/// Who to blame for report `index`: its guilty file, and the people and
+/// lists of the `MAINTAINERS` sections covering it (each once, most
+/// specific section first), as found by the linker.
+pub(crate) struct Blame<'a> {
+    /// The guilty file.
+    pub file: &'a str,
+    /// `M:` and `R:` entries (`Name <address>`), as written.
+    pub people: Vec<&'a str>,
+    /// `L:` entries.
+    pub lists: Vec<&'a str>,
+}
+
+/// The [`Blame`] of report `index`, when it has a guilty file.
+pub(crate) fn blame<'a>(
+    doc: &'a Document,
+    links: &'a DocumentLinks,
+    index: usize,
+) -> Option<Blame<'a>> {
+    let file = doc.reports.get(index)?.guilty_file.as_deref()?;
+    let mut blame = Blame {
+        file,
+        people: Vec::new(),
+        lists: Vec::new(),
+    };
+    let sections = links
+        .maintainers
+        .iter()
+        .filter(|m| m.report == index)
+        .flat_map(|m| &m.sections);
+    for section in sections {
+        for person in section.maintainers.iter().chain(&section.reviewers) {
+            if !blame.people.contains(&person.as_str()) {
+                blame.people.push(person);
+            }
+        }
+        for list in &section.lists {
+            if !blame.lists.contains(&list.as_str()) {
+                blame.lists.push(list);
+            }
+        }
+    }
+    Some(blame)
+}
+
 /// The verdict as a word.
 pub(crate) fn verdict_word(v: Option<BisectVerdict>) -> &'static str {
     match v {
