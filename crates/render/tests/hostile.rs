@@ -375,10 +375,32 @@ fn hostile_links_are_escaped_wherever_they_land() {
         commits: Vec::new(),
         tests: Vec::new(),
         culprit_url: Some("javascript:alert(21)".into()),
+        maintainers: {
+            let file = kresym_link::maintainers::Maintainers::parse(
+                "X <script>alert(30)</script>\nM:\t<script>alert(31)</script> <a@b>\n\
+                 R:\t[x](javascript:alert(32))\nL:\t`` <img src=x onerror=alert(33)>\nF:\t*\nF:\t*/\n",
+            );
+            (0..4)
+                .map(|report| kresym_link::ReportMaintainers {
+                    report,
+                    guilty_file: "x.c".into(),
+                    sections: file
+                        .covering("a/x.c", None)
+                        .into_iter()
+                        .map(|c| c.section.clone())
+                        .collect(),
+                })
+                .collect()
+        },
         warnings: vec!["</details><script>alert(22)</script>".into()],
         ignored_tree: None,
     };
-    check_both(&doc, &links, "hostile links");
+    let (md, html) = check_both(&doc, &links, "hostile links");
+    // The hostile MAINTAINERS entries were shown, as text.
+    assert!(
+        md.contains("Maintainers:") && html.contains("Maintainers:"),
+        "{md}"
+    );
 }
 
 /// Issue #15, part 2: a frame line with a triple backtick closed the
