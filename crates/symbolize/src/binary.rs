@@ -15,7 +15,7 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 use addr2line::Context;
 use gimli::{EndianSlice, Reader as _, RunTimeEndian};
 use object::elf;
-use object::read::elf::{ElfFile64, FileHeader, SectionHeader};
+use object::read::elf::{ElfFile64, FileHeader, SectionHeader, Sym as _};
 use object::{Object, ObjectSection, ObjectSymbol, RelocationTarget, SectionIndex};
 
 use crate::decompress::{self, DecompressionLimits};
@@ -893,9 +893,33 @@ fn is_debug_section(file: &ElfFile64<'_, object::Endianness>, index: SectionInde
 
 /// Addresses of the defined symbols with this name.
 fn symbols_by_name(file: &ElfFile64<'_, object::Endianness>, name: &str) -> Vec<u64> {
-    file.symbols()
-        .filter(|s| s.name_bytes() == Ok(name.as_bytes()) && s.section_index().is_some())
-        .map(|s| s.address())
+    // Every place `.strtab` holds `name` followed by its NUL (one fast
+    // substring search; a linker may store it as the tail of a longer name,
+    // `x86_64_start_kernel`) is an offset a symbol of that name points at:
+    // symbols are then told apart by their name offset alone instead of
+    // reading some 200,000 names.
+    let endian = file.endian();
+    let Some(strtab) = file.section_by_name(".strtab").and_then(|s| s.data().ok()) else {
+        return file
+            .symbols()
+            .filter(|s| s.name_bytes() == Ok(name.as_bytes()) && s.section_index().is_some())
+            .map(|s| s.address())
+            .collect();
+    };
+    let mut needle = Vec::with_capacity(name.len() + 1);
+    needle.extend_from_slice(name.as_bytes());
+    needle.push(0);
+    let offsets: Vec<u32> = memchr::memmem::find_iter(strtab, &needle)
+        .filter_map(|at| u32::try_from(at).ok())
+        .collect();
+    if offsets.is_empty() {
+        return Vec::new();
+    }
+    file.elf_symbol_table()
+        .symbols()
+        .iter()
+        .filter(|s| offsets.contains(&s.st_name(endian)) && !s.is_undefined(endian))
+        .map(|s| s.st_value(endian))
         .collect()
 }
 

@@ -380,7 +380,16 @@ impl Symbolizer {
             else {
                 continue;
             };
-            if withholding(checks, document.report_of(index), frame.module.as_deref()).is_some() {
+            // Most frames have nothing to explain: skip them before
+            // formatting anything.
+            let explained = match resolution {
+                Resolution::Resolved(r) => r.chain.is_empty(),
+                Resolution::SizeMismatch { .. } | Resolution::Withheld(_) => false,
+                _ => true,
+            };
+            if !explained
+                || withholding(checks, document.report_of(index), frame.module.as_deref()).is_some()
+            {
                 continue;
             }
             let binary = match &frame.module {

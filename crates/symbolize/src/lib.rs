@@ -674,8 +674,11 @@ fn resolve_symbol(
     // Rust in the kernel: DWARF names functions by their mangled linkage
     // names (v0 `_R...` or legacy `_ZN...E`); people read them demangled.
     // The symbol itself stays as the kernel printed it.
+    // Only those prefixes can demangle: asking rustc-demangle about every C
+    // name cost a tenth of a batch from the index.
     for level in &mut chain {
         if let Some(name) = &level.function
+            && (name.starts_with("_R") || name.starts_with("_ZN"))
             && let Ok(demangled) = rustc_demangle::try_demangle(name)
         {
             level.function = Some(format!("{demangled:#}"));
