@@ -599,20 +599,7 @@ fn a_batch_of_5000_inputs_with_all_threads_equals_j1() {
 /// A binary whose `entry` inlines a chain of `depth` distinct functions,
 /// with a `start_kernel` symbol so that kresym takes it for a vmlinux.
 fn deep_inline_vmlinux(dir: &Path, depth: usize) -> Option<PathBuf> {
-    let mut source = String::from(
-        "#define INLINE static inline __attribute__((always_inline))\n\
-         INLINE int f0(int x) { return x * 3 + 1; }\n",
-    );
-    for i in 1..=depth {
-        source.push_str(&format!(
-            "INLINE int f{i}(int x) {{ asm volatile(\"\" : \"+r\"(x)); return f{}(x + {i}) ^ {i}; }}\n",
-            i - 1
-        ));
-    }
-    source.push_str(&format!(
-        "int entry(int x) {{ return f{depth}(x); }}\n\
-         int main(int argc, char **argv) {{ (void)argv; return entry(argc); }}\n"
-    ));
+    let source = kresym_test_support::deep_inline_c(depth);
     std::fs::write(dir.join("deep.c"), source).unwrap();
     let program = dir.join("deep");
     let vmlinux = dir.join("vmlinux");

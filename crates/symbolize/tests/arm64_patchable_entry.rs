@@ -16,7 +16,7 @@ use kresym_symbolize::{FrameQuery, Resolution};
 
 #[allow(dead_code)]
 mod common;
-use common::{assert_same_answers, every_frame, open_path};
+use common::{assert_sweep_and_index_agree, every_frame, open_path};
 
 /// `before` precedes `target` in the same section, so `target`'s NOPs fall
 /// under `before`'s last line row.
@@ -126,15 +126,5 @@ fn patchable_entry_nops_are_named_after_the_symbol() {
     assert_eq!(json["chain"][0]["function"], "target", "{json}");
 
     let frames = every_frame(&dwarf);
-    let mut swept = open_path(&program, &[]);
-    swept.prefetch(
-        frames
-            .iter()
-            .map(|(f, offset, size, kind)| FrameQuery::vmlinux(f, *offset, *size, *kind)),
-    );
-    assert_same_answers(&dwarf, &swept, &frames, "sweep");
-    let index_dir = tempfile::tempdir().unwrap();
-    let mut indexed = open_path(&program, &[]);
-    indexed.build_index(index_dir.path()).unwrap();
-    assert_same_answers(&dwarf, &indexed, &frames, "index");
+    assert_sweep_and_index_agree(&dwarf, &program, &frames);
 }

@@ -21,7 +21,7 @@ use kresym_symbolize::{FrameQuery, Resolution};
 
 #[allow(dead_code)]
 mod common;
-use common::{assert_same_answers, open_path};
+use common::{assert_sweep_and_index_agree, open_path};
 
 const CFLAGS: &[&str] = &[
     "-O2",
@@ -248,15 +248,5 @@ fn out_of_tree_thin_lto_kernel_agrees_with_llvm_symbolizer() {
     );
     assert!(renamed > 0 && inlined > 0);
 
-    let mut swept = open_path(&vmlinux, &[]);
-    swept.prefetch(
-        frames
-            .iter()
-            .map(|(f, offset, size, kind)| FrameQuery::vmlinux(f, *offset, *size, *kind)),
-    );
-    assert_same_answers(&dwarf, &swept, &frames, "sweep");
-    let index_dir = tempfile::tempdir().unwrap();
-    let mut indexed = open_path(&vmlinux, &[]);
-    indexed.build_index(index_dir.path()).unwrap();
-    assert_same_answers(&dwarf, &indexed, &frames, "index");
+    assert_sweep_and_index_agree(&dwarf, &vmlinux, &frames);
 }

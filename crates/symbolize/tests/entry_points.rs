@@ -23,7 +23,7 @@ use kresym_symbolize::{FrameQuery, Resolution, Resolved, Symbolizer};
 
 #[allow(dead_code)]
 mod common;
-use common::{assert_same_answers, every_frame, open_path};
+use common::{assert_sweep_and_index_agree, every_frame, open_path};
 
 const C_SOURCE: &str = "int __attribute__((noinline)) target(int x)\n\
 {\n\
@@ -210,15 +210,5 @@ fn padding_and_nameless_entries_resolve_as_llvm_symbolizer_says() {
 
     // The sweep and the index answer every frame, these included, alike.
     let frames = every_frame(&dwarf);
-    let mut swept = open_path(&program, &[]);
-    swept.prefetch(
-        frames
-            .iter()
-            .map(|(f, offset, size, kind)| FrameQuery::vmlinux(f, *offset, *size, *kind)),
-    );
-    assert_same_answers(&dwarf, &swept, &frames, "sweep");
-    let index_dir = tempfile::tempdir().unwrap();
-    let mut indexed = open_path(&program, &[]);
-    indexed.build_index(index_dir.path()).unwrap();
-    assert_same_answers(&dwarf, &indexed, &frames, "index");
+    assert_sweep_and_index_agree(&dwarf, &program, &frames);
 }

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use kresym_report::PcKind;
 use kresym_symbolize::{FrameQuery, Index, IndexError, Symbolizer, SymbolizerOptions};
 
+#[allow(dead_code)]
 mod common;
 use common::{
     assert_same_answers, assert_same_at_addresses, build, every_frame, open, sample_reports,
@@ -267,20 +268,7 @@ fn an_index_cut_short_or_rewritten_in_place_after_loading_keeps_answering() {
 /// A program whose `entry` inlines a chain of `depth` distinct functions,
 /// each adding code of its own; `None` without gcc.
 fn deep_inline_program(dir: &Path, depth: usize) -> Option<PathBuf> {
-    let mut source = String::from(
-        "#define INLINE static inline __attribute__((always_inline))\n\
-         INLINE int f0(int x) { return x * 3 + 1; }\n",
-    );
-    for i in 1..=depth {
-        source.push_str(&format!(
-            "INLINE int f{i}(int x) {{ asm volatile(\"\" : \"+r\"(x)); return f{}(x + {i}) ^ {i}; }}\n",
-            i - 1
-        ));
-    }
-    source.push_str(&format!(
-        "int entry(int x) {{ return f{depth}(x); }}\n\
-         int main(int argc, char **argv) {{ (void)argv; return entry(argc); }}\n"
-    ));
+    let source = kresym_test_support::deep_inline_c(depth);
     let c = dir.join(format!("deep{depth}.c"));
     std::fs::write(&c, source).unwrap();
     let program = dir.join(format!("deep{depth}"));

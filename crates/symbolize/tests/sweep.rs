@@ -8,6 +8,7 @@
 use kresym_report::PcKind;
 use kresym_symbolize::{FrameQuery, Symbolizer};
 
+#[allow(dead_code)]
 mod common;
 use common::{
     assert_same_answers, assert_same_at_addresses, build, every_frame, open, open_path,

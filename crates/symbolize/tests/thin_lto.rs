@@ -14,7 +14,7 @@ use kresym_symbolize::{FrameQuery, Resolution};
 
 #[allow(dead_code)]
 mod common;
-use common::{assert_same_answers, open_path};
+use common::{assert_same_answers, assert_sweep_and_index_agree, open_path};
 
 /// Two units with a static `helper` each; `use_a`, imported into the other
 /// unit, makes ThinLTO promote (and rename) the first one.
@@ -143,17 +143,7 @@ fn promoted_statics_resolve_by_the_name_the_kernel_prints() {
         );
     }
     // The sweep and the index answer the printed names alike.
-    let mut swept = open_path(&program, &[]);
-    swept.prefetch(
-        frames
-            .iter()
-            .map(|(f, offset, size, kind)| FrameQuery::vmlinux(f, *offset, *size, *kind)),
-    );
-    assert_same_answers(&dwarf, &swept, &frames, "sweep");
-    let index_dir = tempfile::tempdir().unwrap();
-    let mut indexed = open_path(&program, &[]);
-    indexed.build_index(index_dir.path()).unwrap();
-    assert_same_answers(&dwarf, &indexed, &frames, "index");
+    let index_dir = assert_sweep_and_index_agree(&dwarf, &program, &frames);
     let mut loaded = open_path(&program, &[]);
     loaded.load_index(index_dir.path()).unwrap();
     assert_same_answers(&dwarf, &loaded, &frames, "loaded index");

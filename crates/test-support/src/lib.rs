@@ -59,6 +59,28 @@ pub fn tool(tool: &str) -> bool {
     require(runs, &format!("`{tool}`"))
 }
 
+/// C source of a program whose `entry` inlines a chain of `depth` distinct
+/// functions, each adding code of its own (`f_depth` calls `f_depth-1`,
+/// ..., down to `f0`): hostile DWARF for symbolizers that recurse once per
+/// inline level, and for index formats that store every chain whole.
+pub fn deep_inline_c(depth: usize) -> String {
+    let mut source = String::from(
+        "#define INLINE static inline __attribute__((always_inline))\n\
+         INLINE int f0(int x) { return x * 3 + 1; }\n",
+    );
+    for i in 1..=depth {
+        source.push_str(&format!(
+            "INLINE int f{i}(int x) {{ asm volatile(\"\" : \"+r\"(x)); return f{}(x + {i}) ^ {i}; }}\n",
+            i - 1
+        ));
+    }
+    source.push_str(&format!(
+        "int entry(int x) {{ return f{depth}(x); }}\n\
+         int main(int argc, char **argv) {{ (void)argv; return entry(argc); }}\n"
+    ));
+    source
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

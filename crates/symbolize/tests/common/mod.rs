@@ -73,6 +73,28 @@ pub fn assert_same_answers(
     }
 }
 
+/// The sweep (a prefetch of every frame) and a freshly built index of the
+/// binary at `path` answer every one of `frames` as `dwarf` (the one-by-one
+/// lookup) does. Returns the index directory, for tests that go on with it.
+pub fn assert_sweep_and_index_agree(
+    dwarf: &Symbolizer,
+    path: &Path,
+    frames: &[Frame],
+) -> tempfile::TempDir {
+    let mut swept = open_path(path, &[]);
+    swept.prefetch(
+        frames
+            .iter()
+            .map(|(f, offset, size, kind)| FrameQuery::vmlinux(f, *offset, *size, *kind)),
+    );
+    assert_same_answers(dwarf, &swept, frames, "sweep");
+    let index_dir = tempfile::tempdir().unwrap();
+    let mut indexed = open_path(path, &[]);
+    indexed.build_index(index_dir.path()).unwrap();
+    assert_same_answers(dwarf, &indexed, frames, "index");
+    index_dir
+}
+
 /// `found` answers every address in `addresses`, as both pc kinds, as
 /// `expected` does.
 pub fn assert_same_at_addresses(
