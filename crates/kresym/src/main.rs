@@ -32,8 +32,9 @@ Examples:
   kresym completions bash > ~/.local/share/bash-completion/completions/kresym
 
 Exit status: 0 on success, 1 when the command found a problem or could not
-read an input, 2 on usage errors and unusable files; each command's --help
-says which. Run `kresym COMMAND --help` for its flags.")]
+read an input, 2 on usage errors and unusable files, 3 when symbolize or
+verify left a report alone because the vmlinux did not produce it; each
+command's --help says which. Run `kresym COMMAND --help` for its flags.")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
