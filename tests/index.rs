@@ -477,3 +477,23 @@ fn index_check_finds_answers_altered_under_a_valid_checksum() {
     ]));
     assert!(stderr.contains("0 of 100"), "{stderr}");
 }
+
+/// An index directory that cannot be made says why once, naming it.
+#[test]
+fn an_unusable_index_directory_is_named_with_its_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let index_dir = file.join("index");
+    let output = run(&[
+        "index",
+        "--vmlinux",
+        vmlinux().to_str().unwrap(),
+        "--index-dir",
+        index_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(index_dir.to_str().unwrap()), "{stderr}");
+    assert_eq!(stderr.matches("Not a directory").count(), 1, "{stderr}");
+}

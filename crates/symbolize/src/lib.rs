@@ -356,7 +356,7 @@ impl Symbolizer {
     pub fn build_index(&mut self, dir: &Path) -> Result<&Index, IndexError> {
         let fresh = Binary::open(self.vmlinux.path()).map_err(|e| IndexError::Io {
             path: self.vmlinux.path().to_owned(),
-            source: std::io::Error::other(e.to_string()),
+            error: std::io::Error::other(e.to_string()),
         })?;
         let index = Index::build(dir, &fresh)?;
         Ok(self.index.insert(index))

@@ -118,12 +118,12 @@ pub enum IndexError {
     #[error("no index at {0}")]
     Missing(PathBuf),
     /// Reading or writing the index failed.
-    #[error("cannot use the index {path}: {source}")]
+    #[error("cannot use the index {path}: {error}")]
     Io {
         /// The index file or directory.
         path: PathBuf,
-        /// Why.
-        source: std::io::Error,
+        /// Why (not a `source`: the message says it already).
+        error: std::io::Error,
     },
     /// The index was written by another kresym version or format.
     #[error("the index {path} is stale: {reason}")]
@@ -257,7 +257,7 @@ impl Index {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(IndexError::Missing(path));
             }
-            Err(source) => return Err(IndexError::Io { path, source }),
+            Err(error) => return Err(IndexError::Io { path, error }),
         };
         Self::validate(bytes, path, build_id)
     }
@@ -274,9 +274,9 @@ impl Index {
             .ok_or_else(|| IndexError::NoBuildId(binary.path().to_owned()))?;
         let bytes = build::build(binary)?;
         let path = Self::path_in(dir, build_id);
-        let io = |source| IndexError::Io {
+        let io = |error| IndexError::Io {
             path: dir.to_owned(),
-            source,
+            error,
         };
         std::fs::create_dir_all(dir).map_err(io)?;
         let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
