@@ -64,18 +64,24 @@ fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// ROOT/boot/vmlinux-RELEASE and ROOT/lib/modules/RELEASE/extra/samplemod.ko.
-fn debug_root() -> tempfile::TempDir {
+/// A debug root holding only ROOT/boot/vmlinux-`release` (the sample).
+fn root_with_vmlinux(release: &str) -> tempfile::TempDir {
     let root = tempfile::tempdir().unwrap();
     let boot = root.path().join("boot");
-    let extra = root.path().join("lib/modules").join(RELEASE).join("extra");
     std::fs::create_dir_all(&boot).unwrap();
-    std::fs::create_dir_all(&extra).unwrap();
     std::fs::copy(
         samples_build().join("vmlinux-dwarf5"),
-        boot.join(format!("vmlinux-{RELEASE}")),
+        boot.join(format!("vmlinux-{release}")),
     )
     .unwrap();
+    root
+}
+
+/// ROOT/boot/vmlinux-RELEASE and ROOT/lib/modules/RELEASE/extra/samplemod.ko.
+fn debug_root() -> tempfile::TempDir {
+    let root = root_with_vmlinux(RELEASE);
+    let extra = root.path().join("lib/modules").join(RELEASE).join("extra");
+    std::fs::create_dir_all(&extra).unwrap();
     std::fs::copy(
         samples_build().join("samplemod.ko"),
         extra.join("samplemod.ko"),
@@ -486,14 +492,7 @@ fn debuginfod_404_and_slow_answers_are_clear_errors() {
 #[test]
 fn module_is_found_by_its_build_id_in_a_build_id_tree() {
     // Only ROOT/boot and ROOT/.build-id: no module directory at all.
-    let root = tempfile::tempdir().unwrap();
-    let boot = root.path().join("boot");
-    std::fs::create_dir_all(&boot).unwrap();
-    std::fs::copy(
-        samples_build().join("vmlinux-dwarf5"),
-        boot.join(format!("vmlinux-{RELEASE}")),
-    )
-    .unwrap();
+    let root = root_with_vmlinux(RELEASE);
     let id = build_id("samplemod-dwarf4.ko");
     let dir = root.path().join(".build-id").join(&id[..2]);
     std::fs::create_dir_all(&dir).unwrap();
@@ -621,14 +620,7 @@ fn the_release_is_found_in_every_shape_the_kernel_prints() {
         ),
     ];
     for (release, header) in cases {
-        let root = tempfile::tempdir().unwrap();
-        let boot = root.path().join("boot");
-        std::fs::create_dir_all(&boot).unwrap();
-        std::fs::copy(
-            samples_build().join("vmlinux-dwarf5"),
-            boot.join(format!("vmlinux-{release}")),
-        )
-        .unwrap();
+        let root = root_with_vmlinux(release);
         let file = root.path().join("report.txt");
         std::fs::write(&file, report_with_header(header)).unwrap();
         let output = symbolize(&["--debug-dir", path(root.path()), path(&file)], &[]);
@@ -641,7 +633,9 @@ fn the_release_is_found_in_every_shape_the_kernel_prints() {
         assert!(
             stderr.contains(&format!(
                 "using vmlinux {}",
-                boot.join(format!("vmlinux-{release}")).display()
+                root.path()
+                    .join(format!("boot/vmlinux-{release}"))
+                    .display()
             )),
             "{release}: {stderr}"
         );
@@ -652,14 +646,7 @@ fn the_release_is_found_in_every_shape_the_kernel_prints() {
 fn debug_dir_modules_behind_directory_symlinks_are_found_and_loops_end() {
     // ROOT/lib/modules/RELEASE/kernel -> ELSEWHERE/kernel (holding
     // samplemod.ko), with a loop back up inside it.
-    let root = tempfile::tempdir().unwrap();
-    let boot = root.path().join("boot");
-    std::fs::create_dir_all(&boot).unwrap();
-    std::fs::copy(
-        samples_build().join("vmlinux-dwarf5"),
-        boot.join(format!("vmlinux-{RELEASE}")),
-    )
-    .unwrap();
+    let root = root_with_vmlinux(RELEASE);
     let elsewhere = tempfile::tempdir().unwrap();
     let kernel = elsewhere.path().join("kernel/drivers");
     std::fs::create_dir_all(&kernel).unwrap();

@@ -502,8 +502,9 @@ fn markdown_and_html_name_the_guilty_file_and_its_maintainers() {
          L:\tlinux-block@example.org\nS:\tMaintained\nF:\tdrivers/block/aoe/\n",
     )
     .unwrap();
-    for format in ["markdown", "html"] {
-        let out = stdout_of(&[
+    let input = report("kthread-aoe.txt");
+    let linked = |format: &str| {
+        stdout_of(&[
             "--repo",
             "upstream",
             "--commit",
@@ -513,26 +514,18 @@ fn markdown_and_html_name_the_guilty_file_and_its_maintainers() {
             path(tree.path()),
             "--format",
             format,
-            path(&report("kthread-aoe.txt")),
-        ]);
+            path(&input),
+        ])
+    };
+    for format in ["markdown", "html"] {
+        let out = linked(format);
         assert!(out.contains("Guilty file: "), "{format}: {out}");
         assert!(out.contains("drivers/block/aoe/aoecmd.c"), "{format}");
         assert!(out.contains("Justin"), "{format}: {out}");
         assert!(out.contains("linux-block"), "{format}");
         assert!(!out.contains("<script>"), "{format}: {out}");
     }
-    let json = stdout_of(&[
-        "--repo",
-        "upstream",
-        "--commit",
-        "v6.1",
-        "--snippets",
-        "--source-dir",
-        path(tree.path()),
-        "--format",
-        "json",
-        path(&report("kthread-aoe.txt")),
-    ]);
+    let json = linked("json");
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
     let found = &value["links"]["maintainers"][0];
     assert_eq!(found["guilty_file"], "drivers/block/aoe/aoecmd.c");
