@@ -79,6 +79,19 @@ fn is_version(word: &str) -> bool {
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// The vmlinux build id a kernel with `CONFIG_STACKTRACE_BUILD_ID` prints
+/// at the end of its CPU line (`CPU: 1 PID: 9 Comm: x Not tainted 6.1.0 #1
+/// 4f7a...`), as printed: the word after the version, when it has at least
+/// 16 characters (whether it is hex is for the caller to check).
+pub fn cpu_build_id(message: &str) -> Option<&str> {
+    message.find("PID: ")?;
+    let release = kernel_release(message)?;
+    let at = message.find(&format!(" {release} #"))? + release.len() + 2;
+    let mut words = message[at..].split_whitespace();
+    let _version = words.next()?;
+    words.next().filter(|id| id.len() >= 16)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +163,28 @@ mod tests {
         for (line, release) in cases {
             assert_eq!(kernel_release(line), release, "{line}");
         }
+    }
+
+    #[test]
+    fn build_id_is_read_from_cpu_lines() {
+        assert_eq!(
+            cpu_build_id(
+                "CPU: 1 PID: 9 Comm: x Not tainted 6.1.0-53-cloud-amd64 #1 4F7A1c2b3d4e5f60718293a4b5c6d7e8f9001122"
+            ),
+            Some("4F7A1c2b3d4e5f60718293a4b5c6d7e8f9001122")
+        );
+        assert_eq!(
+            cpu_build_id("CPU: 1 PID: 9 Comm: x Not tainted 6.1.0 #1"),
+            None
+        );
+        assert_eq!(
+            cpu_build_id("CPU: 1 PID: 9 Comm: x Not tainted 6.1.0 #1 Debian"),
+            None
+        );
+        // Not a CPU line: the banner prints no build id.
+        assert_eq!(
+            cpu_build_id("Linux version 6.1.0 (b@h) #1 4f7a1c2b3d4e5f60718293a4b5c6d7e8f9001122"),
+            None
+        );
     }
 }

@@ -30,6 +30,7 @@ pub mod kallsyms;
 mod line_rows;
 mod modules;
 pub mod paths;
+pub mod policy;
 mod source;
 mod sweep;
 
