@@ -12,6 +12,7 @@ macro_rules! say {
 mod cmd;
 mod input;
 mod output;
+mod session;
 mod stream;
 
 use std::process::ExitCode;

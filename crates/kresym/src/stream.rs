@@ -20,7 +20,7 @@
 
 use std::io::{self, BufRead, Write};
 
-use kresym_render::text;
+use kresym_pipeline::Format;
 use kresym_report::{LineKind, frame, lines, split};
 use kresym_symbolize::{FrameCounts, Symbolizer};
 use rayon::prelude::*;
@@ -207,38 +207,8 @@ impl<R: BufRead> Iterator for Chunker<R> {
     }
 }
 
-/// Call `f` on every line of `input` shorter than [`MAX_LINE`] bytes
-/// (longer ones are skipped), never holding more than one such line.
-pub(crate) fn for_each_line(mut input: impl BufRead, mut f: impl FnMut(&[u8])) -> io::Result<()> {
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        let read = io::Read::take(&mut input, MAX_LINE as u64).read_until(b'\n', &mut line)?;
-        if read == 0 {
-            return Ok(());
-        }
-        if line.ends_with(b"\n") || read < MAX_LINE {
-            f(&line);
-            continue;
-        }
-        // Skip the rest of a long line.
-        loop {
-            let available = input.fill_buf()?;
-            if available.is_empty() {
-                return Ok(());
-            }
-            if let Some(end) = memchr::memchr(b'\n', available) {
-                input.consume(end + 1);
-                break;
-            }
-            let len = available.len();
-            input.consume(len);
-        }
-    }
-}
-
 /// A line's content (without terminator) and console prefix length.
-pub(crate) fn content(line: &[u8]) -> (&[u8], usize) {
+fn content(line: &[u8]) -> (&[u8], usize) {
     let content = line.strip_suffix(b"\n").unwrap_or(line);
     let content = content.strip_suffix(b"\r").unwrap_or(content);
     (content, lines::console_prefix_len(content))
@@ -290,15 +260,14 @@ struct Done {
 
 fn symbolize_chunk(symbolizer: &Symbolizer, chunk: Vec<u8>) -> Done {
     let document = kresym_report::parse(chunk);
-    let symbols = symbolizer.symbolize_document(&document);
-    let mut output = Vec::with_capacity(document.text.len() + document.text.len() / 2);
-    // Writing to a vector cannot fail.
-    let _ = text::write_symbolized(&mut output, &document, &symbols);
+    // Text without links: writing to a vector cannot fail.
+    let done = kresym_pipeline::symbolize(symbolizer, None, Format::Text, "", &document)
+        .unwrap_or_default();
     Done {
-        output,
-        reports: document.reports.len(),
-        counts: symbols.counts(),
-        warnings: symbols.checks.into_iter().map(|c| c.message).collect(),
+        output: done.output,
+        reports: done.reports,
+        counts: done.counts,
+        warnings: done.warnings,
     }
 }
 

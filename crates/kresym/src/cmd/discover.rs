@@ -6,28 +6,24 @@
 //! `CPU: 0 PID: 1 Comm: x Not tainted RELEASE #1` line of each report, or
 //! any other shape [`kresym_report::release`] knows, such as a hung task's
 //! `Tainted: G L RELEASE #1` or a console log's `Linux version RELEASE`, and
-//! the ` [module buildid]` frame suffixes; the first 16 MB of each input).
-//! When only the input can name the kernel, standard input is copied to a
-//! temporary file so that it can be read twice.
+//! the ` [module buildid]` frame suffixes), as the run's [`Session`] scans
+//! them. When only the input can name the kernel, standard input is copied
+//! to a temporary file so that it can be read twice.
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use kresym_debuginfo::debuginfod::{self, Progress};
 use kresym_debuginfo::local::{DebugDirs, ModuleStage, Search};
 use kresym_debuginfo::{elf, normalize_build_id};
-use kresym_report::{LineKind, release};
 
 use walkdir::WalkDir;
 
-use crate::input::Input;
-
-/// Only this much of each input is read to find releases and build ids.
-const SCAN_LIMIT: u64 = 16 << 20;
+use crate::session::Session;
 
 /// Downloads at least this large show a progress bar (on a terminal).
 const PROGRESS_ABOVE: u64 = 1 << 20;
@@ -53,7 +49,6 @@ pub struct Discovered {
     /// Module directories to search after the `--modules` ones.
     pub module_dirs: Vec<PathBuf>,
     _stage: Option<ModuleStage>,
-    _stdin: Option<Spill>,
 }
 
 /// What the inputs say about the kernel that printed them.
@@ -67,7 +62,7 @@ struct Scan {
     modules: BTreeSet<(String, String)>,
 }
 
-/// Find (or check) the vmlinux and module directories for `inputs`.
+/// Find (or check) the vmlinux and module directories for the inputs of `session`.
 ///
 /// `--vmlinux` wins and is checked against the release the inputs imply
 /// (or `--release`) and against the build id (`--build-id`, or the one the
@@ -80,7 +75,7 @@ pub fn discover(
     args: &DiscoverArgs,
     vmlinux: Option<&Path>,
     module_args: &[PathBuf],
-    inputs: &mut [Input],
+    session: &mut Session,
     allow_mismatch: bool,
     quiet: bool,
 ) -> Result<Discovered> {
@@ -90,27 +85,18 @@ pub fn discover(
     // With --vmlinux only the first input is checked, unless there are
     // module build ids to download.
     let everything = vmlinux.is_none() || client.is_some();
-    let mut spill = None;
-    let mut scan = Scan::default();
-    let count = if everything { inputs.len() } else { 1 };
+    let count = if everything {
+        session.inputs().len()
+    } else {
+        1
+    };
     // Standard input is copied aside only when nothing else can name the
     // kernel: otherwise it stays a stream (`dmesg -w | kresym ...`).
-    let read_stdin = vmlinux.is_none() && args.release.is_none() && args.build_id.is_none();
-    for input in inputs.iter_mut().take(count) {
-        if *input == Input::Stdin {
-            if !read_stdin {
-                continue;
-            }
-            let file = Spill::stdin()?;
-            *input = Input::File {
-                path: file.path.clone(),
-                relative: PathBuf::from("stdin"),
-            };
-            spill = Some(file);
-        }
-        // An unreadable input is reported when it is symbolized.
-        let _ = scan_input(input, &mut scan);
+    if vmlinux.is_none() && args.release.is_none() && args.build_id.is_none() {
+        session.spill_stdin(count)?;
     }
+    session.scan(count);
+    let scan = Scan::of(session, count);
     let build_id = args
         .build_id
         .as_deref()
@@ -241,7 +227,6 @@ pub fn discover(
         vmlinux,
         module_dirs,
         _stage: stage,
-        _stdin: spill,
     })
 }
 
@@ -305,63 +290,31 @@ fn find_vmlinux(
     )
 }
 
-/// Read the start of `input` for releases and module build ids.
-fn scan_input(input: &Input, scan: &mut Scan) -> Result<()> {
-    let Input::File { path, .. } = input else {
-        return Ok(());
-    };
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|file| file.take(SCAN_LIMIT).read_to_end(&mut bytes))
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let document = kresym_report::parse(bytes);
-    let mut releases: Vec<String> = document
-        .reports
-        .iter()
-        .filter_map(|r| r.kernel_release.clone())
-        .collect();
-    if releases.is_empty() {
-        // A `dump_stack()` outside any report still prints the CPU line,
-        // and a console log its boot banner.
-        releases.extend(document.lines.iter().find_map(|line| {
-            release::kernel_release(&String::from_utf8_lossy(document.line_message(line)))
-                .map(str::to_owned)
-        }));
-    }
-    for line in &document.lines {
-        let message = String::from_utf8_lossy(document.line_message(line));
-        if let Some(id) = build_id_in_line(&message)
-            && !scan.vmlinux_ids.iter().any(|(i, _)| *i == id)
-        {
-            scan.vmlinux_ids.push((id, input.name()));
+impl Scan {
+    /// What the first `count` inputs of `session` (scanned) say.
+    fn of(session: &Session, count: usize) -> Scan {
+        let mut scan = Scan::default();
+        for (name, facts) in session.facts(count) {
+            for id in &facts.vmlinux_build_ids {
+                if let Ok(id) = normalize_build_id(id)
+                    && !scan.vmlinux_ids.iter().any(|(i, _)| *i == id)
+                {
+                    scan.vmlinux_ids.push((id, name.clone()));
+                }
+            }
+            for release in facts.releases() {
+                if !scan.releases.iter().any(|(r, _)| r == release) {
+                    scan.releases.push((release.clone(), name.clone()));
+                }
+            }
+            for (module, id) in &facts.module_build_ids {
+                if let Ok(id) = normalize_build_id(id) {
+                    scan.modules.insert((module.clone(), id));
+                }
+            }
         }
+        scan
     }
-    for release in releases {
-        if !scan.releases.iter().any(|(r, _)| *r == release) {
-            scan.releases.push((release, input.name()));
-        }
-    }
-    for line in &document.lines {
-        if let LineKind::Frame(frame) = &line.kind
-            && let (Some(module), Some(id)) = (&frame.module, &frame.build_id)
-            && let Ok(id) = normalize_build_id(id)
-        {
-            scan.modules.insert((module.clone(), id));
-        }
-    }
-    Ok(())
-}
-
-/// The vmlinux build id a kernel with `CONFIG_STACKTRACE_BUILD_ID` prints
-/// at the end of its CPU line: `... Not tainted 6.1.0 #1 4f7a...`.
-fn build_id_in_line(message: &str) -> Option<String> {
-    message.find("PID: ")?;
-    let release = release::kernel_release(message)?;
-    let rest = &message[message.find(&format!(" {release} #"))? + release.len() + 2..];
-    let mut words = rest.split_whitespace();
-    let _version = words.next()?;
-    let id = words.next()?;
-    (id.len() >= 16).then(|| normalize_build_id(id).ok())?
 }
 
 /// Build ids of the uncompressed module files (`.ko`, `.ko.debug`) under
@@ -453,58 +406,4 @@ fn with_progress_bar(client: debuginfod::Client) -> debuginfod::Client {
         });
         bar.set_position(progress.received);
     })
-}
-
-/// Standard input copied to a temporary file, removed when dropped.
-struct Spill {
-    path: PathBuf,
-}
-
-impl Spill {
-    fn stdin() -> Result<Spill> {
-        let dir = std::env::temp_dir();
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let path = dir.join(format!("kresym-stdin.{}.{nanos}", std::process::id()));
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .with_context(|| format!("cannot create {}", path.display()))?;
-        let spill = Spill { path };
-        std::io::copy(&mut std::io::stdin().lock(), &mut file)
-            .with_context(|| format!("cannot copy standard input to {}", spill.path.display()))?;
-        Ok(spill)
-    }
-}
-
-impl Drop for Spill {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn build_id_is_read_from_cpu_lines() {
-        assert_eq!(
-            build_id_in_line(
-                "CPU: 1 PID: 9 Comm: x Not tainted 6.1.0-53-cloud-amd64 #1 4F7A1c2b3d4e5f60718293a4b5c6d7e8f9001122"
-            )
-            .as_deref(),
-            Some("4f7a1c2b3d4e5f60718293a4b5c6d7e8f9001122")
-        );
-        assert_eq!(
-            build_id_in_line("CPU: 1 PID: 9 Comm: x Not tainted 6.1.0 #1"),
-            None
-        );
-        assert_eq!(
-            build_id_in_line("CPU: 1 PID: 9 Comm: x Not tainted 6.1.0 #1 Debian"),
-            None
-        );
-    }
 }

@@ -1,17 +1,14 @@
 //! Which kernel the reports come from: the flags `kresym symbolize` and
 //! `kresym verify` share, and opening the symbolizer they describe.
 
-use foldhash::{HashSet, HashSetExt};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use anyhow::{Result, anyhow, bail};
-use kresym_report::{LineKind, PcKind, frame};
-use kresym_symbolize::{Binary, FrameQuery, IndexError, Symbolizer, SymbolizerOptions};
-use rayon::prelude::*;
+use kresym_symbolize::policy::{self, BuildIndex, IndexEvent, IndexPolicy};
+use kresym_symbolize::{Binary, Symbolizer, SymbolizerOptions};
 
 use crate::cmd::discover::{self, DiscoverArgs, Discovered};
-use crate::input::Input;
+use crate::session::Session;
 
 /// The vmlinux, how to find it when it is not named, and the modules.
 #[derive(clap::Args, Debug, Clone, Default)]
@@ -57,81 +54,6 @@ pub struct IndexArgs {
     pub index_dir: Option<PathBuf>,
 }
 
-/// A run with this many frames builds the index when there is none.
-/// Building costs about eight times what sweeping 20,000 frames through
-/// DWARF does (3.8 s against 0.47 s on Debian's 6.1 kernel, 2 cores), so
-/// the first such run is slower; but a run this large is usually one of
-/// many against a build, and each later one reads no DWARF (0.06 s).
-const BATCH_FRAMES: usize = 5_000;
-
-/// Whether `inputs` hold at least [`BATCH_FRAMES`] frames, counting
-/// `+0x` in each file (a streamed file counts as large; stdin is not read).
-fn is_batch(inputs: &[Input]) -> bool {
-    let mut frames = 0;
-    for input in inputs {
-        let Input::File { path, .. } = input else {
-            continue;
-        };
-        if input
-            .size()
-            .is_some_and(|size| size > crate::stream::STREAM_ABOVE)
-        {
-            return true;
-        }
-        if let Ok(bytes) = std::fs::read(path) {
-            frames += memchr::memmem::find_iter(&bytes, b"+0x").count();
-            if frames >= BATCH_FRAMES {
-                return true;
-            }
-        }
-    }
-    false
-}
-
-/// Look up the vmlinux frames of the input files all at once (see
-/// [`Symbolizer::prefetch`]) when no index is in use: reading the files an
-/// extra time costs far less than looking their frames up one by one.
-/// Standard input cannot be read twice; its frames are looked up as they come.
-fn prefetch(symbolizer: &mut Symbolizer, inputs: &[Input]) {
-    if symbolizer.index().is_some() || !symbolizer.vmlinux().has_dwarf() {
-        return;
-    }
-    let vmlinux = symbolizer.vmlinux();
-    // The symbol table is read meanwhile: the prefetch needs it.
-    let (_, frames) = rayon::join(
-        || vmlinux.symbols(),
-        || -> HashSet<FrameKey> {
-            inputs
-                .par_iter()
-                .filter(|input| matches!(input, Input::File { .. }))
-                .flat_map_iter(|input| vmlinux_frames(input).unwrap_or_default())
-                .collect()
-        },
-    );
-    symbolizer.prefetch(frames.iter().map(|(function, offset, size, pc_kind)| {
-        FrameQuery::vmlinux(function, *offset, *size, *pc_kind)
-    }));
-}
-
-/// What a vmlinux frame asks for: function, offset, printed size, pc kind.
-type FrameKey = (String, u64, u64, PcKind);
-
-/// The distinct vmlinux frames of one input, read line by line.
-fn vmlinux_frames(input: &Input) -> Result<HashSet<FrameKey>> {
-    let mut frames = HashSet::new();
-    crate::stream::for_each_line(input.reader()?, |line| {
-        if memchr::memmem::find(line, b"+0x").is_some() {
-            let (content, prefix) = crate::stream::content(line);
-            if let LineKind::Frame(frame) = frame::classify_line(content, prefix).kind
-                && frame.module.is_none()
-            {
-                frames.insert((frame.function, frame.offset, frame.size, frame.pc_kind));
-            }
-        }
-    })?;
-    Ok(frames)
-}
-
 impl IndexArgs {
     /// The index directory, unless indexes are off or there is nowhere to keep them.
     pub fn dir(&self) -> Option<PathBuf> {
@@ -143,66 +65,50 @@ impl IndexArgs {
             .or_else(|| crate::cmd::cache_dir("index"))
     }
 
-    /// Use the indexes of the vmlinux and modules: load them; build them
-    /// when missing and the run `is_batch` (or --build-index); rebuild them
-    /// when stale or corrupt. Failing that, DWARF is read, with a warning
-    /// unless `quiet`.
-    fn attach(&self, symbolizer: &mut Symbolizer, is_batch: impl Fn() -> bool, quiet: bool) {
-        let Some(dir) = self.dir() else { return };
-        if !symbolizer.vmlinux().has_dwarf() {
-            return;
-        }
-        let say = |message: String| {
-            if !quiet {
-                say!("kresym: {message}");
-            }
-        };
-        // Counting the inputs' frames reads them: only when an answer needs it.
-        let build = std::cell::OnceCell::new();
-        let wants_build = || *build.get_or_init(|| self.build_index || is_batch());
-        let rebuild = match symbolizer.load_index(&dir) {
-            Ok(_) | Err(IndexError::NoBuildId(_)) => false,
-            Err(IndexError::Missing(_)) if !wants_build() => false,
-            Err(IndexError::Missing(_)) => {
-                say(format!(
-                    "indexing {} once for this build (--no-index skips this)",
-                    symbolizer.vmlinux().path().display()
-                ));
-                true
-            }
-            Err(error) if error.needs_rebuild() => {
-                say(format!("{error}; rebuilding it"));
-                true
-            }
-            Err(error) => {
-                say(format!("warning: {error}; reading DWARF instead"));
-                false
-            }
-        };
-        if rebuild {
-            let started = Instant::now();
-            match symbolizer.build_index(&dir) {
-                Ok(index) => say(format!(
-                    "index written to {} ({}) in {:.1?}",
-                    index.path().display(),
-                    crate::cmd::file_size(index.size()),
-                    started.elapsed()
-                )),
-                Err(error) => say(format!("warning: {error}; reading DWARF instead")),
-            }
-        }
-        let build_modules = symbolizer.module_count() > 0 && wants_build();
-        symbolizer.use_module_indexes(&dir, build_modules);
+    /// Where and when indexes are used (see [`policy::attach_index`]).
+    fn policy(&self) -> Option<IndexPolicy> {
+        Some(IndexPolicy {
+            dir: self.dir()?,
+            build: if self.build_index {
+                BuildIndex::Always
+            } else {
+                BuildIndex::ForBatch
+            },
+        })
+    }
+}
+
+/// Say what attaching the index did, unless `quiet`.
+fn say_index(event: IndexEvent<'_>, quiet: bool) {
+    if quiet {
+        return;
+    }
+    match event {
+        IndexEvent::Building(vmlinux) => say!(
+            "kresym: indexing {} once for this build (--no-index skips this)",
+            vmlinux.display()
+        ),
+        IndexEvent::Rebuilding(error) => say!("kresym: {error}; rebuilding it"),
+        IndexEvent::Written {
+            path,
+            size,
+            elapsed,
+        } => say!(
+            "kresym: index written to {} ({}) in {elapsed:.1?}",
+            path.display(),
+            crate::cmd::file_size(size)
+        ),
+        IndexEvent::Unusable(error) => say!("kresym: warning: {error}; reading DWARF instead"),
     }
 }
 
 /// An open symbolizer, with whatever discovery had to keep alive (a
-/// downloaded module directory, a copy of standard input).
+/// downloaded module directory).
 pub struct Kernel {
     /// The symbolizer for the vmlinux and modules found.
     pub symbolizer: Symbolizer,
-    /// Held so that temporary files (a downloaded module directory, a copy
-    /// of standard input) live as long as the symbolizer.
+    /// Held so that temporary files (a downloaded module directory) live
+    /// as long as the symbolizer.
     _found: Discovered,
 }
 
@@ -215,17 +121,17 @@ impl Kernel {
 }
 
 impl KernelArgs {
-    /// Find (or check) the vmlinux and modules for `inputs` and open them.
+    /// Find (or check) the vmlinux and modules for the inputs of `session`
+    /// and open them; attach the indexes and prefetch a batch's frames.
     ///
-    /// `inputs` may change: standard input is copied to a temporary file
-    /// when only its text can name the kernel. Unless `quiet`, a vmlinux
-    /// without DWARF is warned about once.
-    pub fn open(&self, inputs: &mut [Input], quiet: bool) -> Result<Kernel> {
+    /// The inputs are scanned as these questions need (see [`Session`]).
+    /// Unless `quiet`, a vmlinux without DWARF is warned about once.
+    pub fn open(&self, session: &mut Session, quiet: bool) -> Result<Kernel> {
         let found = discover::discover(
             &self.discover,
             self.vmlinux.as_deref(),
             &self.modules,
-            inputs,
+            session,
             self.allow_mismatch,
             quiet,
         )?;
@@ -242,9 +148,15 @@ impl KernelArgs {
             .map_err(|error| vmlinux_error(&found.vmlinux, error))?;
         check_vmlinux(symbolizer.vmlinux())?;
         symbolizer.allow_mismatch(self.allow_mismatch);
-        self.index
-            .attach(&mut symbolizer, || is_batch(inputs), quiet);
-        prefetch(&mut symbolizer, inputs);
+        if let Some(index) = self.index.policy() {
+            policy::attach_index(
+                &mut symbolizer,
+                &index,
+                || session.frames(),
+                |event| say_index(event, quiet),
+            );
+        }
+        policy::prefetch(&mut symbolizer, || session.vmlinux_frames());
         if !symbolizer.vmlinux().has_dwarf() && !quiet {
             say!(
                 "kresym: warning: {} has no DWARF line information; frames keep their symbol names only",

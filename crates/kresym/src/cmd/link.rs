@@ -7,8 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use kresym_link::{Cache, DocumentLinks, Forge, HttpOptions, LinkOptions, SourceChoice};
-use kresym_report::Document;
+use kresym_link::{Cache, Forge, HttpOptions, LinkOptions, SourceChoice};
 
 use crate::input;
 use crate::output::{self, AtomicFile, Stdout};
@@ -109,6 +108,17 @@ pub enum Format {
     Json,
 }
 
+impl From<Format> for kresym_pipeline::Format {
+    fn from(format: Format) -> Self {
+        match format {
+            Format::Text => Self::Text,
+            Format::Markdown => Self::Markdown,
+            Format::Html => Self::Html,
+            Format::Json => Self::Json,
+        }
+    }
+}
+
 /// Link every frame of already symbolized reports to upstream source.
 ///
 /// Exit status: 0 when every input was linked (HTTP failures only leave
@@ -153,14 +163,9 @@ pub struct Args {
 /// Parse each input, link it and write it in the chosen format.
 pub fn run(args: Args) -> Result<ExitCode> {
     let inputs = input::collect(&args.inputs, "link")?;
-    let extension = match args.format {
-        Format::Text => None,
-        Format::Markdown => Some(".md"),
-        Format::Html => Some(".html"),
-        Format::Json => Some(".json"),
-    };
+    let format = kresym_pipeline::Format::from(args.format);
     let out_paths = match &args.out_dir {
-        Some(dir) => output::plan_out_dir(dir, &inputs, extension)?,
+        Some(dir) => output::plan_out_dir(dir, &inputs, format.extension())?,
         None => vec![None; inputs.len()],
     };
     let linker = kresym_link::Linker::new(args.link.options()?)?;
@@ -179,18 +184,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         };
         let name = input.name();
         let doc = kresym_report::parse(bytes);
-        let links = linker.link_document(&doc);
-        if links.repo.is_none() {
-            bail!("{name}: {}", links.no_repo_message());
-        }
-        let out = match args.format {
-            // JSON Lines for several inputs.
-            Format::Json if several => {
-                serde_json::to_string(&serde_json::json!({"input": name, "links": links}))? + "\n"
-            }
-            format => render(&doc, &links, format, &name)?,
-        };
-        let warnings = links.all_warnings();
+        let kresym_pipeline::LinkedInput { output, warnings } =
+            kresym_pipeline::link(&linker, format, &name, &doc, several)?;
         if !warnings.is_empty() {
             say!(
                 "kresym: {name}: {} link warning{} (first: {})",
@@ -200,13 +195,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             );
         }
         match (out_path, &mut file) {
-            (Some(path), _) => output::write_output(path, out.as_bytes())?,
-            (None, Some(file)) => file
-                .write_all(out.as_bytes())
-                .context("cannot write output")?,
-            (None, None) => stdout
-                .write_all(out.as_bytes())
-                .context("cannot write output")?,
+            (Some(path), _) => output::write_output(path, &output)?,
+            (None, Some(file)) => file.write_all(&output).context("cannot write output")?,
+            (None, None) => stdout.write_all(&output).context("cannot write output")?,
         }
     }
     match file {
@@ -217,23 +208,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
-}
-
-/// Render a linked document in `format`.
-pub fn render(doc: &Document, links: &DocumentLinks, format: Format, name: &str) -> Result<String> {
-    Ok(match format {
-        Format::Markdown => kresym_render::markdown::render(doc, links),
-        Format::Html => kresym_render::html::render(doc, links),
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&serde_json::json!({
-                "input": name,
-                "links": links,
-            }))?;
-            s.push('\n');
-            s
-        }
-        Format::Text => kresym_render::linked_text::render(doc, links),
     })
 }
 

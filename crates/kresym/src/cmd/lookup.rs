@@ -447,7 +447,9 @@ fn open_sources(args: &Args) -> Result<Option<Sources>> {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let mut sources = open_sources(&args)?;
-    let kernel = args.kernel.open(&mut [], false)?;
+    let kernel = args
+        .kernel
+        .open(&mut crate::session::Session::new(Vec::new()), false)?;
     let symbolizer = &kernel.symbolizer;
     let module_name = symbolizer.vmlinux().path().display().to_string();
     let stdout = std::io::stdout();

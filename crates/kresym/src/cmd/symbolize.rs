@@ -8,14 +8,15 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use kresym_link::Linker;
-use kresym_render::{json::SymbolizedInput, text};
+use kresym_report::Document;
 use kresym_symbolize::Symbolizer;
 use rayon::prelude::*;
 
 use crate::cmd::kernel::KernelArgs;
-use crate::cmd::link::{self, LinkArgs};
+use crate::cmd::link::LinkArgs;
 use crate::input::{self, Input};
 use crate::output::{self, AtomicFile, Stdout};
+use crate::session::Session;
 use crate::stream;
 
 /// Inputs processed together before their outputs are written, in order.
@@ -117,6 +118,17 @@ pub enum Format {
     Html,
 }
 
+impl From<Format> for kresym_pipeline::Format {
+    fn from(format: Format) -> Self {
+        match format {
+            Format::Text => Self::Text,
+            Format::Json => Self::Json,
+            Format::Markdown => Self::Markdown,
+            Format::Html => Self::Html,
+        }
+    }
+}
+
 /// Totals for the summary line.
 #[derive(Default)]
 struct Summary {
@@ -133,10 +145,7 @@ struct Summary {
 
 /// What symbolizing one input produced.
 struct Outcome {
-    output: Vec<u8>,
-    reports: usize,
-    counts: kresym_symbolize::FrameCounts,
-    warnings: Vec<String>,
+    symbolized: kresym_pipeline::Symbolized,
     /// Already written (and its warnings printed) by [`stream_one`].
     streamed: bool,
 }
@@ -194,10 +203,11 @@ fn stream_one(
         _ => stdout.flush().context("cannot write output")?,
     }
     Ok(Ok(Outcome {
-        output: Vec::new(),
-        reports: totals.reports,
-        counts: totals.counts,
-        warnings: Vec::new(),
+        symbolized: kresym_pipeline::Symbolized {
+            reports: totals.reports,
+            counts: totals.counts,
+            ..Default::default()
+        },
         streamed: true,
     }))
 }
@@ -205,12 +215,14 @@ fn stream_one(
 pub fn run(args: Args) -> Result<ExitCode> {
     let started = Instant::now();
     crate::cmd::start_workers(args.jobs)?;
-    let mut inputs = input::collect(&args.inputs, "symbolize")?;
+    let inputs = input::collect(&args.inputs, "symbolize")?;
+    let format = kresym_pipeline::Format::from(args.format);
     let out_paths = match &args.out_dir {
-        Some(dir) => output::plan_out_dir(dir, &inputs, extension(args.format))?,
+        Some(dir) => output::plan_out_dir(dir, &inputs, format.extension())?,
         None => vec![None; inputs.len()],
     };
-    let kernel = args.kernel.open(&mut inputs, args.quiet)?;
+    let mut session = Session::new(inputs);
+    let kernel = args.kernel.open(&mut session, args.quiet)?;
     let symbolizer = &kernel.symbolizer;
     let linking = args.link.requested() || matches!(args.format, Format::Markdown | Format::Html);
     let linker = linking
@@ -221,22 +233,24 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .with_context(|| format!("cannot create output directory {}", dir.display()))?;
     }
 
-    let progress = progress_bar(inputs.len());
+    let count = session.inputs().len();
+    let progress = progress_bar(count);
     let mut summary = Summary::default();
     let mut stdout = Stdout::lock();
-    for (batch, out_paths) in inputs.chunks(BATCH).zip(out_paths.chunks(BATCH)) {
+    for (start, out_paths) in (0..count).step_by(BATCH).zip(out_paths.chunks(BATCH)) {
+        let batch = session.take(start..count.min(start + BATCH));
         let outcomes: Vec<_> = batch
             .par_iter()
-            .map(|input| {
-                if streamed(input, &args, linking) {
+            .map(|(input, kept)| {
+                if kept.is_none() && streamed(input, &args, linking) {
                     return Ok(None); // below, in order
                 }
-                let outcome = symbolize_one(symbolizer, linker.as_ref(), input, args.format);
+                let outcome = symbolize_one(symbolizer, linker.as_ref(), input, kept, format);
                 progress.inc(1);
                 outcome.map(Some)
             })
             .collect();
-        for ((input, outcome), out_path) in batch.iter().zip(outcomes).zip(out_paths) {
+        for (((input, _), outcome), out_path) in batch.iter().zip(outcomes).zip(out_paths) {
             summary.inputs += 1;
             let out_path = out_path.as_deref();
             let outcome = match outcome {
@@ -249,21 +263,24 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 Err(error) => Err(error),
             };
             match outcome {
-                Ok(outcome) => {
-                    summary.reports += outcome.reports;
-                    summary.frames += outcome.counts.frames;
-                    summary.resolved += outcome.counts.resolved;
-                    summary.unresolved += outcome.counts.unresolved;
-                    summary.withheld += outcome.counts.withheld_reports;
-                    summary.warnings += outcome.warnings.len();
-                    for warning in &outcome.warnings {
+                Ok(Outcome {
+                    symbolized: done,
+                    streamed,
+                }) => {
+                    summary.reports += done.reports;
+                    summary.frames += done.counts.frames;
+                    summary.resolved += done.counts.resolved;
+                    summary.unresolved += done.counts.unresolved;
+                    summary.withheld += done.counts.withheld_reports;
+                    summary.warnings += done.warnings.len();
+                    for warning in &done.warnings {
                         progress.suspend(|| say!("kresym: {}: {warning}", input.name()));
                     }
                     match out_path {
-                        _ if outcome.streamed => {}
-                        Some(path) => output::write_output(path, &outcome.output)?,
+                        _ if streamed => {}
+                        Some(path) => output::write_output(path, &done.output)?,
                         None => stdout
-                            .write_all(&outcome.output)
+                            .write_all(&done.output)
                             .context("cannot write output")?,
                     }
                 }
@@ -316,76 +333,29 @@ pub fn run(args: Args) -> Result<ExitCode> {
     })
 }
 
+/// Symbolize one input: its document kept from the session's scan, or
+/// read now.
 fn symbolize_one(
     symbolizer: &Symbolizer,
     linker: Option<&Linker>,
     input: &Input,
-    format: Format,
+    kept: &Option<Document>,
+    format: kresym_pipeline::Format,
 ) -> Result<Outcome> {
-    let document = kresym_report::parse(input.read()?);
-    let symbols = symbolizer.symbolize_document(&document);
-    let name = input.name();
-    let mut warnings: Vec<String> = symbols.checks.iter().map(|c| c.message.clone()).collect();
-    let mut output = Vec::with_capacity(document.text.len() * 2);
-    match (format, linker) {
-        (Format::Json, None) => {
-            serde_json::to_writer(
-                &mut output,
-                &SymbolizedInput::new(&name, &document, &symbols),
-            )?;
-            output.push(b'\n');
+    let read;
+    let document = match kept {
+        Some(document) => document,
+        None => {
+            read = kresym_report::parse(input.read()?);
+            &read
         }
-        (Format::Text, None) => text::write_symbolized(&mut output, &document, &symbols)?,
-        (_, linker) => {
-            // Linking reads the symbolized report, as `kresym link` would.
-            let mut symbolized = Vec::new();
-            text::write_symbolized(&mut symbolized, &document, &symbols)?;
-            let symbolized = kresym_report::parse(symbolized);
-            let links = match linker {
-                Some(linker) => linker.link_document(&symbolized),
-                None => Default::default(),
-            };
-            if links.repo.is_none() {
-                anyhow::bail!("{name}: {}", links.no_repo_message());
-            }
-            warnings.extend(links.all_warnings());
-            let format = match format {
-                Format::Json => {
-                    let view = SymbolizedInput::new(&name, &document, &symbols).with_links(&links);
-                    serde_json::to_writer(&mut output, &view)?;
-                    output.push(b'\n');
-                    return Ok(Outcome {
-                        output,
-                        reports: document.reports.len(),
-                        counts: symbols.counts(),
-                        warnings,
-                        streamed: false,
-                    });
-                }
-                Format::Text => link::Format::Text,
-                Format::Markdown => link::Format::Markdown,
-                Format::Html => link::Format::Html,
-            };
-            output = link::render(&symbolized, &links, format, &name)?.into_bytes();
-        }
-    }
+    };
+    let symbolized =
+        kresym_pipeline::symbolize(symbolizer, linker, format, &input.name(), document)?;
     Ok(Outcome {
-        output,
-        reports: document.reports.len(),
-        counts: symbols.counts(),
-        warnings,
+        symbolized,
         streamed: false,
     })
-}
-
-/// What `--out-dir` appends to each output's name.
-fn extension(format: Format) -> Option<&'static str> {
-    match format {
-        Format::Text => None,
-        Format::Json => Some(".json"),
-        Format::Markdown => Some(".md"),
-        Format::Html => Some(".html"),
-    }
 }
 
 fn progress_bar(len: usize) -> ProgressBar {

@@ -2,20 +2,20 @@
 //! already symbolized report against the DWARF, frame by frame.
 
 use std::io::Write;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use kresym_render::text::{write_symbolized, write_symbolized_lines};
+use kresym_pipeline::{Verified, VerifyOptions};
 use kresym_report::Document;
-use kresym_symbolize::{DocumentSymbols, Symbolizer};
-use kresym_verify::{FrameVerdict, Summary, Verification};
+use kresym_symbolize::Symbolizer;
+use kresym_verify::Summary;
 use rayon::prelude::*;
 
 use crate::cmd::kernel::KernelArgs;
 use crate::input::{self, Input};
 use crate::output::{AtomicFile, Stdout};
+use crate::session::Session;
 
 /// Inputs processed together before their outputs are written, in order.
 const BATCH: usize = 64;
@@ -87,40 +87,48 @@ pub enum Format {
     Json,
 }
 
-/// What verifying one input produced.
-struct Outcome {
-    /// Verdict output (text or JSON), empty with `--fix` without `--in-place`.
-    output: Vec<u8>,
-    /// The corrected report, with `--fix`.
-    fixed: Option<Vec<u8>>,
-    summary: Summary,
+impl From<Format> for kresym_pipeline::Format {
+    fn from(format: Format) -> Self {
+        match format {
+            Format::Text => Self::Text,
+            Format::Json => Self::Json,
+        }
+    }
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
     crate::cmd::start_workers(args.jobs)?;
-    let mut inputs = input::collect(&args.inputs, "verify")?;
+    let inputs = input::collect(&args.inputs, "verify")?;
     if args.in_place && inputs.contains(&Input::Stdin) {
         bail!("--in-place cannot rewrite standard input");
     }
-    let kernel = args.kernel.open(&mut inputs, false)?;
+    let mut session = Session::new(inputs);
+    let kernel = args.kernel.open(&mut session, false)?;
     let symbolizer = &kernel.symbolizer;
 
     // Verdicts go to stdout unless --fix writes the corrected reports there.
     let verdicts_on_stdout = !args.fix || args.in_place;
+    let options = VerifyOptions {
+        format: args.format.into(),
+        verdicts: verdicts_on_stdout,
+        fix: args.fix,
+    };
     let mut total = Summary::default();
     let mut failed = 0usize;
     let mut stdout = Stdout::lock();
-    for batch in inputs.chunks(BATCH) {
+    let count = session.inputs().len();
+    for start in (0..count).step_by(BATCH) {
+        let batch = session.take(start..count.min(start + BATCH));
         let outcomes: Vec<_> = batch
             .par_iter()
-            .map(|input| verify_one(symbolizer, input, &args))
+            .map(|(input, kept)| verify_one(symbolizer, input, kept, options))
             .collect();
-        for (input, outcome) in batch.iter().zip(outcomes) {
+        for ((input, _), outcome) in batch.iter().zip(outcomes) {
             match outcome {
                 Ok(outcome) => {
                     total.add(&outcome.summary);
                     stdout
-                        .write_all(&outcome.output)
+                        .write_all(&outcome.verdicts)
                         .context("cannot write output")?;
                     if let Some(fixed) = &outcome.fixed {
                         match input {
@@ -141,7 +149,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
         }
     }
-    if verdicts_on_stdout && args.format == Format::Text && inputs.len() > 1 {
+    if verdicts_on_stdout && args.format == Format::Text && count > 1 {
         writeln!(stdout, "total: {total}").context("cannot write output")?;
     }
     stdout.flush().context("cannot write output")?;
@@ -160,142 +168,27 @@ pub fn run(args: Args) -> Result<ExitCode> {
     })
 }
 
-fn verify_one(symbolizer: &Symbolizer, input: &Input, args: &Args) -> Result<Outcome> {
-    let document = kresym_report::parse(input.read()?);
-    let verification = kresym_verify::verify_document(symbolizer, &document);
-    let name = input.name();
-    let fixed = if args.fix {
-        let mut fixed = Vec::with_capacity(document.text.len() * 2);
-        write_symbolized(&mut fixed, &document, &verification.symbols)?;
-        Some(fixed)
-    } else {
-        None
-    };
-    let mut output = Vec::new();
-    if !args.fix || args.in_place {
-        // The verdicts (with --fix alone, stdout holds the corrected report).
-        match args.format {
-            Format::Text => write_text(&mut output, &name, &document, &verification)?,
-            Format::Json => {
-                serde_json::to_writer(&mut output, &json(&name, &document, &verification)?)?;
-                output.push(b'\n');
-            }
+/// Verify one input: its document kept from the session's scan, or read now.
+fn verify_one(
+    symbolizer: &Symbolizer,
+    input: &Input,
+    kept: &Option<Document>,
+    options: VerifyOptions,
+) -> Result<Verified> {
+    let read;
+    let document = match kept {
+        Some(document) => document,
+        None => {
+            read = kresym_report::parse(input.read()?);
+            &read
         }
-    }
-    Ok(Outcome {
-        output,
-        fixed,
-        summary: verification.summary,
-    })
-}
-
-/// The per-input text: header, one entry per wrong frame, summary.
-fn write_text(
-    out: &mut Vec<u8>,
-    name: &str,
-    document: &Document,
-    verification: &Verification,
-) -> Result<()> {
-    let titles: Vec<_> = document
-        .reports
-        .iter()
-        .filter_map(|r| r.title.as_deref())
-        .collect();
-    match titles.last() {
-        Some(title) => writeln!(out, "== {name}: {title}")?,
-        None => writeln!(out, "== {name}")?,
-    }
-    for check in &verification.checks {
-        writeln!(out, "warning: {check}")?;
-    }
-    for frame in verification.wrong_frames() {
-        write_frame(out, document, &verification.symbols, frame)?;
-    }
-    writeln!(out, "{name}: {}", verification.summary)?;
-    Ok(())
-}
-
-fn write_frame(
-    out: &mut Vec<u8>,
-    document: &Document,
-    symbols: &DocumentSymbols,
-    frame: &FrameVerdict,
-) -> Result<()> {
-    let mut symbol = if frame.reliable {
-        frame.symbol.clone()
-    } else {
-        format!("? {}", frame.symbol)
     };
-    if let Some(module) = &frame.module {
-        symbol.push_str(&format!(" [{module}]"));
-    }
-    let mut problems = frame.problems.iter();
-    if let Some(main) = problems.next() {
-        writeln!(out, "L{} {symbol}: {}", frame.line, main.message)?;
-    }
-    for other in problems {
-        writeln!(out, "    also: {}", other.message)?;
-    }
-    if !frame.verdict.is_correctable() {
-        return Ok(());
-    }
-    if let Some(block) = corrected_block(document, symbols, frame.block.clone()) {
-        writeln!(out, "    corrected:")?;
-        for line in block {
-            writeln!(out, "    {line}")?;
-        }
-    }
-    Ok(())
-}
-
-/// The symbolized text of one frame block, line by line, when it differs
-/// from the block as printed.
-fn corrected_block(
-    document: &Document,
-    symbols: &DocumentSymbols,
-    block: Range<usize>,
-) -> Option<Vec<String>> {
-    let lines = document.lines.get(block.clone())?;
-    let start = lines.first()?.range.start;
-    let end = lines.last()?.range.end;
-    let mut corrected = Vec::new();
-    write_symbolized_lines(&mut corrected, document, symbols, block).ok()?;
-    if document.text.get(start..end)? == corrected.as_slice() {
-        return None;
-    }
-    Some(
-        String::from_utf8_lossy(&corrected)
-            .lines()
-            .map(|l| l.trim_end_matches('\r').to_owned())
-            .collect(),
-    )
-}
-
-/// The JSON object for one input.
-fn json(name: &str, document: &Document, verification: &Verification) -> Result<serde_json::Value> {
-    let frames = verification
-        .frames
-        .iter()
-        .map(|frame| {
-            let mut value = serde_json::to_value(frame)?;
-            if let Some(object) = value.as_object_mut() {
-                let corrected = if frame.verdict.is_correctable() {
-                    corrected_block(document, &verification.symbols, frame.block.clone())
-                } else {
-                    None
-                };
-                object.insert("corrected".to_owned(), serde_json::to_value(corrected)?);
-            }
-            Ok(value)
-        })
-        .collect::<Result<Vec<_>, serde_json::Error>>()?;
-    Ok(serde_json::json!({
-        "input": name,
-        "clean": verification.is_clean(),
-        "summary": verification.summary,
-        "checks": verification.checks,
-        "frames": frames,
-    }))
+    Ok(kresym_pipeline::verify(
+        symbolizer,
+        &input.name(),
+        document,
+        options,
+    )?)
 }
 
 /// Replace `path` with `contents` atomically (a new temporary file in the

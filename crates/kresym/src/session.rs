@@ -1,0 +1,232 @@
+//! The inputs of one run, each read once.
+//!
+//! Before the first report is symbolized, a run may need to know what its
+//! inputs say: the kernel release and build ids (to find the vmlinux and
+//! modules), how many frames they hold (to decide whether to build the
+//! index) and which vmlinux frames they print (to look them up in one
+//! sweep). [`Session::scan`] reads and parses each input once, in
+//! parallel, for all three ([`kresym_pipeline::Facts`]), and keeps the
+//! parsed documents of the first [`KEEP`] bytes of input for symbolizing:
+//! those inputs are read once in all. Inputs past that budget, and those
+//! that are streamed (over [`crate::stream::STREAM_ABOVE`] bytes, scanned
+//! a chunk at a time), are read again when symbolized. Nothing is read
+//! before a question needs it: a run whose vmlinux and index are known
+//! reads each input once, when symbolizing it.
+//!
+//! Standard input is read only when it alone can name the kernel: it is
+//! then copied to a temporary file first ([`Session::spill_stdin`]).
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use foldhash::HashSet;
+use kresym_pipeline::Facts;
+use kresym_report::Document;
+use kresym_symbolize::policy::PrintedFrame;
+use rayon::prelude::*;
+
+use crate::input::Input;
+use crate::stream;
+
+/// The parsed documents kept from the scan hold at most this many bytes of
+/// input (a document takes about 20 times its input in memory).
+pub const KEEP: u64 = 4 << 20;
+
+/// The inputs of a run, and what scanning them found.
+pub struct Session {
+    slots: Vec<Slot>,
+    /// Standard input copied to a file, when it had to be scanned.
+    _stdin: Option<Spill>,
+}
+
+struct Slot {
+    input: Input,
+    /// Its size when it is a regular file.
+    size: Option<u64>,
+    scanned: Option<Scanned>,
+}
+
+struct Scanned {
+    facts: Facts,
+    /// The document, kept for symbolizing within [`KEEP`].
+    document: Option<Document>,
+}
+
+impl Slot {
+    fn new(input: Input) -> Slot {
+        Slot {
+            size: input.size(),
+            input,
+            scanned: None,
+        }
+    }
+
+    /// Whether the input is a file too large to be held whole.
+    fn streamed(&self) -> bool {
+        matches!(self.input, Input::File { .. })
+            && self.size.is_none_or(|size| size > stream::STREAM_ABOVE)
+    }
+
+    fn scan(&mut self, keep: bool) {
+        if self.scanned.is_some() || !matches!(self.input, Input::File { .. }) {
+            return;
+        }
+        // An unreadable input is reported when it is symbolized.
+        self.scanned = if self.streamed() {
+            scan_streamed(&self.input)
+        } else {
+            self.input.read().ok().map(|bytes| {
+                let document = kresym_report::parse(bytes);
+                Scanned {
+                    facts: Facts::of(&document),
+                    document: keep.then_some(document),
+                }
+            })
+        };
+    }
+}
+
+/// The facts of a file too large to hold, a chunk at a time.
+fn scan_streamed(input: &Input) -> Option<Scanned> {
+    let chunks = stream::Chunker::new(input.reader().ok()?, stream::IN_FLIGHT, stream::MAX_LINE);
+    let mut facts = Facts::default();
+    for piece in chunks {
+        if let stream::Piece::Lines(chunk) = piece.ok()? {
+            facts.merge(Facts::of(&kresym_report::parse(chunk)));
+        }
+    }
+    Some(Scanned {
+        facts,
+        document: None,
+    })
+}
+
+impl Session {
+    /// A run over `inputs`; nothing is read yet.
+    pub fn new(inputs: Vec<Input>) -> Session {
+        Session {
+            slots: inputs.into_iter().map(Slot::new).collect(),
+            _stdin: None,
+        }
+    }
+
+    /// The inputs, in order.
+    pub fn inputs(&self) -> impl ExactSizeIterator<Item = &Input> {
+        self.slots.iter().map(|slot| &slot.input)
+    }
+
+    /// Copy standard input, if among the first `count` inputs, to a
+    /// temporary file (removed when the session ends) that stands for it.
+    pub fn spill_stdin(&mut self, count: usize) -> Result<()> {
+        for slot in self.slots.iter_mut().take(count) {
+            if slot.input == Input::Stdin {
+                let spill = Spill::stdin()?;
+                *slot = Slot::new(Input::File {
+                    path: spill.path.clone(),
+                    relative: PathBuf::from("stdin"),
+                });
+                self._stdin = Some(spill);
+            }
+        }
+        Ok(())
+    }
+
+    /// Read and parse the first `count` file inputs not yet scanned, in
+    /// parallel, keeping their documents within [`KEEP`].
+    pub fn scan(&mut self, count: usize) {
+        let mut kept = 0u64;
+        let keep: Vec<bool> = self
+            .slots
+            .iter()
+            .map(|slot| match slot.size {
+                Some(size) if !slot.streamed() && kept + size <= KEEP => {
+                    kept += size;
+                    true
+                }
+                _ => false,
+            })
+            .collect();
+        self.slots
+            .par_iter_mut()
+            .zip(keep)
+            .take(count)
+            .for_each(|(slot, keep)| slot.scan(keep));
+    }
+
+    /// The facts of the first `count` inputs that were scanned, with each
+    /// input's name.
+    pub fn facts(&self, count: usize) -> impl Iterator<Item = (String, &Facts)> {
+        self.slots
+            .iter()
+            .take(count)
+            .filter_map(|slot| Some((slot.input.name(), &slot.scanned.as_ref()?.facts)))
+    }
+
+    /// How many `+0x` the file inputs hold (a streamed one counts as a
+    /// batch without being read; standard input is not read).
+    pub fn frames(&mut self) -> usize {
+        let large = |slot: &Slot| slot.size.is_some_and(|size| size > stream::STREAM_ABOVE);
+        if self.slots.iter().any(large) {
+            return usize::MAX;
+        }
+        self.scan(self.slots.len());
+        self.facts(self.slots.len())
+            .map(|(_, facts)| facts.plus_0x)
+            .fold(0, usize::saturating_add)
+    }
+
+    /// The distinct vmlinux frames of the file inputs (standard input's are
+    /// looked up as they come).
+    pub fn vmlinux_frames(&mut self) -> HashSet<PrintedFrame> {
+        self.scan(self.slots.len());
+        let mut frames = HashSet::default();
+        for slot in &self.slots {
+            if let Some(scanned) = &slot.scanned {
+                frames.extend(scanned.facts.vmlinux_frames.iter().cloned());
+            }
+        }
+        frames
+    }
+
+    /// The inputs in `range`, each with its document when the scan kept
+    /// it (taken: it is symbolized once).
+    pub fn take(&mut self, range: std::ops::Range<usize>) -> Vec<(&Input, Option<Document>)> {
+        self.slots[range]
+            .iter_mut()
+            .map(|slot| {
+                let document = slot.scanned.as_mut().and_then(|s| s.document.take());
+                (&slot.input, document)
+            })
+            .collect()
+    }
+}
+
+/// Standard input copied to a temporary file, removed when dropped.
+struct Spill {
+    path: PathBuf,
+}
+
+impl Spill {
+    fn stdin() -> Result<Spill> {
+        let dir = std::env::temp_dir();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let path = dir.join(format!("kresym-stdin.{}.{nanos}", std::process::id()));
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        let spill = Spill { path };
+        std::io::copy(&mut std::io::stdin().lock(), &mut file)
+            .with_context(|| format!("cannot copy standard input to {}", spill.path.display()))?;
+        Ok(spill)
+    }
+}
+
+impl Drop for Spill {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
