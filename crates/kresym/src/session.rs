@@ -6,8 +6,8 @@
 //! index) and which vmlinux frames they print (to look them up in one
 //! sweep). [`Session::scan`] reads and parses each input once, in
 //! parallel, for all three ([`kresym_pipeline::Facts`]), and keeps the
-//! parsed documents of the first [`KEEP`] bytes of input for symbolizing:
-//! those inputs are read once in all. Inputs past that budget, and those
+//! parsed documents of the first [`KEEP`] bytes of input (and always the
+//! first file's) for symbolizing: those inputs are read once in all. Inputs past that budget, and those
 //! that are streamed (over [`crate::stream::STREAM_ABOVE`] bytes, scanned
 //! a chunk at a time), are read again when symbolized. Nothing is read
 //! before a question needs it: a run whose vmlinux and index are known
@@ -134,13 +134,20 @@ impl Session {
     /// Read and parse the first `count` file inputs not yet scanned, in
     /// parallel, keeping their documents within [`KEEP`].
     pub fn scan(&mut self, count: usize) {
-        let mut kept = 0u64;
+        let mut kept = None::<u64>;
         let keep: Vec<bool> = self
             .slots
             .iter()
-            .map(|slot| match slot.size {
-                Some(size) if !slot.streamed() && kept + size <= KEEP => {
-                    kept += size;
+            .map(|slot| match (slot.size, kept) {
+                (Some(_), _) if slot.streamed() => false,
+                // The first file is kept whatever its size: symbolizing it
+                // would hold its document all the same.
+                (Some(size), None) => {
+                    kept = Some(size);
+                    true
+                }
+                (Some(size), Some(total)) if total + size <= KEEP => {
+                    kept = Some(total + size);
                     true
                 }
                 _ => false,
