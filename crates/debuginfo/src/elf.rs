@@ -7,7 +7,7 @@ use std::path::Path;
 use object::read::elf::{ElfFile64, Sym as _};
 use object::{Object, ObjectSection, ObjectSymbol};
 
-use crate::{Error, Result, hex};
+use crate::{Error, Result};
 
 /// What identifies an ELF file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -82,7 +82,7 @@ pub fn parse(origin: &str, data: &[u8]) -> Result<ElfIds> {
     let build_id = file
         .build_id()
         .map_err(|e| not_elf(format!("malformed build-id note: {e}")))?
-        .map(hex);
+        .map(hex::encode);
     Ok(ElfIds {
         build_id,
         release: release(&file),
@@ -200,7 +200,7 @@ pub(crate) fn build_id_in_notes(data: &[u8], big_endian: bool) -> Option<String>
         let name = data.get(name_start..name_start + name_len)?;
         let desc = data.get(desc_start..desc_end)?;
         if kind == object::elf::NT_GNU_BUILD_ID.0 && name == b"GNU\0" {
-            return Some(hex(desc));
+            return Some(hex::encode(desc));
         }
         at = desc_start.checked_add(desc_len.next_multiple_of(4))?;
     }

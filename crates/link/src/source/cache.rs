@@ -46,7 +46,7 @@ impl Cache {
             h.update(part.as_bytes());
             h.update([0]);
         }
-        let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let hex = hex::encode(h.finalize());
         self.dir.join(&hex[..2]).join(&hex[2..])
     }
 
