@@ -10,6 +10,8 @@
 //!
 //! This crate parses no DWARF and knows nothing of reports.
 
+#![deny(missing_docs)]
+
 pub mod debuginfod;
 pub mod elf;
 pub mod local;

@@ -10,7 +10,7 @@
 //! Nothing here fails a whole report: a missing file, an HTTP error or a
 //! garbage body leaves its link without a snippet and adds a warning.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod commit;
 pub mod forge;

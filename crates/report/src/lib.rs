@@ -28,7 +28,7 @@
 //! assert_eq!(doc.render_unchanged(), doc.text);
 //! ```
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod bisection;
 pub mod email;

@@ -22,6 +22,8 @@
 //!
 //! This crate knows nothing of HTTP or of output formats.
 
+#![deny(missing_docs)]
+
 mod binary;
 mod decompress;
 mod document;

@@ -13,6 +13,8 @@
 //! }
 //! ```
 
+#![deny(missing_docs)]
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 

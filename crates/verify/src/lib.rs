@@ -65,7 +65,7 @@
 //! This crate knows nothing of the command line or of output formats; the
 //! corrected text is [`Verification::symbols`] rendered by `kresym-render`.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 use std::ops::Range;
 
