@@ -34,7 +34,7 @@ pub struct FrameLink {
 /// The links of one line.
 #[derive(Debug, Clone, Serialize)]
 pub struct LineLinks {
-    /// Index into [`Document::lines`] (serialized as the 1-based line number).
+    /// Index into [`kresym_report::Document::lines`] (serialized as the 1-based line number).
     #[serde(serialize_with = "one_based")]
     pub line: usize,
     /// Its locations, in order.
@@ -45,7 +45,7 @@ pub struct LineLinks {
 /// email's HEAD commit), linked to its commit page.
 #[derive(Debug, Clone, Serialize)]
 pub struct CommitLink {
-    /// Index into [`Document::lines`] (serialized as the 1-based line number).
+    /// Index into [`kresym_report::Document::lines`] (serialized as the 1-based line number).
     #[serde(serialize_with = "one_based")]
     pub line: usize,
     /// Where the sha is in its line (relative to the line start).
@@ -85,7 +85,7 @@ fn one_based<S: serde::Serializer>(index: &usize, s: S) -> Result<S::Ok, S::Erro
 /// The `MAINTAINERS` sections covering one report's guilty file.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportMaintainers {
-    /// Index into [`Document::reports`].
+    /// Index into [`kresym_report::Document::reports`].
     pub report: usize,
     /// The guilty file (see `kresym_report::guilty`).
     pub guilty_file: String,
@@ -96,7 +96,7 @@ pub struct ReportMaintainers {
 /// A location found for a line by a symbolizer, not printed in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located {
-    /// Index into [`Document::lines`].
+    /// Index into [`kresym_report::Document::lines`].
     pub line: usize,
     /// The `file:line`.
     pub location: SourceLocation,
@@ -105,7 +105,7 @@ pub struct Located {
     pub function: Option<String>,
 }
 
-/// Everything [`Linker::link_document`] found for one document.
+/// Everything [`crate::Linker::link_document`] found for one document.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct DocumentLinks {
     /// The repository links point at, when one is known.

@@ -193,10 +193,10 @@ pub struct FrameVerdict {
     /// The first line of the block (the first `[inline]` line above the
     /// frame, or the frame line), 1-based.
     pub first_line: usize,
-    /// The block as indexes into [`Document::lines`].
+    /// The block as indexes into [`kresym_report::Document::lines`].
     #[serde(skip)]
     pub block: Range<usize>,
-    /// Index into [`Document::reports`], or `None` outside any report.
+    /// Index into [`kresym_report::Document::reports`], or `None` outside any report.
     pub report: Option<usize>,
     /// `func+0xOFF/0xSIZE` as printed.
     pub symbol: String,
