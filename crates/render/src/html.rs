@@ -12,8 +12,8 @@ use kresym_link::{CommitLink, DocumentLinks, Fit, FrameLink, Snippet};
 use kresym_report::Document;
 
 use crate::shared::{
-    blame, commit_source_word, line_text, main_commit, report_title, sections, short,
-    summarize_results, title, verdict_word, visible_controls, why_no_links,
+    blame, commit_source_word, count, line_text, main_commit, report_label, report_title, sections,
+    short, test_rows, title, verdict_word, visible_controls, why_no_links,
 };
 
 /// A piece of a line: plain text, a linked location or a linked commit.
@@ -302,29 +302,28 @@ pub fn render(doc: &Document, links: &DocumentLinks) -> String {
         out.push_str(
             "<table class=\"tests\"><thead><tr><th>#</th><th>Commit</th><th>Verdict</th><th>Results</th></tr></thead><tbody>\n",
         );
-        for (i, t) in b.tests.iter().enumerate() {
-            let tl = links.tests.iter().find(|l| l.test == i);
-            let culprit = tl.is_some_and(|l| l.culprit);
-            let sha = match tl.and_then(|l| l.url.as_deref()).and_then(href) {
+        for (i, row) in test_rows(doc, links).iter().enumerate() {
+            let culprit = row.culprit;
+            let sha = match row.url.and_then(href) {
                 Some(u) => format!(
                     "<a class=\"mono\" href=\"{u}\">{}</a>",
-                    esc(short(&t.commit))
+                    esc(short(row.commit))
                 ),
-                None => format!("<span class=\"mono\">{}</span>", esc(short(&t.commit))),
+                None => format!("<span class=\"mono\">{}</span>", esc(short(row.commit))),
             };
-            let v = verdict_word(tl.and_then(|l| l.verdict).or(t.verdict));
+            let v = row.verdict;
             let _ = writeln!(
                 out,
                 "<tr{}><td class=\"n\"><a href=\"#L{}\">{}</a></td><td>{sha}</td><td><span class=\"badge {v}\">{v}</span>{}</td><td class=\"res\">{}</td></tr>",
                 if culprit { " class=\"culprit\"" } else { "" },
-                t.line + 1,
+                row.line + 1,
                 i + 1,
                 if culprit {
                     " <span class=\"badge culprit\">culprit</span>"
                 } else {
                     ""
                 },
-                esc(&summarize_results(&t.results))
+                esc(&row.results)
             );
         }
         out.push_str("</tbody></table>\n</section>\n");
@@ -334,9 +333,8 @@ pub fn render(doc: &Document, links: &DocumentLinks) -> String {
     if !warnings.is_empty() {
         let _ = write!(
             out,
-            "<h2>Warnings</h2>\n<details class=\"warnings\"><summary>{} warning{}</summary><ul>",
-            warnings.len(),
-            if warnings.len() == 1 { "" } else { "s" }
+            "<h2>Warnings</h2>\n<details class=\"warnings\"><summary>{}</summary><ul>",
+            count(warnings.len(), "warning")
         );
         for w in &warnings {
             let _ = write!(out, "<li>{}</li>", esc(w));
@@ -351,31 +349,19 @@ pub fn render(doc: &Document, links: &DocumentLinks) -> String {
     for section in &sections {
         if let Some(r) = section.report {
             report_no += 1;
-            let which = if reports.len() > 1 {
-                format!("Report {report_no} of {}", reports.len())
-            } else {
-                "Report".to_string()
-            };
+            let which = report_label(report_no, reports.len());
             let _ = writeln!(
                 out,
                 "<h3 class=\"rephead\" id=\"report-{report_no}\"><a href=\"#report-{report_no}\">{which}</a>: {}</h3>",
                 esc(report_title(doc, r))
             );
             if let Some(blame) = blame(doc, links, r) {
-                let _ = write!(
+                let _ = writeln!(
                     out,
-                    "<p class=\"blame\">Guilty file: <code>{}</code>.",
-                    esc(blame.file)
+                    "<p class=\"blame\">Guilty file: <code>{}</code>.{}</p>",
+                    esc(blame.file),
+                    blame.people_and_lists(esc)
                 );
-                if !blame.people.is_empty() {
-                    let people: Vec<String> = blame.people.iter().map(|p| esc(p)).collect();
-                    let _ = write!(out, " Maintainers: {}.", people.join(", "));
-                }
-                if !blame.lists.is_empty() {
-                    let lists: Vec<String> = blame.lists.iter().map(|l| esc(l)).collect();
-                    let _ = write!(out, " Lists: {}.", lists.join(", "));
-                }
-                out.push_str("</p>\n");
             }
         }
         for index in section.lines.clone() {

@@ -23,8 +23,8 @@ use kresym_link::{DocumentLinks, Fit, FrameLink};
 use kresym_report::Document;
 
 use crate::shared::{
-    Section, blame, commit_source_word, line_text, main_commit, report_title, sections, short,
-    summarize_results, title, verdict_word, visible_controls, why_no_links,
+    Section, blame, commit_source_word, count, line_text, main_commit, report_label, report_title,
+    sections, short, test_rows, title, visible_controls, why_no_links,
 };
 
 /// Render `doc` as Markdown, with the links of `links`.
@@ -43,9 +43,8 @@ pub fn render(doc: &Document, links: &DocumentLinks) -> String {
     if !warnings.is_empty() {
         let _ = writeln!(
             out,
-            "<details><summary>{} warning{}</summary>\n",
-            warnings.len(),
-            if warnings.len() == 1 { "" } else { "s" }
+            "<details><summary>{}</summary>\n",
+            count(warnings.len(), "warning")
         );
         for w in &warnings {
             let _ = writeln!(out, "- {}", text(w));
@@ -66,27 +65,19 @@ pub fn render(doc: &Document, links: &DocumentLinks) -> String {
         match section.report {
             Some(r) => {
                 report_no += 1;
-                let which = if reports > 1 {
-                    format!("Report {report_no} of {reports}")
-                } else {
-                    "Report".to_string()
-                };
+                let which = report_label(report_no, reports);
                 let _ = writeln!(
                     out,
                     "## {which}: {}\n\n{span}.\n",
                     text(report_title(doc, r))
                 );
                 if let Some(blame) = blame(doc, links, r) {
-                    let _ = write!(out, "Guilty file: {}.", code(blame.file));
-                    if !blame.people.is_empty() {
-                        let people: Vec<String> = blame.people.iter().map(|p| text(p)).collect();
-                        let _ = write!(out, " Maintainers: {}.", people.join(", "));
-                    }
-                    if !blame.lists.is_empty() {
-                        let lists: Vec<String> = blame.lists.iter().map(|l| text(l)).collect();
-                        let _ = write!(out, " Lists: {}.", lists.join(", "));
-                    }
-                    out.push_str("\n\n");
+                    let _ = write!(
+                        out,
+                        "Guilty file: {}.{}\n\n",
+                        code(blame.file),
+                        blame.people_and_lists(text)
+                    );
                 }
             }
             None if reports == 0 => out.push_str("## Log\n\n"),
@@ -160,24 +151,19 @@ fn bisection(out: &mut String, doc: &Document, links: &DocumentLinks) {
         out.push('\n');
     }
     out.push_str("| # | Commit | Verdict | Results |\n|---:|---|---|---|\n");
-    for (i, t) in b.tests.iter().enumerate() {
-        let tl = links.tests.iter().find(|l| l.test == i);
-        let sha = cell_code(short(&t.commit));
-        let sha = tl
-            .and_then(|l| l.url.as_deref())
-            .and_then(|u| link(&sha, u))
-            .unwrap_or(sha);
-        let verdict = verdict_word(tl.and_then(|l| l.verdict).or(t.verdict));
-        let verdict = if tl.is_some_and(|l| l.culprit) {
-            format!("**{verdict} — culprit**")
+    for (i, row) in test_rows(doc, links).iter().enumerate() {
+        let sha = cell_code(short(row.commit));
+        let sha = row.url.and_then(|u| link(&sha, u)).unwrap_or(sha);
+        let verdict = if row.culprit {
+            format!("**{} — culprit**", row.verdict)
         } else {
-            verdict.to_string()
+            row.verdict.to_string()
         };
         let _ = writeln!(
             out,
             "| {} | {sha} | {verdict} | {} |",
             i + 1,
-            text(&summarize_results(&t.results))
+            text(&row.results)
         );
     }
     out.push('\n');

@@ -114,6 +114,74 @@ pub(crate) struct Blame<'a> {
     pub lists: Vec<&'a str>,
 }
 
+impl Blame<'_> {
+    /// ` Maintainers: A, B. Lists: L.`, each part only when there is one,
+    /// every entry escaped by `escape` for where it lands.
+    pub fn people_and_lists(&self, escape: impl Fn(&str) -> String) -> String {
+        let mut out = String::new();
+        for (label, entries) in [("Maintainers", &self.people), ("Lists", &self.lists)] {
+            if !entries.is_empty() {
+                let entries: Vec<String> = entries.iter().map(|e| escape(e)).collect();
+                out.push_str(&format!(" {label}: {}.", entries.join(", ")));
+            }
+        }
+        out
+    }
+}
+
+/// The heading of the `number`th report (from 1) of `total`: `Report 2 of
+/// 3`, or `Report` when there is one.
+pub(crate) fn report_label(number: usize, total: usize) -> String {
+    if total > 1 {
+        format!("Report {number} of {total}")
+    } else {
+        "Report".to_string()
+    }
+}
+
+/// `1 warning`, `3 warnings`.
+pub(crate) fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// One tested commit of a bisection, as both tables show it.
+pub(crate) struct TestRow<'a> {
+    /// The line the test starts at (an index into `Document::lines`).
+    pub line: usize,
+    /// The sha as printed.
+    pub commit: &'a str,
+    /// Its commit page, when the repository is known.
+    pub url: Option<&'a str>,
+    /// The verdict, as a word.
+    pub verdict: &'static str,
+    /// Whether it is the culprit.
+    pub culprit: bool,
+    /// Its runs, summed up.
+    pub results: String,
+}
+
+/// The rows of a bisection's test table, in test order (none when the
+/// document is not a bisection or tested nothing).
+pub(crate) fn test_rows<'a>(doc: &'a Document, links: &'a DocumentLinks) -> Vec<TestRow<'a>> {
+    let Some(bisection) = &doc.bisection else {
+        return Vec::new();
+    };
+    let link = |i: usize| links.tests.iter().find(|l| l.test == i);
+    bisection
+        .tests
+        .iter()
+        .enumerate()
+        .map(|(i, t)| TestRow {
+            line: t.line,
+            commit: &t.commit,
+            url: link(i).and_then(|l| l.url.as_deref()),
+            verdict: verdict_word(link(i).and_then(|l| l.verdict).or(t.verdict)),
+            culprit: link(i).is_some_and(|l| l.culprit),
+            results: summarize_results(&t.results),
+        })
+        .collect()
+}
+
 /// The [`Blame`] of report `index`, when it has a guilty file.
 pub(crate) fn blame<'a>(
     doc: &'a Document,
