@@ -659,3 +659,50 @@ fn modules_behind_directory_symlinks_are_found_and_loops_end() {
     );
     assert!(err.contains("0 unresolved, 0 warnings"), "{err}");
 }
+
+/// An input that can be read only once (a pipe: `kresym symbolize
+/// <(zcat report.gz)`) is symbolized whole, because each input is read
+/// once: the frame prefetch (or discovery) used to read it first, and
+/// symbolizing it opened the pipe again and waited for a writer forever.
+#[test]
+fn an_input_that_can_be_read_only_once_is_symbolized() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let text = std::fs::read(report("kasan-tcp.txt")).unwrap();
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut pipe = std::fs::OpenOptions::new().write(true).open(fifo)?;
+            pipe.write_all(&text)
+        })
+    };
+    let samples = samples();
+    let mut child = kresym()
+        .arg("symbolize")
+        .arg("--no-index")
+        .arg("--vmlinux")
+        .arg(samples.join("build/vmlinux-dwarf5"))
+        .arg(&fifo)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("kresym is still running after 60 s: it opened the pipe a second time");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let whole = stdout_of(&["--no-index", path(&report("kasan-tcp.txt"))]);
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), whole);
+}
