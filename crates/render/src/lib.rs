@@ -5,10 +5,12 @@
 //! - [`linked_text`], [`markdown`], [`html`]: reports with source links and
 //!   snippets;
 //! - [`parse`]: what the parser found (`kresym parse`);
-//! - [`verify`]: verdicts on a symbolized report's annotations (`kresym verify`).
+//! - [`verify`]: verdicts on a symbolized report's annotations (`kresym verify`);
+//! - [`lookup`]: answers to single frames and addresses (`kresym lookup`).
 //!
 //! [`Format`] names every output format, and one function per command
-//! ([`parsed`], [`symbolized`], [`linked`], [`verified`]) dispatches on it:
+//! ([`parsed`], [`symbolized`], [`linked`], [`verified`], [`looked_up`])
+//! dispatches on it:
 //! front ends (the CLI, a server) only choose the format.
 //!
 //! Rendering decides nothing: what a frame resolved to, which lines are
@@ -19,6 +21,7 @@
 pub mod html;
 pub mod json;
 pub mod linked_text;
+pub mod lookup;
 pub mod markdown;
 pub mod parse;
 mod shared;
@@ -180,6 +183,30 @@ pub fn verified(
             output.push(b'\n');
         }
         format => return Err(unsupported("verify", format)),
+    }
+    Ok(output)
+}
+
+/// `kresym lookup`: the answers to one query (text or JSON Lines);
+/// `module` is the module it was looked up in (`None`: the vmlinux), and
+/// JSON names the binary `module_name` unless a module is given.
+pub fn looked_up(
+    format: Format,
+    query: &str,
+    module: Option<&str>,
+    module_name: &str,
+    answers: &[lookup::Answer<'_>],
+) -> io::Result<Vec<u8>> {
+    let mut output = Vec::new();
+    match format {
+        Format::Text => lookup::write_text(&mut output, module, answers)?,
+        Format::Json => {
+            for object in lookup::to_json(query, module.unwrap_or(module_name), answers) {
+                serde_json::to_writer(&mut output, &object)?;
+                output.push(b'\n');
+            }
+        }
+        format => return Err(unsupported("lookup", format)),
     }
     Ok(output)
 }

@@ -10,9 +10,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use kresym_link::snippet::{Snippet, make_snippet};
 use kresym_link::{DirSource, GitSource, SourceProvider};
+use kresym_render::lookup::{self, Answer};
 use kresym_report::PcKind;
 use kresym_symbolize::{FrameQuery, Resolution, Resolved, SourceFrame, Symbolizer};
-use serde_json::json;
 
 use crate::cmd::kernel::KernelArgs;
 
@@ -320,106 +320,17 @@ impl Sources {
     }
 }
 
-/// `func+0xOFF/0xSIZE` of an answer.
-fn frame_name(found: &Resolved) -> String {
-    format!(
-        "{}+0x{:x}/0x{:x}",
-        found.symbol,
-        found.pc - found.symbol_address,
-        found.symbol_size
-    )
-}
-
-/// Write the answers to one query in text.
-fn write_text(
-    out: &mut dyn Write,
-    answers: &Answers,
-    sources: &mut Option<Sources>,
-) -> std::io::Result<()> {
-    let module = match &answers.module {
-        Some(module) => format!(" [{module}]"),
-        None => String::new(),
-    };
-    for found in &answers.found {
-        writeln!(
-            out,
-            "{}{module} at 0x{:x}:",
-            frame_name(found),
-            found.lookup_pc
-        )?;
-        if found.chain.is_empty() {
-            writeln!(out, "{} at ??:?", found.symbol)?;
-        }
-        for (depth, level) in found.chain.iter().enumerate() {
-            let function = level.function.as_deref().unwrap_or("??");
-            let location = match &level.location {
-                Some(location) => format!("{}:{}", location.file, location.line),
-                None => "??:?".to_owned(),
-            };
-            let inlined_by = if depth > 0 { " (inlined by) " } else { "" };
-            writeln!(out, "{inlined_by}{function} at {location}")?;
-            if let Some(snippet) = sources.as_mut().and_then(|s| s.snippet(level)) {
-                for (number, target, line) in snippet.numbered() {
-                    let marker = if target { '>' } else { ' ' };
-                    writeln!(out, "{marker}{number:>6}  {line}")?;
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The answers to one query as JSON objects, llvm-symbolizer's shape.
-fn json_answers(
-    query: &str,
-    answers: &Answers,
-    module_name: &str,
-    sources: &mut Option<Sources>,
-) -> Vec<serde_json::Value> {
-    let module_name = answers.module.as_deref().unwrap_or(module_name);
+/// Each answer with the snippets of its chain's levels, when --list reads source.
+fn with_snippets<'a>(answers: &'a Answers, sources: &mut Option<Sources>) -> Vec<Answer<'a>> {
     answers
         .found
         .iter()
-        .map(|found| {
-            // No line information: llvm-symbolizer's one level with the symbol's name.
-            let unknown = [SourceFrame {
-                function: Some(found.symbol.clone()),
-                location: None,
-                inlined: false,
-            }];
-            let chain = match found.chain.as_slice() {
-                [] => &unknown[..],
-                chain => chain,
-            };
-            let levels: Vec<_> = chain
-                .iter()
-                .map(|level| {
-                    let location = level.location.as_ref();
-                    let mut object = json!({
-                        "FunctionName": level.function.as_deref().unwrap_or(""),
-                        "FileName": location.map_or("", |l| l.file.as_str()),
-                        "Line": location.map_or(0, |l| l.line),
-                        "Column": location.and_then(|l| l.column).unwrap_or(0),
-                        "Inlined": level.inlined,
-                    });
-                    if let Some(snippet) = sources.as_mut().and_then(|s| s.snippet(level)) {
-                        object["Source"] = json!({
-                            "FirstLine": snippet.first_line,
-                            "Lines": snippet.lines,
-                        });
-                    }
-                    object
-                })
-                .collect();
-            json!({
-                "Query": query,
-                "Address": format!("0x{:x}", found.lookup_pc),
-                "ModuleName": module_name,
-                "SymbolName": found.symbol,
-                "SymbolAddress": format!("0x{:x}", found.symbol_address),
-                "SymbolSize": found.symbol_size,
-                "Symbol": levels,
-            })
+        .map(|found| Answer {
+            found,
+            snippets: match sources {
+                Some(sources) => found.chain.iter().map(|l| sources.snippet(l)).collect(),
+                None => Vec::new(),
+            },
         })
         .collect()
 }
@@ -457,22 +368,29 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut failed = 0usize;
     let mut one = |query: &str, out: &mut dyn Write| -> std::io::Result<()> {
         let result = answer(symbolizer, &args, query);
-        match (args.format, result) {
-            (Format::Text, Ok(answers)) => write_text(out, &answers, &mut sources)?,
-            (Format::Json, Ok(answers)) => {
-                for object in json_answers(query, &answers, &module_name, &mut sources) {
-                    writeln!(out, "{object}")?;
+        match result {
+            Ok(answers) => {
+                let answered = with_snippets(&answers, &mut sources);
+                let format = match args.format {
+                    Format::Text => kresym_render::Format::Text,
+                    Format::Json => kresym_render::Format::Json,
+                };
+                let module = answers.module.as_deref();
+                out.write_all(&kresym_render::looked_up(
+                    format,
+                    query,
+                    module,
+                    &module_name,
+                    &answered,
+                )?)?;
+            }
+            Err(error) => {
+                failed += 1;
+                match args.format {
+                    // Debug-quoted: a query read from a file must not drive the terminal.
+                    Format::Text => say!("kresym: {:?}: {error}", query.trim()),
+                    Format::Json => writeln!(out, "{}", lookup::error_json(query, &error))?,
                 }
-            }
-            (Format::Text, Err(error)) => {
-                failed += 1;
-                // Debug-quoted: a query read from a file must not drive the terminal.
-                say!("kresym: {:?}: {error}", query.trim());
-            }
-            (Format::Json, Err(error)) => {
-                failed += 1;
-                let object = json!({"Query": query, "Error": {"Message": error}});
-                writeln!(out, "{object}")?;
             }
         }
         out.flush()
