@@ -104,7 +104,7 @@ static END: LazyLock<Regex> = LazyLock::new(|| {
 /// What starts a report on this line, if anything: its kind and whether it
 /// is secondary (see the module docs).
 pub fn start_marker(message: &[u8]) -> Option<(ReportKind, bool)> {
-    if !PREFILTER.is_match(message) || IGNORED.is_match(message) {
+    if IGNORED.is_match(message) {
         return None;
     }
     // Email subjects and quotes name a crash without being one.
@@ -112,10 +112,17 @@ pub fn start_marker(message: &[u8]) -> Option<(ReportKind, bool)> {
     if NOT_REPORTS.iter().any(|p| message.starts_with(p)) {
         return None;
     }
-    MARKERS
-        .iter()
-        .find(|m| m.re.is_match(message))
-        .map(|m| (m.kind, m.secondary))
+    let known = PREFILTER.is_match(message).then(|| {
+        MARKERS
+            .iter()
+            .find(|m| m.re.is_match(message))
+            .map(|m| (m.kind, m.secondary))
+    });
+    // Any other line syzkaller takes for the start of an oops (a Go
+    // runtime error, `SYZFAIL:`, a free-text `WARNING:`...).
+    known
+        .flatten()
+        .or_else(|| title::starts_oops(message).then_some((ReportKind::Other, false)))
 }
 
 fn is_separator(message: &[u8]) -> bool {
@@ -151,6 +158,10 @@ pub fn find_reports(doc: &Document, from: usize) -> Vec<Report> {
                     kind,
                     kernel_release: None,
                     title_frame: None,
+                    alt_titles: Vec::new(),
+                    crash_type: crate::CrashType::Unknown,
+                    corrupted: None,
+                    title_function: None,
                     guilty_file: None,
                 });
                 open = true;
@@ -184,9 +195,14 @@ pub fn find_reports(doc: &Document, from: usize) -> Vec<Report> {
         }
         scanned = scanned.max(report.lines.start);
         report.kernel_release = kernel_release(doc, report).or_else(|| banner.clone());
-        let (title, frame) = title::title(doc, report);
-        report.title = title;
-        report.title_frame = frame;
+        if let Some(c) = title::classify(doc, report.lines.clone()) {
+            report.title = Some(c.title);
+            report.title_frame = c.frame_line;
+            report.alt_titles = c.alt_titles;
+            report.crash_type = c.crash_type;
+            report.corrupted = c.corrupted;
+            report.title_function = c.function;
+        }
         let lines: Vec<&[u8]> = doc
             .report_lines(report)
             .iter()
