@@ -187,7 +187,8 @@ pub fn find_reports(doc: &Document, from: usize) -> Vec<Report> {
     }
     // A report that names no release has the one of the last boot before it.
     let (mut banner, mut scanned) = (None, 0);
-    for report in &mut reports {
+    let next_ends: Vec<usize> = reports.iter().skip(1).map(|r| r.lines.end).collect();
+    for (index, report) in reports.iter_mut().enumerate() {
         for line in &doc.lines[scanned..report.lines.start.max(scanned)] {
             if let Some(release) = banner_release(doc, line) {
                 banner = Some(release);
@@ -203,11 +204,18 @@ pub fn find_reports(doc: &Document, from: usize) -> Vec<Report> {
             report.corrupted = c.corrupted;
             report.title_function = c.function;
         }
-        let lines: Vec<&[u8]> = doc
+        let mut lines: Vec<&[u8]> = doc
             .report_lines(report)
             .iter()
             .map(|l| doc.line_message(l))
             .collect();
+        // syzkaller reads the file to blame past the next oops (its report
+        // runs on): when this one names none, read on to the next one's end.
+        if !guilty::blames(&lines) {
+            let end = next_ends.get(index).copied().unwrap_or(report.lines.end);
+            let more = doc.lines.get(report.lines.end..end).unwrap_or_default();
+            lines.extend(more.iter().map(|l| doc.line_message(l)));
+        }
         report.guilty_file = guilty::guilty_file(report.title.as_deref(), &lines);
     }
     reports
@@ -347,6 +355,26 @@ mod tests {
                     Some("kernel panic: Fatal exception".to_string())
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn a_report_naming_no_file_to_blame_reads_on_into_the_next() {
+        // The first oops names only an ignored file; syzkaller's report runs
+        // on past the WARNING, where the driver is.
+        let log = "\
+trusty: panic (caller 0x1): ASSERT FAILED at (trusty/kernel/lib/trusty/ipc.c:472): x
+WARNING: CPU: 0 PID: 36 at drivers/trusty/trusty.c:215 f+0x1/0x2 drivers/trusty/trusty.c:215
+";
+        let doc = crate::parse(log);
+        assert_eq!(doc.reports.len(), 2);
+        assert_eq!(
+            doc.reports[0].title.as_deref(),
+            Some("trusty: ASSERT FAILED: x")
+        );
+        assert_eq!(
+            doc.reports[0].guilty_file.as_deref(),
+            Some("drivers/trusty/trusty.c")
         );
     }
 

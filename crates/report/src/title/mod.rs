@@ -263,6 +263,36 @@ mod tests {
     }
 
     #[test]
+    fn control_bytes_and_long_lines_stay_out_of_titles() {
+        // Text that would clear the terminal and set its title when
+        // `kresym parse` prints the title.
+        let title = |text: &str| crate::parse(text).reports[0].title.clone().unwrap();
+        let t = title("Kernel panic - not syncing: \x1b]0;owned\x07\x1b[2Jgone \u{202e}x\n");
+        assert_eq!(t, "kernel panic: ]NUM;owned[2Jgone x");
+        let t = title("WARNING: \x1b[2J\r\n");
+        assert!(t.bytes().all(|b| (0x20..0x7f).contains(&b)), "{t:?}");
+        let long = format!("Kernel panic - not syncing: {}\n", "A".repeat(100_000));
+        assert_eq!(title(&long).len(), 120);
+        let doc = crate::parse(&b"kernel BUG at \xff\xfe.c:1!\n"[..]);
+        assert_eq!(
+            doc.reports[0].title.as_deref(),
+            Some("kernel BUG in corrupted")
+        );
+    }
+
+    #[test]
+    fn lines_syzkaller_takes_for_oopses_start_reports() {
+        let doc = crate::parse("boot\nfatal error: concurrent map writes\ngoroutine 1\n");
+        assert_eq!(doc.reports.len(), 1);
+        assert_eq!(doc.reports[0].title.as_deref(), Some("go runtime error"));
+        assert_eq!(doc.reports[0].crash_type, CrashType::DoS);
+        assert!(!starts_oops(
+            b"WARNING: /etc/ssh/moduli does not exist, using fixed modulus"
+        ));
+        assert!(starts_oops(b"SYZFAIL: negative running"));
+    }
+
+    #[test]
     fn a_report_without_frames_is_corrupted() {
         let c = classify_text("general protection fault: 0000 [#1] SMP KASAN\nCall Trace:\n");
         assert_eq!(c.title, "general protection fault in corrupted");
