@@ -161,7 +161,7 @@ fn describe(report: &ReportText, end: usize, oops: &'static Oops) -> Description
         out.corrupted = None;
         let mut frames = Vec::new();
         if let Some(stack) = &format.stack {
-            let (found, ok) = stack::extract(stack, &report.lines_from(at)[..]);
+            let (found, ok) = stack::extract(stack, &report.lines_between(at, end));
             frames = found;
             if !ok {
                 out.corrupted = Some("extracted no frames");

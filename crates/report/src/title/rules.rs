@@ -58,7 +58,7 @@ pub(super) struct StackFmt {
     /// Tried when `parts` find no frame.
     pub parts2: Vec<Part>,
     /// Functions skipped: the common list and this format's.
-    pub skip: Regex,
+    pub skip: stack::Skip,
     /// Picks the frame among all found (stalls, hangs); default: the first.
     pub extractor: Option<Extractor>,
 }
@@ -124,7 +124,7 @@ fn stack_fmt(parts: &[Option<&str>], skip: &[&str]) -> StackFmt {
     StackFmt {
         parts: parts_of(parts),
         parts2: Vec::new(),
-        skip: stack::skip_regex(skip),
+        skip: stack::Skip::new(skip),
         extractor: None,
     }
 }

@@ -279,10 +279,21 @@ pub(super) const STRIP_PREFIXES: &[&str] = &[
     "ksys_",
 ];
 
-/// The regex of the common skip list and a format's own.
-pub(super) fn skip_regex(extra: &[&str]) -> Regex {
-    let all: Vec<&str> = SKIP.iter().chain(extra).copied().collect();
-    compile(&all.join("|"))
+/// [`SKIP`] as one regex, compiled once.
+static COMMON_SKIP: LazyLock<Regex> = LazyLock::new(|| compile(&SKIP.join("|")));
+
+/// Functions a stack section skips: the common list and its own.
+pub(super) struct Skip(Option<Regex>);
+
+impl Skip {
+    /// The common list and `extra`.
+    pub(super) fn new(extra: &[&str]) -> Skip {
+        Skip((!extra.is_empty()).then(|| compile(&extra.join("|"))))
+    }
+
+    fn skips(&self, name: &[u8]) -> bool {
+        COMMON_SKIP.is_match(name) || self.0.as_ref().is_some_and(|re| re.is_match(name))
+    }
 }
 
 /// Lines that start a stack trace.
@@ -413,13 +424,13 @@ fn demangle(name: String) -> String {
 }
 
 /// Add the frames a matching line captures, unless skipped.
-fn push_captures(frames: &mut Vec<RawFrame>, re: &Regex, line: TextLine<'_>, skip: &Regex) -> bool {
+fn push_captures(frames: &mut Vec<RawFrame>, re: &Regex, line: TextLine<'_>, skip: &Skip) -> bool {
     let Some(caps) = re.captures(line.0) else {
         return false;
     };
     for name in caps.iter().skip(1).flatten() {
         let name = demangle(String::from_utf8_lossy(name.as_bytes()).into_owned());
-        if !skip.is_match(name.as_bytes()) {
+        if !skip.skips(name.as_bytes()) {
             frames.push(RawFrame { name, line: line.1 });
         }
     }

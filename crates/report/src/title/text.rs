@@ -56,6 +56,32 @@ const INFO_WITH_STACK: &[&[u8]] = &[
     b"FAULT_FLAG_ALLOW_RETRY missing",
 ];
 
+/// Substring searchers, built once, for the lines of every report.
+struct Finders {
+    header: Vec<memchr::memmem::Finder<'static>>,
+    info_with_stack: Vec<memchr::memmem::Finder<'static>>,
+    login: memchr::memmem::Finder<'static>,
+    lock_debugging_off: memchr::memmem::Finder<'static>,
+    nmi_traceback: memchr::memmem::Finder<'static>,
+    panic: memchr::memmem::Finder<'static>,
+    circular: memchr::memmem::Finder<'static>,
+    replay: memchr::memmem::Finder<'static>,
+}
+
+static FINDERS: LazyLock<Finders> = LazyLock::new(|| {
+    use memchr::memmem::Finder;
+    Finders {
+        header: OOPSES.iter().map(|o| Finder::new(o.header)).collect(),
+        info_with_stack: INFO_WITH_STACK.iter().map(Finder::new).collect(),
+        login: Finder::new(b" login: "),
+        lock_debugging_off: Finder::new(b"Disabling lock debugging due to kernel taint"),
+        nmi_traceback: Finder::new(b"Sending NMI from CPU"),
+        panic: Finder::new(b"Kernel panic - not syncing"),
+        circular: Finder::new(b"WARNING: possible circular locking dependency detected"),
+        replay: Finder::new(b"** replaying previous printk message **"),
+    }
+});
+
 /// Where a line came from, by its console prefix.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) enum Context<'a> {
@@ -68,9 +94,10 @@ pub(super) enum Context<'a> {
 }
 
 fn context(line: &[u8]) -> Context<'_> {
-    if !matches!(line.first(), Some(b'[' | b'<' | b'*'))
-        && memchr::memmem::find(line, b" login: ").is_none()
-    {
+    if let Some(ctx) = plain_context(line) {
+        return ctx;
+    }
+    if !matches!(line.first(), Some(b'*')) && FINDERS.login.find(line).is_none() {
         return Context::None;
     }
     match CONSOLE_OUTPUT.captures(line) {
@@ -81,6 +108,34 @@ fn context(line: &[u8]) -> Context<'_> {
     }
 }
 
+/// [`CONSOLE_OUTPUT`] without a regex for the usual shapes,
+/// `<N>[  1.234567] ` and `[  1.234567][  T12] `; `None` for the others.
+fn plain_context(line: &[u8]) -> Option<Context<'_>> {
+    let digits = |s: &[u8]| s.iter().take_while(|b| b.is_ascii_digit()).count();
+    let spaces = |s: &[u8]| s.iter().take_while(|&&b| b == b' ').count();
+    let mut rest = line;
+    if let Some(after) = rest.strip_prefix(b"<") {
+        let n = digits(after);
+        rest = after[n..].strip_prefix(b">").filter(|_| n > 0)?;
+    }
+    let after = rest.strip_prefix(b"[")?;
+    let after = &after[spaces(after)..];
+    let n = digits(after);
+    let after = after[n..].strip_prefix(b".").filter(|_| n > 0)?;
+    let n = digits(after);
+    let after = after[n..].strip_prefix(b"]").filter(|_| n > 0)?;
+    if after.starts_with(b" ") {
+        return Some(Context::Console);
+    }
+    let caller = after.strip_prefix(b"[")?;
+    let id = &caller[spaces(caller)..];
+    id.first().filter(|b| matches!(b, b'C' | b'T'))?;
+    let n = digits(&id[1..]);
+    let close = caller.len() - id.len() + 1 + n;
+    (n > 0 && caller.get(close..close + 2) == Some(b"] "))
+        .then(|| Context::Caller(&after[..close + 2]))
+}
+
 /// A line as syzkaller reads it: without its `\n` (a `\r` stays).
 fn raw_line<'a>(doc: &'a Document, line: &Line) -> &'a [u8] {
     let bytes = doc.line_bytes(line);
@@ -88,8 +143,8 @@ fn raw_line<'a>(doc: &'a Document, line: &Line) -> &'a [u8] {
 }
 
 /// Whether `line` starts a report of kind `oops`.
-pub(super) fn matches_oops(line: &[u8], oops: &Oops) -> bool {
-    memchr::memmem::find(line, oops.header).is_some()
+fn matches_oops(line: &[u8], index: usize, oops: &Oops) -> bool {
+    FINDERS.header[index].find(line).is_some()
         && !oops.suppressions.iter().any(|re| re.is_match(line))
 }
 
@@ -98,15 +153,16 @@ pub(super) fn oops_of(line: &[u8]) -> Option<&'static Oops> {
     if !ANY_HEADER.is_match(line) {
         return None;
     }
-    OOPSES.iter().find(|o| matches_oops(line, o))
+    let index = (0..OOPSES.len()).find(|&i| matches_oops(line, i, &OOPSES[i]))?;
+    Some(&OOPSES[index])
 }
 
 /// Whether the line after `index` says the kernel replays an old message:
 /// the oops line is a repeat.
 fn replayed(doc: &Document, index: usize) -> bool {
-    doc.lines.get(index + 1).is_some_and(|l| {
-        memchr::memmem::find(raw_line(doc, l), b"** replaying previous printk message **").is_some()
-    })
+    doc.lines
+        .get(index + 1)
+        .is_some_and(|l| FINDERS.replay.find(raw_line(doc, l)).is_some())
 }
 
 /// The first line in `range` that starts an oops, with its kind.
@@ -140,17 +196,18 @@ impl ReportText {
         self.text.push(b'\n');
     }
 
-    /// The text's lines from byte `at` on (the first one cut at `at`),
-    /// each with its document line.
-    pub fn lines_from(&self, at: usize) -> Vec<TextLine<'_>> {
+    /// The text's lines from byte `at` to byte `end` (a line end), the
+    /// first one cut at `at`, each with its document line.
+    pub fn lines_between(&self, at: usize, end: usize) -> Vec<TextLine<'_>> {
         let first = self
             .lines
             .partition_point(|&(start, _)| start <= at)
             .saturating_sub(1);
-        let mut out = Vec::with_capacity(self.lines.len() - first + 1);
-        for (i, &(start, line)) in self.lines.iter().enumerate().skip(first) {
-            let end = self.lines.get(i + 1).map_or(self.text.len(), |n| n.0) - 1;
-            out.push((&self.text[start.max(at).min(end)..end], line));
+        let last = self.lines.partition_point(|&(start, _)| start < end);
+        let mut out = Vec::with_capacity(last.saturating_sub(first) + 1);
+        for (i, &(start, line)) in self.lines.iter().enumerate().take(last).skip(first) {
+            let line_end = self.lines.get(i + 1).map_or(self.text.len(), |n| n.0) - 1;
+            out.push((&self.text[start.max(at).min(line_end)..line_end], line));
         }
         // Like splitting text that ends in a newline: an empty last line.
         out.push((&[], None));
@@ -200,8 +257,8 @@ pub(super) fn report_text(doc: &Document, start: usize) -> ReportText {
         let line_ctx = context(line);
         let (stripped, questionable) = strip_prefix(line, line_ctx);
         if ANY_HEADER.is_match(line) {
-            for oops in OOPSES.iter() {
-                if !matches_oops(line, oops) || replayed(doc, index) {
+            for (i, oops) in OOPSES.iter().enumerate() {
+                if !matches_oops(line, i, oops) || replayed(doc, index) {
                     continue;
                 }
                 out.raw_end = index + 1;
@@ -212,9 +269,10 @@ pub(super) fn report_text(doc: &Document, start: usize) -> ReportText {
         }
         if !is_oops_line
             && !second_report
-            && INFO_WITH_STACK
+            && FINDERS
+                .info_with_stack
                 .iter()
-                .any(|p| memchr::memmem::find(line, p).is_some())
+                .any(|f| f.find(line).is_some())
         {
             second_report = true;
         }
@@ -233,16 +291,12 @@ pub(super) fn report_text(doc: &Document, start: usize) -> ReportText {
         }
         text_lines += 1;
         let mut skip_line = skip_text;
-        if memchr::memmem::find(line, b"Disabling lock debugging due to kernel taint").is_some() {
+        let finders = &*FINDERS;
+        if finders.lock_debugging_off.find(line).is_some() {
             skip_line = true;
-        } else if memchr::memmem::find(line, b"Sending NMI from CPU").is_some() {
+        } else if finders.nmi_traceback.find(line).is_some() {
             cpu_traceback = true;
-        } else if (memchr::memmem::find(line, b"Kernel panic - not syncing").is_some()
-            || memchr::memmem::find(
-                line,
-                b"WARNING: possible circular locking dependency detected",
-            )
-            .is_some())
+        } else if (finders.panic.find(line).is_some() || finders.circular.find(line).is_some())
             && text_lines > min_lines(oops_line)
         {
             // panic_on_warn's panic repeats the report's stack, and oops
@@ -288,4 +342,56 @@ fn strip_prefix<'a>(line: &'a [u8], ctx: Context<'_>) -> (&'a [u8], bool) {
         }
     }
     (line, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The regex alone, as syzkaller reads a prefix.
+    fn regex_context(line: &[u8]) -> Context<'_> {
+        match CONSOLE_OUTPUT.captures(line) {
+            None => Context::None,
+            Some(c) => c
+                .get(1)
+                .map_or(Context::Console, |m| Context::Caller(m.as_bytes())),
+        }
+    }
+
+    #[test]
+    fn the_fast_prefix_reader_agrees_with_the_regex() {
+        let lines: &[&[u8]] = &[
+            b"[   12.345678] BUG: x",
+            b"[   12.345678][  T123] BUG: x",
+            b"[   12.345678][ C1] x",
+            b"<4>[ 1.2] x",
+            b"<4>[ 1.2][T1] x",
+            b"<>[ 1.2] x",
+            b"<4[ 1.2] x",
+            b"[ 1.2][T1]x",
+            b"[ 1.2][X1] x",
+            b"[ 1.2][T] x",
+            b"[ 1.2]x",
+            b"[1.] x",
+            b"[.2] x",
+            b"[ 1.2][ T12 ] x",
+            b"syzkaller login: [   1.2] x",
+            b"** 3 printk messages dropped ** [  1.2][  T9] x",
+            b"** 3 printk messages dropped ** x",
+            b"no prefix",
+            b"",
+            b"[",
+            b"<",
+            b"[ 1.2][",
+            b"[ 1.2][T1",
+        ];
+        for line in lines {
+            assert_eq!(
+                context(line),
+                regex_context(line),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+    }
 }
