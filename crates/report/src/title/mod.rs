@@ -127,6 +127,10 @@ fn describe(report: &ReportText, end: usize, oops: &'static Oops) -> Description
     let mut start = text.len();
     let mut matched_title = false;
     for format in &oops.formats {
+        if start == 0 && !out.title.is_empty() {
+            // Only a match starting earlier could replace this title.
+            break;
+        }
         let Some(found) = format.title.find(text) else {
             continue;
         };

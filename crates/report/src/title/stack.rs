@@ -297,23 +297,28 @@ impl Skip {
 }
 
 /// Lines that start a stack trace.
-pub(super) static STACK_START: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    [
-        "Call (?:T|t)race",
-        "Allocated:",
-        "Allocated by task [0-9]+:",
-        "Freed:",
-        "Freed by task [0-9]+:",
-        // Not `stack backtrace:`; kmemleak adds a crc.
-        r"[^k] backtrace(?: \(crc [[:xdigit:]]*\))?:",
-        "Backtrace:",
-        "Uninit was stored to memory at",
-        RISCV_STACK_START,
-    ]
-    .iter()
-    .map(|s| compile(s))
-    .collect()
-});
+const STACK_STARTS: &[&str] = &[
+    "Call (?:T|t)race",
+    "Allocated:",
+    "Allocated by task [0-9]+:",
+    "Freed:",
+    "Freed by task [0-9]+:",
+    // Not `stack backtrace:`; kmemleak adds a crc.
+    r"[^k] backtrace(?: \(crc [[:xdigit:]]*\))?:",
+    "Backtrace:",
+    "Uninit was stored to memory at",
+    RISCV_STACK_START,
+];
+
+/// [`STACK_STARTS`], each on its own.
+static STACK_START: LazyLock<Vec<Regex>> =
+    LazyLock::new(|| STACK_STARTS.iter().map(|s| compile(s)).collect());
+
+/// Whether a line starts a stack trace: [`STACK_STARTS`] as one regex.
+fn starts_stack(line: &[u8]) -> bool {
+    static ANY: LazyLock<Regex> = LazyLock::new(|| compile(&STACK_STARTS.join("|")));
+    ANY.is_match(line)
+}
 
 /// The last line riscv's `show_regs` prints before a stack with no header.
 pub(super) const RISCV_STACK_START: &str =
@@ -479,7 +484,7 @@ fn extract_parts(
                         ok = false;
                         break;
                     }
-                    if STACK_START.iter().any(|re| re.is_match(line.0)) {
+                    if starts_stack(line.0) {
                         break;
                     }
                     if let Some(re) = until {
@@ -671,7 +676,7 @@ pub(super) fn missing_stack(format: &OopsFormat, report: &[u8]) -> Option<&'stat
         lines.next();
         let mut corrupted = true;
         for line in lines.take(15) {
-            if STACK_START.iter().any(|re| re.is_match(line)) {
+            if starts_stack(line) {
                 break;
             }
             if memchr::memmem::find(line, b"(stack is not available)").is_some()
