@@ -186,6 +186,10 @@ mod tests {
             kind: ReportKind::Lockdep,
             kernel_release: None,
             title_frame: None,
+            alt_titles: Vec::new(),
+            crash_type: Default::default(),
+            corrupted: None,
+            title_function: None,
             guilty_file: None,
         });
         d

@@ -71,6 +71,10 @@ fn report_json(doc: &Document, index: usize, r: &Report) -> Value {
         "first_line": lines.first().map(|l| l.number),
         "last_line": lines.last().map(|l| l.number),
         "kernel_release": r.kernel_release,
+        "alt_titles": r.alt_titles,
+        "type": r.crash_type,
+        "corrupted": r.corrupted,
+        "title_frame": r.title_function,
         "title_frame_line": r.title_frame.and_then(|i| doc.lines.get(i)).map(|l| l.number),
         "guilty_file": r.guilty_file,
         "frame_count": frames,
@@ -256,6 +260,16 @@ pub fn render_text(doc: &Document, input: &str) -> String {
                 .as_ref()
                 .map_or(String::new(), |f| format!(", guilty file {f}"))
         );
+        if r.title.is_some() {
+            let corrupted = r
+                .corrupted
+                .as_ref()
+                .map_or(String::new(), |why| format!(", corrupted: {why}"));
+            let _ = writeln!(o, "  type {}{corrupted}", r.crash_type.name());
+            if !r.alt_titles.is_empty() {
+                let _ = writeln!(o, "  alt titles: {}", r.alt_titles.join(" | "));
+            }
+        }
         for line in lines {
             write_frame_line(&mut o, line);
         }

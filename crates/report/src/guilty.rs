@@ -108,6 +108,20 @@ pub fn guilty_file(title: Option<&str>, lines: &[&[u8]]) -> Option<String> {
     first_guilty(lines)
 }
 
+/// Whether `lines` name a file to blame: one that is not on the ignore
+/// list, on a line that is not ignored. Without one, the first file is
+/// named only so that the report goes to someone.
+pub fn blames(lines: &[&[u8]]) -> bool {
+    lines.iter().any(|line| {
+        FILE_LINE
+            .captures(line)
+            .and_then(|c| c.get(1))
+            .is_some_and(|file| {
+                !IGNORED_FILES.is_match(file.as_bytes()) && !IGNORED_LINE.is_match(line)
+            })
+    })
+}
+
 fn first_guilty(lines: &[&[u8]]) -> Option<String> {
     let files = || {
         lines.iter().enumerate().filter_map(|(index, line)| {

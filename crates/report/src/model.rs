@@ -189,9 +189,160 @@ pub struct Report {
     pub kernel_release: Option<String>,
     /// Index into [`Document::lines`] of the frame the title's function came from.
     pub title_frame: Option<usize>,
+    /// Other titles the same bug goes by (`bad-access in f`, `hang in f`,
+    /// the title with syscall prefixes kept...), as syzkaller dedupes
+    /// reports with them.
+    pub alt_titles: Vec<String>,
+    /// What kind of bug the title names.
+    #[serde(rename = "type")]
+    pub crash_type: CrashType,
+    /// Why the report is truncated or garbled (its title may be wrong),
+    /// or `None` when it is whole.
+    pub corrupted: Option<String>,
+    /// The function the title names (`f` in `WARNING in f`): syzkaller's
+    /// `FRAME`.
+    pub title_function: Option<String>,
     /// The source file to blame (syzkaller's rules, see [`crate::guilty`]);
     /// `None` until the report carries `file:line` annotations.
     pub guilty_file: Option<String>,
+}
+
+/// The kind of bug a report title names: syzkaller's crash types
+/// (`TYPE:` in its tests), serialized as syzkaller spells them
+/// ([`CrashType::name`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum CrashType {
+    /// None of the below (`UNKNOWN`).
+    #[default]
+    Unknown,
+    /// Sleeping in atomic context.
+    AtomicSleep,
+    /// `kernel BUG`, bad usercopy.
+    Bug,
+    /// The machine is down: panics, faults, `go runtime error`.
+    DoS,
+    /// Hung tasks, stalls, soft lockups.
+    Hang,
+    /// KASAN invalid or double free.
+    KasanInvalidFree,
+    /// KASAN NULL pointer read.
+    KasanNullPtrDerefRead,
+    /// KASAN NULL pointer write.
+    KasanNullPtrDerefWrite,
+    /// KASAN out-of-bounds read.
+    KasanRead,
+    /// Another KASAN report.
+    KasanUnknown,
+    /// KASAN use-after-free read.
+    KasanUseAfterFreeRead,
+    /// KASAN use-after-free write.
+    KasanUseAfterFreeWrite,
+    /// KASAN out-of-bounds write.
+    KasanWrite,
+    /// KCSAN assertion.
+    KcsanAssert,
+    /// KCSAN data race.
+    KcsanDataRace,
+    /// Another KCSAN report.
+    KcsanUnknown,
+    /// KFENCE invalid free.
+    KfenceInvalidFree,
+    /// KFENCE memory corruption.
+    KfenceMemoryCorruption,
+    /// KFENCE bad read.
+    KfenceRead,
+    /// Another KFENCE report.
+    KfenceUnknown,
+    /// KFENCE use-after-free read.
+    KfenceUseAfterFreeRead,
+    /// KFENCE use-after-free write.
+    KfenceUseAfterFreeWrite,
+    /// KFENCE bad write.
+    KfenceWrite,
+    /// KMSAN infoleak.
+    KmsanInfoLeak,
+    /// KMSAN uninit value.
+    KmsanUninitValue,
+    /// Another KMSAN report.
+    KmsanUnknown,
+    /// KMSAN use-after-free.
+    KmsanUseAfterFreeRead,
+    /// Lockdep reports.
+    Lockdep,
+    /// Memory leaks.
+    MemoryLeak,
+    /// Bad page accesses and corrupted lists.
+    MemorySafetyBug,
+    /// UBSAN out-of-bounds index.
+    MemorySafetyUbsan,
+    /// NULL pointer dereference.
+    NullPtrDerefBug,
+    /// refcount WARNING.
+    RefcountWarning,
+    /// Other UBSAN reports.
+    Ubsan,
+    /// WARNINGs.
+    Warning,
+    /// The test machine printed nothing.
+    NoOutput,
+    /// syzkaller's own failure.
+    SyzFailure,
+    /// The kernel rebooted.
+    UnexpectedReboot,
+}
+
+impl CrashType {
+    /// The name syzkaller gives the type (`KASAN-USE-AFTER-FREE-READ`,
+    /// `UNKNOWN`).
+    pub fn name(self) -> &'static str {
+        use CrashType::*;
+        match self {
+            Unknown => "UNKNOWN",
+            AtomicSleep => "ATOMIC_SLEEP",
+            Bug => "BUG",
+            DoS => "DoS",
+            Hang => "HANG",
+            KasanInvalidFree => "KASAN-INVALID-FREE",
+            KasanNullPtrDerefRead => "KASAN-NULL-POINTER-DEREFERENCE-READ",
+            KasanNullPtrDerefWrite => "KASAN-NULL-POINTER-DEREFERENCE-WRITE",
+            KasanRead => "KASAN-READ",
+            KasanUnknown => "KASAN-UNKNOWN",
+            KasanUseAfterFreeRead => "KASAN-USE-AFTER-FREE-READ",
+            KasanUseAfterFreeWrite => "KASAN-USE-AFTER-FREE-WRITE",
+            KasanWrite => "KASAN-WRITE",
+            KcsanAssert => "KCSAN-ASSERT",
+            KcsanDataRace => "KCSAN-DATARACE",
+            KcsanUnknown => "KCSAN-UNKNOWN",
+            KfenceInvalidFree => "KFENCE-INVALID-FREE",
+            KfenceMemoryCorruption => "KFENCE-MEMORY-CORRUPTION",
+            KfenceRead => "KFENCE-READ",
+            KfenceUnknown => "KFENCE-UNKNOWN",
+            KfenceUseAfterFreeRead => "KFENCE-USE-AFTER-FREE-READ",
+            KfenceUseAfterFreeWrite => "KFENCE-USE-AFTER-FREE-WRITE",
+            KfenceWrite => "KFENCE-WRITE",
+            KmsanInfoLeak => "KMSAN-INFO-LEAK",
+            KmsanUninitValue => "KMSAN-UNINIT-VALUE",
+            KmsanUnknown => "KMSAN-UNKNOWN",
+            KmsanUseAfterFreeRead => "KMSAN-USE-AFTER-FREE-READ",
+            Lockdep => "LOCKDEP",
+            MemoryLeak => "LEAK",
+            MemorySafetyBug => "MEMORY_SAFETY_BUG",
+            MemorySafetyUbsan => "MEMORY_SAFETY_UBSAN",
+            NullPtrDerefBug => "NULL-POINTER-DEREFERENCE",
+            RefcountWarning => "REFCOUNT_WARNING",
+            Ubsan => "UBSAN",
+            Warning => "WARNING",
+            NoOutput => "NO_OUTPUT",
+            SyzFailure => "SYZ_FAILURE",
+            UnexpectedReboot => "REBOOT",
+        }
+    }
+}
+
+impl Serialize for CrashType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
 }
 
 /// What started a report.

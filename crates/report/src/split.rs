@@ -104,7 +104,7 @@ static END: LazyLock<Regex> = LazyLock::new(|| {
 /// What starts a report on this line, if anything: its kind and whether it
 /// is secondary (see the module docs).
 pub fn start_marker(message: &[u8]) -> Option<(ReportKind, bool)> {
-    if !PREFILTER.is_match(message) || IGNORED.is_match(message) {
+    if IGNORED.is_match(message) {
         return None;
     }
     // Email subjects and quotes name a crash without being one.
@@ -112,10 +112,17 @@ pub fn start_marker(message: &[u8]) -> Option<(ReportKind, bool)> {
     if NOT_REPORTS.iter().any(|p| message.starts_with(p)) {
         return None;
     }
-    MARKERS
-        .iter()
-        .find(|m| m.re.is_match(message))
-        .map(|m| (m.kind, m.secondary))
+    let known = PREFILTER.is_match(message).then(|| {
+        MARKERS
+            .iter()
+            .find(|m| m.re.is_match(message))
+            .map(|m| (m.kind, m.secondary))
+    });
+    // Any other line syzkaller takes for the start of an oops (a Go
+    // runtime error, `SYZFAIL:`, a free-text `WARNING:`...).
+    known
+        .flatten()
+        .or_else(|| title::starts_oops(message).then_some((ReportKind::Other, false)))
 }
 
 fn is_separator(message: &[u8]) -> bool {
@@ -151,6 +158,10 @@ pub fn find_reports(doc: &Document, from: usize) -> Vec<Report> {
                     kind,
                     kernel_release: None,
                     title_frame: None,
+                    alt_titles: Vec::new(),
+                    crash_type: crate::CrashType::Unknown,
+                    corrupted: None,
+                    title_function: None,
                     guilty_file: None,
                 });
                 open = true;
@@ -176,7 +187,8 @@ pub fn find_reports(doc: &Document, from: usize) -> Vec<Report> {
     }
     // A report that names no release has the one of the last boot before it.
     let (mut banner, mut scanned) = (None, 0);
-    for report in &mut reports {
+    let next_ends: Vec<usize> = reports.iter().skip(1).map(|r| r.lines.end).collect();
+    for (index, report) in reports.iter_mut().enumerate() {
         for line in &doc.lines[scanned..report.lines.start.max(scanned)] {
             if let Some(release) = banner_release(doc, line) {
                 banner = Some(release);
@@ -184,14 +196,26 @@ pub fn find_reports(doc: &Document, from: usize) -> Vec<Report> {
         }
         scanned = scanned.max(report.lines.start);
         report.kernel_release = kernel_release(doc, report).or_else(|| banner.clone());
-        let (title, frame) = title::title(doc, report);
-        report.title = title;
-        report.title_frame = frame;
-        let lines: Vec<&[u8]> = doc
+        if let Some(c) = title::classify(doc, report.lines.clone()) {
+            report.title = Some(c.title);
+            report.title_frame = c.frame_line;
+            report.alt_titles = c.alt_titles;
+            report.crash_type = c.crash_type;
+            report.corrupted = c.corrupted;
+            report.title_function = c.function;
+        }
+        let mut lines: Vec<&[u8]> = doc
             .report_lines(report)
             .iter()
             .map(|l| doc.line_message(l))
             .collect();
+        // syzkaller reads the file to blame past the next oops (its report
+        // runs on): when this one names none, read on to the next one's end.
+        if !guilty::blames(&lines) {
+            let end = next_ends.get(index).copied().unwrap_or(report.lines.end);
+            let more = doc.lines.get(report.lines.end..end).unwrap_or_default();
+            lines.extend(more.iter().map(|l| doc.line_message(l)));
+        }
         report.guilty_file = guilty::guilty_file(report.title.as_deref(), &lines);
     }
     reports
@@ -331,6 +355,26 @@ mod tests {
                     Some("kernel panic: Fatal exception".to_string())
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn a_report_naming_no_file_to_blame_reads_on_into_the_next() {
+        // The first oops names only an ignored file; syzkaller's report runs
+        // on past the WARNING, where the driver is.
+        let log = "\
+trusty: panic (caller 0x1): ASSERT FAILED at (trusty/kernel/lib/trusty/ipc.c:472): x
+WARNING: CPU: 0 PID: 36 at drivers/trusty/trusty.c:215 f+0x1/0x2 drivers/trusty/trusty.c:215
+";
+        let doc = crate::parse(log);
+        assert_eq!(doc.reports.len(), 2);
+        assert_eq!(
+            doc.reports[0].title.as_deref(),
+            Some("trusty: ASSERT FAILED: x")
+        );
+        assert_eq!(
+            doc.reports[0].guilty_file.as_deref(),
+            Some("drivers/trusty/trusty.c")
         );
     }
 

@@ -105,49 +105,140 @@ fn oracle_can_fail() {
     assert_eq!(oracle_doc(&misread, "misread").2.len(), 1);
 }
 
+/// Agreement with syzkaller on one header: files that carry it, and
+/// files where kresym says the same.
+#[derive(Default)]
+struct Agreement {
+    carried: usize,
+    equal: usize,
+    misses: Vec<String>,
+}
+
+impl Agreement {
+    fn check(&mut self, name: &str, carried: bool, want: &str, got: &str) {
+        if !carried {
+            return;
+        }
+        self.carried += 1;
+        if want == got {
+            self.equal += 1;
+        } else {
+            self.misses
+                .push(format!("{name}: want {want:?}, got {got:?}"));
+        }
+    }
+
+    fn percent(&self) -> f64 {
+        100.0 * self.equal as f64 / self.carried.max(1) as f64
+    }
+
+    fn line(&self, what: &str) -> String {
+        format!(
+            "{what} {}/{} ({:.1}%)",
+            self.equal,
+            self.carried,
+            self.percent()
+        )
+    }
+}
+
 #[test]
-fn titles_match_syzkaller() {
+fn titles_and_classification_match_syzkaller() {
     let Some(dir) = corpus() else { return };
-    let (mut total, mut exact, mut negatives, mut quiet_negatives) = (0, 0, 0, 0);
-    let mut misses = Vec::new();
+    let (mut negatives, mut quiet_negatives) = (0, 0);
+    let [mut title, mut alt, mut kind, mut corrupted, mut frame] =
+        std::array::from_fn(|_| Agreement::default());
     for path in files(&dir.join("syzkaller-report")) {
         let text = fs::read(&path).unwrap();
         let (headers, log) = split_test_file(&text);
+        let name = path.display().to_string();
+        let values = |key: &str| -> Vec<String> {
+            headers
+                .iter()
+                .filter(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+                .collect()
+        };
         // No TITLE header (or an empty one): syzkaller finds no report.
-        let expected = headers
-            .iter()
-            .find(|(k, _)| k == "TITLE")
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default();
+        let want_title = values("TITLE").concat();
         let doc = parse(log.to_vec());
-        let got = doc.reports.iter().find_map(|r| r.title.clone());
-        if expected.is_empty() {
+        let report = doc.reports.iter().find(|r| r.title.is_some());
+        if want_title.is_empty() {
             negatives += 1;
-            quiet_negatives += usize::from(got.is_none());
+            quiet_negatives += usize::from(report.is_none());
             continue;
         }
-        total += 1;
-        if got.as_deref() == Some(expected.as_str()) {
-            exact += 1;
-        } else {
-            misses.push(format!(
-                "{}: want {expected:?}, got {got:?}",
-                path.display()
-            ));
-        }
+        let got_title = report.and_then(|r| r.title.clone()).unwrap_or_default();
+        title.check(&name, true, &want_title, &got_title);
+        let mut want_alt = values("ALT");
+        want_alt.sort();
+        let mut got_alt = report.map(|r| r.alt_titles.clone()).unwrap_or_default();
+        got_alt.sort();
+        alt.check(
+            &name,
+            !want_alt.is_empty(),
+            &want_alt.join(" | "),
+            &got_alt.join(" | "),
+        );
+        let want_type = values("TYPE").concat();
+        let got_type = report.map_or("UNKNOWN", |r| r.crash_type.name());
+        kind.check(&name, !want_type.is_empty(), &want_type, got_type);
+        let want_corrupted = values("CORRUPTED").concat() == "Y";
+        let got_corrupted = report.and_then(|r| r.corrupted.clone());
+        corrupted.check(
+            &name,
+            !values("CORRUPTED").is_empty(),
+            if want_corrupted { "Y" } else { "N" },
+            // The reason is kresym's own (syzkaller's tests only say Y).
+            if got_corrupted.is_some() { "Y" } else { "N" },
+        );
+        let want_frame = values("FRAME").concat();
+        let got_frame = report
+            .and_then(|r| r.title_function.clone())
+            .unwrap_or_default();
+        frame.check(&name, !want_frame.is_empty(), &want_frame, &got_frame);
     }
-    if total == 0 {
-        return;
-    }
-    let pct = 100.0 * exact as f64 / total as f64;
     let _ = writeln!(
         std::io::stderr(),
-        "titles: {exact}/{total} exact ({pct:.1}%); negatives without a title: {quiet_negatives}/{negatives} (misses: --nocapture)"
+        "titles: {}; {}; {}; {}; {}; negatives without a title: {quiet_negatives}/{negatives} (misses: --nocapture)",
+        title.line("exact"),
+        alt.line("ALT"),
+        kind.line("TYPE"),
+        corrupted.line("CORRUPTED"),
+        frame.line("FRAME"),
     );
-    for m in misses.iter().take(400) {
-        println!("  {m}");
+    for (what, a) in [
+        ("title", &title),
+        ("alt", &alt),
+        ("type", &kind),
+        ("corrupted", &corrupted),
+        ("frame", &frame),
+    ] {
+        for m in &a.misses {
+            println!("  {what} {m}");
+        }
     }
-    assert!(pct >= 79.0, "title match fell to {pct:.1}%");
+    assert!(
+        title.carried > 700,
+        "the corpus should hold the title tests"
+    );
+    assert!(
+        title.percent() >= 97.0,
+        "title match fell to {:.1}%",
+        title.percent()
+    );
+    for (what, a) in [
+        ("ALT", &alt),
+        ("TYPE", &kind),
+        ("CORRUPTED", &corrupted),
+        ("FRAME", &frame),
+    ] {
+        assert!(
+            a.percent() >= 95.0,
+            "{what} match fell to {:.1}%",
+            a.percent()
+        );
+    }
 }
 
 #[test]
