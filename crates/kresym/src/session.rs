@@ -7,9 +7,11 @@
 //! sweep). [`Session::scan`] reads and parses each input once, in
 //! parallel, for all three ([`kresym_pipeline::Facts`]), and keeps the
 //! parsed documents of the first [`KEEP`] bytes of input (and always the
-//! first file's) for symbolizing: those inputs are read once in all. Inputs past that budget, and those
-//! that are streamed (over [`crate::stream::STREAM_ABOVE`] bytes, scanned
-//! a chunk at a time), are read again when symbolized. Nothing is read
+//! first file's) for symbolizing: those inputs are read once in all.
+//! Inputs past that budget, and those that are streamed (over
+//! [`crate::stream::STREAM_ABOVE`] bytes, scanned a chunk at a time, only
+//! their first [`DISCOVERY_SCAN`] bytes when only discovery asks), are
+//! read again when symbolized. Nothing is read
 //! before a question needs it: a run whose vmlinux and index are known
 //! reads each input once, when symbolizing it.
 //!
@@ -32,6 +34,11 @@ use crate::stream;
 /// input (a document takes about 20 times its input in memory).
 pub const KEEP: u64 = 4 << 20;
 
+/// Finding the kernel reads at most about this much of a streamed input
+/// (the chunk that crosses it included): its release and build ids are
+/// printed near its start.
+pub const DISCOVERY_SCAN: u64 = 16 << 20;
+
 /// The inputs of a run, and what scanning them found.
 pub struct Session {
     slots: Vec<Slot>,
@@ -48,6 +55,9 @@ struct Slot {
 
 struct Scanned {
     facts: Facts,
+    /// Whether the facts cover the whole input (a streamed one may have
+    /// been scanned only as far as [`DISCOVERY_SCAN`]).
+    whole: bool,
     /// The document, kept for symbolizing within [`KEEP`].
     document: Option<Document>,
 }
@@ -67,18 +77,23 @@ impl Slot {
             && self.size.is_none_or(|size| size > stream::STREAM_ABOVE)
     }
 
-    fn scan(&mut self, keep: bool) {
-        if self.scanned.is_some() || !matches!(self.input, Input::File { .. }) {
+    /// Scan the input, unless it was; `whole`: all of a streamed input,
+    /// not only its first [`DISCOVERY_SCAN`] bytes.
+    fn scan(&mut self, keep: bool, whole: bool) {
+        let done = self.scanned.as_ref().is_some_and(|s| s.whole || !whole);
+        if done || !matches!(self.input, Input::File { .. }) {
             return;
         }
         // An unreadable input is reported when it is symbolized.
         self.scanned = if self.streamed() {
-            scan_streamed(&self.input)
+            let limit = if whole { u64::MAX } else { DISCOVERY_SCAN };
+            scan_streamed(&self.input, limit)
         } else {
             self.input.read().ok().map(|bytes| {
                 let document = kresym_report::parse(bytes);
                 Scanned {
                     facts: Facts::of(&document),
+                    whole: true,
                     document: keep.then_some(document),
                 }
             })
@@ -86,17 +101,31 @@ impl Slot {
     }
 }
 
-/// The facts of a file too large to hold, a chunk at a time.
-fn scan_streamed(input: &Input) -> Option<Scanned> {
-    let chunks = stream::Chunker::new(input.reader().ok()?, stream::IN_FLIGHT, stream::MAX_LINE);
+/// The facts of a file too large to hold, a chunk at a time, as far as
+/// the chunk that reaches `limit` bytes.
+fn scan_streamed(input: &Input, limit: u64) -> Option<Scanned> {
+    // Chunks of about 1 MiB, as streaming cuts them: a parsed chunk takes
+    // about 20 times its size.
+    let chunks = stream::Chunker::new(input.reader().ok()?, 1 << 20, stream::MAX_LINE);
     let mut facts = Facts::default();
+    let mut read = 0u64;
+    let mut whole = true;
     for piece in chunks {
-        if let stream::Piece::Lines(chunk) = piece.ok()? {
-            facts.merge(Facts::of(&kresym_report::parse(chunk)));
+        if read >= limit {
+            whole = false;
+            break;
+        }
+        match piece.ok()? {
+            stream::Piece::Lines(chunk) => {
+                read += chunk.len() as u64;
+                facts.merge(Facts::of(&kresym_report::parse(chunk)));
+            }
+            stream::Piece::Verbatim { bytes, .. } => read += bytes.len() as u64,
         }
     }
     Some(Scanned {
         facts,
+        whole,
         document: None,
     })
 }
@@ -132,8 +161,9 @@ impl Session {
     }
 
     /// Read and parse the first `count` file inputs not yet scanned, in
-    /// parallel, keeping their documents within [`KEEP`].
-    pub fn scan(&mut self, count: usize) {
+    /// parallel, keeping their documents within [`KEEP`]; of a streamed
+    /// input, only the first [`DISCOVERY_SCAN`] bytes unless `whole`.
+    pub fn scan(&mut self, count: usize, whole: bool) {
         let mut kept = None::<u64>;
         let keep: Vec<bool> = self
             .slots
@@ -157,7 +187,7 @@ impl Session {
             .par_iter_mut()
             .zip(keep)
             .take(count)
-            .for_each(|(slot, keep)| slot.scan(keep));
+            .for_each(|(slot, keep)| slot.scan(keep, whole));
     }
 
     /// The facts of the first `count` inputs that were scanned, with each
@@ -176,7 +206,7 @@ impl Session {
         if self.slots.iter().any(large) {
             return usize::MAX;
         }
-        self.scan(self.slots.len());
+        self.scan(self.slots.len(), true);
         self.facts(self.slots.len())
             .map(|(_, facts)| facts.plus_0x)
             .fold(0, usize::saturating_add)
@@ -185,7 +215,7 @@ impl Session {
     /// The distinct vmlinux frames of the file inputs (standard input's are
     /// looked up as they come).
     pub fn vmlinux_frames(&mut self) -> HashSet<PrintedFrame> {
-        self.scan(self.slots.len());
+        self.scan(self.slots.len(), true);
         let mut frames = HashSet::default();
         for slot in &self.slots {
             if let Some(scanned) = &slot.scanned {

@@ -95,7 +95,7 @@ pub fn discover(
     if vmlinux.is_none() && args.release.is_none() && args.build_id.is_none() {
         session.spill_stdin(count)?;
     }
-    session.scan(count);
+    session.scan(count, false);
     let scan = Scan::of(session, count);
     let build_id = args
         .build_id
