@@ -24,10 +24,6 @@ static CONSOLE_OUTPUT: LazyLock<Regex> = LazyLock::new(|| {
     .expect("console regex")
 });
 
-/// A frame the kernel marks unreliable: `? f+0x1/0x2`.
-static QUESTIONABLE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?-u)(\[<[0-9a-f]+>\])? \? ").expect("questionable regex"));
-
 static CPU_CONTEXT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?-u)\[ *C[0-9]+\]").expect("cpu regex"));
 
@@ -333,9 +329,10 @@ fn strip_prefix<'a>(line: &'a [u8], ctx: Context<'_>) -> (&'a [u8], bool) {
     let start = memchr::memmem::find(line, b"] ").map_or(1, |i| i + 2);
     let line = line.get(start..).unwrap_or_default();
     if memchr::memmem::find(line, b"<EOI>").is_none() {
-        if QUESTIONABLE.is_match(line) {
-            let at = memchr::memmem::find(line, b" ? ").map_or(0, |i| i + 2);
-            return (&line[at..], true);
+        // A frame the kernel marks unreliable: `? f+0x1/0x2` (syzkaller's
+        // `(\[<[0-9a-f]+>\])? \? `, whose optional part never decides).
+        if let Some(at) = memchr::memmem::find(line, b" ? ") {
+            return (&line[at + 2..], true);
         }
         if let Some(rest) = line.strip_suffix(b" (unreliable)") {
             return (rest, true);
