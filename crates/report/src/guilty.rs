@@ -20,6 +20,19 @@ static FILE_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?-u)([a-zA-Z0-9_\-\./]*[a-zA-Z0-9_\-]+\.(?:c|h)):[0-9]+").expect("file regex")
 });
 
+/// The file a line names, if any: [`FILE_LINE`], tried only on lines
+/// holding `.c:` or `.h:` (most lines of an unsymbolized report do not).
+fn file_of(line: &[u8]) -> Option<&[u8]> {
+    static C: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b".c:"));
+    static H: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b".h:"));
+    if C.find(line).is_none() && H.find(line).is_none() {
+        return None;
+    }
+    Some(FILE_LINE.captures(line)?.get(1)?.as_bytes())
+}
+
 /// What remains of a deeper path after its parent directory
 /// (syzkaller's `deeperPathRe`).
 static DEEPER: LazyLock<Regex> = LazyLock::new(|| {
@@ -113,20 +126,17 @@ pub fn guilty_file(title: Option<&str>, lines: &[&[u8]]) -> Option<String> {
 /// named only so that the report goes to someone.
 pub fn blames(lines: &[&[u8]]) -> bool {
     lines.iter().any(|line| {
-        FILE_LINE
-            .captures(line)
-            .and_then(|c| c.get(1))
-            .is_some_and(|file| {
-                !IGNORED_FILES.is_match(file.as_bytes()) && !IGNORED_LINE.is_match(line)
-            })
+        file_of(line)
+            .is_some_and(|file| !IGNORED_FILES.is_match(file) && !IGNORED_LINE.is_match(line))
     })
 }
 
 fn first_guilty(lines: &[&[u8]]) -> Option<String> {
     let files = || {
-        lines.iter().enumerate().filter_map(|(index, line)| {
-            Some((index, *line, FILE_LINE.captures(line)?.get(1)?.as_bytes()))
-        })
+        lines
+            .iter()
+            .enumerate()
+            .filter_map(|(index, line)| Some((index, *line, file_of(line)?)))
     };
     let ignored =
         |line: &[u8], file: &[u8]| IGNORED_FILES.is_match(file) || IGNORED_LINE.is_match(line);

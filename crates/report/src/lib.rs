@@ -9,7 +9,7 @@
 //!
 //! Modules: [`lines`] (line splitting, console prefixes), [`frame`] (what a
 //! line holds), [`split`] (report boundaries and kinds), [`title`]
-//! (syzkaller-style titles), [`guilty`] (the file to blame), [`bisection`]
+//! (syzkaller's titles and classification), [`guilty`] (the file to blame), [`bisection`]
 //! and [`email`].
 //!
 //! This crate knows nothing of DWARF or HTTP.

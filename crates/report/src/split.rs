@@ -104,7 +104,10 @@ static END: LazyLock<Regex> = LazyLock::new(|| {
 /// What starts a report on this line, if anything: its kind and whether it
 /// is secondary (see the module docs).
 pub fn start_marker(message: &[u8]) -> Option<(ReportKind, bool)> {
-    if IGNORED.is_match(message) {
+    let known = PREFILTER.is_match(message);
+    // Any other line syzkaller takes for the start of an oops (a Go
+    // runtime error, `SYZFAIL:`, a free-text `WARNING:`...).
+    if !known && !title::starts_oops(message) || IGNORED.is_match(message) {
         return None;
     }
     // Email subjects and quotes name a crash without being one.
@@ -112,17 +115,11 @@ pub fn start_marker(message: &[u8]) -> Option<(ReportKind, bool)> {
     if NOT_REPORTS.iter().any(|p| message.starts_with(p)) {
         return None;
     }
-    let known = PREFILTER.is_match(message).then(|| {
-        MARKERS
-            .iter()
-            .find(|m| m.re.is_match(message))
-            .map(|m| (m.kind, m.secondary))
-    });
-    // Any other line syzkaller takes for the start of an oops (a Go
-    // runtime error, `SYZFAIL:`, a free-text `WARNING:`...).
-    known
-        .flatten()
-        .or_else(|| title::starts_oops(message).then_some((ReportKind::Other, false)))
+    let marker = MARKERS.iter().find(|m| known && m.re.is_match(message));
+    match marker {
+        Some(m) => Some((m.kind, m.secondary)),
+        None => title::starts_oops(message).then_some((ReportKind::Other, false)),
+    }
 }
 
 fn is_separator(message: &[u8]) -> bool {

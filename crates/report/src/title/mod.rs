@@ -4,15 +4,15 @@
 //!
 //! The rules are syzkaller's (`pkg/report` of
 //! <https://github.com/google/syzkaller>, Apache-2.0), so that titles group
-//! with the ones syzbot shows; they are a table ([`rules`]): for each oops
-//! kind, a header that starts the report and formats made of a title regex,
-//! an optional report regex, a format string, alternative titles and a
-//! stack section saying where the function is and which frames to skip
-//! ([`stack`]). A report's text is gathered as syzkaller does ([`text`]):
-//! console prefixes cut, other tasks' lines and `? ` frames left out.
-//! The format matching earliest in the text wins; its groups and the
+//! with the ones syzbot shows. They are a table (module `rules`): for each
+//! oops kind, a header that starts the report and formats made of a title
+//! regex, an optional report regex, a format string, alternative titles and
+//! a stack section saying where the function is and which frames to skip
+//! (module `stack`). A report's text is gathered as syzkaller does (module
+//! `text`): console prefixes cut, other tasks' lines and `? ` frames left
+//! out. The format matching earliest in the text wins; its groups and the
 //! frames found fill the format string, and the title is made stable
-//! ([`sanitize`]).
+//! (module `sanitize`: `NUM`, `ADDR`, printable ASCII, 120 bytes at most).
 
 mod crash_type;
 mod rules;

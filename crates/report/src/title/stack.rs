@@ -493,6 +493,11 @@ fn extract_parts(
                             break;
                         }
                     }
+                    // Without an extractor only the first frame is used:
+                    // the rest of the trace is only read for its end.
+                    if stack.extractor.is_none() && !raw.is_empty() {
+                        continue;
+                    }
                     for re in FRAME_LINE.iter() {
                         if push_captures(&mut raw, re, line, &stack.skip) {
                             break;

@@ -24,10 +24,6 @@ static CONSOLE_OUTPUT: LazyLock<Regex> = LazyLock::new(|| {
     .expect("console regex")
 });
 
-/// A frame the kernel marks unreliable: `? f+0x1/0x2`.
-static QUESTIONABLE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?-u)(\[<[0-9a-f]+>\])? \? ").expect("questionable regex"));
-
 static CPU_CONTEXT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?-u)\[ *C[0-9]+\]").expect("cpu regex"));
 
@@ -238,6 +234,12 @@ fn min_lines(oops_line: &[u8]) -> usize {
 /// thousands of reports.
 const MAX_SCAN: usize = 20_000;
 
+/// The lines scanned past the next oops: what follows it only serves the
+/// corruption check and, with caller ids, the oops's own task. Each report
+/// scans at most this far into the next, so a log of many reports is
+/// scanned in linear time.
+const AFTER_NEXT_OOPS: usize = 200;
+
 /// Gather the report starting at line `start`.
 pub(super) fn report_text(doc: &Document, start: usize) -> ReportText {
     let oops_line = raw_line(doc, &doc.lines[start]);
@@ -256,15 +258,13 @@ pub(super) fn report_text(doc: &Document, start: usize) -> ReportText {
         let is_oops_line = index == start;
         let line_ctx = context(line);
         let (stripped, questionable) = strip_prefix(line, line_ctx);
-        if ANY_HEADER.is_match(line) {
-            for (i, oops) in OOPSES.iter().enumerate() {
-                if !matches_oops(line, i, oops) || replayed(doc, index) {
-                    continue;
-                }
-                out.raw_end = index + 1;
-                if !is_oops_line && !second_report && !NOT_SECOND_REPORT.is_match(line) {
-                    second_report = true;
-                }
+        // Oops lines: the last one ends the raw text; the first after the
+        // report's own ends its title text (past it, only where the raw
+        // text ends could change, and only for the rare fallback).
+        if !second_report && oops_of(line).is_some() && !replayed(doc, index) {
+            out.raw_end = index + 1;
+            if !is_oops_line && !NOT_SECOND_REPORT.is_match(line) {
+                second_report = true;
             }
         }
         if !is_oops_line
@@ -277,9 +277,8 @@ pub(super) fn report_text(doc: &Document, start: usize) -> ReportText {
             second_report = true;
         }
         if second_report {
-            // Past the next oops, only a caller's own lines still count.
             after_second += 1;
-            if after_second > if keep_all { 2000 } else { 200 } {
+            if after_second > AFTER_NEXT_OOPS {
                 break;
             }
         }
@@ -333,9 +332,10 @@ fn strip_prefix<'a>(line: &'a [u8], ctx: Context<'_>) -> (&'a [u8], bool) {
     let start = memchr::memmem::find(line, b"] ").map_or(1, |i| i + 2);
     let line = line.get(start..).unwrap_or_default();
     if memchr::memmem::find(line, b"<EOI>").is_none() {
-        if QUESTIONABLE.is_match(line) {
-            let at = memchr::memmem::find(line, b" ? ").map_or(0, |i| i + 2);
-            return (&line[at..], true);
+        // A frame the kernel marks unreliable: `? f+0x1/0x2` (syzkaller's
+        // `(\[<[0-9a-f]+>\])? \? `, whose optional part never decides).
+        if let Some(at) = memchr::memmem::find(line, b" ? ") {
+            return (&line[at + 2..], true);
         }
         if let Some(rest) = line.strip_suffix(b" (unreliable)") {
             return (rest, true);
@@ -356,6 +356,24 @@ mod tests {
                 .get(1)
                 .map_or(Context::Console, |m| Context::Caller(m.as_bytes())),
         }
+    }
+
+    #[test]
+    fn a_report_reads_a_bounded_way_into_the_next() {
+        // Thousands of one-line oopses of one task: each report's text must
+        // not run to the end of the log (quadratic over the log).
+        let log: String = (0..5000)
+            .map(|i| format!("[    1.000000][    T1] WARNING: x{i}\n"))
+            .collect();
+        let doc = crate::parse(log);
+        assert_eq!(doc.reports.len(), 5000);
+        let text = report_text(&doc, 0);
+        assert!(
+            text.lines.len() <= AFTER_NEXT_OOPS + 2,
+            "{}",
+            text.lines.len()
+        );
+        assert_eq!(doc.reports[4999].title.as_deref(), Some("WARNING: x4999"));
     }
 
     #[test]
