@@ -87,6 +87,8 @@ pub enum DisasmError {
     /// No cut of up to [`MAX_SKIPPED_BYTES`] bytes decodes an instruction
     /// starting at the trap.
     TrapNotAligned,
+    /// The trap offset is past the bytes.
+    TrapOutside,
 }
 
 impl std::fmt::Display for DisasmError {
@@ -94,6 +96,7 @@ impl std::fmt::Display for DisasmError {
         match self {
             Self::UnsupportedArch => write!(f, "only x86-64 and arm64 code is disassembled"),
             Self::Empty => write!(f, "the Code: line holds no bytes"),
+            Self::TrapOutside => write!(f, "the trapping offset is past the Code: bytes"),
             Self::TrapNotAligned => write!(
                 f,
                 "no instruction starts at the trapping byte within {MAX_SKIPPED_BYTES} bytes of the start"
@@ -108,6 +111,9 @@ impl std::error::Error for DisasmError {}
 pub fn disassemble(code: &CodeBytes) -> Result<Listing, DisasmError> {
     if code.bytes.is_empty() {
         return Err(DisasmError::Empty);
+    }
+    if code.trap.is_some_and(|trap| trap >= code.bytes.len()) {
+        return Err(DisasmError::TrapOutside);
     }
     match code.arch {
         CodeArch::X86_64 => disassemble_x86(code),

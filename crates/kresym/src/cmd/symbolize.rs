@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use kresym_link::Linker;
-use kresym_render::{json::SymbolizedInput, text};
+use kresym_render::{code, json::SymbolizedInput};
 use kresym_symbolize::Symbolizer;
 use rayon::prelude::*;
 
@@ -96,6 +96,11 @@ pub struct Args {
     /// Do not print the summary line on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Disassemble kernel `Code:` lines (x86-64, arm64) as objdump does: the listing follows
+    /// each line in text, Markdown and HTML; JSON carries it as `code`. Off by default, so the
+    /// text output stays syzkaller's symbolized text byte for byte.
+    #[arg(long)]
+    pub disassemble: bool,
     /// Link the symbolized frames to upstream source (same flags as `kresym link`).
     #[command(flatten)]
     pub link: LinkArgs,
@@ -146,6 +151,7 @@ struct Outcome {
 fn streamed(input: &Input, args: &Args, linking: bool) -> bool {
     args.format == Format::Text
         && !linking
+        && !args.disassemble
         && input.size().is_none_or(|size| size > stream::STREAM_ABOVE)
 }
 
@@ -231,7 +237,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 if streamed(input, &args, linking) {
                     return Ok(None); // below, in order
                 }
-                let outcome = symbolize_one(symbolizer, linker.as_ref(), input, args.format);
+                let outcome = symbolize_one(
+                    symbolizer,
+                    linker.as_ref(),
+                    input,
+                    args.format,
+                    args.disassemble,
+                );
                 progress.inc(1);
                 outcome.map(Some)
             })
@@ -321,25 +333,34 @@ fn symbolize_one(
     linker: Option<&Linker>,
     input: &Input,
     format: Format,
+    disassemble: bool,
 ) -> Result<Outcome> {
     let document = kresym_report::parse(input.read()?);
     let symbols = symbolizer.symbolize_document(&document);
+    let listings = if disassemble {
+        code_listings(&document)
+    } else {
+        Vec::new()
+    };
     let name = input.name();
     let mut warnings: Vec<String> = symbols.checks.iter().map(|c| c.message.clone()).collect();
     let mut output = Vec::with_capacity(document.text.len() * 2);
     match (format, linker) {
         (Format::Json, None) => {
-            serde_json::to_writer(
-                &mut output,
-                &SymbolizedInput::new(&name, &document, &symbols),
-            )?;
+            let mut view = SymbolizedInput::new(&name, &document, &symbols);
+            if disassemble {
+                view = view.with_code(code::code_entries(&document, &listings));
+            }
+            serde_json::to_writer(&mut output, &view)?;
             output.push(b'\n');
         }
-        (Format::Text, None) => text::write_symbolized(&mut output, &document, &symbols)?,
+        (Format::Text, None) => {
+            code::write_symbolized_with_code(&mut output, &document, &symbols, &listings)?
+        }
         (_, linker) => {
             // Linking reads the symbolized report, as `kresym link` would.
             let mut symbolized = Vec::new();
-            text::write_symbolized(&mut symbolized, &document, &symbols)?;
+            code::write_symbolized_with_code(&mut symbolized, &document, &symbols, &listings)?;
             let symbolized = kresym_report::parse(symbolized);
             let links = match linker {
                 Some(linker) => linker.link_document(&symbolized),
@@ -351,7 +372,11 @@ fn symbolize_one(
             warnings.extend(links.all_warnings());
             let format = match format {
                 Format::Json => {
-                    let view = SymbolizedInput::new(&name, &document, &symbols).with_links(&links);
+                    let mut view =
+                        SymbolizedInput::new(&name, &document, &symbols).with_links(&links);
+                    if disassemble {
+                        view = view.with_code(code::code_entries(&document, &listings));
+                    }
                     serde_json::to_writer(&mut output, &view)?;
                     output.push(b'\n');
                     return Ok(Outcome {
@@ -379,6 +404,23 @@ fn symbolize_one(
 }
 
 /// What `--out-dir` appends to each output's name.
+/// The listings of the kernel `Code:` lines that disassemble (x86-64 and
+/// arm64; not user-space code after `RIP: 0033:`, as syzkaller skips it).
+fn code_listings(document: &kresym_report::Document) -> Vec<code::CodeListing> {
+    document
+        .code
+        .iter()
+        .filter(|c| !c.user_mode)
+        .filter_map(|c| {
+            let listing = kresym_disasm::disassemble(c).ok()?;
+            Some(code::CodeListing {
+                line: c.line,
+                listing,
+            })
+        })
+        .collect()
+}
+
 fn extension(format: Format) -> Option<&'static str> {
     match format {
         Format::Text => None,
