@@ -60,6 +60,10 @@ pub(crate) fn decode(bytes: &[u8]) -> Vec<Instruction> {
             // A base without index: `(%rbp)`, where a scale is shown always.
             let mut text = objdump_prefixes(&text.replace(",)", ")"), &bytes[start..]);
             text = objdump_names(&text, decoded.mnemonic());
+            // Shifts and rotates by one (D0/D1): objdump prints no `$0x1`.
+            if format!("{:?}", decoded.code()).ends_with("_1") {
+                text = text.replacen("$0x1,", "", 1);
+            }
             if decoded.is_ip_rel_memory_operand() {
                 text.push_str(&format!("        # {:#x}", decoded.ip_rel_memory_address()));
             }
@@ -140,6 +144,18 @@ fn objdump_prefixes(text: &str, bytes: &[u8]) -> String {
             return join(&words, &mnemonic, rest.trim_start());
         }
     }
+    // iced's `rep` on an instruction that is no string move: objdump's `repz`.
+    if mnemonic == "rep" {
+        let (next, rest) = operands.split_once(' ').unwrap_or((&operands, ""));
+        let string_move = ["stos", "movs", "lods", "ins", "outs"]
+            .iter()
+            .any(|op| next.starts_with(op));
+        if !string_move {
+            let count = leading.iter().filter(|&&b| b == 0xf3).count().max(1);
+            words.extend(std::iter::repeat_n("repz".to_string(), count));
+            return join(&words, next, rest.trim_start());
+        }
+    }
     if words.is_empty() {
         return text;
     }
@@ -185,7 +201,17 @@ fn objdump_names(text: &str, mnemonic: Mnemonic) -> String {
         }
     }
     text = text.replace("%dr", "%db");
-    if matches!(mnemonic, Mnemonic::In | Mnemonic::Out) {
+    if matches!(
+        mnemonic,
+        Mnemonic::In
+            | Mnemonic::Out
+            | Mnemonic::Insb
+            | Mnemonic::Insw
+            | Mnemonic::Insd
+            | Mnemonic::Outsb
+            | Mnemonic::Outsw
+            | Mnemonic::Outsd
+    ) {
         text = text.replace("%dx", "(%dx)");
     }
     let string_op = matches!(

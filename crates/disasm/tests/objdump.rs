@@ -140,11 +140,11 @@ fn corpus_code_lines_agree_with_objdump() {
             }
         }
     }
-    // Floors a little under what was measured on 2026-11-30 (x86-64 88.5%:
+    // Floors a little under what was measured on 2026-11-30 (x86-64 91.1%:
     // iced drops REX prefixes an instruction does not use, which objdump
     // prints as `rex.W`; arm64 100%).
     let mut under: Vec<String> = Vec::new();
-    for (name, tally, floor) in [("x86-64", &x86, 0.85), ("arm64", &arm64, 0.95)] {
+    for (name, tally, floor) in [("x86-64", &x86, 0.88), ("arm64", &arm64, 0.95)] {
         let rate = tally.agreeing_lines as f64 / tally.code_lines.max(1) as f64;
         let _ = writeln!(
             stderr,
