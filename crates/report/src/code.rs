@@ -292,6 +292,43 @@ mod tests {
     }
 
     #[test]
+    fn documents_carry_code_lines_with_their_arch_and_warnings() {
+        let doc = crate::parse(
+            "RIP: 0010:foo+0x1/0x2\n\
+             Code: 90 <0f> 0b\n\
+             RIP: 0033:0x7f00\n\
+             Code: 0f 05 <48> 3d\n\
+             pc : foo+0x4/0x8\n\
+             Code: d503233f (d4210000)\n\
+             PC is at bar+0x4/0x8\n\
+             Code: e59f06a8 (e5990000)\n\
+             Code: 90 <0f> <0b>\n\
+             Code: Unable to access opcode bytes at 0xffffffff.\n"
+                .to_string()
+                + "Code:"
+                + &" 90".repeat(1 << 20)
+                + "\n",
+        );
+        let summary: Vec<_> = doc
+            .code
+            .iter()
+            .map(|c| (c.line, c.arch, c.user_mode, c.trap))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (1, CodeArch::X86_64, false, Some(1)),
+                (3, CodeArch::X86_64, true, Some(2)),
+                (5, CodeArch::Arm64, false, Some(4)),
+                (7, CodeArch::Other, false, Some(4)),
+            ]
+        );
+        let warnings: Vec<_> = doc.warnings.iter().map(|w| w.line).collect();
+        assert_eq!(warnings, [9, 11]);
+        assert!(doc.warnings[1].message.contains("more than 256 bytes"));
+    }
+
+    #[test]
     fn payload_needs_a_blank() {
         assert_eq!(code_payload(b"  Code: 0f"), Some(&b" 0f"[..]));
         assert_eq!(code_payload(b"Code:0f"), None);
