@@ -706,3 +706,35 @@ fn an_input_that_can_be_read_only_once_is_symbolized() {
     let whole = stdout_of(&["--no-index", path(&report("kasan-tcp.txt"))]);
     assert_eq!(String::from_utf8(output.stdout).unwrap(), whole);
 }
+
+#[test]
+fn disassemble_lists_code_after_its_line_and_default_text_leaves_it_alone() {
+    // warn-rip.txt's Code: line ends the WARN at `<0f> 0b`, x86's ud2 (the
+    // bytes checked with `objdump -D -b binary -m i386:x86-64`).
+    let input = report("warn-rip.txt");
+    let listed = stdout_of(&["--disassemble", path(&input)]);
+    let code_line = std::fs::read_to_string(&input)
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("Code: "))
+        .unwrap()
+        .to_string();
+    let after = listed.split(&format!("{code_line}\n")).nth(1).unwrap();
+    assert!(
+        after.starts_with("Code disassembly (best guess):\n   0:\t2b 44 24 20 "),
+        "{after}"
+    );
+    assert!(
+        after.contains("\n  2a:*\t0f 0b                \tud2\t\t<-- trapping instruction\n"),
+        "{after}"
+    );
+    let plain = stdout_of(&[path(&input)]);
+    assert!(!plain.contains("Code disassembly"), "{plain}");
+    assert!(plain.contains(&format!("{code_line}\nRSP: ")), "{plain}");
+    let json = stdout_of(&["--disassemble", "--format", "json", path(&input)]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        json["code"][0]["instructions"][json["code"][0]["trap"].as_u64().unwrap() as usize]["text"],
+        "ud2"
+    );
+}

@@ -261,7 +261,7 @@ struct Done {
 fn symbolize_chunk(symbolizer: &Symbolizer, chunk: Vec<u8>) -> Done {
     let document = kresym_report::parse(chunk);
     // Text without links: writing to a vector cannot fail.
-    let done = kresym_pipeline::symbolize(symbolizer, None, Format::Text, "", &document)
+    let done = kresym_pipeline::symbolize(symbolizer, None, Format::Text.into(), "", &document)
         .unwrap_or_default();
     Done {
         output: done.output,

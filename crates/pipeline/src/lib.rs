@@ -19,7 +19,7 @@
 //!
 //! let symbolizer = Symbolizer::open("vmlinux".as_ref(), SymbolizerOptions::default())?;
 //! let document = kresym_report::parse(std::fs::read("report.txt")?);
-//! let out = symbolize(&symbolizer, None, Format::Text, "report.txt", &document)?;
+//! let out = symbolize(&symbolizer, None, Format::Text.into(), "report.txt", &document)?;
 //! std::io::Write::write_all(&mut std::io::stdout(), &out.output)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -40,6 +40,7 @@ use std::io;
 
 use kresym_link::Linker;
 use kresym_render::Linked;
+use kresym_render::code::CodeListing;
 use kresym_report::Document;
 use kresym_symbolize::{FrameCounts, Symbolizer};
 use kresym_verify::Summary;
@@ -83,24 +84,51 @@ pub struct Symbolized {
     pub warnings: Vec<String>,
 }
 
+/// What [`symbolize()`] writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SymbolizeOptions {
+    /// The output format.
+    pub format: Format,
+    /// List the disassembly of each kernel `Code:` line after it (text,
+    /// Markdown, HTML) or as `code` (JSON).
+    pub disassemble: bool,
+}
+
+impl From<Format> for SymbolizeOptions {
+    fn from(format: Format) -> Self {
+        SymbolizeOptions {
+            format,
+            disassemble: false,
+        }
+    }
+}
+
 /// `kresym symbolize`: `document` (named `name`) symbolized against
-/// `symbolizer`, in `format`; with a `linker`, every location is linked
-/// (Markdown and HTML need one).
+/// `symbolizer`, as `options` say; with a `linker`, every location is
+/// linked (Markdown and HTML need one).
 pub fn symbolize(
     symbolizer: &Symbolizer,
     linker: Option<&Linker>,
-    format: Format,
+    options: SymbolizeOptions,
     name: &str,
     document: &Document,
 ) -> Result<Symbolized, Error> {
+    let format = options.format;
     let symbols = symbolizer.symbolize_document(document);
+    let listings = options.disassemble.then(|| code_listings(document));
+    let listings = listings.as_deref();
     let mut warnings: Vec<String> = symbols.checks.iter().map(|c| c.message.clone()).collect();
     let output = match linker {
-        None => kresym_render::symbolized(format, name, document, &symbols, None)?,
+        None => kresym_render::symbolized(format, name, document, &symbols, listings, None)?,
         Some(linker) => {
             // Linking reads the symbolized report, as `kresym link` would.
             let mut text = Vec::with_capacity(document.text.len() * 2);
-            kresym_render::text::write_symbolized(&mut text, document, &symbols)?;
+            kresym_render::code::write_symbolized_with_code(
+                &mut text,
+                document,
+                &symbols,
+                listings.unwrap_or_default(),
+            )?;
             let symbolized = kresym_report::parse(text);
             let links = linker.link_document(&symbolized);
             if links.repo.is_none() {
@@ -114,7 +142,7 @@ pub fn symbolize(
                 document: &symbolized,
                 links: &links,
             };
-            kresym_render::symbolized(format, name, document, &symbols, Some(linked))?
+            kresym_render::symbolized(format, name, document, &symbols, listings, Some(linked))?
         }
     };
     Ok(Symbolized {
@@ -123,6 +151,23 @@ pub fn symbolize(
         counts: symbols.counts(),
         warnings,
     })
+}
+
+/// The listings of the kernel `Code:` lines that disassemble (x86-64 and
+/// arm64; not user-space code after `RIP: 0033:`, as syzkaller skips it).
+fn code_listings(document: &Document) -> Vec<CodeListing> {
+    document
+        .code
+        .iter()
+        .filter(|c| !c.user_mode)
+        .filter_map(|c| {
+            let listing = kresym_disasm::disassemble(c).ok()?;
+            Some(CodeListing {
+                line: c.line,
+                listing,
+            })
+        })
+        .collect()
 }
 
 /// What [`verify()`] writes.

@@ -27,6 +27,9 @@ pub struct SymbolizedInput<'a> {
     /// symbolized text, not to the input.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<&'a DocumentLinks>,
+    /// `Code:` disassembly, when asked for (`--disassemble`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<Vec<crate::code::CodeEntry<'a>>>,
 }
 
 /// A report's title and position.
@@ -157,7 +160,14 @@ impl<'a> SymbolizedInput<'a> {
             checks: &symbols.checks,
             frames,
             links: None,
+            code: None,
         }
+    }
+
+    /// Add the `Code:` disassembly listings.
+    pub fn with_code(mut self, code: Vec<crate::code::CodeEntry<'a>>) -> Self {
+        self.code = Some(code);
+        self
     }
 
     /// Add the source links of the symbolized text.

@@ -1,6 +1,7 @@
 //! Render parsed and symbolized kernel reports: every view kresym prints.
 //!
 //! - [`text`]: the input with frames annotated in syzkaller's exact format;
+//! - [`code`]: `Code:` disassembly listings after their line, and in JSON;
 //! - [`json`]: serializable views for machines;
 //! - [`linked_text`], [`markdown`], [`html`]: reports with source links and
 //!   snippets;
@@ -18,6 +19,7 @@
 
 #![deny(missing_docs)]
 
+pub mod code;
 pub mod html;
 pub mod json;
 pub mod linked_text;
@@ -110,26 +112,35 @@ pub struct Linked<'a> {
 
 /// `kresym symbolize`: `document` symbolized as `symbols` says, in
 /// `format`; Markdown and HTML need `linked`, and text and JSON show the
-/// links when given.
+/// links when given; `listings` (when asked for) are the `Code:`
+/// disassembly listings.
 pub fn symbolized(
     format: Format,
     name: &str,
     document: &Document,
     symbols: &DocumentSymbols,
+    listings: Option<&[code::CodeListing]>,
     linked: Option<Linked<'_>>,
 ) -> io::Result<Vec<u8>> {
     let mut output = Vec::with_capacity(document.text.len() * 2);
     match (format, linked) {
         (Format::Json, linked) => {
-            let view = json::SymbolizedInput::new(name, document, symbols);
-            let view = match linked {
-                Some(linked) => view.with_links(linked.links),
-                None => view,
-            };
+            let mut view = json::SymbolizedInput::new(name, document, symbols);
+            if let Some(linked) = linked {
+                view = view.with_links(linked.links);
+            }
+            if let Some(listings) = listings {
+                view = view.with_code(code::code_entries(document, listings));
+            }
             serde_json::to_writer(&mut output, &view)?;
             output.push(b'\n');
         }
-        (Format::Text, None) => text::write_symbolized(&mut output, document, symbols)?,
+        (Format::Text, None) => code::write_symbolized_with_code(
+            &mut output,
+            document,
+            symbols,
+            listings.unwrap_or_default(),
+        )?,
         (format, Some(linked)) => {
             output = self::linked(format, linked.document, linked.links, name, false)?;
         }

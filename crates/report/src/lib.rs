@@ -31,6 +31,7 @@
 #![deny(missing_docs)]
 
 pub mod bisection;
+pub mod code;
 pub mod email;
 pub mod frame;
 pub mod guilty;
@@ -68,6 +69,7 @@ pub fn parse(text: impl Into<Vec<u8>>) -> Document {
         reports: Vec::new(),
         bisection: None,
         email: None,
+        code: Vec::new(),
         warnings,
     };
     doc.bisection = bisection::parse_bisection(&doc);
@@ -78,6 +80,10 @@ pub fn parse(text: impl Into<Vec<u8>>) -> Document {
         .and_then(|b| b.crash_line)
         .unwrap_or(0);
     doc.reports = split::find_reports(&doc, first_line);
+    let (code, code_warnings) = find_code(&doc);
+    doc.code = code;
+    doc.warnings.extend(code_warnings);
+    doc.warnings.sort_by_key(|w| w.line);
     if let Some(b) = doc.bisection.as_mut() {
         // The first report after the `crash:` line (a panic may follow it).
         b.final_report = b
@@ -88,6 +94,36 @@ pub fn parse(text: impl Into<Vec<u8>>) -> Document {
         }
     }
     doc
+}
+
+/// Every `Code:` line of a document that carries bytes, and a warning for
+/// each that could not be read. The architecture evidence is the register
+/// dump seen since the start of the line's report.
+fn find_code(doc: &Document) -> (Vec<code::CodeBytes>, Vec<Warning>) {
+    let mut found = Vec::new();
+    let mut warnings = Vec::new();
+    let mut evidence = code::ArchEvidence::None;
+    let mut user_rip = false;
+    let mut starts = doc.reports.iter().map(|r| r.lines.start).peekable();
+    for (index, line) in doc.lines.iter().enumerate() {
+        if starts.next_if(|&start| start <= index).is_some() {
+            evidence = code::ArchEvidence::None;
+        }
+        let message = doc.line_message(line);
+        if let Some(payload) = code::code_payload(message) {
+            match code::parse_code(payload, index, evidence, user_rip) {
+                Ok(Some(bytes)) => found.push(bytes),
+                Ok(None) => {}
+                Err(error) => warnings.push(Warning {
+                    line: line.number,
+                    message: error.to_string(),
+                }),
+            }
+        }
+        evidence = evidence.see(message);
+        user_rip = code::is_user_rip(message);
+    }
+    (found, warnings)
 }
 
 impl Document {

@@ -27,6 +27,8 @@ pub struct Document {
     pub bisection: Option<Bisection>,
     /// The syzbot email headers, when the input carries them.
     pub email: Option<EmailHeaders>,
+    /// The `Code:` lines that carry machine code, in order.
+    pub code: Vec<crate::code::CodeBytes>,
     /// Lines that looked like something but could not be understood.
     pub warnings: Vec<Warning>,
 }

@@ -97,6 +97,11 @@ pub struct Args {
     /// Do not print the summary line on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Disassemble kernel `Code:` lines (x86-64, arm64) as objdump does: the listing follows
+    /// each line in text, Markdown and HTML; JSON carries it as `code`. Off by default, so the
+    /// text output stays syzkaller's symbolized text byte for byte.
+    #[arg(long)]
+    pub disassemble: bool,
     /// Link the symbolized frames to upstream source (same flags as `kresym link`).
     #[command(flatten)]
     pub link: LinkArgs,
@@ -155,6 +160,7 @@ struct Outcome {
 fn streamed(input: &Input, args: &Args, linking: bool) -> bool {
     args.format == Format::Text
         && !linking
+        && !args.disassemble
         && input.size().is_none_or(|size| size > stream::STREAM_ABOVE)
 }
 
@@ -217,6 +223,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     crate::cmd::start_workers(args.jobs)?;
     let inputs = input::collect(&args.inputs, "symbolize")?;
     let format = kresym_pipeline::Format::from(args.format);
+    let options = kresym_pipeline::SymbolizeOptions {
+        format,
+        disassemble: args.disassemble,
+    };
     let out_paths = match &args.out_dir {
         Some(dir) => output::plan_out_dir(dir, &inputs, format.extension())?,
         None => vec![None; inputs.len()],
@@ -245,7 +255,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 if kept.is_none() && streamed(input, &args, linking) {
                     return Ok(None); // below, in order
                 }
-                let outcome = symbolize_one(symbolizer, linker.as_ref(), input, kept, format);
+                let outcome = symbolize_one(symbolizer, linker.as_ref(), input, kept, options);
                 progress.inc(1);
                 outcome.map(Some)
             })
@@ -340,7 +350,7 @@ fn symbolize_one(
     linker: Option<&Linker>,
     input: &Input,
     kept: &Option<Document>,
-    format: kresym_pipeline::Format,
+    options: kresym_pipeline::SymbolizeOptions,
 ) -> Result<Outcome> {
     let read;
     let document = match kept {
@@ -351,7 +361,7 @@ fn symbolize_one(
         }
     };
     let symbolized =
-        kresym_pipeline::symbolize(symbolizer, linker, format, &input.name(), document)?;
+        kresym_pipeline::symbolize(symbolizer, linker, options, &input.name(), document)?;
     Ok(Outcome {
         symbolized,
         streamed: false,
