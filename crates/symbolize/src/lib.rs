@@ -22,16 +22,13 @@
 //!
 //! This crate knows nothing of HTTP or of output formats.
 
-mod binary;
-mod decompress;
 mod document;
+mod dwarf;
+mod elf;
 pub mod index;
-pub mod kallsyms;
-mod line_rows;
 mod modules;
 pub mod paths;
 mod source;
-mod sweep;
 
 use foldhash::{HashMap, HashMapExt};
 use std::path::{Path, PathBuf};
@@ -39,9 +36,10 @@ use std::path::{Path, PathBuf};
 use kresym_report::{Frame, PcKind, SourceLocation};
 use serde::Serialize;
 
-pub use binary::Binary;
-pub use decompress::DecompressionLimits;
 pub use document::{CheckKind, DocumentSymbols, FrameCounts, LineSymbols, ReportCheck};
+pub use elf::Binary;
+pub use elf::decompress::DecompressionLimits;
+pub use elf::kallsyms;
 pub use index::{Index, IndexError};
 use kallsyms::TextSymbol;
 use modules::{ModuleFile, ModuleIndex};
@@ -435,7 +433,7 @@ impl Symbolizer {
         probes.dedup();
         probes.retain(|probe| !self.prefetched.contains_key(probe));
         let strip = self.strip.as_ref();
-        let answers = self.vmlinux.sweep(&probes, |comp_dir| {
+        let answers = self.vmlinux.dwarf().sweep(&probes, |comp_dir| {
             let mut chains = source::UnitChains::new(strip, comp_dir);
             move |levels: &[_]| chains.chain(levels)
         });

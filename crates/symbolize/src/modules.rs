@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use walkdir::WalkDir;
 
-use crate::binary::{self, Binary};
+use crate::elf::{self, Binary};
 use crate::index::{Index, IndexError};
 
 /// File name endings of module files, most useful first: a `.ko.debug` has
@@ -40,7 +40,7 @@ impl ModuleFile {
                 if is_compressed(&self.path) {
                     self.load().map(|b| b.build_id().map(<[u8]>::to_vec))
                 } else {
-                    binary::read_build_id(&self.path)
+                    elf::read_build_id(&self.path)
                 }
             })
             .as_ref()

@@ -92,7 +92,7 @@ use std::sync::OnceLock;
 
 use kresym_report::SourceLocation;
 
-use crate::binary::Binary;
+use crate::Binary;
 use crate::kallsyms::TextSymbol;
 use crate::paths::PathCleaner;
 use crate::{SourceFrame, hex};
