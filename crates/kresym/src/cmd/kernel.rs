@@ -3,11 +3,10 @@
 
 use foldhash::{HashSet, HashSetExt};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use anyhow::{Result, anyhow, bail};
 use kresym_report::{LineKind, PcKind, frame};
-use kresym_symbolize::{Binary, FrameQuery, IndexError, Symbolizer, SymbolizerOptions};
+use kresym_symbolize::{Binary, IndexDir, IndexEvent, IndexPolicy, Symbolizer};
 use rayon::prelude::*;
 
 use crate::cmd::discover::{self, DiscoverArgs, Discovered};
@@ -88,29 +87,18 @@ fn is_batch(inputs: &[Input]) -> bool {
     false
 }
 
-/// Look up the vmlinux frames of the input files all at once (see
-/// [`Symbolizer::prefetch`]) when no index is in use: reading the files an
-/// extra time costs far less than looking their frames up one by one.
-/// Standard input cannot be read twice; its frames are looked up as they come.
-fn prefetch(symbolizer: &mut Symbolizer, inputs: &[Input]) {
-    if symbolizer.index().is_some() || !symbolizer.vmlinux().has_dwarf() {
-        return;
-    }
-    let vmlinux = symbolizer.vmlinux();
-    // The symbol table is read meanwhile: the prefetch needs it.
-    let (_, frames) = rayon::join(
-        || vmlinux.symbols(),
-        || -> HashSet<FrameKey> {
-            inputs
-                .par_iter()
-                .filter(|input| matches!(input, Input::File { .. }))
-                .flat_map_iter(|input| vmlinux_frames(input).unwrap_or_default())
-                .collect()
-        },
-    );
-    symbolizer.prefetch(frames.iter().map(|(function, offset, size, pc_kind)| {
-        FrameQuery::vmlinux(function, *offset, *size, *pc_kind)
-    }));
+/// The vmlinux frames of the input files, for the symbolizer to look up all
+/// at once when no index is in use (see [`kresym_symbolize::SymbolizerBuilder::prefetch`]):
+/// reading the files an extra time costs far less than looking their frames
+/// up one by one. Standard input cannot be read twice; its frames are looked
+/// up as they come.
+fn prefetch_frames(inputs: &[Input]) -> Vec<FrameKey> {
+    let frames: HashSet<FrameKey> = inputs
+        .par_iter()
+        .filter(|input| matches!(input, Input::File { .. }))
+        .flat_map_iter(|input| vmlinux_frames(input).unwrap_or_default())
+        .collect();
+    frames.into_iter().collect()
 }
 
 /// What a vmlinux frame asks for: function, offset, printed size, pc kind.
@@ -143,56 +131,40 @@ impl IndexArgs {
             .or_else(|| crate::cmd::cache_dir("index"))
     }
 
-    /// Use the indexes of the vmlinux and modules: load them; build them
-    /// when missing and the run `is_batch` (or --build-index); rebuild them
-    /// when stale or corrupt. Failing that, DWARF is read, with a warning
-    /// unless `quiet`.
-    fn attach(&self, symbolizer: &mut Symbolizer, is_batch: impl Fn() -> bool, quiet: bool) {
-        let Some(dir) = self.dir() else { return };
-        if !symbolizer.vmlinux().has_dwarf() {
-            return;
-        }
-        let say = |message: String| {
+    /// The index policy: load the indexes of the vmlinux and modules; build
+    /// them when missing and the run `is_batch` (or --build-index); rebuild
+    /// them when stale or corrupt. Failing that, DWARF is read, with a
+    /// warning unless `quiet`.
+    fn policy<'a>(&'a self, is_batch: impl FnOnce() -> bool + 'a, quiet: bool) -> IndexPolicy<'a> {
+        let Some(dir) = self.dir() else {
+            return IndexPolicy::Off;
+        };
+        let say = move |message: String| {
             if !quiet {
                 say!("kresym: {message}");
             }
         };
-        // Counting the inputs' frames reads them: only when an answer needs it.
-        let build = std::cell::OnceCell::new();
-        let wants_build = || *build.get_or_init(|| self.build_index || is_batch());
-        let rebuild = match symbolizer.load_index(&dir) {
-            Ok(_) | Err(IndexError::NoBuildId(_)) => false,
-            Err(IndexError::Missing(_)) if !wants_build() => false,
-            Err(IndexError::Missing(_)) => {
-                say(format!(
-                    "indexing {} once for this build (--no-index skips this)",
-                    symbolizer.vmlinux().path().display()
-                ));
-                true
-            }
-            Err(error) if error.needs_rebuild() => {
-                say(format!("{error}; rebuilding it"));
-                true
-            }
-            Err(error) => {
-                say(format!("warning: {error}; reading DWARF instead"));
-                false
-            }
-        };
-        if rebuild {
-            let started = Instant::now();
-            match symbolizer.build_index(&dir) {
-                Ok(index) => say(format!(
-                    "index written to {} ({}) in {:.1?}",
-                    index.path().display(),
-                    crate::cmd::file_size(index.size()),
-                    started.elapsed()
-                )),
-                Err(error) => say(format!("warning: {error}; reading DWARF instead")),
-            }
-        }
-        let build_modules = symbolizer.module_count() > 0 && wants_build();
-        symbolizer.use_module_indexes(&dir, build_modules);
+        IndexPolicy::Dir(
+            IndexDir::new(dir)
+                // Counting the inputs' frames reads them: only when an answer needs it.
+                .build_missing(move || self.build_index || is_batch())
+                .report(move |event| match event {
+                    IndexEvent::Building { vmlinux } => say(format!(
+                        "indexing {} once for this build (--no-index skips this)",
+                        vmlinux.display()
+                    )),
+                    IndexEvent::Rebuilding(error) => say(format!("{error}; rebuilding it")),
+                    IndexEvent::Built { index, elapsed } => say(format!(
+                        "index written to {} ({}) in {:.1?}",
+                        index.path().display(),
+                        crate::cmd::file_size(index.size()),
+                        elapsed
+                    )),
+                    IndexEvent::Unusable(error) => {
+                        say(format!("warning: {error}; reading DWARF instead"))
+                    }
+                }),
+        )
     }
 }
 
@@ -229,22 +201,18 @@ impl KernelArgs {
             self.allow_mismatch,
             quiet,
         )?;
-        let options = SymbolizerOptions {
-            module_dirs: self
-                .modules
-                .iter()
-                .chain(&found.module_dirs)
-                .cloned()
-                .collect(),
-            strip_prefixes: self.strip_prefix.clone(),
-        };
-        let mut symbolizer = Symbolizer::open(&found.vmlinux, options)
+        let vmlinux =
+            Binary::open(&found.vmlinux).map_err(|error| vmlinux_error(&found.vmlinux, error))?;
+        check_vmlinux(&vmlinux)?;
+        let inputs = &*inputs;
+        let symbolizer = Symbolizer::builder(vmlinux)
+            .module_dirs(self.modules.iter().chain(&found.module_dirs).cloned())
+            .strip_prefixes(self.strip_prefix.iter().cloned())
+            .allow_mismatch(self.allow_mismatch)
+            .index(self.index.policy(|| is_batch(inputs), quiet))
+            .prefetch(|| prefetch_frames(inputs))
+            .build()
             .map_err(|error| vmlinux_error(&found.vmlinux, error))?;
-        check_vmlinux(symbolizer.vmlinux())?;
-        symbolizer.allow_mismatch(self.allow_mismatch);
-        self.index
-            .attach(&mut symbolizer, || is_batch(inputs), quiet);
-        prefetch(&mut symbolizer, inputs);
         if !symbolizer.vmlinux().has_dwarf() && !quiet {
             say!(
                 "kresym: warning: {} has no DWARF line information; frames keep their symbol names only",

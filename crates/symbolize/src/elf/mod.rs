@@ -31,7 +31,7 @@ use object::{Object, ObjectSection};
 
 use crate::dwarf::{DwarfInfo, NEEDED_SECTIONS, Sections};
 use crate::{Error, Result};
-use decompress::DecompressionLimits;
+use decompress::{DecompressError, DecompressionLimits};
 use kallsyms::SymbolTable;
 use layout::Layout;
 
@@ -92,7 +92,7 @@ impl Binary {
         if file.metadata().map_err(io)?.is_dir() {
             return Err(Error::NotElf {
                 path: path.to_owned(),
-                reason: "it is a directory".into(),
+                reason: ElfError::Directory,
             });
         }
         // SAFETY: the map is read-only and private; like every symbolizer, we
@@ -101,15 +101,19 @@ impl Binary {
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         let limits = DecompressionLimits::from_env();
         let what = format!("file {}", path.display());
-        let not_elf = |reason| Error::NotElf {
+        let not_elf = |error: DecompressError| Error::NotElf {
             path: path.to_owned(),
-            reason,
+            reason: ElfError::Decompress(error),
         };
         let bytes = if name.ends_with(".xz") {
             Bytes::Owned(decompress::xz(&map, &limits, &what).map_err(not_elf)?)
         } else if name.ends_with(".zst") {
-            let decoder = ruzstd::decoding::StreamingDecoder::new(&map[..])
-                .map_err(|e| not_elf(format!("cannot decompress zstd: {e}")))?;
+            let decoder = ruzstd::decoding::StreamingDecoder::new(&map[..]).map_err(|e| {
+                not_elf(DecompressError::Corrupt {
+                    what: "zstd".into(),
+                    error: Box::new(e),
+                })
+            })?;
             let compressed = map.len() as u64;
             Bytes::Owned(
                 decompress::read_bounded(decoder, compressed, &limits, &what).map_err(not_elf)?,
@@ -127,7 +131,7 @@ impl Binary {
     }
 
     fn from_bytes(path: PathBuf, bytes: Bytes) -> Result<Binary> {
-        let not_elf = |reason: String| Error::NotElf {
+        let not_elf = |reason: ElfError| Error::NotElf {
             path: path.clone(),
             reason,
         };
@@ -137,7 +141,7 @@ impl Binary {
         let data: &'static [u8] = unsafe { std::mem::transmute(bytes.as_slice()) };
         check_elf_class(data).map_err(not_elf)?;
         let file = ElfFile64::<object::Endianness>::parse(data)
-            .map_err(|e| not_elf(format!("malformed ELF: {e}")))?;
+            .map_err(|e| not_elf(ElfError::Malformed(e)))?;
         let endian = if file.is_little_endian() {
             RunTimeEndian::Little
         } else {
@@ -162,8 +166,11 @@ impl Binary {
             has_dwarf |= id == gimli::SectionId::DebugInfo;
             let data = section
                 .compressed_data()
-                .map_err(|e| format!("cannot read {}: {e}", id.name()))
-                .and_then(|data| decompress::section_data(data, &limits, id.name()))
+                .map_err(|error| ElfError::Section {
+                    section: id.name(),
+                    error,
+                })
+                .and_then(|data| Ok(decompress::section_data(data, &limits, id.name())?))
                 .map_err(not_elf)?;
             let data = if relocatable {
                 let mut data = data.into_owned();
@@ -245,31 +252,68 @@ impl Binary {
     }
 }
 
+/// Why a file is not an ELF file kresym can use.
+#[derive(Debug, thiserror::Error)]
+pub enum ElfError {
+    /// A directory was given.
+    #[error("it is a directory")]
+    Directory,
+    /// No ELF magic.
+    #[error("not an ELF file")]
+    NotElf,
+    /// A 32-bit file.
+    #[error("32-bit ELF files are not supported; kresym reads 64-bit kernels")]
+    Class32,
+    /// A big-endian file.
+    #[error("big-endian ELF files are not supported")]
+    BigEndian,
+    /// The headers do not parse.
+    #[error("malformed ELF: {0}")]
+    Malformed(object::Error),
+    /// A DWARF section cannot be read.
+    #[error("cannot read {section}: {error}")]
+    Section {
+        /// The section's name.
+        section: &'static str,
+        /// Why.
+        error: object::Error,
+    },
+    /// The file or a section cannot be decompressed.
+    #[error(transparent)]
+    Decompress(#[from] DecompressError),
+}
+
 /// The GNU build id of an uncompressed ELF file, read from its notes
 /// without loading anything else; `Err` says why the file is unusable.
-pub(crate) fn read_build_id(path: &Path) -> std::result::Result<Option<Vec<u8>>, String> {
-    let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+pub(crate) fn read_build_id(path: &Path) -> Result<Option<Vec<u8>>> {
+    let io = |error| Error::Io {
+        path: path.to_owned(),
+        error,
+    };
+    let file = File::open(path).map_err(io)?;
     // SAFETY: read-only private map, dropped before returning.
-    let map = unsafe { memmap2::Mmap::map(&file) }
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let not_elf = |reason: String| format!("{} cannot be used: {reason}", path.display());
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+    let not_elf = |reason| Error::NotElf {
+        path: path.to_owned(),
+        reason,
+    };
     check_elf_class(&map).map_err(not_elf)?;
     let elf = ElfFile64::<object::Endianness>::parse(&map[..])
-        .map_err(|e| not_elf(format!("malformed ELF: {e}")))?;
+        .map_err(|e| not_elf(ElfError::Malformed(e)))?;
     Ok(elf.build_id().ok().flatten().map(<[u8]>::to_vec))
 }
 
 /// Refuse what this symbolizer cannot read, with a reason a person understands.
-fn check_elf_class(data: &[u8]) -> std::result::Result<(), String> {
+fn check_elf_class(data: &[u8]) -> std::result::Result<(), ElfError> {
     if data.len() < 16 || &data[..4] != b"\x7fELF" {
-        return Err("not an ELF file".into());
+        return Err(ElfError::NotElf);
     }
     // e_ident: magic (4 bytes), class, data encoding.
     if data[4] != elf::ELFCLASS64.0 {
-        return Err("32-bit ELF files are not supported; kresym reads 64-bit kernels".into());
+        return Err(ElfError::Class32);
     }
     if data[5] != elf::ELFDATA2LSB.0 {
-        return Err("big-endian ELF files are not supported".into());
+        return Err(ElfError::BigEndian);
     }
     Ok(())
 }

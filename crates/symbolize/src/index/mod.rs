@@ -144,6 +144,9 @@ pub enum IndexError {
     /// The DWARF could not be read completely, so no index was built.
     #[error("cannot index malformed DWARF: {0}")]
     Dwarf(#[from] gimli::Error),
+    /// The binary could not be opened for the build.
+    #[error(transparent)]
+    Open(Box<crate::Error>),
 }
 
 impl IndexError {
