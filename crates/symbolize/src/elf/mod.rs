@@ -4,7 +4,9 @@
 //!   and handing its DWARF sections to [`crate::dwarf`];
 //! - [`layout`]: where a module's sections are loaded, and its DWARF
 //!   relocations applied against that layout;
-//! - [`symbols`]: the text symbols and the kernel release (`linux_banner`);
+//! - [`symbols`]: the text symbols, and symbols by name (the build id and
+//!   the kernel release in `linux_banner` are read by `kresym-debuginfo`,
+//!   the one reader of ELF ids);
 //! - [`kallsyms`]: the table of text symbols with the sizes the kernel prints.
 //!
 //! A vmlinux (`ET_EXEC`) is memory-mapped and its DWARF sections are used in
@@ -191,7 +193,10 @@ impl Binary {
             };
             Ok(slice)
         })?;
-        let build_id = file.build_id().ok().flatten().map(<[u8]>::to_vec);
+        let build_id = kresym_debuginfo::elf::build_id(&file)
+            .ok()
+            .flatten()
+            .map(<[u8]>::to_vec);
         Ok(Binary {
             dwarf: DwarfInfo::new(Sections::new(sections, endian)),
             symbols: OnceLock::new(),
@@ -225,7 +230,7 @@ impl Binary {
     /// The kernel release from `linux_banner` (`6.1.0-53-cloud-amd64`), for a vmlinux.
     pub fn release(&self) -> Option<&str> {
         self.release
-            .get_or_init(|| symbols::read_release(&self.elf))
+            .get_or_init(|| kresym_debuginfo::elf::release(&self.elf))
             .as_deref()
     }
 
@@ -300,7 +305,10 @@ pub(crate) fn read_build_id(path: &Path) -> Result<Option<Vec<u8>>> {
     check_elf_class(&map).map_err(not_elf)?;
     let elf = ElfFile64::<object::Endianness>::parse(&map[..])
         .map_err(|e| not_elf(ElfError::Malformed(e)))?;
-    Ok(elf.build_id().ok().flatten().map(<[u8]>::to_vec))
+    Ok(kresym_debuginfo::elf::build_id(&elf)
+        .ok()
+        .flatten()
+        .map(<[u8]>::to_vec))
 }
 
 /// Refuse what this symbolizer cannot read, with a reason a person understands.

@@ -1,5 +1,5 @@
 //! The symbols of an ELF file: its text symbols at their layout addresses,
-//! a symbol's address by name, and the kernel release in `linux_banner`.
+//! and a symbol's address by name.
 
 use object::read::elf::{ElfFile64, Sym as _};
 use object::{Object, ObjectSection, ObjectSymbol};
@@ -85,19 +85,3 @@ pub(crate) fn read_text_symbols(
 
 /// Page size the kernel rounds a module's text region up to.
 const MODULE_PAGE_SIZE: u64 = 4096;
-
-/// The release from `linux_banner`: "Linux version 6.1.0-53-cloud-amd64 (...".
-pub(crate) fn read_release(file: &ElfFile64<'_, object::Endianness>) -> Option<String> {
-    let address = *symbols_by_name(file, "linux_banner").first()?;
-    let section = file
-        .sections()
-        .find(|s| s.address() <= address && address < s.address().saturating_add(s.size()))?;
-    let data = section.data().ok()?;
-    let text = data.get((address - section.address()) as usize..)?;
-    let text = text.get(..text.iter().position(|&b| b == 0)?)?;
-    let text = std::str::from_utf8(text).ok()?;
-    text.strip_prefix("Linux version ")?
-        .split_whitespace()
-        .next()
-        .map(str::to_owned)
-}
