@@ -256,8 +256,11 @@ fn build_kresym() -> Result<PathBuf> {
         .status()
         .context("cannot run cargo")?;
     ensure!(status.success(), "building kresym failed");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    Ok(root.join("target/release/kresym"))
+    // Where cargo put it: $CARGO_TARGET_DIR when set, else the workspace's target/.
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    Ok(target.join("release/kresym"))
 }
 
 fn which(program: &str) -> Result<()> {

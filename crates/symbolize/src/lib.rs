@@ -25,6 +25,30 @@
 //! ```
 //!
 //! This crate knows nothing of HTTP or of output formats.
+//!
+//! # Map
+//!
+//! Data flows down this list; no module imports one above it but through
+//! the types this file defines.
+//!
+//! - `lib.rs`: [`Symbolizer`], what a frame asks ([`FrameQuery`]) and what
+//!   it gets ([`Resolution`]); `builder.rs`: how a symbolizer is configured
+//!   ([`SymbolizerBuilder`], [`IndexPolicy`]); `document.rs`: whole reports
+//!   ([`DocumentSymbols`]), the checks that a binary produced them.
+//! - `source.rs`: where a frame's symbols and chains come from (DWARF, the
+//!   index, the prefetched chains); `modules.rs`: module files by name,
+//!   loaded on first use; [`paths`]: DWARF paths made tree-relative.
+//! - [`index`]: the persisted per-build index (format, build, lookups).
+//! - `elf/`: one ELF file ([`Binary`]): opening and decompression
+//!   (`decompress.rs`), the module loader's layout and DWARF relocation
+//!   (`layout.rs`), text symbols and `linux_banner` (`symbols.rs`), kallsyms
+//!   sizes and names ([`kallsyms`]). It hands its DWARF sections to `dwarf/`.
+//! - `dwarf/`: the DWARF of one binary, without knowing ELF: the sections
+//!   (`sections.rs`), the unit table (`units.rs`), the one range decoder
+//!   (`ranges.rs`), kresym's line-program engine (`line_rows.rs`, `lines.rs`,
+//!   with path rendering derived from addr2line), the one-by-one lookup
+//!   through addr2line, which is the reference (`lookup.rs`), and the sweep
+//!   that answers a batch exactly as it does (`sweep.rs`).
 
 mod builder;
 mod document;
