@@ -17,7 +17,12 @@
 //!
 //! Two line-program engines remain: the lookup's is addr2line's (gimli's
 //! rows), because the lookup *is* addr2line, the reference the others are
-//! compared with; kresym's own runs everywhere else.
+//! compared with; kresym's own runs everywhere else (the sweep, the unit
+//! table, and the index build, which falls back to gimli's rows only for a
+//! program kresym's engine declines: `DW_LNE_define_file` or VLIW
+//! `op_index`, which no kernel has). The index build got no slower for it
+//! (3.4 s of CPU before and after on Debian's 6.1 kernel), and the index it
+//! writes is byte-identical.
 
 mod levels;
 mod line_rows;
