@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use kresym_report::PcKind;
-use kresym_symbolize::{Binary, FrameQuery, Symbolizer, SymbolizerOptions};
+use kresym_symbolize::{Binary, FrameQuery, Symbolizer};
 use libfuzzer_sys::fuzz_target;
 
 #[path = "patch.rs"]
@@ -70,17 +70,24 @@ fuzz_target!(|data: &[u8]| {
     drop(binary);
     // The DWARF is read through a Symbolizer, which opens a path.
     std::fs::write(scratch(), &bytes).expect("scratch file");
-    let Ok(mut symbolizer) = Symbolizer::open(scratch(), SymbolizerOptions::default()) else {
+    let Ok(binary) = Binary::open(scratch()) else {
         return;
     };
+    let mut builder = Symbolizer::builder(binary);
     // Half the inputs go through a sweep first (raw DIE and line-program bytes).
     if t0 & 1 == 1 {
-        symbolizer.prefetch(symbols.iter().flat_map(|symbol| {
-            [0, 1, symbol.size / 2, symbol.size].map(|offset| {
-                FrameQuery::vmlinux(&symbol.name, offset, symbol.size, PcKind::ReturnAddress)
+        let frames = symbols
+            .iter()
+            .flat_map(|symbol| {
+                [0, 1, symbol.size / 2, symbol.size]
+                    .map(|offset| (symbol.name.clone(), offset, symbol.size, PcKind::ReturnAddress).into())
             })
-        }));
+            .collect();
+        builder = builder.prefetch(move || frames);
     }
+    let Ok(symbolizer) = builder.build() else {
+        return;
+    };
     for symbol in &symbols {
         for offset in [0, 1, symbol.size / 2, symbol.size] {
             for pc_kind in [PcKind::ReturnAddress, PcKind::ExactPc] {

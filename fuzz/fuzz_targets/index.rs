@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use kresym_report::PcKind;
 use kresym_symbolize::kallsyms::TextSymbol;
-use kresym_symbolize::{FrameQuery, Symbolizer, SymbolizerOptions};
+use kresym_symbolize::{Binary, FrameQuery, Index, IndexPolicy, Symbolizer, SymbolizerOptions};
 use libfuzzer_sys::fuzz_target;
 
 #[path = "patch.rs"]
@@ -37,8 +37,11 @@ fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("kresym-fuzz-index-{}", std::process::id()));
-        let mut builder = Symbolizer::open(&vmlinux(), SymbolizerOptions::default()).unwrap();
-        let path = builder.build_index(&dir).unwrap().path().to_owned();
+        let builder = Symbolizer::builder(Binary::open(&vmlinux()).unwrap())
+            .index(IndexPolicy::Build(dir.clone()))
+            .build()
+            .unwrap();
+        let path = builder.index().unwrap().path().to_owned();
         let good = std::fs::read(&path).unwrap();
         let dwarf = Symbolizer::open(&vmlinux(), SymbolizerOptions::default()).unwrap();
         let symbols = dwarf.vmlinux().symbols().iter().cloned().collect();
@@ -64,8 +67,13 @@ fuzz_target!(|data: &[u8]| {
         bytes[16..24].copy_from_slice(&sum.to_le_bytes());
     }
     std::fs::write(&fixture.path, &bytes).unwrap();
-    let mut symbolizer = Symbolizer::open(&vmlinux(), SymbolizerOptions::default()).unwrap();
-    let loaded = symbolizer.load_index(&fixture.dir).is_ok();
+    let binary = Binary::open(&vmlinux()).unwrap();
+    let index = Index::load(&fixture.dir, &binary);
+    let loaded = index.is_ok();
+    let symbolizer = Symbolizer::builder(binary)
+        .index(index.map_or(IndexPolicy::Off, |index| IndexPolicy::Loaded(Box::new(index))))
+        .build()
+        .unwrap();
     let damaged = bytes != fixture.good;
     assert!(
         !(loaded && damaged && !rechecksummed),

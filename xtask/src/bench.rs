@@ -147,7 +147,16 @@ pub fn run(args: &Args) -> Result<()> {
         ));
     }
     let one = &corpus.addresses[..1];
+    let report_addresses = &corpus.addresses[..30.min(corpus.addresses.len())];
     let mut single: Vec<Tool> = vec![
+        Tool::kresym(
+            "kresym, one 1-frame report",
+            &kresym,
+            &vmlinux,
+            1,
+            &no_index,
+            &corpus.report1,
+        ),
         Tool::kresym(
             "kresym, one 30-frame report",
             &kresym,
@@ -169,6 +178,12 @@ pub fn run(args: &Args) -> Result<()> {
             "blazecli",
             &["symbolize", "elf", "-p", &vmlinux.display().to_string()],
             one,
+        ),
+        Tool::args(
+            "blazecli, the 30-frame report's addresses",
+            "blazecli",
+            &["symbolize", "elf", "-p", &vmlinux.display().to_string()],
+            report_addresses,
         ),
         Tool::stdin(
             "llvm-symbolizer, one address",
@@ -256,8 +271,11 @@ fn build_kresym() -> Result<PathBuf> {
         .status()
         .context("cannot run cargo")?;
     ensure!(status.success(), "building kresym failed");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    Ok(root.join("target/release/kresym"))
+    // Where cargo put it: $CARGO_TARGET_DIR when set, else the workspace's target/.
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    Ok(target.join("release/kresym"))
 }
 
 fn which(program: &str) -> Result<()> {
@@ -285,6 +303,8 @@ struct Corpus {
     files: Vec<PathBuf>,
     batch_dir: PathBuf,
     report30: PathBuf,
+    /// The first frame alone, as a report.
+    report1: PathBuf,
     addresses: Vec<u64>,
     duplicates: usize,
     clones: usize,
@@ -347,12 +367,15 @@ impl Corpus {
         }
         let report30 = work.join("report30.txt");
         std::fs::write(&report30, trace(&frames[..30.min(frames.len())]))?;
+        let report1 = work.join("report1.txt");
+        std::fs::write(&report1, trace(&frames[..1.min(frames.len())]))?;
         let addresses = frames.iter().map(|f| f.probe).collect();
         Ok(Corpus {
             frames,
             files,
             batch_dir,
             report30,
+            report1,
             addresses,
             duplicates,
             clones,
@@ -916,6 +939,24 @@ fn report(
             out,
             "- one 30-frame report / blazecli one address: {r:.3} (target <= 1) {}",
             verdict(r <= 1.0)
+        );
+    }
+    if let Some(r) = ratio(
+        "kresym, one 30-frame report",
+        "blazecli, the 30-frame report's addresses",
+    ) {
+        let _ = writeln!(
+            out,
+            "- one 30-frame report / blazecli on the same addresses: {r:.3} (target <= 0.5) {}",
+            verdict(r <= 0.5)
+        );
+    }
+    if let Some(one) = medians.get("kresym, one 1-frame report") {
+        let mib = one.max_rss_kib as f64 / 1024.0;
+        let _ = writeln!(
+            out,
+            "- peak RSS, one 1-frame report: {mib:.1} MiB (target <= 30 MiB) {}",
+            verdict(mib <= 30.0)
         );
     }
     if let Some(r) = rss_ratio(&all, "blazecli") {

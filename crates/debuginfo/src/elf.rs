@@ -79,8 +79,7 @@ pub fn parse(origin: &str, data: &[u8]) -> Result<ElfIds> {
     }
     let file = ElfFile64::<object::Endianness>::parse(data)
         .map_err(|e| not_elf(format!("malformed ELF: {e}")))?;
-    let build_id = file
-        .build_id()
+    let build_id = build_id(&file)
         .map_err(|e| not_elf(format!("malformed build-id note: {e}")))?
         .map(hex::encode);
     Ok(ElfIds {
@@ -89,12 +88,20 @@ pub fn parse(origin: &str, data: &[u8]) -> Result<ElfIds> {
     })
 }
 
-/// The release in `linux_banner`: `Linux version 6.1.0-53-cloud-amd64 (...`.
-fn release(file: &ElfFile64<'_, object::Endianness>) -> Option<String> {
+/// The GNU build id of a parsed ELF file, from its notes.
+pub fn build_id<'data>(
+    file: &ElfFile64<'data, object::Endianness>,
+) -> object::Result<Option<&'data [u8]>> {
+    file.build_id()
+}
+
+/// The release in `linux_banner`: `Linux version 6.1.0-53-cloud-amd64 (...`,
+/// of a parsed vmlinux; `None` when it has no such symbol.
+pub fn release(file: &ElfFile64<'_, object::Endianness>) -> Option<String> {
     let address = banner_address(file)?;
     let section = file
         .sections()
-        .find(|s| s.address() <= address && address < s.address() + s.size())?;
+        .find(|s| s.address() <= address && address < s.address().saturating_add(s.size()))?;
     let data = section.data().ok()?;
     let text = data.get(usize::try_from(address - section.address()).ok()?..)?;
     let text = text.get(..text.iter().position(|&b| b == 0)?)?;

@@ -24,7 +24,7 @@ use anyhow::{Context, Result};
 use foldhash::HashSet;
 use kresym_pipeline::Facts;
 use kresym_report::Document;
-use kresym_symbolize::policy::PrintedFrame;
+use kresym_symbolize::PrintedFrame;
 use rayon::prelude::*;
 
 use crate::input::Input;

@@ -5,12 +5,12 @@ use std::collections::BTreeSet;
 
 use foldhash::HashSet;
 use kresym_report::{Document, LineKind, release};
-use kresym_symbolize::policy::PrintedFrame;
+use kresym_symbolize::PrintedFrame;
 
 /// What one input (or a piece of it, see [`Facts::merge`]) holds that a
 /// front end needs before symbolizing: the kernel it names, for finding
 /// the vmlinux and modules; its frame count, for the index policy; its
-/// vmlinux frames, for [`kresym_symbolize::policy::prefetch`].
+/// vmlinux frames, for [`kresym_symbolize::SymbolizerBuilder::prefetch`].
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
     /// The releases the reports print (CPU, `Tainted:` or banner lines),

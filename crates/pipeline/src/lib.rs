@@ -26,7 +26,7 @@
 //!
 //! Before the first input, [`Facts`] gathered from the parsed inputs tell
 //! a front end which kernel printed them (releases, build ids) and which
-//! frames a batch will ask for (see [`kresym_symbolize::policy`]).
+//! frames a batch will ask for (see [`kresym_symbolize::SymbolizerBuilder`]).
 //!
 //! What stays with a front end: reading inputs, finding the vmlinux,
 //! opening the [`Symbolizer`] and [`Linker`], streaming inputs too large to

@@ -1,40 +1,65 @@
 //! Symbolize Linux kernel stack frames against the DWARF of the vmlinux and
 //! modules that produced them.
 //!
-//! A [`Symbolizer`] is opened once per vmlinux and shared by every thread.
-//! Symbols are read on first use; DWARF is parsed lazily, one compilation
-//! unit at a time, each unit once for all threads, so a single report only
-//! pays for the units its frames fall in. With persisted [`index`]es of the
-//! vmlinux ([`Symbolizer::load_index`], [`Symbolizer::build_index`]) and of
-//! the modules ([`Symbolizer::use_module_indexes`]) no DWARF is parsed at
-//! all, and the answers are the same. A batch without an index is faster
-//! and leaner when its frames are known up front: [`Symbolizer::prefetch`]
-//! looks them all up in one sweep over the DWARF.
+//! A [`Symbolizer`] is opened once per vmlinux, configured by a
+//! [`SymbolizerBuilder`], and shared by every thread. Symbols are read on
+//! first use; DWARF is parsed lazily, one compilation unit at a time, each
+//! unit once for all threads, so a single report only pays for the units
+//! its frames fall in. With persisted [`index`]es of the vmlinux and of the
+//! modules ([`IndexPolicy`]) no DWARF is parsed at all, and the answers are
+//! the same. A batch without an index is faster and leaner when its frames
+//! are known up front: [`SymbolizerBuilder::prefetch`] looks them all up in
+//! one sweep over the DWARF.
 //!
 //! ```no_run
-//! use kresym_symbolize::{Symbolizer, SymbolizerOptions};
+//! use kresym_symbolize::{Binary, IndexDir, IndexPolicy, Symbolizer};
 //!
-//! let symbolizer = Symbolizer::open("vmlinux".as_ref(), SymbolizerOptions::default())?;
+//! let vmlinux = Binary::open("vmlinux".as_ref())?;
+//! let symbolizer = Symbolizer::builder(vmlinux)
+//!     .module_dirs(["/lib/modules/6.1.0/kernel".into()])
+//!     .index(IndexPolicy::Dir(IndexDir::new("index".into())))
+//!     .build()?;
 //! let document = kresym_report::parse(std::fs::read("report.txt")?);
 //! let symbolized = symbolizer.symbolize_document(&document);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! This crate knows nothing of HTTP or of output formats.
+//!
+//! # Map
+//!
+//! Data flows down this list; no module imports one above it but through
+//! the types this file defines.
+//!
+//! - `lib.rs`: [`Symbolizer`], what a frame asks ([`FrameQuery`]) and what
+//!   it gets ([`Resolution`]); `builder.rs`: how a symbolizer is configured
+//!   ([`SymbolizerBuilder`], [`IndexPolicy`]); `document.rs`: whole reports
+//!   ([`DocumentSymbols`]), the checks that a binary produced them.
+//! - `source.rs`: where a frame's symbols and chains come from (DWARF, the
+//!   index, the prefetched chains); `modules.rs`: module files by name,
+//!   loaded on first use; [`paths`]: DWARF paths made tree-relative.
+//! - [`index`]: the persisted per-build index (format, build, lookups).
+//! - `elf/`: one ELF file ([`Binary`]): opening and decompression
+//!   (`decompress.rs`), the module loader's layout and DWARF relocation
+//!   (`layout.rs`), text symbols and `linux_banner` (`symbols.rs`), kallsyms
+//!   sizes and names ([`kallsyms`]). It hands its DWARF sections to `dwarf/`.
+//! - `dwarf/`: the DWARF of one binary, without knowing ELF: the sections
+//!   (`sections.rs`), the unit table (`units.rs`), the one range decoder
+//!   (`ranges.rs`), kresym's line-program engine (`line_rows.rs`, `lines.rs`,
+//!   with path rendering derived from addr2line), the one-by-one lookup
+//!   through addr2line, which is the reference (`lookup.rs`), and the sweep
+//!   that answers a batch exactly as it does (`sweep.rs`).
 
 #![deny(missing_docs)]
 
-mod binary;
-mod decompress;
+mod builder;
 mod document;
+mod dwarf;
+mod elf;
 pub mod index;
-pub mod kallsyms;
-mod line_rows;
 mod modules;
 pub mod paths;
-pub mod policy;
 mod source;
-mod sweep;
 
 use foldhash::{HashMap, HashMapExt};
 use std::path::{Path, PathBuf};
@@ -42,9 +67,13 @@ use std::path::{Path, PathBuf};
 use kresym_report::{Frame, PcKind, SourceLocation};
 use serde::Serialize;
 
-pub use binary::Binary;
-pub use decompress::DecompressionLimits;
+pub use builder::{
+    BATCH_FRAMES, IndexDir, IndexEvent, IndexPolicy, PrintedFrame, SymbolizerBuilder,
+};
 pub use document::{CheckKind, DocumentSymbols, FrameCounts, LineSymbols, ReportCheck};
+pub use elf::decompress::{DecompressError, DecompressionLimits};
+pub use elf::kallsyms;
+pub use elf::{Binary, ElfError};
 pub use index::{Index, IndexError};
 use kallsyms::TextSymbol;
 use modules::{ModuleFile, ModuleIndex};
@@ -67,18 +96,36 @@ pub enum Error {
     NotElf {
         /// The file.
         path: PathBuf,
-        /// Why, for a person.
-        reason: String,
+        /// Why (in the message, not chained: said once).
+        reason: ElfError,
     },
     /// The DWARF could not be parsed.
     #[error("malformed DWARF: {0}")]
     Dwarf(#[from] gimli::Error),
+    /// The index asked for ([`IndexPolicy::Build`]) could not be built.
+    #[error(transparent)]
+    Index(Box<IndexError>),
+}
+
+/// Why a module file has no index ([`Symbolizer::index_modules`]).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ModuleIndexError {
+    /// The file cannot be read.
+    #[error(transparent)]
+    Unreadable(std::sync::Arc<Error>),
+    /// It has no build id to key an index by.
+    #[error("no GNU build id")]
+    NoBuildId,
+    /// It has no DWARF, or its DWARF could not be indexed.
+    #[error("no DWARF, or it could not be indexed")]
+    NotIndexed,
 }
 
 /// Result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// How to open a [`Symbolizer`].
+/// The plain options of [`Symbolizer::open`], the shorthand for a
+/// [`SymbolizerBuilder`] without an index or a prefetch.
 #[derive(Debug, Clone, Default)]
 pub struct SymbolizerOptions {
     /// Directories searched recursively for `.ko`, `.ko.debug`, `.ko.xz` and `.ko.zst` files.
@@ -97,14 +144,16 @@ pub struct Symbolizer {
     module_indexes: Option<(PathBuf, bool)>,
     modules: ModuleIndex,
     strip: Option<PathCleaner>,
-    /// vmlinux inline chains looked up ahead by [`Symbolizer::prefetch`], by probe address.
+    /// vmlinux inline chains looked up ahead ([`SymbolizerBuilder::prefetch`]), by probe address.
     prefetched: HashMap<u64, Vec<SourceFrame>>,
+    /// What the prefetch did.
+    prefetch_counts: Prefetched,
     /// Annotate frames whose printed size disagrees with the binary, and
-    /// reports the binary did not produce (see [`Symbolizer::allow_mismatch`]).
+    /// reports the binary did not produce (see [`SymbolizerBuilder::allow_mismatch`]).
     allow_mismatch: bool,
 }
 
-/// What [`Symbolizer::prefetch`] did.
+/// What [`SymbolizerBuilder::prefetch`] did ([`Symbolizer::prefetched`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Prefetched {
     /// Distinct vmlinux addresses the frames need.
@@ -217,7 +266,7 @@ pub struct Resolved {
     /// function. Empty when there is no line information.
     pub chain: Vec<SourceFrame>,
     /// Set when the printed size differs from this binary's (only with
-    /// [`Symbolizer::allow_mismatch`]): the binary did not produce the report.
+    /// [`SymbolizerBuilder::allow_mismatch`]): the binary did not produce the report.
     pub size_mismatch: Option<SizeMismatch>,
     /// How many other symbols have the same name and printed size and
     /// resolve to exactly the same inline chain (out-of-line copies of a
@@ -256,7 +305,7 @@ pub enum Resolution {
     UnknownSymbol,
     /// The printed `/0xSIZE` fits no symbol of this name in the binary: the
     /// frame does not come from this binary, and is not annotated (unless
-    /// [`Symbolizer::allow_mismatch`]).
+    /// [`SymbolizerBuilder::allow_mismatch`]).
     SizeMismatch {
         /// The size printed in the report.
         printed: u64,
@@ -280,7 +329,8 @@ pub enum Resolution {
     ModuleUnreadable {
         /// The module name.
         module: String,
-        /// Why.
+        /// Why: the [`Error`]'s message (a resolution is report data,
+        /// serialized as text).
         error: String,
     },
     /// The frame's build id matches none of the module files found.
@@ -295,18 +345,36 @@ pub enum Resolution {
 }
 
 impl Symbolizer {
-    /// Open a vmlinux and list the module files in the module directories.
+    /// How to open a symbolizer over `vmlinux` (see [`SymbolizerBuilder`]).
+    pub fn builder<'a>(vmlinux: Binary) -> SymbolizerBuilder<'a> {
+        SymbolizerBuilder::new(vmlinux)
+    }
+
+    /// Open a vmlinux and list the module files in the module directories:
+    /// the builder with `options`, no index and no prefetch.
     ///
     /// Only the ELF headers are read here: the symbol table on first use,
     /// DWARF one compilation unit at a time, as frames need it.
     pub fn open(vmlinux: &Path, options: SymbolizerOptions) -> Result<Symbolizer> {
-        let vmlinux = Binary::open(vmlinux)?;
-        let modules = ModuleIndex::scan(&options.module_dirs).map_err(|error| Error::Io {
-            path: options.module_dirs.first().cloned().unwrap_or_default(),
+        Symbolizer::builder(Binary::open(vmlinux)?)
+            .module_dirs(options.module_dirs)
+            .strip_prefixes(options.strip_prefixes)
+            .build()
+    }
+
+    /// A symbolizer without an index: what [`SymbolizerBuilder::build`] starts from.
+    fn new(
+        vmlinux: Binary,
+        module_dirs: &[PathBuf],
+        strip_prefixes: Vec<String>,
+        allow_mismatch: bool,
+    ) -> Result<Symbolizer> {
+        let modules = ModuleIndex::scan(module_dirs).map_err(|error| Error::Io {
+            path: module_dirs.first().cloned().unwrap_or_default(),
             error,
         })?;
-        let strip = (!options.strip_prefixes.is_empty())
-            .then(|| PathCleaner::with_prefixes(options.strip_prefixes.iter().cloned()));
+        let strip =
+            (!strip_prefixes.is_empty()).then(|| PathCleaner::with_prefixes(strip_prefixes));
         Ok(Symbolizer {
             vmlinux,
             index: None,
@@ -314,18 +382,9 @@ impl Symbolizer {
             modules,
             strip,
             prefetched: HashMap::new(),
-            allow_mismatch: false,
+            prefetch_counts: Prefetched::default(),
+            allow_mismatch,
         })
-    }
-
-    /// With `allow`, annotate anyway what does not fit this binary: a frame
-    /// whose printed size fits no symbol of its name is resolved by name
-    /// (with [`Resolved::size_mismatch`] set, or [`Resolution::Ambiguous`]),
-    /// and reports the binary did not produce are symbolized like the
-    /// others. Off by default: such frames are [`Resolution::SizeMismatch`]
-    /// and such reports are left unchanged ([`Resolution::Withheld`]).
-    pub fn allow_mismatch(&mut self, allow: bool) {
-        self.allow_mismatch = allow;
     }
 
     /// The vmlinux.
@@ -342,25 +401,12 @@ impl Symbolizer {
         }
     }
 
-    /// Symbolize vmlinux frames from the index in `dir` from now on.
-    ///
-    /// Fails, changing nothing, when there is no valid index of this
-    /// vmlinux's build there; [`IndexError::needs_rebuild`] tells a stale
-    /// or corrupt index from a missing one.
-    pub fn load_index(&mut self, dir: &Path) -> Result<&Index, IndexError> {
-        let index = Index::load(dir, &self.vmlinux)?;
-        Ok(self.index.insert(index))
-    }
-
     /// Build the index of the vmlinux into `dir` (in parallel, on the
     /// current rayon pool), and symbolize vmlinux frames from it from now on.
     ///
     /// The DWARF parsed for the build is dropped afterwards.
-    pub fn build_index(&mut self, dir: &Path) -> Result<&Index, IndexError> {
-        let fresh = Binary::open(self.vmlinux.path()).map_err(|e| IndexError::Io {
-            path: self.vmlinux.path().to_owned(),
-            error: std::io::Error::other(e.to_string()),
-        })?;
+    fn build_index(&mut self, dir: &Path) -> Result<&Index, IndexError> {
+        let fresh = Binary::open(self.vmlinux.path()).map_err(|e| IndexError::Open(Box::new(e)))?;
         let index = Index::build(dir, &fresh)?;
         Ok(self.index.insert(index))
     }
@@ -370,13 +416,9 @@ impl Symbolizer {
         self.index.as_ref()
     }
 
-    /// Read module frames from the modules' indexes in `dir` from now on,
-    /// each looked up on the module's first frame; with `build_missing`, a
-    /// module without an index gets one built then. A stale or corrupt
-    /// module index is always rebuilt, and a module without one is read
-    /// from its DWARF.
-    pub fn use_module_indexes(&mut self, dir: &Path, build_missing: bool) {
-        self.module_indexes = Some((dir.to_owned(), build_missing));
+    /// What the prefetch did ([`SymbolizerBuilder::prefetch`]).
+    pub fn prefetched(&self) -> Prefetched {
+        self.prefetch_counts
     }
 
     /// Make sure every module file in the module directories has a valid
@@ -387,19 +429,19 @@ impl Symbolizer {
         &self,
         dir: &Path,
         done: &(dyn Fn() + Sync),
-    ) -> Vec<(PathBuf, Result<u64, String>)> {
+    ) -> Vec<(PathBuf, Result<u64, ModuleIndexError>)> {
         use rayon::prelude::*;
         let files: Vec<_> = self.modules.all_files().collect();
         files
             .par_iter()
             .map(|file| {
                 let outcome = match file.build_id() {
-                    Err(error) => Err(error),
-                    Ok(None) => Err("no GNU build id".to_owned()),
+                    Err(error) => Err(ModuleIndexError::Unreadable(error)),
+                    Ok(None) => Err(ModuleIndexError::NoBuildId),
                     Ok(Some(_)) => file
                         .index(dir, true)
                         .map(Index::size)
-                        .ok_or_else(|| "no DWARF, or it could not be indexed".to_owned()),
+                        .ok_or(ModuleIndexError::NotIndexed),
                 };
                 done();
                 (file.path.clone(), outcome)
@@ -413,13 +455,10 @@ impl Symbolizer {
     }
 
     /// Look up at once, from DWARF, the inline chains the vmlinux frames
-    /// among `frames` will need, so that symbolizing them later costs a
-    /// table look-up: for a batch, much faster and leaner than looking them
-    /// up one by one (see the `sweep` module). Does nothing when an index
-    /// is in use, which is faster still. The answers are the same either way.
-    pub fn prefetch<'a>(&mut self, frames: impl IntoIterator<Item = FrameQuery<'a>>) -> Prefetched {
+    /// among `frames` will need (see [`SymbolizerBuilder::prefetch`]).
+    fn prefetch<'a>(&mut self, frames: impl IntoIterator<Item = FrameQuery<'a>>) {
         if self.index.is_some() || !self.vmlinux.has_dwarf() {
-            return Prefetched::default();
+            return;
         }
         let symbols = self.vmlinux.symbols();
         let mut probes = Vec::new();
@@ -438,16 +477,13 @@ impl Symbolizer {
         probes.dedup();
         probes.retain(|probe| !self.prefetched.contains_key(probe));
         let strip = self.strip.as_ref();
-        let answers = self.vmlinux.sweep(&probes, |comp_dir| {
+        let answers = self.vmlinux.dwarf().sweep(&probes, |comp_dir| {
             let mut chains = source::UnitChains::new(strip, comp_dir);
             move |levels: &[_]| chains.chain(levels)
         });
-        let done = Prefetched {
-            addresses: probes.len(),
-            answered: answers.len(),
-        };
+        self.prefetch_counts.addresses += probes.len();
+        self.prefetch_counts.answered += answers.len();
         self.prefetched.extend(answers);
-        done
     }
 
     /// Where vmlinux symbols and chains come from.
@@ -527,7 +563,7 @@ impl Symbolizer {
         {
             return Err(Resolution::ModuleUnreadable {
                 module: module.to_owned(),
-                error,
+                error: error.to_string(),
             });
         }
         ask(&Indexed {
@@ -589,7 +625,7 @@ impl Symbolizer {
             }),
             (_, error) => Err(Resolution::ModuleUnreadable {
                 module: name.to_owned(),
-                error: error.unwrap_or_default(),
+                error: error.map(|error| error.to_string()).unwrap_or_default(),
             }),
         }
     }

@@ -6,7 +6,8 @@ use std::sync::{Arc, OnceLock};
 
 use walkdir::WalkDir;
 
-use crate::binary::{self, Binary};
+use crate::Error;
+use crate::elf::{self, Binary};
 use crate::index::{Index, IndexError};
 
 /// File name endings of module files, most useful first: a `.ko.debug` has
@@ -17,8 +18,8 @@ const MODULE_SUFFIXES: &[&str] = &[".ko.debug", ".ko", ".ko.zst", ".ko.xz"];
 #[derive(Debug)]
 pub(crate) struct ModuleFile {
     pub(crate) path: PathBuf,
-    loaded: OnceLock<Result<Arc<Binary>, String>>,
-    build_id: OnceLock<Result<Option<Vec<u8>>, String>>,
+    loaded: OnceLock<Result<Arc<Binary>, Arc<Error>>>,
+    build_id: OnceLock<Result<Option<Vec<u8>>, Arc<Error>>>,
     index: OnceLock<Option<Index>>,
 }
 
@@ -34,13 +35,13 @@ impl ModuleFile {
 
     /// The file's GNU build id: read from its notes alone when the file is
     /// not compressed, so that a module read from its index is never loaded.
-    pub(crate) fn build_id(&self) -> Result<Option<&[u8]>, String> {
+    pub(crate) fn build_id(&self) -> Result<Option<&[u8]>, Arc<Error>> {
         self.build_id
             .get_or_init(|| {
                 if is_compressed(&self.path) {
                     self.load().map(|b| b.build_id().map(<[u8]>::to_vec))
                 } else {
-                    binary::read_build_id(&self.path)
+                    elf::read_build_id(&self.path).map_err(Arc::new)
                 }
             })
             .as_ref()
@@ -74,13 +75,9 @@ impl ModuleFile {
             .as_ref()
     }
     /// The module, loaded on first call; the error says what went wrong.
-    pub(crate) fn load(&self) -> Result<Arc<Binary>, String> {
+    pub(crate) fn load(&self) -> Result<Arc<Binary>, Arc<Error>> {
         self.loaded
-            .get_or_init(|| {
-                Binary::open(&self.path)
-                    .map(Arc::new)
-                    .map_err(|e| e.to_string())
-            })
+            .get_or_init(|| Binary::open(&self.path).map(Arc::new).map_err(Arc::new))
             .clone()
     }
 }

@@ -6,8 +6,9 @@ use std::borrow::Cow;
 
 use kresym_report::SourceLocation;
 
+use crate::Binary;
 use crate::SourceFrame;
-use crate::binary::{Binary, RawLevel};
+use crate::dwarf::RawLevel;
 use crate::index::Index;
 use crate::kallsyms::TextSymbol;
 use crate::modules::ModuleFile;
@@ -43,10 +44,11 @@ impl SymbolSource for Binary {
     }
 
     fn inline_chain(&self, strip: Option<&PathCleaner>, probe: u64) -> Vec<SourceFrame> {
-        self.with_raw_chain(probe, |comp_dir, levels| {
-            UnitChains::new(strip, comp_dir).chain(levels)
-        })
-        .unwrap_or_default()
+        self.dwarf()
+            .with_raw_chain(probe, |comp_dir, levels| {
+                UnitChains::new(strip, comp_dir).chain(levels)
+            })
+            .unwrap_or_default()
     }
 }
 

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use kresym_report::PcKind;
-use kresym_symbolize::{Binary, FrameQuery, Symbolizer, SymbolizerOptions};
+use kresym_symbolize::{Binary, FrameQuery, PrintedFrame, Symbolizer, SymbolizerOptions};
 use object::{Object, ObjectSection};
 
 fn build() -> PathBuf {
@@ -34,9 +34,6 @@ fn symbolize_everything(file: &Path) -> usize {
     let Ok(symbolizer) = Symbolizer::open(file, SymbolizerOptions::default()) else {
         return 0;
     };
-    let Ok(mut swept) = Symbolizer::open(file, SymbolizerOptions::default()) else {
-        return 0;
-    };
     let symbols: Vec<_> = symbolizer.vmlinux().symbols().iter().cloned().collect();
     let mut queries = Vec::new();
     for symbol in &symbols {
@@ -51,7 +48,16 @@ fn symbolize_everything(file: &Path) -> usize {
             }
         }
     }
-    swept.prefetch(queries.iter().copied());
+    let frames: Vec<_> = queries
+        .iter()
+        .map(|q| PrintedFrame::from((q.function.to_owned(), q.offset, q.size, q.pc_kind)))
+        .collect();
+    let Ok(binary) = Binary::open(file) else {
+        return 0;
+    };
+    let Ok(swept) = Symbolizer::builder(binary).prefetch(move || frames).build() else {
+        return 0;
+    };
     queries
         .iter()
         .filter(|&&query| swept.resolve(query) != symbolizer.resolve(query))

@@ -8,7 +8,10 @@
 use std::path::{Path, PathBuf};
 
 use kresym_report::PcKind;
-use kresym_symbolize::{FrameQuery, Index, IndexError, Symbolizer, SymbolizerOptions};
+use kresym_symbolize::{
+    Binary, FrameQuery, Index, IndexDir, IndexError, IndexPolicy, Symbolizer, SymbolizerBuilder,
+    SymbolizerOptions,
+};
 
 #[allow(dead_code)]
 mod common;
@@ -16,11 +19,30 @@ use common::{
     assert_same_answers, assert_same_at_addresses, build, every_frame, open, sample_reports,
 };
 
+/// How to open a symbolizer over the sample `name`.
+fn builder(name: &str, strip_prefixes: &[&str]) -> SymbolizerBuilder<'static> {
+    Symbolizer::builder(Binary::open(&build().join(name)).unwrap())
+        .strip_prefixes(strip_prefixes.iter().map(|p| p.to_string()))
+}
+
 /// Symbolizer over `name` reading the index in `dir`, and the index file.
 fn indexed(name: &str, dir: &Path, strip_prefixes: &[&str]) -> (Symbolizer, PathBuf) {
-    let mut symbolizer = open(name, strip_prefixes);
-    let path = symbolizer.load_index(dir).unwrap().path().to_owned();
+    let builder = builder(name, strip_prefixes);
+    let index = Index::load(dir, builder.vmlinux()).unwrap();
+    let path = index.path().to_owned();
+    let symbolizer = builder
+        .index(IndexPolicy::Loaded(Box::new(index)))
+        .build()
+        .unwrap();
     (symbolizer, path)
+}
+
+/// Symbolizer over `name` that built its index into `dir`.
+fn build_index(name: &str, dir: &Path, strip_prefixes: &[&str]) -> Symbolizer {
+    builder(name, strip_prefixes)
+        .index(IndexPolicy::Build(dir.to_owned()))
+        .build()
+        .unwrap()
 }
 
 /// Both symbolizers answer the same for every frame; how many frames.
@@ -36,8 +58,7 @@ fn index_answers_what_dwarf_answers_for_every_frame() {
         for strip in [&[][..], &["/build/kresym-sample"][..], &["/build"][..]] {
             let dir = tempfile::tempdir().unwrap();
             let dwarf = open(name, strip);
-            let mut built = open(name, strip);
-            built.build_index(dir.path()).unwrap();
+            let built = build_index(name, dir.path(), strip);
             let (loaded, _) = indexed(name, dir.path(), strip);
             assert!(loaded.index().is_some() && dwarf.index().is_none());
             let compared = assert_same_everywhere(&dwarf, &loaded);
@@ -51,7 +72,7 @@ fn index_answers_what_dwarf_answers_for_every_frame() {
 fn index_answers_what_dwarf_answers_for_every_address() {
     let dir = tempfile::tempdir().unwrap();
     let dwarf = open("vmlinux-dwarf5", &[]);
-    open("vmlinux-dwarf5", &[]).build_index(dir.path()).unwrap();
+    build_index("vmlinux-dwarf5", dir.path(), &[]);
     let (index, _) = indexed("vmlinux-dwarf5", dir.path(), &[]);
     let symbols: Vec<_> = dwarf.vmlinux().symbols().iter().cloned().collect();
     let first = symbols.first().unwrap().address;
@@ -62,7 +83,7 @@ fn index_answers_what_dwarf_answers_for_every_address() {
 #[test]
 fn sample_reports_symbolize_identically_from_the_index() {
     let dir = tempfile::tempdir().unwrap();
-    open("vmlinux-dwarf5", &[]).build_index(dir.path()).unwrap();
+    build_index("vmlinux-dwarf5", dir.path(), &[]);
     let dwarf = open("vmlinux-dwarf5", &[]);
     let (index, _) = indexed("vmlinux-dwarf5", dir.path(), &[]);
     let mut frames = 0;
@@ -78,8 +99,8 @@ fn sample_reports_symbolize_identically_from_the_index() {
 
 /// The index file of the DWARF 5 sample, built in `dir`.
 fn built_index(dir: &Path) -> (PathBuf, Vec<u8>) {
-    let mut symbolizer = open("vmlinux-dwarf5", &[]);
-    let path = symbolizer.build_index(dir).unwrap().path().to_owned();
+    let symbolizer = build_index("vmlinux-dwarf5", dir, &[]);
+    let path = symbolizer.index().unwrap().path().to_owned();
     let bytes = std::fs::read(&path).unwrap();
     (path, bytes)
 }
@@ -172,10 +193,14 @@ fn lookups_in_an_inconsistent_index_do_not_panic() {
         }
         rechecksum(&mut bad);
         std::fs::write(&path, &bad).unwrap();
-        let mut symbolizer = open("vmlinux-dwarf5", &[]);
-        if symbolizer.load_index(dir.path()).is_err() {
+        let builder = builder("vmlinux-dwarf5", &[]);
+        let Ok(index) = Index::load(dir.path(), builder.vmlinux()) else {
             continue;
-        }
+        };
+        let symbolizer = builder
+            .index(IndexPolicy::Loaded(Box::new(index)))
+            .build()
+            .unwrap();
         loaded += 1;
         for symbol in symbols.iter().step_by(3) {
             for offset in [0, 1, symbol.size / 2, symbol.size] {
@@ -208,11 +233,14 @@ fn module_frames_from_module_indexes_equal_module_dwarf() {
         strip_prefixes: Vec::new(),
     };
     let dwarf = Symbolizer::open(&build().join("vmlinux-dwarf5"), options()).unwrap();
-    let mut indexed = Symbolizer::open(&build().join("vmlinux-dwarf5"), options()).unwrap();
-    let built = indexed.index_modules(dir.path(), &|| {});
+    let built = dwarf.index_modules(dir.path(), &|| {});
     assert_eq!(built.len(), 2);
     assert!(built.iter().all(|(_, size)| size.is_ok()), "{built:?}");
-    indexed.use_module_indexes(dir.path(), false);
+    let indexed = builder("vmlinux-dwarf5", &[])
+        .module_dirs([build()])
+        .index(IndexPolicy::Dir(IndexDir::new(dir.path().to_owned())))
+        .build()
+        .unwrap();
     let mut compared = 0;
     for module in ["samplemod.ko", "samplemod-dwarf4.ko"] {
         let binary = kresym_symbolize::Binary::open(&build().join(module)).unwrap();
@@ -253,7 +281,7 @@ fn module_frames_from_module_indexes_equal_module_dwarf() {
 #[test]
 fn an_index_cut_short_or_rewritten_in_place_after_loading_keeps_answering() {
     let dir = tempfile::tempdir().unwrap();
-    open("vmlinux-dwarf5", &[]).build_index(dir.path()).unwrap();
+    build_index("vmlinux-dwarf5", dir.path(), &[]);
     let dwarf = open("vmlinux-dwarf5", &[]);
     let (index, path) = indexed("vmlinux-dwarf5", dir.path(), &[]);
     let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
@@ -305,8 +333,8 @@ fn deep_inline_sizes() {
             return;
         };
         let dwarf = common::open_path(&program, &[]);
-        let mut indexed = common::open_path(&program, &[]);
-        let index = indexed.build_index(dir.path()).unwrap();
+        let indexed = common::indexed(&program, dir.path());
+        let index = indexed.index().unwrap();
         sizes.push(index.size());
         let entry = dwarf
             .vmlinux()

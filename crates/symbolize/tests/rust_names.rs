@@ -106,16 +106,10 @@ fn rust_names_are_demangled_as_llvm_symbolizer_does() {
             frames.push((symbol.name.clone(), offset, symbol.size, PcKind::ExactPc));
         }
         assert!(inlined > 0, "{mangling}: nothing inlined");
-        let mut swept = open_path(&program, &[]);
-        swept.prefetch(
-            frames
-                .iter()
-                .map(|(f, offset, size, kind)| FrameQuery::vmlinux(f, *offset, *size, *kind)),
-        );
+        let (swept, _) = common::swept(&program, &[], &frames);
         assert_same_answers(&dwarf, &swept, &frames, mangling);
         let index_dir = tempfile::tempdir().unwrap();
-        let mut indexed = open_path(&program, &[]);
-        indexed.build_index(index_dir.path()).unwrap();
+        let indexed = common::indexed(&program, index_dir.path());
         assert_same_answers(&dwarf, &indexed, &frames, mangling);
     }
 }

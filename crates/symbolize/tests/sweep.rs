@@ -1,42 +1,31 @@
 //! A batch's inline chains looked up ahead, unit by unit
-//! ([`Symbolizer::prefetch`]), are exactly the chains the one-by-one DWARF
+//! ([`kresym_symbolize::SymbolizerBuilder::prefetch`]), are exactly the chains the one-by-one DWARF
 //! lookup gives; and the sweep answers all of them itself.
 //!
 //! The expected answers are the DWARF lookup's own, computed now (and that
 //! lookup is checked against llvm-symbolizer in `oracle.rs`).
 
 use kresym_report::PcKind;
-use kresym_symbolize::{FrameQuery, Symbolizer};
+use kresym_symbolize::FrameQuery;
 
 #[allow(dead_code)]
 mod common;
 use common::{
     assert_same_answers, assert_same_at_addresses, build, every_frame, open, open_path,
-    sample_reports,
+    sample_reports, swept,
 };
-
-/// Prefetch `frames` into `symbolizer`; the share of addresses the sweep answered.
-fn prefetch(symbolizer: &mut Symbolizer, frames: &[common::Frame]) -> f64 {
-    let done = symbolizer.prefetch(
-        frames
-            .iter()
-            .map(|(f, offset, size, kind)| FrameQuery::vmlinux(f, *offset, *size, *kind)),
-    );
-    assert!(done.addresses > 0);
-    done.answered as f64 / done.addresses as f64
-}
 
 #[test]
 fn prefetched_chains_equal_dwarf_for_every_frame() {
     for name in ["vmlinux-dwarf5", "vmlinux-dwarf4"] {
         for strip in [&[][..], &["/build/kresym-sample"][..], &["/build"][..]] {
             let dwarf = open(name, strip);
-            let mut swept = open(name, strip);
             let frames = every_frame(&dwarf);
+            let (swept, answered) = swept(&build().join(name), strip, &frames);
             // All of them: frames in no unit too (past the end of the last
             // function, whose kallsyms size runs to the end of the text),
             // with a data-only unit (init/init_task.c) declaring no range.
-            assert_eq!(prefetch(&mut swept, &frames), 1.0, "{name} {strip:?}");
+            assert_eq!(answered, 1.0, "{name} {strip:?}");
             assert_same_answers(&dwarf, &swept, &frames, &format!("{name} {strip:?}"));
         }
     }
@@ -45,7 +34,6 @@ fn prefetched_chains_equal_dwarf_for_every_frame() {
 #[test]
 fn prefetched_chains_equal_dwarf_at_every_address() {
     let dwarf = open("vmlinux-dwarf5", &[]);
-    let mut swept = open("vmlinux-dwarf5", &[]);
     let symbols: Vec<_> = dwarf.vmlinux().symbols().iter().cloned().collect();
     let first = symbols.first().unwrap().address;
     let last = symbols.last().unwrap().address + 0x100;
@@ -61,22 +49,31 @@ fn prefetched_chains_equal_dwarf_at_every_address() {
             ))
         })
         .collect();
-    assert_eq!(prefetch(&mut swept, &frames), 1.0);
+    let (swept, answered) = swept(&build().join("vmlinux-dwarf5"), &[], &frames);
+    assert_eq!(answered, 1.0);
     assert_same_at_addresses(&dwarf, &swept, first - 0x40..last);
 }
 
 #[test]
 fn sample_reports_symbolize_identically_after_a_prefetch() {
     let dwarf = open("vmlinux-dwarf5", &[]);
-    let mut swept = open("vmlinux-dwarf5", &[]);
     let documents = sample_reports();
-    let frames = documents.iter().flat_map(|document| {
-        document.lines.iter().filter_map(|line| match &line.kind {
-            kresym_report::LineKind::Frame(frame) => Some(FrameQuery::from(frame)),
-            _ => None,
+    let frames: Vec<common::Frame> = documents
+        .iter()
+        .flat_map(|document| {
+            document.lines.iter().filter_map(|line| match &line.kind {
+                kresym_report::LineKind::Frame(frame) if frame.module.is_none() => Some((
+                    frame.function.clone(),
+                    frame.offset,
+                    frame.size,
+                    frame.pc_kind,
+                )),
+                _ => None,
+            })
         })
-    });
-    let done = swept.prefetch(frames);
+        .collect();
+    let (swept, _) = swept(&build().join("vmlinux-dwarf5"), &[], &frames);
+    let done = swept.prefetched();
     assert!(
         done.answered > 20 && done.answered == done.addresses,
         "{done:?}"
@@ -117,9 +114,9 @@ fn prefetched_chains_equal_dwarf_in_a_dwz_compressed_kernel() {
         "dwz made no references between units"
     );
     let dwarf = open_path(&compressed, &[]);
-    let mut swept = open_path(&compressed, &[]);
     let frames = every_frame(&dwarf);
-    assert_eq!(prefetch(&mut swept, &frames), 1.0);
+    let (swept, answered) = swept(&compressed, &[], &frames);
+    assert_eq!(answered, 1.0);
     assert_same_answers(&dwarf, &swept, &frames, "dwz");
 }
 
@@ -157,13 +154,12 @@ fn names_behind_references_to_other_units_are_left_to_the_lookup() {
         return;
     }
     let dwarf = open_path(&program, &[]);
-    let mut swept = open_path(&program, &[]);
     let frames: Vec<common::Frame> = every_frame(&dwarf)
         .into_iter()
         .filter(|(function, ..)| function == "use_a")
         .collect();
     assert!(!frames.is_empty());
-    let answered = prefetch(&mut swept, &frames);
+    let (swept, answered) = swept(&program, &[], &frames);
     assert!(answered < 1.0, "the sweep answered everything: {answered}");
     assert_same_answers(&dwarf, &swept, &frames, "lto");
     // And the lookup does name the inlined helper.

@@ -144,7 +144,6 @@ fn promoted_statics_resolve_by_the_name_the_kernel_prints() {
     }
     // The sweep and the index answer the printed names alike.
     let index_dir = assert_sweep_and_index_agree(&dwarf, &program, &frames);
-    let mut loaded = open_path(&program, &[]);
-    loaded.load_index(index_dir.path()).unwrap();
+    let loaded = common::loaded(&program, index_dir.path());
     assert_same_answers(&dwarf, &loaded, &frames, "loaded index");
 }

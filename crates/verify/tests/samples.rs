@@ -615,8 +615,13 @@ fn build_id_mismatch() {
 fn ambiguous_twins_cannot_be_verified() {
     // A size that fits neither twin is a size mismatch; allowed, both
     // candidates are looked at and neither is guessed.
-    let mut symbolizer = symbolizer(5);
-    symbolizer.allow_mismatch(true);
+    let symbolizer = Symbolizer::builder(
+        kresym_symbolize::Binary::open(&samples().join("build/vmlinux-dwarf5")).unwrap(),
+    )
+    .module_dirs([samples().join("build")])
+    .allow_mismatch(true)
+    .build()
+    .unwrap();
     let correct = symbolized(&symbolizer, &raw("kthread-aoe.txt"));
     let old = " kthread+0x2a/0x30 kernel/kthread.c:55";
     let corrupted = replace(&correct, old, &[" kthread+0x2a/0x40 kernel/kthread.c:55"]);

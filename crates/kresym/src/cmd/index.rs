@@ -8,7 +8,9 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use kresym_report::PcKind;
-use kresym_symbolize::{Binary, Index, IndexError, Resolved, Symbolizer, SymbolizerOptions};
+use kresym_symbolize::{
+    Binary, Index, IndexError, IndexPolicy, Resolved, Symbolizer, SymbolizerOptions,
+};
 use rayon::prelude::*;
 
 /// Build the persisted index of a vmlinux, so that every later `kresym
@@ -113,12 +115,13 @@ fn check(args: &Args, dir: &Path) -> Result<ExitCode> {
             args.vmlinux.display()
         );
     }
-    let mut indexed = Symbolizer::open(&args.vmlinux, options())?;
-    let path = indexed
-        .load_index(dir)
-        .with_context(|| format!("no index of {} to check", args.vmlinux.display()))?
-        .path()
-        .to_owned();
+    let binary = Binary::open(&args.vmlinux)?;
+    let index = Index::load(dir, &binary)
+        .with_context(|| format!("no index of {} to check", args.vmlinux.display()))?;
+    let path = index.path().to_owned();
+    let indexed = Symbolizer::builder(binary)
+        .index(IndexPolicy::Loaded(Box::new(index)))
+        .build()?;
     let symbols = dwarf.vmlinux().symbols();
     let (Some(first), Some(last)) = (symbols.iter().next(), symbols.iter().last()) else {
         bail!("{} has no text symbols", args.vmlinux.display());

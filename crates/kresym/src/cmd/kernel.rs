@@ -4,8 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
-use kresym_symbolize::policy::{self, BuildIndex, IndexEvent, IndexPolicy};
-use kresym_symbolize::{Binary, Symbolizer, SymbolizerOptions};
+use kresym_symbolize::{BATCH_FRAMES, Binary, IndexDir, IndexEvent, IndexPolicy, Symbolizer};
 
 use crate::cmd::discover::{self, DiscoverArgs, Discovered};
 use crate::session::Session;
@@ -65,40 +64,40 @@ impl IndexArgs {
             .or_else(|| crate::cmd::cache_dir("index"))
     }
 
-    /// Where and when indexes are used (see [`policy::attach_index`]).
-    fn policy(&self) -> Option<IndexPolicy> {
-        Some(IndexPolicy {
-            dir: self.dir()?,
-            build: if self.build_index {
-                BuildIndex::Always
-            } else {
-                BuildIndex::ForBatch
-            },
-        })
-    }
-}
-
-/// Say what attaching the index did, unless `quiet`.
-fn say_index(event: IndexEvent<'_>, quiet: bool) {
-    if quiet {
-        return;
-    }
-    match event {
-        IndexEvent::Building(vmlinux) => say!(
-            "kresym: indexing {} once for this build (--no-index skips this)",
-            vmlinux.display()
-        ),
-        IndexEvent::Rebuilding(error) => say!("kresym: {error}; rebuilding it"),
-        IndexEvent::Written {
-            path,
-            size,
-            elapsed,
-        } => say!(
-            "kresym: index written to {} ({}) in {elapsed:.1?}",
-            path.display(),
-            crate::cmd::file_size(size)
-        ),
-        IndexEvent::Unusable(error) => say!("kresym: warning: {error}; reading DWARF instead"),
+    /// The index policy: load the indexes of the vmlinux and modules; build
+    /// them when missing and the run `is_batch` (or --build-index); rebuild
+    /// them when stale or corrupt. Failing that, DWARF is read, with a
+    /// warning unless `quiet`.
+    fn policy<'a>(&'a self, is_batch: impl FnOnce() -> bool + 'a, quiet: bool) -> IndexPolicy<'a> {
+        let Some(dir) = self.dir() else {
+            return IndexPolicy::Off;
+        };
+        let say = move |message: String| {
+            if !quiet {
+                say!("kresym: {message}");
+            }
+        };
+        IndexPolicy::Dir(
+            IndexDir::new(dir)
+                // Counting the inputs' frames reads them: only when an answer needs it.
+                .build_missing(move || self.build_index || is_batch())
+                .report(move |event| match event {
+                    IndexEvent::Building { vmlinux } => say(format!(
+                        "indexing {} once for this build (--no-index skips this)",
+                        vmlinux.display()
+                    )),
+                    IndexEvent::Rebuilding(error) => say(format!("{error}; rebuilding it")),
+                    IndexEvent::Built { index, elapsed } => say(format!(
+                        "index written to {} ({}) in {:.1?}",
+                        index.path().display(),
+                        crate::cmd::file_size(index.size()),
+                        elapsed
+                    )),
+                    IndexEvent::Unusable(error) => {
+                        say(format!("warning: {error}; reading DWARF instead"))
+                    }
+                }),
+        )
     }
 }
 
@@ -135,28 +134,27 @@ impl KernelArgs {
             self.allow_mismatch,
             quiet,
         )?;
-        let options = SymbolizerOptions {
-            module_dirs: self
-                .modules
-                .iter()
-                .chain(&found.module_dirs)
-                .cloned()
-                .collect(),
-            strip_prefixes: self.strip_prefix.clone(),
+        let vmlinux =
+            Binary::open(&found.vmlinux).map_err(|error| vmlinux_error(&found.vmlinux, error))?;
+        check_vmlinux(&vmlinux)?;
+        // The index policy and the prefetch ask the session in turn.
+        let session = std::sync::Mutex::new(session);
+        let session = || {
+            session
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
         };
-        let mut symbolizer = Symbolizer::open(&found.vmlinux, options)
+        let symbolizer = Symbolizer::builder(vmlinux)
+            .module_dirs(self.modules.iter().chain(&found.module_dirs).cloned())
+            .strip_prefixes(self.strip_prefix.iter().cloned())
+            .allow_mismatch(self.allow_mismatch)
+            .index(
+                self.index
+                    .policy(|| session().frames() >= BATCH_FRAMES, quiet),
+            )
+            .prefetch(|| session().vmlinux_frames().into_iter().collect())
+            .build()
             .map_err(|error| vmlinux_error(&found.vmlinux, error))?;
-        check_vmlinux(symbolizer.vmlinux())?;
-        symbolizer.allow_mismatch(self.allow_mismatch);
-        if let Some(index) = self.index.policy() {
-            policy::attach_index(
-                &mut symbolizer,
-                &index,
-                || session.frames(),
-                |event| say_index(event, quiet),
-            );
-        }
-        policy::prefetch(&mut symbolizer, || session.vmlinux_frames());
         if !symbolizer.vmlinux().has_dwarf() && !quiet {
             say!(
                 "kresym: warning: {} has no DWARF line information; frames keep their symbol names only",

@@ -8,14 +8,14 @@
 //! `.debug_aranges` range (which picks the lookup context). Between two
 //! consecutive boundaries the answer is the same everywhere, so the index
 //! stores the answer at each boundary, found by the very code the DWARF
-//! lookup runs ([`Binary::with_raw_chain`]), and drops the boundaries where
+//! lookup runs (`Lookup::with_raw_chain` in the `dwarf` module), and drops the boundaries where
 //! nothing changed. That is what makes the index give exactly the DWARF
 //! lookup's output.
 
 use std::collections::HashMap;
 use std::hash::Hash;
 
-use gimli::{AttributeValue, UnitHeader};
+use gimli::UnitHeader;
 use rayon::prelude::*;
 
 use super::format::{
@@ -24,7 +24,8 @@ use super::format::{
     name_hash, push_sleb, push_uleb,
 };
 use super::{GENERATOR, IndexError};
-use crate::binary::{Binary, RawLevel, Reader};
+use crate::Binary;
+use crate::dwarf::{RangeAttributes, RawLevel, Reader, declares_ranges, for_each_row};
 use crate::paths::PathCleaner;
 
 /// Boundaries evaluated per parallel task.
@@ -60,7 +61,7 @@ pub(crate) fn build(binary: &Binary) -> Result<Vec<u8>, IndexError> {
 
 /// Every address where the DWARF lookup's answer may change, sorted, from 0.
 fn boundaries(binary: &Binary) -> Result<Vec<u64>, IndexError> {
-    let dwarf = binary.dwarf();
+    let dwarf = binary.dwarf().gimli();
     let mut headers: Vec<UnitHeader<Reader>> = Vec::new();
     let mut units = dwarf.units();
     while let Some(header) = units.next()? {
@@ -71,7 +72,7 @@ fn boundaries(binary: &Binary) -> Result<Vec<u64>, IndexError> {
         .map(|header| unit_boundaries(&dwarf, header))
         .collect::<gimli::Result<_>>()?;
     let mut all: Vec<u64> = per_unit.into_iter().flatten().collect();
-    all.extend(binary.unit_range_boundaries());
+    all.extend(binary.dwarf().unit_range_boundaries());
     all.push(0);
     all.par_sort_unstable();
     all.dedup();
@@ -80,6 +81,10 @@ fn boundaries(binary: &Binary) -> Result<Vec<u64>, IndexError> {
 
 /// One unit's DIE range starts and ends, and its line rows.
 ///
+/// Ranges are read by the decoder the sweep and the unit table use
+/// (addr2line's rules: a DIE's `DW_AT_ranges` wins over its
+/// `DW_AT_low_pc`/`DW_AT_high_pc`, as in the lookup); rows by kresym's own
+/// line-program engine, or gimli's where that one declines a program.
 /// Any error fails the build: a unit this walk cannot read might still be
 /// partly readable by the lookup, and the index must not guess.
 fn unit_boundaries(
@@ -89,57 +94,29 @@ fn unit_boundaries(
     let unit = dwarf.unit(header)?;
     let unit = gimli::UnitRef::new(dwarf, &unit);
     let mut out = Vec::new();
-    let mut push = |begin: u64, end: u64| {
-        if begin < end {
-            out.push(begin);
-            out.push(end);
-        }
-    };
     let mut entries = unit.entries_raw(None)?;
     while !entries.is_empty() {
         let Some(abbrev) = entries.read_abbreviation()? else {
             continue;
         };
-        let has_range = abbrev.attributes().iter().any(|spec| {
-            matches!(
-                spec.name(),
-                gimli::DW_AT_low_pc | gimli::DW_AT_high_pc | gimli::DW_AT_ranges
-            )
-        });
-        if !has_range {
+        if !declares_ranges(abbrev) {
             entries.skip_attributes(abbrev.attributes())?;
             continue;
         }
-        let (mut low, mut high, mut size) = (None, None, None);
+        let mut ranges = RangeAttributes::default();
         for spec in abbrev.attributes() {
-            let attribute = entries.read_attribute(*spec)?;
-            match (attribute.name(), attribute.value()) {
-                (gimli::DW_AT_low_pc, value) => low = unit.attr_address(value)?,
-                (gimli::DW_AT_high_pc, AttributeValue::Udata(length)) => size = Some(length),
-                (gimli::DW_AT_high_pc, value) => high = unit.attr_address(value)?,
-                (gimli::DW_AT_ranges, value) => {
-                    if let Some(mut list) = unit.attr_ranges(value)? {
-                        while let Some(range) = list.next()? {
-                            push(range.begin, range.end);
-                        }
-                    }
-                }
-                _ => {}
-            }
+            ranges.note(unit, &entries.read_attribute(*spec)?)?;
         }
-        if let Some(low) = low {
-            if let Some(high) = high {
-                push(low, high);
-            }
-            if let Some(size) = size {
-                push(low, low.wrapping_add(size));
-            }
-        }
+        ranges.for_each(unit, |range| out.extend([range.begin, range.end]))?;
     }
     if let Some(program) = unit.line_program.clone() {
-        let mut rows = program.rows();
-        while let Some((_, row)) = rows.next_row()? {
-            out.push(row.address());
+        let start = out.len();
+        if for_each_row(program.header(), |row| out.push(row.address)).is_err() {
+            out.truncate(start);
+            let mut rows = program.rows();
+            while let Some((_, row)) = rows.next_row()? {
+                out.push(row.address());
+            }
         }
     }
     Ok(out)
@@ -221,6 +198,7 @@ fn evaluate(binary: &Binary, chunk: &[u64]) -> Tables {
     let empty = tables.chains.intern(EMPTY_CHAIN);
     for &address in chunk {
         let record = binary
+            .dwarf()
             .with_raw_chain(address, |comp_dir, levels| {
                 tables.record(address, comp_dir, levels)
             })

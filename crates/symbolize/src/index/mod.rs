@@ -92,7 +92,7 @@ use std::sync::OnceLock;
 
 use kresym_report::SourceLocation;
 
-use crate::binary::Binary;
+use crate::Binary;
 use crate::kallsyms::TextSymbol;
 use crate::paths::PathCleaner;
 use crate::{SourceFrame, hex};
@@ -144,6 +144,9 @@ pub enum IndexError {
     /// The DWARF could not be read completely, so no index was built.
     #[error("cannot index malformed DWARF: {0}")]
     Dwarf(#[from] gimli::Error),
+    /// The binary could not be opened for the build.
+    #[error(transparent)]
+    Open(Box<crate::Error>),
 }
 
 impl IndexError {

@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use kresym_report::PcKind;
-use kresym_symbolize::{FrameQuery, Symbolizer, SymbolizerOptions};
+use kresym_symbolize::{
+    Binary, FrameQuery, Index, IndexPolicy, PrintedFrame, Symbolizer, SymbolizerOptions,
+};
 
 /// The built sample kernels.
 pub fn build() -> PathBuf {
@@ -27,6 +29,39 @@ pub fn open_path(path: &Path, strip_prefixes: &[&str]) -> Symbolizer {
 
 /// One vmlinux frame, owned: function, offset, printed size, pc kind.
 pub type Frame = (String, u64, u64, PcKind);
+
+/// A symbolizer over the vmlinux at `path` that looked `frames` up ahead
+/// in one sweep, and the share of their addresses the sweep answered.
+pub fn swept(path: &Path, strip_prefixes: &[&str], frames: &[Frame]) -> (Symbolizer, f64) {
+    let frames = frames.iter().cloned().map(PrintedFrame::from).collect();
+    let symbolizer = Symbolizer::builder(Binary::open(path).unwrap())
+        .strip_prefixes(strip_prefixes.iter().map(|p| p.to_string()))
+        .prefetch(move || frames)
+        .build()
+        .unwrap();
+    let done = symbolizer.prefetched();
+    assert!(done.addresses > 0);
+    let share = done.answered as f64 / done.addresses as f64;
+    (symbolizer, share)
+}
+
+/// A symbolizer over the vmlinux at `path` that built its index into `dir`.
+pub fn indexed(path: &Path, dir: &Path) -> Symbolizer {
+    Symbolizer::builder(Binary::open(path).unwrap())
+        .index(IndexPolicy::Build(dir.to_owned()))
+        .build()
+        .unwrap()
+}
+
+/// A symbolizer over the vmlinux at `path` reading the index in `dir`.
+pub fn loaded(path: &Path, dir: &Path) -> Symbolizer {
+    let binary = Binary::open(path).unwrap();
+    let index = Index::load(dir, &binary).unwrap();
+    Symbolizer::builder(binary)
+        .index(IndexPolicy::Loaded(Box::new(index)))
+        .build()
+        .unwrap()
+}
 
 /// Every frame kresym can be asked about in `symbolizer`'s vmlinux: every
 /// symbol, every offset up to its size (and one past), both pc kinds, the
@@ -81,16 +116,10 @@ pub fn assert_sweep_and_index_agree(
     path: &Path,
     frames: &[Frame],
 ) -> tempfile::TempDir {
-    let mut swept = open_path(path, &[]);
-    swept.prefetch(
-        frames
-            .iter()
-            .map(|(f, offset, size, kind)| FrameQuery::vmlinux(f, *offset, *size, *kind)),
-    );
+    let (swept, _) = swept(path, &[], frames);
     assert_same_answers(dwarf, &swept, frames, "sweep");
     let index_dir = tempfile::tempdir().unwrap();
-    let mut indexed = open_path(path, &[]);
-    indexed.build_index(index_dir.path()).unwrap();
+    let indexed = indexed(path, index_dir.path());
     assert_same_answers(dwarf, &indexed, frames, "index");
     index_dir
 }

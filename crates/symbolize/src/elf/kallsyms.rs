@@ -12,7 +12,9 @@
 //! therefore looked up both as it is and as such a symbol prints it, and
 //! the size picks among the candidates, as for duplicate statics.
 
-use foldhash::{HashMap, HashMapExt};
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
 
 /// One text symbol.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,8 +31,9 @@ pub struct TextSymbol {
 #[derive(Debug, Default)]
 pub struct SymbolTable {
     symbols: Vec<TextSymbol>,
-    /// Symbols by exact name and, when it differs, by [`printed_name`].
-    by_name: HashMap<String, Vec<u32>>,
+    /// Positions in `symbols`, hashed by exact name and, when it differs,
+    /// by [`printed_name`] (the names themselves are not copied).
+    by_name: HashTable<u32>,
     /// Another end the last symbol's size may run to (a module's text end
     /// rounded up to a page, as Linux 6.1 with `STRICT_MODULE_RWX` prints it).
     alternate_end: Option<u64>,
@@ -43,7 +46,8 @@ impl SymbolTable {
     /// vmlinux, the end of the module text for a module).
     pub fn new(mut symbols: Vec<(String, u64)>, text_end: u64) -> Self {
         symbols.retain(|(name, _)| is_kallsyms_name(name));
-        symbols.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        // Equal pairs go in the dedup below, so no order is left to chance.
+        symbols.sort_unstable_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
         symbols.dedup();
         let mut table = Vec::with_capacity(symbols.len());
         // Walk backwards so each symbol knows the next higher address.
@@ -67,18 +71,17 @@ impl SymbolTable {
             i = j;
         }
         table.reverse();
-        let mut by_name: HashMap<String, Vec<u32>> = HashMap::with_capacity(table.len());
+        let mut by_name = HashTable::with_capacity(table.len());
         for (index, symbol) in table.iter().enumerate() {
-            by_name
-                .entry(symbol.name.clone())
-                .or_default()
-                .push(index as u32);
+            let index = index as u32;
+            by_name.insert_unique(name_hash(&symbol.name), index, |&i| {
+                name_hash(&table[i as usize].name)
+            });
             let printed = printed_name(&symbol.name);
             if printed.len() != symbol.name.len() {
-                by_name
-                    .entry(printed.to_owned())
-                    .or_default()
-                    .push(index as u32);
+                by_name.insert_unique(name_hash(printed), index, |&i| {
+                    name_hash(&table[i as usize].name)
+                });
             }
         }
         SymbolTable {
@@ -113,11 +116,18 @@ impl SymbolTable {
     /// of this exact name (duplicates of static functions) and those whose
     /// [`printed_name`] it is (`name.llvm.<hash>`).
     pub fn by_name<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a TextSymbol> + 'a {
-        self.by_name
-            .get(name)
-            .into_iter()
-            .flatten()
-            .map(|&index| &self.symbols[index as usize])
+        let mut found: Vec<u32> = self
+            .by_name
+            .iter_hash(name_hash(name))
+            .copied()
+            .filter(|&index| {
+                let symbol = &self.symbols[index as usize].name;
+                symbol == name || printed_name(symbol) == name
+            })
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found.into_iter().map(|index| &self.symbols[index as usize])
     }
 
     /// The symbol containing `address`: the last one starting at or below it,
@@ -148,11 +158,20 @@ impl SymbolTable {
 /// suffix of a static promoted by ThinLTO, as `cleanup_symbol_name` in
 /// `kernel/kallsyms.c` cuts it (Linux 6.1 and later).
 pub fn printed_name(name: &str) -> &str {
+    // Most names have no dot at all: one byte search spares the substring search.
+    if memchr::memchr(b'.', name.as_bytes()).is_none() {
+        return name;
+    }
     match name.find(".llvm.") {
         // A name that is only a suffix is kept: it would print as nothing.
         Some(cut) if cut > 0 => &name[..cut],
         _ => name,
     }
+}
+
+/// The hash [`SymbolTable`] files a name under.
+fn name_hash(name: &str) -> u64 {
+    foldhash::fast::FixedState::with_seed(0).hash_one(name)
 }
 
 /// Whether scripts/kallsyms.c would keep a symbol of this name.

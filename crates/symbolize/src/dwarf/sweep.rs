@@ -12,11 +12,11 @@
 //!   abbreviation alone (attributes of fixed sizes, a sibling pointer at a
 //!   fixed place), worked out once per abbreviation;
 //! - the line program, once, keeping only the current sequence's rows
-//!   (run by [`crate::line_rows`], faster than gimli's general reader);
+//!   (run by [`super::line_rows`], faster than gimli's general reader);
 //! - and only the file names the answers use;
 //!
 //! then drops all of it. What it answers is exactly what
-//! [`Binary::with_raw_chain`] answers: the same rules pick the function, the
+//! [`Lookup::with_raw_chain`] answers: the same rules pick the function, the
 //! inline levels and the line row, and a sweep only answers where those
 //! rules cannot depend on something it skipped or on the order of equal
 //! keys. It leaves a probe unanswered, for `with_raw_chain` to answer, when
@@ -43,7 +43,11 @@ use gimli::AttributeValue;
 type UnitOffset = gimli::UnitOffset<usize>;
 use rayon::prelude::*;
 
-use crate::binary::{Binary, RawLevel, RawLocation, Reader};
+use super::levels::RawLevel;
+use super::lines::{LineAnswer, Lines, Location};
+use super::lookup::Lookup;
+use super::ranges::{Container, RangeAttributes, unique_container};
+use super::sections::Reader;
 
 type UnitRef<'a> = gimli::UnitRef<'a, Reader>;
 
@@ -55,261 +59,165 @@ const NAME_DEPTH: usize = 16;
 /// walk recurses once per level, so hostile DWARF must not choose the depth.
 const MAX_INLINE_DEPTH: usize = 256;
 
-impl Binary {
-    /// For each of `probes` a sweep can answer, `visit(chain)` with the
-    /// chain [`Binary::with_raw_chain`] would give, where `visit` is what
-    /// `visitor(comp_dir)` made for the probe's compilation unit; the
-    /// results, in no particular order. Probes left out must be asked with
-    /// `with_raw_chain`. Units are swept in parallel on the current rayon pool.
-    pub(crate) fn sweep<T: Send, V: FnMut(&[RawLevel<'_>]) -> T>(
-        &self,
-        probes: &[u64],
-        visitor: impl Fn(Option<&str>) -> V + Sync,
-    ) -> Vec<(u64, T)> {
-        let groups = self.probes_by_unit(probes);
-        let (nowhere, mut answers) = rayon::join(
-            || {
-                // In no unit at all: addr2line finds nothing.
-                let mut visit = visitor(None);
-                probes
-                    .iter()
-                    .filter(|&&probe| self.in_no_unit(probe))
-                    .map(|&probe| (probe, visit(&[])))
-                    .collect::<Vec<_>>()
-            },
-            || {
-                groups
-                    .par_iter()
-                    .flat_map_iter(|(offset, probes)| {
-                        let mut answers = Vec::new();
-                        // A unit that fails anywhere is left to `with_raw_chain`.
-                        let _ = self.sweep_unit(*offset, probes, &visitor, &mut answers);
-                        answers
-                    })
-                    .collect::<Vec<_>>()
-            },
-        );
-        answers.extend(nowhere);
-        answers
-    }
-
-    /// Answer what can be answered of `probes` in the unit at `offset`.
-    fn sweep_unit<T, V: FnMut(&[RawLevel<'_>]) -> T>(
-        &self,
-        offset: usize,
-        probes: &[u64],
-        visitor: impl Fn(Option<&str>) -> V,
-        answers: &mut Vec<(u64, T)>,
-    ) -> Option<()> {
-        // Any reference out of the unit that matters is declined below.
-        let header = self.unit_header(offset)?;
-        if header.type_() != gimli::UnitType::Compilation {
-            return None;
-        }
-        let dwarf = self.dwarf();
-        let unit = dwarf.unit(header).ok()?;
-        if unit.dwo_id.is_some() {
-            return None;
-        }
-        let unit = UnitRef::new(&dwarf, &unit);
-        let tree = TopLevel::read(unit).ok()??;
-        let mut probes = probes.to_vec();
-        probes.sort_unstable();
-        probes.dedup();
-        let mut lines = match &unit.line_program {
-            Some(program) => Some(Lines::read(unit, program.clone(), &probes).ok()?),
-            None => None,
-        };
-        let comp_dir = unit
-            .comp_dir
-            .map(|dir| String::from_utf8_lossy(dir.slice()));
-        let mut visit = visitor(comp_dir.as_deref());
-        let mut answer = |probe, levels: &[RawLevel<'_>]| answers.push((probe, visit(levels)));
-        let mut functions: Vec<(UnitOffset, Function)> = Vec::new();
-        let mut names = Names::default();
-        'probes: for (position, &probe) in probes.iter().enumerate() {
-            if !tree
-                .unit_ranges
+/// For each of `probes` a sweep can answer, `visit(chain)` with the
+/// chain [`Lookup::with_raw_chain`] would give, where `visit` is what
+/// `visitor(comp_dir)` made for the probe's compilation unit; the
+/// results, in no particular order. Probes left out must be asked with
+/// `with_raw_chain`. Units are swept in parallel on the current rayon pool.
+pub(crate) fn sweep<T: Send, V: FnMut(&[RawLevel<'_>]) -> T>(
+    lookup: Lookup<'_>,
+    probes: &[u64],
+    visitor: impl Fn(Option<&str>) -> V + Sync,
+) -> Vec<(u64, T)> {
+    let groups = lookup.units.probes_by_unit(probes);
+    let (nowhere, mut answers) = rayon::join(
+        || {
+            // In no unit at all: addr2line finds nothing.
+            let mut visit = visitor(None);
+            probes
                 .iter()
-                .any(|r| r.begin <= probe && probe < r.end)
-            {
-                // In no range of the unit: addr2line finds nothing.
-                answer(probe, &[]);
-                continue;
-            }
-            let row = match lines.as_ref().map(|lines| lines.answers[position]) {
-                Some(LineAnswer::Row(row)) => Some(row),
-                Some(LineAnswer::NoRow) | None => None,
-                Some(LineAnswer::Unsure) => continue,
-            };
-            let found = match unique_container(&tree.functions, probe, |f| f.range) {
-                Container::One(function) => Some(function.offset),
-                Container::Unsure => continue,
-                Container::None => None,
-            };
-            let function = match found {
-                None => None,
-                Some(offset) => match functions.iter().position(|(at, _)| *at == offset) {
-                    Some(known) => Some(&functions[known].1),
-                    None => {
-                        let Ok(parsed) = Function::parse(unit, offset, &mut names) else {
-                            continue;
-                        };
-                        functions.push((offset, parsed));
-                        functions.last().map(|(_, function)| function)
-                    }
-                },
-            };
-            let inlined = match function.map(|function| function.inlined_at(probe)) {
-                Some(None) => continue,
-                Some(Some(inlined)) => inlined,
-                None => Vec::new(),
-            };
-            if let Some(lines) = lines.as_mut() {
-                let files = row.map(|row| row.file);
-                let call_files = inlined.iter().filter_map(|call| call.call_file);
-                for file in files.into_iter().chain(call_files) {
-                    if lines.prepare(unit, file).is_err() {
-                        continue 'probes;
-                    }
+                .filter(|&&probe| lookup.units.in_no_unit(lookup.sections, probe))
+                .map(|&probe| (probe, visit(&[])))
+                .collect::<Vec<_>>()
+        },
+        || {
+            groups
+                .par_iter()
+                .flat_map_iter(|(offset, probes)| {
+                    let mut answers = Vec::new();
+                    // A unit that fails anywhere is left to `with_raw_chain`.
+                    let _ = sweep_unit(lookup, *offset, probes, &visitor, &mut answers);
+                    answers
+                })
+                .collect::<Vec<_>>()
+        },
+    );
+    answers.extend(nowhere);
+    answers
+}
+
+/// Answer what can be answered of `probes` in the unit at `offset`.
+fn sweep_unit<T, V: FnMut(&[RawLevel<'_>]) -> T>(
+    lookup: Lookup<'_>,
+    offset: usize,
+    probes: &[u64],
+    visitor: impl Fn(Option<&str>) -> V,
+    answers: &mut Vec<(u64, T)>,
+) -> Option<()> {
+    // Any reference out of the unit that matters is declined below.
+    let header = lookup.sections.unit_header(offset)?;
+    if header.type_() != gimli::UnitType::Compilation {
+        return None;
+    }
+    let dwarf = lookup.sections.gimli();
+    let unit = dwarf.unit(header).ok()?;
+    if unit.dwo_id.is_some() {
+        return None;
+    }
+    let unit = UnitRef::new(&dwarf, &unit);
+    let tree = TopLevel::read(unit).ok()??;
+    let mut probes = probes.to_vec();
+    probes.sort_unstable();
+    probes.dedup();
+    let mut lines = match &unit.line_program {
+        Some(program) => Some(Lines::read(unit, program.clone(), &probes).ok()?),
+        None => None,
+    };
+    let comp_dir = unit
+        .comp_dir
+        .map(|dir| String::from_utf8_lossy(dir.slice()));
+    let mut visit = visitor(comp_dir.as_deref());
+    let mut answer = |probe, levels: &[RawLevel<'_>]| answers.push((probe, visit(levels)));
+    let mut functions: Vec<(UnitOffset, Function)> = Vec::new();
+    let mut names = Names::default();
+    'probes: for (position, &probe) in probes.iter().enumerate() {
+        if !tree
+            .unit_ranges
+            .iter()
+            .any(|r| r.begin <= probe && probe < r.end)
+        {
+            // In no range of the unit: addr2line finds nothing.
+            answer(probe, &[]);
+            continue;
+        }
+        let row = match lines.as_ref().map(|lines| lines.answers[position]) {
+            Some(LineAnswer::Row(row)) => Some(row),
+            Some(LineAnswer::NoRow) | None => None,
+            Some(LineAnswer::Unsure) => continue,
+        };
+        let found = match unique_container(&tree.functions, probe, |f| f.range) {
+            Container::One(function) => Some(function.offset),
+            Container::Unsure => continue,
+            Container::None => None,
+        };
+        let function = match found {
+            None => None,
+            Some(offset) => match functions.iter().position(|(at, _)| *at == offset) {
+                Some(known) => Some(&functions[known].1),
+                None => {
+                    let Ok(parsed) = Function::parse(unit, offset, &mut names) else {
+                        continue;
+                    };
+                    functions.push((offset, parsed));
+                    functions.last().map(|(_, function)| function)
+                }
+            },
+        };
+        let inlined = match function.map(|function| function.inlined_at(probe)) {
+            Some(None) => continue,
+            Some(Some(inlined)) => inlined,
+            None => Vec::new(),
+        };
+        if let Some(lines) = lines.as_mut() {
+            let files = row.map(|row| row.file);
+            let call_files = inlined.iter().filter_map(|call| call.call_file);
+            for file in files.into_iter().chain(call_files) {
+                if lines.prepare(unit, file).is_err() {
+                    continue 'probes;
                 }
             }
-            let lines = lines.as_ref();
-            let location = row.and_then(|row| Some(lines?.location(row)));
-            let Some(function) = function else {
-                // Line information without a function.
-                match location {
-                    Some(location) => answer(
-                        probe,
-                        &[RawLevel {
-                            function: None,
-                            location: location.complete(),
-                        }],
-                    ),
-                    None => answer(probe, &[]),
-                }
-                continue;
-            };
-            let mut levels = Vec::with_capacity(inlined.len() + 1);
-            let mut next = location;
-            for call in inlined.iter().rev() {
-                levels.push(RawLevel {
-                    function: call.name.map(|name| String::from_utf8_lossy(name.slice())),
-                    location: next.and_then(Location::complete),
-                });
-                next = Some(Location {
-                    file: call
-                        .call_file
-                        .zip(lines)
-                        .and_then(|(index, lines)| lines.file(index)),
-                    line: call.call_line,
-                    column: call.call_column,
-                });
+        }
+        let lines = lines.as_ref();
+        let location = row.and_then(|row| Some(lines?.location(row)));
+        let Some(function) = function else {
+            // Line information without a function.
+            match location {
+                Some(location) => answer(
+                    probe,
+                    &[RawLevel {
+                        function: None,
+                        location: location.complete(),
+                    }],
+                ),
+                None => answer(probe, &[]),
             }
+            continue;
+        };
+        let mut levels = Vec::with_capacity(inlined.len() + 1);
+        let mut next = location;
+        for call in inlined.iter().rev() {
             levels.push(RawLevel {
-                function: function
-                    .name
-                    .map(|name| String::from_utf8_lossy(name.slice())),
+                function: call.name.map(|name| String::from_utf8_lossy(name.slice())),
                 location: next.and_then(Location::complete),
             });
-            answer(probe, &levels);
-        }
-        Some(())
-    }
-}
-
-/// What a binary search over ranges sorted by start is sure to find.
-enum Container<'a, T> {
-    /// Exactly this range holds the address, and the search finds it.
-    One(&'a T),
-    /// No range holds the address.
-    None,
-    /// Overlapping ranges, or ties in start, could make the search's
-    /// answer depend on the order of equal keys.
-    Unsure,
-}
-
-/// The range of `sorted` (by start) holding `probe`, when a binary search
-/// over them finds it whatever order equal starts are in: it is the only
-/// range holding `probe`, and it starts after every other range that starts
-/// at or before `probe`.
-fn unique_container<T>(
-    sorted: &[T],
-    probe: u64,
-    range: impl Fn(&T) -> gimli::Range,
-) -> Container<'_, T> {
-    let before = sorted.partition_point(|item| range(item).begin <= probe);
-    let Some(last) = before.checked_sub(1) else {
-        return Container::None;
-    };
-    let candidate = range(&sorted[last]);
-    let others_hold = sorted[..last].iter().any(|item| range(item).end > probe);
-    let tied = last > 0 && range(&sorted[last - 1]).begin == candidate.begin;
-    match (candidate.end > probe, others_hold) {
-        (true, false) if !tied => Container::One(&sorted[last]),
-        (false, false) => Container::None,
-        _ => Container::Unsure,
-    }
-}
-
-/// The address ranges a DIE declares: `DW_AT_low_pc` with `DW_AT_high_pc`
-/// (an address or a size), or `DW_AT_ranges`.
-#[derive(Default)]
-struct RangeAttributes {
-    low_pc: Option<u64>,
-    high_pc: Option<u64>,
-    size: Option<u64>,
-    ranges: Option<gimli::RangeListsOffset<usize>>,
-}
-
-impl RangeAttributes {
-    /// Note `attr` if it is one of the range attributes.
-    fn note(&mut self, unit: UnitRef<'_>, attr: &gimli::Attribute<Reader>) -> gimli::Result<()> {
-        match (attr.name(), attr.value()) {
-            (gimli::DW_AT_low_pc, AttributeValue::Addr(address)) => self.low_pc = Some(address),
-            (gimli::DW_AT_low_pc, AttributeValue::DebugAddrIndex(index)) => {
-                self.low_pc = Some(unit.address(index)?);
-            }
-            (gimli::DW_AT_high_pc, AttributeValue::Addr(address)) => self.high_pc = Some(address),
-            (gimli::DW_AT_high_pc, AttributeValue::DebugAddrIndex(index)) => {
-                self.high_pc = Some(unit.address(index)?);
-            }
-            (gimli::DW_AT_high_pc, AttributeValue::Udata(size)) => self.size = Some(size),
-            (gimli::DW_AT_ranges, value) => self.ranges = unit.attr_ranges_offset(value)?,
-            _ => {}
-        }
-        Ok(())
-    }
-
-    /// Call `add` for each non-empty range, `DW_AT_ranges` first; whether
-    /// there was any.
-    fn for_each(
-        &self,
-        unit: UnitRef<'_>,
-        mut add: impl FnMut(gimli::Range),
-    ) -> gimli::Result<bool> {
-        let mut any = false;
-        let mut push = |range: gimli::Range| {
-            if range.begin < range.end {
-                add(range);
-                any = true;
-            }
-        };
-        if let Some(offset) = self.ranges {
-            let mut list = unit.ranges(offset)?;
-            while let Some(range) = list.next()? {
-                push(range);
-            }
-        } else if let (Some(begin), Some(end)) = (self.low_pc, self.high_pc) {
-            push(gimli::Range { begin, end });
-        } else if let (Some(begin), Some(size)) = (self.low_pc, self.size) {
-            push(gimli::Range {
-                begin,
-                end: begin.wrapping_add(size),
+            next = Some(Location {
+                file: call
+                    .call_file
+                    .zip(lines)
+                    .and_then(|(index, lines)| lines.file(index)),
+                line: call.call_line,
+                column: call.call_column,
             });
         }
-        Ok(any)
+        levels.push(RawLevel {
+            function: function
+                .name
+                .map(|name| String::from_utf8_lossy(name.slice())),
+            location: next.and_then(Location::complete),
+        });
+        answer(probe, &levels);
     }
+    Some(())
 }
 
 /// A function's range, from the unit's top level.
@@ -819,228 +727,4 @@ fn referenced_name(
         (None, Some(next)) => referenced_name(unit, next, depth - 1),
         (None, None) => Ok(None),
     }
-}
-
-/// A source location as DWARF gives it, any part possibly missing.
-#[derive(Clone, Copy)]
-struct Location<'a> {
-    file: Option<&'a str>,
-    line: Option<u32>,
-    column: Option<u32>,
-}
-
-impl<'a> Location<'a> {
-    /// The location kresym reports: one with both a file and a line.
-    fn complete(self) -> Option<RawLocation<'a>> {
-        Some(RawLocation {
-            file: self.file?,
-            line: self.line?,
-            column: self.column.filter(|&c| c != 0),
-        })
-    }
-}
-
-/// One row of a line sequence.
-#[derive(Clone, Copy)]
-struct LineRow {
-    address: u64,
-    file: u64,
-    line: u32,
-    column: u32,
-}
-
-/// The line row at one probe.
-#[derive(Clone, Copy)]
-enum LineAnswer {
-    Row(LineRow),
-    /// In no sequence, or before the first row of its sequence.
-    NoRow,
-    /// Overlapping sequences.
-    Unsure,
-}
-
-/// The line rows at a unit's probes, and its file names.
-struct Lines {
-    program: gimli::IncompleteLineProgram<Reader>,
-    /// One per probe, in probe order.
-    answers: Vec<LineAnswer>,
-    /// File paths by file index, rendered on demand.
-    files: Vec<Option<String>>,
-    /// The address ranges of its non-empty sequences, by start address.
-    ranges: Vec<gimli::Range>,
-}
-
-/// The address ranges of a unit's line sequences, which addr2line takes as
-/// the unit's ranges when it declares none; fails as addr2line's line table
-/// would (then addr2line gives the unit no ranges).
-pub(crate) fn sequence_ranges(
-    unit: UnitRef<'_>,
-    program: gimli::IncompleteLineProgram<Reader>,
-) -> gimli::Result<Vec<gimli::Range>> {
-    Lines::read(unit, program, &[]).map(|lines| lines.ranges)
-}
-
-impl Lines {
-    /// Run the line program once, answering every probe (sorted); fails
-    /// if the program or any file name is malformed.
-    fn read(
-        unit: UnitRef<'_>,
-        program: gimli::IncompleteLineProgram<Reader>,
-        probes: &[u64],
-    ) -> gimli::Result<Lines> {
-        // (probe position, sequence number, row), for each sequence holding a probe.
-        let mut hits: Vec<(usize, usize, Option<LineRow>)> = Vec::new();
-        let mut sequences: Vec<(gimli::Range, usize)> = Vec::new();
-        let mut rows: Vec<LineRow> = Vec::new();
-        crate::line_rows::for_each_row(program.header(), |row| {
-            if row.end_sequence {
-                let Some(start) = rows.first().map(|r| r.address) else {
-                    return;
-                };
-                let end = row.address;
-                if start < end {
-                    let number = sequences.len();
-                    sequences.push((gimli::Range { begin: start, end }, number));
-                    let first = probes.partition_point(|&p| p < start);
-                    let last = probes.partition_point(|&p| p < end);
-                    for (position, probe) in probes.iter().enumerate().take(last).skip(first) {
-                        let row = match rows.binary_search_by(|r| r.address.cmp(probe)) {
-                            Ok(found) => Some(rows[found]),
-                            Err(0) => None,
-                            Err(after) => Some(rows[after - 1]),
-                        };
-                        hits.push((position, number, row));
-                    }
-                }
-                rows.clear();
-                return;
-            }
-            let new = LineRow {
-                address: row.address,
-                file: row.file,
-                line: row.line as u32,
-                column: row.column as u32,
-            };
-            match rows.last_mut() {
-                Some(last) if last.address == new.address => *last = new,
-                _ => rows.push(new),
-            }
-        })?;
-        sequences.sort_by_key(|(range, _)| range.begin);
-        let answers = probes
-            .iter()
-            .enumerate()
-            .map(
-                |(position, &probe)| match unique_container(&sequences, probe, |s| s.0) {
-                    Container::One(&(_, number)) => hits
-                        .iter()
-                        .find(|hit| hit.0 == position && hit.1 == number)
-                        .map_or(LineAnswer::Unsure, |hit| {
-                            hit.2.map_or(LineAnswer::NoRow, LineAnswer::Row)
-                        }),
-                    Container::None => LineAnswer::NoRow,
-                    Container::Unsure => LineAnswer::Unsure,
-                },
-            )
-            .collect();
-        // Every file name must be readable, or the unit has no lines at all.
-        let header = program.header();
-        let mut count = 1;
-        while header.file(count).is_some() {
-            count += 1;
-        }
-        for index in 0..count {
-            if let Some(file) = header.file(index) {
-                if file.directory_index() != 0
-                    && let Some(directory) = file.directory(header)
-                {
-                    unit.attr_string(directory)?;
-                }
-                unit.attr_string(file.path_name())?;
-            }
-        }
-        Ok(Lines {
-            program,
-            answers,
-            files: vec![None; count as usize],
-            ranges: sequences.into_iter().map(|(range, _)| range).collect(),
-        })
-    }
-
-    /// Render the path of file `index`, if there is such a file.
-    fn prepare(&mut self, unit: UnitRef<'_>, index: u64) -> gimli::Result<()> {
-        let Some(slot) = usize::try_from(index)
-            .ok()
-            .and_then(|index| self.files.get_mut(index))
-        else {
-            return Ok(());
-        };
-        if slot.is_none() {
-            let header = self.program.header();
-            *slot = Some(match header.file(index) {
-                Some(file) => render_file(unit, file, header)?,
-                // DWARF before version 5 has no file 0.
-                None => String::new(),
-            });
-        }
-        Ok(())
-    }
-
-    /// The path of file `index`, once prepared.
-    fn file(&self, index: u64) -> Option<&str> {
-        self.files.get(usize::try_from(index).ok()?)?.as_deref()
-    }
-
-    /// Where `row` points; its file must be prepared.
-    fn location(&self, row: LineRow) -> Location<'_> {
-        let line = (row.line != 0).then_some(row.line);
-        Location {
-            file: self.file(row.file),
-            line,
-            column: line.map(|_| row.column),
-        }
-    }
-}
-
-/// A file's path as addr2line renders it: the compilation directory, then
-/// the file's directory (unless it is directory 0, the compilation
-/// directory itself), then its name; an absolute part replaces what came before.
-fn render_file(
-    unit: UnitRef<'_>,
-    file: &gimli::FileEntry<Reader>,
-    header: &gimli::LineProgramHeader<Reader>,
-) -> gimli::Result<String> {
-    let mut path = unit
-        .comp_dir
-        .map(|dir| String::from_utf8_lossy(dir.slice()).into_owned())
-        .unwrap_or_default();
-    if file.directory_index() != 0
-        && let Some(directory) = file.directory(header)
-    {
-        push_path(
-            &mut path,
-            &String::from_utf8_lossy(unit.attr_string(directory)?.slice()),
-        );
-    }
-    push_path(
-        &mut path,
-        &String::from_utf8_lossy(unit.attr_string(file.path_name())?.slice()),
-    );
-    Ok(path)
-}
-
-/// Append `part` to `path` with a separator, or replace `path` when `part`
-/// is absolute (Unix or Windows style).
-fn push_path(path: &mut String, part: &str) {
-    let windows_root = |p: &str| p.starts_with('\\') || p.get(1..3) == Some(":\\");
-    let unix_root = |p: &str| p.starts_with('/') || p.get(1..3) == Some(":/");
-    if unix_root(part) || windows_root(part) {
-        *path = part.to_owned();
-        return;
-    }
-    let separator = if windows_root(path) { '\\' } else { '/' };
-    if !path.is_empty() && !path.ends_with(separator) {
-        path.push(separator);
-    }
-    path.push_str(part);
 }

@@ -81,6 +81,75 @@ fn parse_size(text: &str) -> Option<u64> {
     digits.trim().parse::<u64>().ok()?.checked_mul(1 << shift)
 }
 
+/// Why compressed data could not be used; `what` names the data (`file
+/// x.ko.zst`, `section .debug_info`).
+#[derive(Debug, thiserror::Error)]
+pub enum DecompressError {
+    /// The data is not valid in its compression format.
+    #[error("cannot decompress {what}: {error}")]
+    Corrupt {
+        /// What was decompressed.
+        what: String,
+        /// The decoder's error.
+        error: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// It expands, or claims to expand, past its limit.
+    #[error(
+        "{what} {} {limit} bytes, the most {compressed} compressed bytes may hold \
+         (KRESYM_DECOMPRESS_RATIO, KRESYM_DECOMPRESS_MAX): refusing it as a decompression bomb",
+        if *.claimed { "claims to hold" } else { "expands to more than" }
+    )]
+    Bomb {
+        /// What was decompressed.
+        what: String,
+        /// Whether its header claimed that much (rather than it expanding so far).
+        claimed: bool,
+        /// The limit, in bytes.
+        limit: u64,
+        /// Its compressed size, in bytes.
+        compressed: u64,
+    },
+    /// A section compressed in a format kresym does not read.
+    #[error("{what} is compressed with {format:?}, unsupported")]
+    Unsupported {
+        /// What was decompressed.
+        what: String,
+        /// Its format.
+        format: object::CompressionFormat,
+    },
+    /// A section that decompresses to another size than its header says.
+    #[error(
+        "{what} claims {claimed} bytes but decompresses to {found}{}",
+        if *.found as u64 > *.claimed { " or more" } else { "" }
+    )]
+    WrongSize {
+        /// What was decompressed.
+        what: String,
+        /// The size its header claims.
+        claimed: u64,
+        /// The bytes found (at most one more than claimed).
+        found: usize,
+    },
+}
+
+impl DecompressError {
+    fn corrupt(what: &str, error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        DecompressError::Corrupt {
+            what: what.to_owned(),
+            error: Box::new(error),
+        }
+    }
+
+    fn bomb(what: &str, compressed: u64, claimed: bool, limit: u64) -> Self {
+        DecompressError::Bomb {
+            what: what.to_owned(),
+            claimed,
+            limit,
+            compressed,
+        }
+    }
+}
+
 /// Read all of `decoder` (the decompressed stream of `compressed` bytes of
 /// `what`), failing past the limit instead of growing without end.
 pub(crate) fn read_bounded(
@@ -88,15 +157,15 @@ pub(crate) fn read_bounded(
     compressed: u64,
     limits: &DecompressionLimits,
     what: &str,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, DecompressError> {
     let limit = limits.limit_for(compressed);
     let mut out = Vec::new();
     decoder
         .take(limit.saturating_add(1))
         .read_to_end(&mut out)
-        .map_err(|e| format!("cannot decompress {what}: {e}"))?;
+        .map_err(|e| DecompressError::corrupt(what, e))?;
     if out.len() as u64 > limit {
-        return Err(too_big(what, compressed, "expands to more than", limit));
+        return Err(DecompressError::bomb(what, compressed, false, limit));
     }
     Ok(out)
 }
@@ -106,7 +175,7 @@ pub(crate) fn xz(
     input: &[u8],
     limits: &DecompressionLimits,
     what: &str,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, DecompressError> {
     let compressed = input.len() as u64;
     let mut out = BoundedWriter {
         out: Vec::new(),
@@ -115,9 +184,9 @@ pub(crate) fn xz(
     match lzma_rs::xz_decompress(&mut &input[..], &mut out) {
         Ok(()) => Ok(out.out),
         Err(_) if out.out.len() as u64 >= out.limit => {
-            Err(too_big(what, compressed, "expands to more than", out.limit))
+            Err(DecompressError::bomb(what, compressed, false, out.limit))
         }
-        Err(e) => Err(format!("cannot decompress {what}: {e}")),
+        Err(e) => Err(DecompressError::corrupt(what, e)),
     }
 }
 
@@ -143,21 +212,13 @@ impl std::io::Write for BoundedWriter {
     }
 }
 
-/// The error for input that expands (or claims to) past its limit.
-fn too_big(what: &str, compressed: u64, verb: &str, limit: u64) -> String {
-    format!(
-        "{what} {verb} {limit} bytes, the most {compressed} compressed bytes may hold \
-         (KRESYM_DECOMPRESS_RATIO, KRESYM_DECOMPRESS_MAX): refusing it as a decompression bomb"
-    )
-}
-
 /// The contents of a debug section, decompressed within the limits when it
 /// is compressed; `name` names it in errors.
 pub(crate) fn section_data<'data>(
     compressed: object::CompressedData<'data>,
     limits: &DecompressionLimits,
     name: &str,
-) -> Result<std::borrow::Cow<'data, [u8]>, String> {
+) -> Result<std::borrow::Cow<'data, [u8]>, DecompressError> {
     use object::CompressionFormat;
     let packed = compressed.data.len() as u64;
     let what = format!("section {name}");
@@ -167,30 +228,26 @@ pub(crate) fn section_data<'data>(
         CompressionFormat::Zlib => Box::new(flate2::read::ZlibDecoder::new(compressed.data)),
         CompressionFormat::Zstandard => Box::new(
             ruzstd::decoding::StreamingDecoder::new(compressed.data)
-                .map_err(|e| format!("cannot decompress {what}: {e}"))?,
+                .map_err(|e| DecompressError::corrupt(&what, e))?,
         ),
-        other => return Err(format!("{what} is compressed with {other:?}, unsupported")),
+        format => return Err(DecompressError::Unsupported { what, format }),
     };
     let limit = limits.limit_for(packed);
     if claimed > limit {
-        return Err(too_big(&what, packed, "claims to hold", limit));
+        return Err(DecompressError::bomb(&what, packed, true, limit));
     }
     // Read at most one byte more than claimed: never allocated up front.
     let mut data = Vec::new();
     decoder
         .take(claimed.saturating_add(1))
         .read_to_end(&mut data)
-        .map_err(|e| format!("cannot decompress {what}: {e}"))?;
+        .map_err(|e| DecompressError::corrupt(&what, e))?;
     if data.len() as u64 != claimed {
-        return Err(format!(
-            "{what} claims {claimed} bytes but decompresses to {}{}",
-            data.len(),
-            if data.len() as u64 > claimed {
-                " or more"
-            } else {
-                ""
-            }
-        ));
+        return Err(DecompressError::WrongSize {
+            what,
+            claimed,
+            found: data.len(),
+        });
     }
     Ok(data.into())
 }
@@ -235,7 +292,9 @@ mod tests {
             max_bytes: 1000,
         };
         let endless = std::io::repeat(0);
-        let error = read_bounded(endless, 100, &limits, "file x.ko.zst").unwrap_err();
+        let error = read_bounded(endless, 100, &limits, "file x.ko.zst")
+            .unwrap_err()
+            .to_string();
         assert!(
             error.contains("x.ko.zst") && error.contains("200 bytes"),
             "{error}"

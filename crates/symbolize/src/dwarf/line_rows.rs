@@ -13,7 +13,7 @@
 
 use gimli::{Reader as _, ReaderOffset as _};
 
-use crate::binary::Reader;
+use super::sections::Reader;
 
 /// The registers of a row that the sweep uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -217,7 +217,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::binary::Binary;
+    use crate::Binary;
 
     /// gimli's rows of `program`, in the same terms.
     fn gimli_rows(program: gimli::IncompleteLineProgram<Reader>) -> gimli::Result<Vec<Row>> {
@@ -242,7 +242,7 @@ mod tests {
     /// programs there were, and how many of them this declined.
     fn compare(path: &Path) -> (usize, usize) {
         let binary = Binary::open(path).unwrap();
-        let dwarf = binary.dwarf();
+        let dwarf = binary.dwarf().gimli();
         let mut units = dwarf.units();
         let (mut programs, mut declined) = (0, 0);
         while let Some(header) = units.next().unwrap() {

@@ -1,0 +1,245 @@
+//! Line programs read for a batch of addresses: the row at each probe,
+//! the address ranges of a unit's sequences, and file paths rendered as
+//! addr2line renders them.
+//!
+//! Rows come from [`super::line_rows`], kresym's own line-program engine,
+//! which the sweep and the index build share; the one-by-one lookup runs
+//! addr2line's, which gimli's rows drive (see the `dwarf` module docs).
+
+use super::levels::RawLocation;
+use super::line_rows;
+use super::ranges::{Container, unique_container};
+use super::sections::Reader;
+
+type UnitRef<'a> = gimli::UnitRef<'a, Reader>;
+
+/// A source location as DWARF gives it, any part possibly missing.
+#[derive(Clone, Copy)]
+pub(crate) struct Location<'a> {
+    pub(crate) file: Option<&'a str>,
+    pub(crate) line: Option<u32>,
+    pub(crate) column: Option<u32>,
+}
+
+impl<'a> Location<'a> {
+    /// The location kresym reports: one with both a file and a line.
+    pub(crate) fn complete(self) -> Option<RawLocation<'a>> {
+        Some(RawLocation {
+            file: self.file?,
+            line: self.line?,
+            column: self.column.filter(|&c| c != 0),
+        })
+    }
+}
+
+/// One row of a line sequence.
+#[derive(Clone, Copy)]
+pub(crate) struct LineRow {
+    address: u64,
+    pub(crate) file: u64,
+    line: u32,
+    column: u32,
+}
+
+/// The line row at one probe.
+#[derive(Clone, Copy)]
+pub(crate) enum LineAnswer {
+    Row(LineRow),
+    /// In no sequence, or before the first row of its sequence.
+    NoRow,
+    /// Overlapping sequences.
+    Unsure,
+}
+
+/// The line rows at a unit's probes, and its file names.
+pub(crate) struct Lines {
+    program: gimli::IncompleteLineProgram<Reader>,
+    /// One per probe, in probe order.
+    pub(crate) answers: Vec<LineAnswer>,
+    /// File paths by file index, rendered on demand.
+    files: Vec<Option<String>>,
+    /// The address ranges of its non-empty sequences, by start address.
+    ranges: Vec<gimli::Range>,
+}
+
+/// The address ranges of a unit's line sequences, which addr2line takes as
+/// the unit's ranges when it declares none; fails as addr2line's line table
+/// would (then addr2line gives the unit no ranges).
+pub(crate) fn sequence_ranges(
+    unit: UnitRef<'_>,
+    program: gimli::IncompleteLineProgram<Reader>,
+) -> gimli::Result<Vec<gimli::Range>> {
+    Lines::read(unit, program, &[]).map(|lines| lines.ranges)
+}
+
+impl Lines {
+    /// Run the line program once, answering every probe (sorted); fails
+    /// if the program or any file name is malformed.
+    pub(crate) fn read(
+        unit: UnitRef<'_>,
+        program: gimli::IncompleteLineProgram<Reader>,
+        probes: &[u64],
+    ) -> gimli::Result<Lines> {
+        // (probe position, sequence number, row), for each sequence holding a probe.
+        let mut hits: Vec<(usize, usize, Option<LineRow>)> = Vec::new();
+        let mut sequences: Vec<(gimli::Range, usize)> = Vec::new();
+        let mut rows: Vec<LineRow> = Vec::new();
+        line_rows::for_each_row(program.header(), |row| {
+            if row.end_sequence {
+                let Some(start) = rows.first().map(|r| r.address) else {
+                    return;
+                };
+                let end = row.address;
+                if start < end {
+                    let number = sequences.len();
+                    sequences.push((gimli::Range { begin: start, end }, number));
+                    let first = probes.partition_point(|&p| p < start);
+                    let last = probes.partition_point(|&p| p < end);
+                    for (position, probe) in probes.iter().enumerate().take(last).skip(first) {
+                        let row = match rows.binary_search_by(|r| r.address.cmp(probe)) {
+                            Ok(found) => Some(rows[found]),
+                            Err(0) => None,
+                            Err(after) => Some(rows[after - 1]),
+                        };
+                        hits.push((position, number, row));
+                    }
+                }
+                rows.clear();
+                return;
+            }
+            let new = LineRow {
+                address: row.address,
+                file: row.file,
+                line: row.line as u32,
+                column: row.column as u32,
+            };
+            match rows.last_mut() {
+                Some(last) if last.address == new.address => *last = new,
+                _ => rows.push(new),
+            }
+        })?;
+        sequences.sort_by_key(|(range, _)| range.begin);
+        let answers = probes
+            .iter()
+            .enumerate()
+            .map(
+                |(position, &probe)| match unique_container(&sequences, probe, |s| s.0) {
+                    Container::One(&(_, number)) => hits
+                        .iter()
+                        .find(|hit| hit.0 == position && hit.1 == number)
+                        .map_or(LineAnswer::Unsure, |hit| {
+                            hit.2.map_or(LineAnswer::NoRow, LineAnswer::Row)
+                        }),
+                    Container::None => LineAnswer::NoRow,
+                    Container::Unsure => LineAnswer::Unsure,
+                },
+            )
+            .collect();
+        // Every file name must be readable, or the unit has no lines at all.
+        let header = program.header();
+        let mut count = 1;
+        while header.file(count).is_some() {
+            count += 1;
+        }
+        for index in 0..count {
+            if let Some(file) = header.file(index) {
+                if file.directory_index() != 0
+                    && let Some(directory) = file.directory(header)
+                {
+                    unit.attr_string(directory)?;
+                }
+                unit.attr_string(file.path_name())?;
+            }
+        }
+        Ok(Lines {
+            program,
+            answers,
+            files: vec![None; count as usize],
+            ranges: sequences.into_iter().map(|(range, _)| range).collect(),
+        })
+    }
+
+    /// Render the path of file `index`, if there is such a file.
+    pub(crate) fn prepare(&mut self, unit: UnitRef<'_>, index: u64) -> gimli::Result<()> {
+        let Some(slot) = usize::try_from(index)
+            .ok()
+            .and_then(|index| self.files.get_mut(index))
+        else {
+            return Ok(());
+        };
+        if slot.is_none() {
+            let header = self.program.header();
+            *slot = Some(match header.file(index) {
+                Some(file) => render_file(unit, file, header)?,
+                // DWARF before version 5 has no file 0.
+                None => String::new(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The path of file `index`, once prepared.
+    pub(crate) fn file(&self, index: u64) -> Option<&str> {
+        self.files.get(usize::try_from(index).ok()?)?.as_deref()
+    }
+
+    /// Where `row` points; its file must be prepared.
+    pub(crate) fn location(&self, row: LineRow) -> Location<'_> {
+        let line = (row.line != 0).then_some(row.line);
+        Location {
+            file: self.file(row.file),
+            line,
+            column: line.map(|_| row.column),
+        }
+    }
+}
+
+/// A file's path as addr2line renders it: the compilation directory, then
+/// the file's directory (unless it is directory 0, the compilation
+/// directory itself), then its name; an absolute part replaces what came before.
+///
+/// Derived from addr2line 0.27 (`render_file` in its `line.rs`, Apache-2.0
+/// or MIT): the sweep must render paths exactly as the one-by-one lookup,
+/// which runs addr2line, does. Keep the two in step when addr2line changes.
+fn render_file(
+    unit: UnitRef<'_>,
+    file: &gimli::FileEntry<Reader>,
+    header: &gimli::LineProgramHeader<Reader>,
+) -> gimli::Result<String> {
+    let mut path = unit
+        .comp_dir
+        .map(|dir| String::from_utf8_lossy(dir.slice()).into_owned())
+        .unwrap_or_default();
+    if file.directory_index() != 0
+        && let Some(directory) = file.directory(header)
+    {
+        push_path(
+            &mut path,
+            &String::from_utf8_lossy(unit.attr_string(directory)?.slice()),
+        );
+    }
+    push_path(
+        &mut path,
+        &String::from_utf8_lossy(unit.attr_string(file.path_name())?.slice()),
+    );
+    Ok(path)
+}
+
+/// Append `part` to `path` with a separator, or replace `path` when `part`
+/// is absolute (Unix or Windows style).
+///
+/// Derived from addr2line 0.27 (`path_push`, `has_forward_slash_root` and
+/// `has_backward_slash_root` in its `line.rs`), for the reason above.
+fn push_path(path: &mut String, part: &str) {
+    let windows_root = |p: &str| p.starts_with('\\') || p.get(1..3) == Some(":\\");
+    let unix_root = |p: &str| p.starts_with('/') || p.get(1..3) == Some(":/");
+    if unix_root(part) || windows_root(part) {
+        *path = part.to_owned();
+        return;
+    }
+    let separator = if windows_root(path) { '\\' } else { '/' };
+    if !path.is_empty() && !path.ends_with(separator) {
+        path.push(separator);
+    }
+    path.push_str(part);
+}
