@@ -98,11 +98,16 @@ pub fn symbolize(
     let output = match linker {
         None => kresym_render::symbolized(format, name, document, &symbols, None)?,
         Some(linker) => {
-            // Linking reads the symbolized report, as `kresym link` would.
+            // The linked views show the symbolized text, so its lines are
+            // what links point into; the symbolized locations are linked as
+            // the symbolizer found them (where the text printed each), and
+            // only the rest of the text (`WARNING: ... at file:line`, shas)
+            // is read for links.
             let mut text = Vec::with_capacity(document.text.len() * 2);
-            kresym_render::text::write_symbolized(&mut text, document, &symbols)?;
+            let located =
+                kresym_render::text::write_symbolized_located(&mut text, document, &symbols)?;
             let symbolized = kresym_report::parse(text);
-            let links = linker.link_document(&symbolized);
+            let links = linker.link_symbolized(&symbolized, &located);
             if links.repo.is_none() {
                 return Err(Error::NoRepository(format!(
                     "{name}: {}",
