@@ -8,7 +8,8 @@
 //!
 //! - [`parse()`]: what the parser found (`kresym parse`);
 //! - [`symbolize()`]: the input symbolized, linked when a [`Linker`] is
-//!   given (`kresym symbolize`, `--repo`);
+//!   given (`kresym symbolize`, `--repo`): the frames are linked to the
+//!   locations the symbolizer found, where the text writer printed them;
 //! - [`verify()`]: verdicts on the annotations, and the corrected report
 //!   (`kresym verify`, `--fix`);
 //! - [`link()`]: links of an already symbolized input (`kresym link`).
