@@ -6,6 +6,9 @@
 //! [`kresym_report::Document`] into [`DocumentLinks`]: per line, the links
 //! of its locations with their URL, snippet and warnings, and the links of
 //! the commits a bisection log names. Renderers only consume that data.
+//! [`Linker::link_symbolized`] links a symbolized document from the
+//! locations its writer printed ([`Located`], with their spans) instead of
+//! reading the frames' annotations back from its text.
 //!
 //! The map: `linker` finds locations and commits and builds the links;
 //! `links` is what it returns; [`commit`] chooses the commit each line is

@@ -36,6 +36,15 @@ impl std::fmt::Debug for Linker {
     }
 }
 
+/// Where the [`Located`] given to [`Linker::link`] stand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Frames {
+    /// Added to the locations printed in their lines.
+    Extra,
+    /// In place of the frame locations read from their lines' text.
+    Symbolized,
+}
+
 /// Resolve a `--repo` value or `git tree:` header to a repository.
 pub fn resolve_repo(value: &str, forge: Option<Forge>) -> Result<Repo, LinkError> {
     let url = trees::resolve_tree(value)
@@ -112,6 +121,7 @@ impl Linker {
                 line: *line,
                 location: location.clone(),
                 function: None,
+                span: None,
             })
             .collect();
         self.link_located(doc, &extra)
@@ -120,6 +130,20 @@ impl Linker {
     /// Like [`Linker::link_locations`], with the function of each extra
     /// location (an inline chain names a different function per entry).
     pub fn link_located(&self, doc: &Document, extra: &[Located]) -> DocumentLinks {
+        self.link(doc, extra, Frames::Extra)
+    }
+
+    /// Link a symbolized document: `symbolized` holds every location the
+    /// symbolizer printed in `doc` (its line, span and function). A line
+    /// with such locations takes them as its frame locations, and its
+    /// annotation or `[inline]` location is not read from its text; the
+    /// other `file:line`s printed in the text, and the commits, are linked
+    /// as [`Linker::link_document`] links them.
+    pub fn link_symbolized(&self, doc: &Document, symbolized: &[Located]) -> DocumentLinks {
+        self.link(doc, symbolized, Frames::Symbolized)
+    }
+
+    fn link(&self, doc: &Document, given: &[Located], frames: Frames) -> DocumentLinks {
         let mut out = DocumentLinks::default();
         out.repo = match self.document_repo(doc) {
             Ok(repo) => repo,
@@ -132,40 +156,55 @@ impl Linker {
         };
         let chooser = CommitChooser::new(doc, self.commit.as_deref());
 
+        let mut by_line: BTreeMap<usize, Vec<&Located>> = BTreeMap::new();
+        for located in given {
+            match doc.lines.get(located.line) {
+                Some(_) => by_line.entry(located.line).or_default().push(located),
+                None => out.warnings.push(format!(
+                    "extra location for line index {}, past the end",
+                    located.line
+                )),
+            }
+        }
+
         let mut per_line: BTreeMap<usize, Vec<FrameLink>> = BTreeMap::new();
         for (index, line) in doc.lines.iter().enumerate() {
-            for (location, function, span) in self.printed_locations(doc, line) {
+            let found = match (frames, by_line.get(&index)) {
+                (Frames::Symbolized, Some(given)) => {
+                    let given = given
+                        .iter()
+                        .map(|l| (l.location.clone(), l.function.clone(), l.span.clone()))
+                        .collect();
+                    self.other_locations(doc, line, given)
+                }
+                _ => self.printed_locations(doc, line),
+            };
+            for (location, function, span) in found {
                 let link =
                     self.make_link(&chooser, out.repo.as_ref(), index, location, function, span);
                 per_line.entry(index).or_default().push(link);
             }
         }
-        for Located {
-            line: index,
-            location,
-            function,
-        } in extra
-        {
-            let Some(line) = doc.lines.get(*index) else {
-                out.warnings.push(format!(
-                    "extra location for line index {index}, past the end"
-                ));
-                continue;
-            };
-            let function = function.clone().or_else(|| match &line.kind {
-                LineKind::Frame(f) => Some(f.function.clone()),
-                LineKind::InlineFrame(f) => Some(f.function.clone()),
-                _ => None,
-            });
-            let link = self.make_link(
-                &chooser,
-                out.repo.as_ref(),
-                *index,
-                location.clone(),
-                function,
-                None,
-            );
-            per_line.entry(*index).or_default().push(link);
+        if frames == Frames::Extra {
+            for (&index, given) in &by_line {
+                let line = &doc.lines[index];
+                for located in given {
+                    let function = located.function.clone().or_else(|| match &line.kind {
+                        LineKind::Frame(f) => Some(f.function.clone()),
+                        LineKind::InlineFrame(f) => Some(f.function.clone()),
+                        _ => None,
+                    });
+                    let link = self.make_link(
+                        &chooser,
+                        out.repo.as_ref(),
+                        index,
+                        located.location.clone(),
+                        function,
+                        located.span.clone(),
+                    );
+                    per_line.entry(index).or_default().push(link);
+                }
+            }
         }
         out.lines = per_line
             .into_iter()
@@ -260,7 +299,7 @@ impl Linker {
     ) -> Vec<(SourceLocation, Option<String>, Option<Range<usize>>)> {
         let bytes = doc.line_bytes(line);
         let text = String::from_utf8_lossy(bytes);
-        let mut found = match &line.kind {
+        let found = match &line.kind {
             LineKind::Frame(f) => match &f.annotation {
                 Some(loc) => {
                     let span = f
@@ -280,6 +319,18 @@ impl Linker {
             LineKind::Text | LineKind::Marker(_) => Vec::new(),
             _ => return Vec::new(),
         };
+        self.other_locations(doc, line, found)
+    }
+
+    /// `found` (the frame locations of `line`), with any other location
+    /// printed in the line, in the order they are printed.
+    fn other_locations(
+        &self,
+        doc: &Document,
+        line: &kresym_report::Line,
+        mut found: Vec<(SourceLocation, Option<String>, Option<Range<usize>>)>,
+    ) -> Vec<(SourceLocation, Option<String>, Option<Range<usize>>)> {
+        let text = String::from_utf8_lossy(doc.line_bytes(line));
         // Any other `file:line` in the line (`WARNING: ... at FILE:LINE`,
         // lockdep's `at: func+0x1/0x2 FILE:LINE`), not overlapping the above.
         for c in self.location_re.captures_iter(&text) {
@@ -725,11 +776,13 @@ mod tests {
                 line: 1,
                 location: location.clone(),
                 function: None,
+                span: None,
             },
             Located {
                 line: 99,
                 location,
                 function: Some("f".into()),
+                span: None,
             },
         ];
         let links = upstream_at_sha().link_located(&doc, &extra);
@@ -742,6 +795,36 @@ mod tests {
             links.warnings,
             ["extra location for line index 99, past the end"]
         );
+    }
+
+    /// Issue #17: a symbolized line is linked to what the symbolizer found,
+    /// not to what its text seems to say; other locations in the line are
+    /// still read from its text, in printed order.
+    #[test]
+    fn symbolized_locations_replace_the_ones_read_from_the_text() {
+        let doc = kresym_report::parse("BUG: x\n helper+0x1/0x2 fs/evil.c:1 at: mm/other.c:7\n");
+        let found = Located {
+            line: 1,
+            location: SourceLocation {
+                file: "fs/real.c".into(),
+                line: 42,
+                column: None,
+            },
+            function: Some("inlined_fn".into()),
+            span: Some(16..27),
+        };
+        let links = upstream_at_sha().link_symbolized(&doc, std::slice::from_ref(&found));
+        let [first, second] = links.for_line(1) else {
+            panic!("{links:?}");
+        };
+        assert_eq!(first.location, found.location);
+        assert_eq!(first.function.as_deref(), Some("inlined_fn"));
+        assert_eq!(first.span, Some(16..27));
+        assert_eq!(second.location.file, "mm/other.c");
+        assert_eq!(second.span, Some(32..44));
+        // Read from the text, the same line links the printed annotation.
+        let read = upstream_at_sha().link_document(&doc);
+        assert_eq!(read.for_line(1)[0].location.file, "fs/evil.c");
     }
 
     #[test]

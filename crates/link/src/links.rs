@@ -93,7 +93,9 @@ pub struct ReportMaintainers {
     pub sections: Vec<maintainers::Section>,
 }
 
-/// A location found for a line by a symbolizer, not printed in it.
+/// A location a symbolizer found for a line: given apart from the line's
+/// text ([`crate::Linker::link_located`]), or where the symbolized text
+/// printed it ([`crate::Linker::link_symbolized`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located {
     /// Index into [`kresym_report::Document::lines`].
@@ -103,6 +105,9 @@ pub struct Located {
     /// The function at that location (for the fit check); `None` takes the
     /// line's frame function.
     pub function: Option<String>,
+    /// Where `file:line` is printed in its line (byte range relative to
+    /// the line start); `None` when it is not printed there.
+    pub span: Option<Range<usize>>,
 }
 
 /// Everything [`crate::Linker::link_document`] found for one document.

@@ -285,6 +285,7 @@ fn located_entries_carry_their_own_function() {
             line: 0,
             location: loc.clone(),
             function: Some("sk_add_backlog".into()),
+            span: None,
         }],
     );
     assert_eq!(

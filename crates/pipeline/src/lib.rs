@@ -8,7 +8,8 @@
 //!
 //! - [`parse()`]: what the parser found (`kresym parse`);
 //! - [`symbolize()`]: the input symbolized, linked when a [`Linker`] is
-//!   given (`kresym symbolize`, `--repo`);
+//!   given (`kresym symbolize`, `--repo`): the frames are linked to the
+//!   locations the symbolizer found, where the text writer printed them;
 //! - [`verify()`]: verdicts on the annotations, and the corrected report
 //!   (`kresym verify`, `--fix`);
 //! - [`link()`]: links of an already symbolized input (`kresym link`).
@@ -121,16 +122,20 @@ pub fn symbolize(
     let output = match linker {
         None => kresym_render::symbolized(format, name, document, &symbols, listings, None)?,
         Some(linker) => {
-            // Linking reads the symbolized report, as `kresym link` would.
+            // The linked views show the symbolized text, so its lines are
+            // what links point into; the symbolized locations are linked as
+            // the symbolizer found them (where the text printed each), and
+            // only the rest of the text (`WARNING: ... at file:line`, shas)
+            // is read for links.
             let mut text = Vec::with_capacity(document.text.len() * 2);
-            kresym_render::code::write_symbolized_with_code(
+            let located = kresym_render::code::write_symbolized_located_with_code(
                 &mut text,
                 document,
                 &symbols,
                 listings.unwrap_or_default(),
             )?;
             let symbolized = kresym_report::parse(text);
-            let links = linker.link_document(&symbolized);
+            let links = linker.link_symbolized(&symbolized, &located);
             if links.repo.is_none() {
                 return Err(Error::NoRepository(format!(
                     "{name}: {}",

@@ -8,6 +8,7 @@
 use std::io::{self, Write};
 
 use kresym_disasm::Listing;
+use kresym_link::Located;
 use kresym_report::Document;
 use kresym_report::code::CodeArch;
 use kresym_symbolize::DocumentSymbols;
@@ -32,20 +33,48 @@ pub fn write_symbolized_with_code(
     symbols: &DocumentSymbols,
     listings: &[CodeListing],
 ) -> io::Result<()> {
+    interleave(out, document, listings, |out, range| {
+        crate::text::write_symbolized_lines(out, document, symbols, range)
+    })
+}
+
+/// Like [`write_symbolized_with_code`], noting where each `file:line` was
+/// written, as [`crate::text::write_symbolized_located`] does.
+pub fn write_symbolized_located_with_code(
+    out: &mut Vec<u8>,
+    document: &Document,
+    symbols: &DocumentSymbols,
+    listings: &[CodeListing],
+) -> io::Result<Vec<Located>> {
+    let mut locating = crate::text::Locating::new(out);
+    interleave(out, document, listings, |out, range| {
+        locating.write(out, document, symbols, range)
+    })?;
+    Ok(locating.finish())
+}
+
+/// Writes the document's lines through `write_range`, each listing right
+/// after its `Code:` line.
+fn interleave<W: Write>(
+    out: &mut W,
+    document: &Document,
+    listings: &[CodeListing],
+    mut write_range: impl FnMut(&mut W, std::ops::Range<usize>) -> io::Result<()>,
+) -> io::Result<()> {
     let mut next = 0;
     for listing in listings {
         let end = (listing.line + 1).min(document.lines.len());
         if end <= next {
             continue;
         }
-        crate::text::write_symbolized_lines(out, document, symbols, next..end)?;
+        write_range(out, next..end)?;
         if document.lines[end - 1].terminator_len == 0 {
             out.write_all(b"\n")?;
         }
         out.write_all(listing.listing.to_text().as_bytes())?;
         next = end;
     }
-    crate::text::write_symbolized_lines(out, document, symbols, next..document.lines.len())
+    write_range(out, next..document.lines.len())
 }
 
 /// One `Code:` line's disassembly in JSON.

@@ -17,6 +17,7 @@
 
 use std::io::{self, Write};
 
+use kresym_link::Located;
 use kresym_report::{Document, Frame, LineKind, SourceLocation};
 use kresym_symbolize::{DocumentSymbols, LineSymbols, Resolution, Resolved, SourceFrame};
 
@@ -32,6 +33,60 @@ pub fn write_symbolized(
     write_symbolized_lines(out, document, symbols, 0..document.lines.len())
 }
 
+/// Like [`write_symbolized`], appending to `out`, and where each chain
+/// level's `file:line` was printed: one [`Located`] per location, its
+/// `line` the index of the line of `out` that holds it (counted from the
+/// first byte this call writes), its `function` the name printed before it.
+/// This is what linking a symbolized document reads, instead of parsing
+/// the text again.
+pub fn write_symbolized_located(
+    out: &mut Vec<u8>,
+    document: &Document,
+    symbols: &DocumentSymbols,
+) -> io::Result<Vec<Located>> {
+    let mut locating = Locating::new(out);
+    locating.write(out, document, symbols, 0..document.lines.len())?;
+    Ok(locating.finish())
+}
+
+/// Writes ranges of a symbolized document to one `Vec<u8>`, noting where
+/// each `file:line` lands, with anything else written between the ranges
+/// (such as `Code:` listings) counted in the lines.
+pub(crate) struct Locating {
+    sink: Sink,
+}
+
+impl Locating {
+    /// Notes locations written to `out` from its current end.
+    pub(crate) fn new(out: &[u8]) -> Self {
+        Locating {
+            sink: Sink {
+                base: out.len(),
+                scanned: out.len(),
+                lines: 0,
+                line_start: out.len(),
+                located: Vec::new(),
+            },
+        }
+    }
+
+    /// Writes the lines in `range`, as [`write_symbolized_lines`] does.
+    pub(crate) fn write(
+        &mut self,
+        out: &mut Vec<u8>,
+        document: &Document,
+        symbols: &DocumentSymbols,
+        range: std::ops::Range<usize>,
+    ) -> io::Result<()> {
+        write_lines(out, document, symbols, range, &mut self.sink)
+    }
+
+    /// The locations noted.
+    pub(crate) fn finish(self) -> Vec<Located> {
+        self.sink.located
+    }
+}
+
 /// Like [`write_symbolized`], for the lines in `range` only (indexes into
 /// [`Document::lines`]), such as one frame with its `[inline]` lines.
 pub fn write_symbolized_lines(
@@ -39,6 +94,68 @@ pub fn write_symbolized_lines(
     document: &Document,
     symbols: &DocumentSymbols,
     range: std::ops::Range<usize>,
+) -> io::Result<()> {
+    write_lines(out, document, symbols, range, &mut NoSink)
+}
+
+/// Where written `file:line`s are noted.
+trait Note<W> {
+    /// `location` of `function` is about to be written to `out`.
+    fn note(&mut self, out: &W, location: &SourceLocation, function: &str);
+}
+
+/// Notes nothing.
+struct NoSink;
+
+impl<W> Note<W> for NoSink {
+    fn note(&mut self, _: &W, _: &SourceLocation, _: &str) {}
+}
+
+/// Collects [`Located`]s, counting the lines written to a `Vec<u8>`.
+struct Sink {
+    /// Where this document's output starts.
+    base: usize,
+    /// How far `lines` and `line_start` have been counted.
+    scanned: usize,
+    /// Line ends between `base` and `scanned`.
+    lines: usize,
+    /// Where the line holding `scanned` starts.
+    line_start: usize,
+    located: Vec<Located>,
+}
+
+impl Note<Vec<u8>> for Sink {
+    fn note(&mut self, out: &Vec<u8>, location: &SourceLocation, function: &str) {
+        for (i, &b) in out[self.scanned..].iter().enumerate() {
+            if b == b'\n' {
+                self.lines += 1;
+                self.line_start = self.scanned + i + 1;
+            }
+        }
+        self.scanned = out.len();
+        debug_assert!(self.line_start >= self.base);
+        // After the space of ` file:line`.
+        let start = out.len() + 1 - self.line_start;
+        let printed = format!("{}:{}", location.file, location.line);
+        self.located.push(Located {
+            line: self.lines,
+            location: SourceLocation {
+                file: location.file.clone(),
+                line: location.line,
+                column: None,
+            },
+            function: Some(function.to_string()),
+            span: Some(start..start + printed.len()),
+        });
+    }
+}
+
+fn write_lines<W: Write>(
+    out: &mut W,
+    document: &Document,
+    symbols: &DocumentSymbols,
+    range: std::ops::Range<usize>,
+    sink: &mut impl Note<W>,
 ) -> io::Result<()> {
     let lines = document.lines.get(range.clone()).unwrap_or_default();
     let line_symbols = symbols.lines.get(range).unwrap_or_default();
@@ -49,7 +166,7 @@ pub fn write_symbolized_lines(
             (LineSymbols::Frame(Resolution::Resolved(resolved)), LineKind::Frame(frame))
                 if has_location(resolved) =>
             {
-                write_frame(out, bytes, frame, resolved)?;
+                write_frame(out, bytes, frame, resolved, sink)?;
             }
             (LineSymbols::Address { resolved, .. }, LineKind::RawAddress(raw))
                 if has_location(resolved) =>
@@ -58,7 +175,7 @@ pub fn write_symbolized_lines(
                     .iter()
                     .position(|&b| b == b']')
                     .map_or(raw.span.end, |i| raw.span.end + i + 1);
-                write_address(out, bytes, closing, resolved)?;
+                write_address(out, bytes, closing, resolved, sink)?;
             }
             _ => out.write_all(bytes)?,
         }
@@ -102,11 +219,12 @@ fn file_line(location: &SourceLocation) -> String {
 }
 
 /// One output line per chain level, assembled from the frame's own line.
-fn write_frame(
-    out: &mut impl Write,
+fn write_frame<W: Write>(
+    out: &mut W,
     line: &[u8],
     frame: &Frame,
     resolved: &Resolved,
+    sink: &mut impl Note<W>,
 ) -> io::Result<()> {
     let spans = &frame.spans;
     let prefix = &line[..spans.function.start];
@@ -119,6 +237,7 @@ fn write_frame(
             (Some(location), true) => {
                 out.write_all(prefix)?;
                 out.write_all(inline_name(level).as_bytes())?;
+                sink.note(out, location, inline_name(level));
                 out.write_all(file_line(location).as_bytes())?;
                 out.write_all(b" [inline]")?;
             }
@@ -129,6 +248,7 @@ fn write_frame(
                 out.write_all(prefix)?;
                 out.write_all(symbol)?;
                 if let Some(location) = location {
+                    sink.note(out, location, &frame.function);
                     out.write_all(file_line(location).as_bytes())?;
                 }
             }
@@ -177,11 +297,12 @@ fn inline_name(level: &SourceFrame) -> &str {
 
 /// A bare `[<address>]` frame: the symbol and chain go right after the
 /// address's closing bracket (`address_end`).
-fn write_address(
-    out: &mut impl Write,
+fn write_address<W: Write>(
+    out: &mut W,
     line: &[u8],
     address_end: usize,
     resolved: &Resolved,
+    sink: &mut impl Note<W>,
 ) -> io::Result<()> {
     let (head, rest) = line.split_at(address_end.min(line.len()));
     for level in &resolved.chain {
@@ -189,24 +310,24 @@ fn write_address(
             (None, true) => continue,
             (Some(location), true) => {
                 out.write_all(head)?;
-                write!(
-                    out,
-                    " {}{} [inline]",
-                    inline_name(level),
-                    file_line(location)
-                )?;
+                write!(out, " {}", inline_name(level))?;
+                sink.note(out, location, inline_name(level));
+                write!(out, "{} [inline]", file_line(location))?;
             }
             // As for a `func+off/size` frame, the address's own line stays.
             (location, false) => {
                 out.write_all(head)?;
                 write!(
                     out,
-                    " {}+0x{:x}/0x{:x}{}",
+                    " {}+0x{:x}/0x{:x}",
                     resolved.symbol,
                     resolved.pc - resolved.symbol_address,
                     resolved.symbol_size,
-                    location.as_ref().map(file_line).unwrap_or_default()
                 )?;
+                if let Some(location) = location {
+                    sink.note(out, location, &resolved.symbol);
+                    out.write_all(file_line(location).as_bytes())?;
+                }
             }
         }
         out.write_all(rest)?;

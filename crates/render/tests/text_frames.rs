@@ -2,7 +2,7 @@
 //! no line (line 0, common with ThinLTO) keeps its text below its
 //! `[inline]` lines, as syzkaller's `symbolizeLine` keeps every level.
 
-use kresym_render::text::write_symbolized;
+use kresym_render::text::{write_symbolized, write_symbolized_located};
 use kresym_report::{LineKind, SourceLocation, parse};
 use kresym_symbolize::{DocumentSymbols, LineSymbols, Resolution, Resolved, SourceFrame};
 
@@ -103,5 +103,72 @@ fn every_input_line_survives_whatever_the_chain() {
     assert!(
         out.contains(" z z.h:3 [inline] [mod]\n c+0x3/0x40 [mod]\n"),
         "{out}"
+    );
+}
+
+/// Linking reads where the writer printed each `file:line`: every noted
+/// span holds exactly that location in the written text, on the line
+/// noted, even when a last line without a line end makes its chain's
+/// lines run together, and after `\r\n` line ends.
+#[test]
+fn every_noted_location_is_where_it_was_written() {
+    let text =
+        "<4>[ 1.0] Call Trace:\r\n<4>[ 1.0]  a+0x1/0x40\r\n ptr\n b+0x2/0x40 [mod]\n c+0x3/0x40";
+    let document = parse(text.as_bytes().to_vec());
+    let lines = document
+        .lines
+        .iter()
+        .map(|line| match &line.kind {
+            LineKind::Frame(frame) => LineSymbols::Frame(match frame.function.as_str() {
+                "a" => resolved(
+                    "a",
+                    vec![
+                        level("in_a", Some(("include/a.h", 3)), true),
+                        level("a", Some(("kernel/a.c", 10)), false),
+                    ],
+                ),
+                "b" => resolved("b", vec![level("b", Some(("drivers/b.c", 200)), false)]),
+                _ => resolved(
+                    "c",
+                    vec![
+                        level("in_c", Some(("include/c.h", 1)), true),
+                        level("c", Some(("mm/c.c", 99)), false),
+                    ],
+                ),
+            }),
+            _ => LineSymbols::Unchanged,
+        })
+        .collect();
+    let symbols = DocumentSymbols {
+        lines,
+        checks: Vec::new(),
+    };
+    let mut out = b"earlier output\n".to_vec();
+    let located = write_symbolized_located(&mut out, &document, &symbols).unwrap();
+    let written = String::from_utf8(out).unwrap();
+    let written: Vec<&str> = written
+        .strip_prefix("earlier output\n")
+        .unwrap()
+        .split('\n')
+        .collect();
+    let noted: Vec<(usize, &str, &str)> = located
+        .iter()
+        .map(|l| {
+            let span = l.span.clone().unwrap();
+            let at = &written[l.line][span];
+            assert_eq!(at, format!("{}:{}", l.location.file, l.location.line));
+            (l.line, at, l.function.as_deref().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        noted,
+        [
+            (1, "include/a.h:3", "in_a"),
+            (2, "kernel/a.c:10", "a"),
+            (4, "drivers/b.c:200", "b"),
+            (5, "include/c.h:1", "in_c"),
+            (5, "mm/c.c:99", "c"),
+        ],
+        "{written:#?}"
     );
 }
