@@ -56,6 +56,7 @@ pub struct Binary {
     endian: RunTimeEndian,
     symbols: OnceLock<SymbolTable>,
     release: OnceLock<Option<String>>,
+    source_roots: OnceLock<Vec<String>>,
     elf: ElfFile64<'static, object::Endianness>,
     layout: Layout,
     build_id: Option<Vec<u8>>,
@@ -214,6 +215,7 @@ impl Binary {
             endian,
             symbols: OnceLock::new(),
             release: OnceLock::new(),
+            source_roots: OnceLock::new(),
             elf: file,
             layout,
             build_id,
@@ -262,6 +264,13 @@ impl Binary {
     /// Whether the file has DWARF line information at all.
     pub fn has_dwarf(&self) -> bool {
         self.has_dwarf
+    }
+
+    /// The source and object tree roots the DWARF shows, read once (see
+    /// [`crate::source_root`]).
+    pub(crate) fn source_roots(&self) -> &[String] {
+        self.source_roots
+            .get_or_init(|| crate::source_root::detect(&self.dwarf()))
     }
 
     pub(crate) fn dwarf(&self) -> gimli::Dwarf<Reader> {

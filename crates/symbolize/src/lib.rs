@@ -31,6 +31,7 @@ mod line_rows;
 mod modules;
 pub mod paths;
 mod source;
+mod source_root;
 mod sweep;
 
 use foldhash::{HashMap, HashMapExt};
@@ -435,8 +436,9 @@ impl Symbolizer {
         probes.dedup();
         probes.retain(|probe| !self.prefetched.contains_key(probe));
         let strip = self.strip.as_ref();
+        let roots = self.vmlinux.source_roots();
         let answers = self.vmlinux.sweep(&probes, |comp_dir| {
-            let mut chains = source::UnitChains::new(strip, comp_dir);
+            let mut chains = source::UnitChains::new(strip, comp_dir, roots);
             move |levels: &[_]| chains.chain(levels)
         });
         let done = Prefetched {
