@@ -273,6 +273,15 @@ impl Binary {
             .get_or_init(|| crate::source_root::detect(&self.dwarf()))
     }
 
+    /// Take `roots` as the tree roots when the DWARF shows none (a module
+    /// whose units name no `arch/*/include` header takes the vmlinux's).
+    pub(crate) fn fall_back_to_source_roots(&self, roots: &[String]) {
+        self.source_roots.get_or_init(|| {
+            let own = crate::source_root::detect(&self.dwarf());
+            if own.is_empty() { roots.to_vec() } else { own }
+        });
+    }
+
     pub(crate) fn dwarf(&self) -> gimli::Dwarf<Reader> {
         self.sections
             .borrow(|section| EndianSlice::new(section, self.endian))

@@ -299,10 +299,16 @@ impl Symbolizer {
     /// DWARF one compilation unit at a time, as frames need it.
     pub fn open(vmlinux: &Path, options: SymbolizerOptions) -> Result<Symbolizer> {
         let vmlinux = Binary::open(vmlinux)?;
-        let modules = ModuleIndex::scan(&options.module_dirs).map_err(|error| Error::Io {
-            path: options.module_dirs.first().cloned().unwrap_or_default(),
-            error,
-        })?;
+        // A module whose own line tables show no tree takes the vmlinux's.
+        let roots = match options.module_dirs.is_empty() {
+            true => Vec::new(),
+            false => vmlinux.source_roots().to_vec(),
+        };
+        let modules =
+            ModuleIndex::scan(&options.module_dirs, roots).map_err(|error| Error::Io {
+                path: options.module_dirs.first().cloned().unwrap_or_default(),
+                error,
+            })?;
         let strip = (!options.strip_prefixes.is_empty())
             .then(|| PathCleaner::with_prefixes(options.strip_prefixes.iter().cloned()));
         Ok(Symbolizer {
