@@ -765,9 +765,12 @@ fn agreement(kresym: &Path, target: &Target, corpus: &Corpus) -> Result<Agreemen
                     let mut parts = location.rsplitn(3, ':');
                     let _column = parts.next();
                     let line = parts.next().and_then(|l| l.parse().ok()).unwrap_or(0);
-                    // llvm-symbolizer's "??" is kresym's missing value.
+                    // llvm-symbolizer's "??" is kresym's missing value, and
+                    // so is a file with line 0 (kresym gives no location
+                    // without a line).
                     let file = match parts.next().unwrap_or("??") {
                         "??" => String::new(),
+                        _ if line == 0 => String::new(),
                         file => clean_path(file, &target.prefixes),
                     };
                     let function = if pair[0] == "??" { "" } else { pair[0] };
