@@ -313,7 +313,12 @@ pub fn run(args: &Args) -> Result<()> {
         index: index_size(&index_dir)?,
     };
     let mut table = report(
-        args, &target, &tools, &batch, &single, &cold, &corpus, &agreement,
+        &heading(args, &target, &corpus),
+        &tools,
+        &batch,
+        &single,
+        &cold,
+        &agreement,
     );
     table.push_str(&index_report(&tools, &batch, &same, &sizes));
     println!("{table}");
@@ -986,17 +991,8 @@ fn clean_path(path: &str, prefixes: &[String]) -> String {
         .to_owned()
 }
 
-fn report(
-    args: &Args,
-    target: &Target,
-    tools: &[Tool],
-    batch: &[Vec<Sample>],
-    single: &[Tool],
-    cold: &[Vec<Sample>],
-    corpus: &Corpus,
-    agreement: &Agreement,
-) -> String {
-    let mut out = String::new();
+/// The first line of the results: what was measured, where.
+fn heading(args: &Args, target: &Target, corpus: &Corpus) -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| {
@@ -1006,8 +1002,7 @@ fn report(
         })
         .unwrap_or_default();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let _ = writeln!(
-        out,
+    format!(
         "{} ({} MB vmlinux), {} frames ({} duplicate-name statics, {} clones), median of {} interleaved runs; {cpu}, {threads} threads.\n",
         target.title,
         std::fs::metadata(&target.vmlinux).map_or(0, |m| m.len() / 1_000_000),
@@ -1015,7 +1010,20 @@ fn report(
         corpus.duplicates,
         corpus.clones,
         args.runs
-    );
+    )
+}
+
+fn report(
+    heading: &str,
+    tools: &[Tool],
+    batch: &[Vec<Sample>],
+    single: &[Tool],
+    cold: &[Vec<Sample>],
+    agreement: &Agreement,
+) -> String {
+    let mut out = String::new();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let _ = writeln!(out, "{heading}");
     let _ = writeln!(
         out,
         "| tool | frames | wall (median) | frames/s | peak RSS |"
