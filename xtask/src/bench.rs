@@ -1,8 +1,10 @@
 //! `cargo xtask bench`: kresym against its peers on a real distribution kernel.
 //!
-//! Downloads Debian's `linux-image-6.1.0-53-cloud-amd64-dbg` (6.1.187-1) into
-//! a cache directory outside the repository, builds a corpus of frames from
-//! its symbol table, and measures, interleaved and repeated, kresym with one
+//! Downloads Debian's `linux-image-6.1.0-53-cloud-amd64-dbg` (6.1.187-1), or
+//! with `--kernel` its arm64 or 6.12 kernel, into a cache directory outside
+//! the repository (or takes `--vmlinux`, a kernel you built), builds a corpus
+//! of frames from its symbol table (names printed as kernels since 6.1 print
+//! them, `.llvm.<hash>` cut), and measures, interleaved and repeated, kresym with one
 //! and with all threads, llvm-symbolizer, GNU addr2line and blazecli: wall
 //! time, frames per second and peak RSS. Every kresym frame is compared with
 //! llvm-symbolizer's answer for the address the corpus was built from.
@@ -16,16 +18,61 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use kresym_symbolize::Binary;
+use kresym_symbolize::kallsyms::printed_name;
 
-const PACKAGE: &str = "linux-image-6.1.0-53-cloud-amd64-dbg";
-const VERSION: &str = "6.1.187-1";
-const VMLINUX: &str = "usr/lib/debug/boot/vmlinux-6.1.0-53-cloud-amd64";
-/// Path prefixes of this package's DWARF, stripped from llvm-symbolizer's
-/// answers (read off the package with readelf by hand).
-const DEBIAN_PREFIXES: &[&str] = &[
-    "debian/build/build_amd64_none_cloud-amd64/",
-    "/build/reproducible-path/linux-6.1.187/",
+/// A Debian kernel the benchmark can download.
+struct Kernel {
+    /// `--kernel` name.
+    name: &'static str,
+    package: &'static str,
+    version: &'static str,
+    /// Debian architecture of the package.
+    arch: &'static str,
+    /// The vmlinux inside the package.
+    vmlinux: &'static str,
+    /// Path prefixes of this package's DWARF, stripped from
+    /// llvm-symbolizer's answers (read off the package by hand with
+    /// llvm-dwarfdump).
+    prefixes: &'static [&'static str],
+}
+
+/// The kernels `--kernel` names; the first is the default.
+const KERNELS: &[Kernel] = &[
+    Kernel {
+        name: "debian-amd64",
+        package: "linux-image-6.1.0-53-cloud-amd64-dbg",
+        version: "6.1.187-1",
+        arch: "amd64",
+        vmlinux: "usr/lib/debug/boot/vmlinux-6.1.0-53-cloud-amd64",
+        prefixes: &[
+            "debian/build/build_amd64_none_cloud-amd64/",
+            "/build/reproducible-path/linux-6.1.187/",
+        ],
+    },
+    Kernel {
+        name: "debian-arm64",
+        package: "linux-image-6.1.0-53-arm64-dbg",
+        version: "6.1.187-1",
+        arch: "arm64",
+        vmlinux: "usr/lib/debug/boot/vmlinux-6.1.0-53-arm64",
+        prefixes: &[
+            "debian/build/build_arm64_none_arm64/",
+            "/build/reproducible-path/linux-6.1.187/",
+        ],
+    },
+    Kernel {
+        name: "debian-6.12-amd64",
+        package: "linux-image-6.12.117+deb12-cloud-amd64-dbg",
+        version: "6.12.117-1~deb12u1",
+        arch: "amd64",
+        vmlinux: "usr/lib/debug/boot/vmlinux-6.12.117+deb12-cloud-amd64",
+        prefixes: &[
+            "debian/build/build_amd64_none_cloud-amd64/",
+            "/build/reproducible-path/linux-6.12.117/",
+        ],
+    },
 ];
+
 /// Frames per corpus file: the batch is many reports, as a fuzzing farm has.
 const FRAMES_PER_FILE: usize = 100;
 
@@ -51,6 +98,30 @@ pub struct Args {
     /// Also write the results table to this file.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// The Debian kernel to download: debian-amd64 (6.1 cloud-amd64),
+    /// debian-arm64 (6.1 arm64; `dpkg --add-architecture arm64` and
+    /// `apt-get update` first) or debian-6.12-amd64 (bookworm-security's
+    /// 6.12 cloud-amd64).
+    #[arg(long, default_value = "debian-amd64", conflicts_with = "vmlinux")]
+    kernel: String,
+    /// Benchmark this vmlinux instead of a Debian one (a kernel you built,
+    /// e.g. with clang); give its source and object directories with
+    /// --oracle-prefix.
+    #[arg(long, value_name = "FILE")]
+    vmlinux: Option<PathBuf>,
+    /// With --vmlinux: a directory prefix cut from llvm-symbolizer's paths
+    /// to make them tree-relative (the oracle's side; kresym gets no flag).
+    /// Repeatable: the source tree and the object tree of `make O=`.
+    #[arg(long, value_name = "DIR", requires = "vmlinux")]
+    oracle_prefix: Vec<String>,
+}
+
+/// What is benchmarked: a vmlinux, what it is, and the prefixes cut from
+/// llvm-symbolizer's paths.
+struct Target {
+    vmlinux: PathBuf,
+    title: String,
+    prefixes: Vec<String>,
 }
 
 pub fn run(args: &Args) -> Result<()> {
@@ -62,7 +133,45 @@ pub fn run(args: &Args) -> Result<()> {
             .context("set --cache-dir, HOME or XDG_CACHE_HOME")?
             .join("kresym-bench"),
     };
-    let vmlinux = fetch_kernel(&cache)?;
+    let target = match &args.vmlinux {
+        Some(vmlinux) => Target {
+            vmlinux: vmlinux.clone(),
+            title: vmlinux.display().to_string(),
+            prefixes: args
+                .oracle_prefix
+                .iter()
+                .map(|p| format!("{}/", p.trim_end_matches('/')))
+                .collect(),
+        },
+        None => {
+            let kernel = KERNELS
+                .iter()
+                .find(|k| k.name == args.kernel)
+                .with_context(|| {
+                    let names: Vec<_> = KERNELS.iter().map(|k| k.name).collect();
+                    format!(
+                        "no kernel {:?}; --kernel is one of {}",
+                        args.kernel,
+                        names.join(", ")
+                    )
+                })?;
+            let cache = match kernel.name {
+                "debian-amd64" => cache.clone(),
+                name => cache.join(name),
+            };
+            Target {
+                vmlinux: fetch_kernel(kernel, &cache)?,
+                title: format!("Debian {} {}", kernel.package, kernel.version),
+                prefixes: kernel.prefixes.iter().map(|p| p.to_string()).collect(),
+            }
+        }
+    };
+    let vmlinux = target.vmlinux.clone();
+    let cache = match (&args.vmlinux, args.kernel.as_str()) {
+        (None, "debian-amd64") => cache,
+        (None, name) => cache.join(name),
+        (Some(_), _) => cache.join("vmlinux"),
+    };
     let kresym = build_kresym()?;
     let work = cache.join("corpus");
     let corpus = Corpus::build(&vmlinux, args.frames, &work)?;
@@ -75,7 +184,7 @@ pub fn run(args: &Args) -> Result<()> {
     );
 
     if args.agreement_only {
-        let agreement = agreement(&kresym, &vmlinux, &corpus)?;
+        let agreement = agreement(&kresym, &target, &corpus)?;
         println!("{}", agreement_summary(&agreement));
         return Ok(());
     }
@@ -212,13 +321,20 @@ pub fn run(args: &Args) -> Result<()> {
     tools.push(index_build);
     batch.push(builds);
 
-    let agreement = agreement(&kresym, &vmlinux, &corpus)?;
+    let agreement = agreement(&kresym, &target, &corpus)?;
     let same = index_agreement(&kresym, &vmlinux, &index_dir, &corpus)?;
     let sizes = Sizes {
         vmlinux: std::fs::metadata(&vmlinux)?.len(),
         index: index_size(&index_dir)?,
     };
-    let mut table = report(args, &tools, &batch, &single, &cold, &corpus, &agreement);
+    let mut table = report(
+        &heading(args, &target, &corpus),
+        &tools,
+        &batch,
+        &single,
+        &cold,
+        &agreement,
+    );
     table.push_str(&index_report(&tools, &batch, &same, &sizes));
     println!("{table}");
     if let Some(out) = &args.out {
@@ -227,36 +343,52 @@ pub fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
-/// Download and unpack the debug package once; return the vmlinux path.
-fn fetch_kernel(cache: &Path) -> Result<PathBuf> {
+/// Download the debug package once and unpack its vmlinux; return its path.
+fn fetch_kernel(kernel: &Kernel, cache: &Path) -> Result<PathBuf> {
     let root = cache.join("root");
-    let vmlinux = root.join(VMLINUX);
+    let vmlinux = root.join(kernel.vmlinux);
     if vmlinux.exists() {
         return Ok(vmlinux);
     }
-    std::fs::create_dir_all(cache).with_context(|| format!("cannot create {}", cache.display()))?;
-    let deb = cache.join(format!("{PACKAGE}_{VERSION}_amd64.deb"));
+    std::fs::create_dir_all(&root).with_context(|| format!("cannot create {}", root.display()))?;
+    // apt-get download names the file with the version's `:` escaped.
+    let deb = cache.join(format!(
+        "{}_{}_{}.deb",
+        kernel.package,
+        kernel.version.replace(':', "%3a"),
+        kernel.arch
+    ));
     if !deb.exists() {
         eprintln!(
-            "downloading {PACKAGE} {VERSION} (282 MB) into {}",
+            "downloading {} {} ({}) into {}",
+            kernel.package,
+            kernel.version,
+            kernel.arch,
             cache.display()
         );
         let status = Command::new("apt-get")
-            .args(["download", &format!("{PACKAGE}={VERSION}")])
+            .args([
+                "download",
+                &format!("{}:{}={}", kernel.package, kernel.arch, kernel.version),
+            ])
             .current_dir(cache)
             .status()
             .context("cannot run apt-get (Debian's package tools are needed for the benchmark)")?;
         ensure!(
             status.success(),
-            "apt-get download failed; try `apt-get update` first"
+            "apt-get download failed; try `apt-get update` first (and for arm64 \
+             `dpkg --add-architecture arm64` before it)"
         );
     }
-    let status = Command::new("dpkg-deb")
-        .arg("-x")
-        .arg(&deb)
+    // Only the vmlinux: the modules' debug files are gigabytes.
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(r#"dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" "./$3""#)
+        .args(["sh", &deb.display().to_string()])
         .arg(&root)
+        .arg(kernel.vmlinux)
         .status()
-        .context("cannot run dpkg-deb")?;
+        .context("cannot run dpkg-deb and tar")?;
     ensure!(
         status.success() && vmlinux.exists(),
         "unpacking {} failed",
@@ -348,7 +480,13 @@ impl Corpus {
             .map(|symbol| {
                 let offset = 1 + rng.below(symbol.size - 1);
                 CorpusFrame {
-                    text: format!(" {}+0x{:x}/0x{:x}\n", symbol.name, offset, symbol.size),
+                    // As kernels since 6.1 print it: `.llvm.<hash>` cut.
+                    text: format!(
+                        " {}+0x{:x}/0x{:x}\n",
+                        printed_name(&symbol.name),
+                        offset,
+                        symbol.size
+                    ),
                     probe: symbol.address + offset - 1,
                 }
             })
@@ -579,7 +717,8 @@ struct Agreement {
     examples: Vec<String>,
 }
 
-fn agreement(kresym: &Path, vmlinux: &Path, corpus: &Corpus) -> Result<Agreement> {
+fn agreement(kresym: &Path, target: &Target, corpus: &Corpus) -> Result<Agreement> {
+    let vmlinux = &target.vmlinux;
     let output = Command::new(kresym)
         .args([
             "symbolize",
@@ -652,10 +791,13 @@ fn agreement(kresym: &Path, vmlinux: &Path, corpus: &Corpus) -> Result<Agreement
                     let mut parts = location.rsplitn(3, ':');
                     let _column = parts.next();
                     let line = parts.next().and_then(|l| l.parse().ok()).unwrap_or(0);
-                    // llvm-symbolizer's "??" is kresym's missing value.
+                    // llvm-symbolizer's "??" is kresym's missing value, and
+                    // so is a file with line 0 (kresym gives no location
+                    // without a line).
                     let file = match parts.next().unwrap_or("??") {
                         "??" => String::new(),
-                        file => clean_debian_path(file),
+                        _ if line == 0 => String::new(),
+                        file => clean_path(file, &target.prefixes),
                     };
                     let function = if pair[0] == "??" { "" } else { pair[0] };
                     (function.to_owned(), file, line)
@@ -672,7 +814,7 @@ fn agreement(kresym: &Path, vmlinux: &Path, corpus: &Corpus) -> Result<Agreement
 
     let mut result = Agreement::default();
     for (index, ((status, chain), mut oracle)) in ours.into_iter().zip(expected).enumerate() {
-        if oracle.last().is_none_or(|outer| outer.2 == 0) {
+        if oracle.iter().all(|level| level.2 == 0) {
             continue; // no line information for this address
         }
         result.with_lines += 1;
@@ -850,15 +992,8 @@ fn index_report(
     out
 }
 
-/// Strip this package's build prefixes and fold `..`.
-fn clean_debian_path(path: &str) -> String {
-    let mut path = path;
-    for prefix in DEBIAN_PREFIXES {
-        if let Some(rest) = path.strip_prefix(prefix) {
-            path = rest;
-            break;
-        }
-    }
+/// Fold `..`, then strip the first of the build `prefixes` that matches.
+fn clean_path(path: &str, prefixes: &[String]) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
         match part {
@@ -869,19 +1004,16 @@ fn clean_debian_path(path: &str) -> String {
             other => parts.push(other),
         }
     }
-    parts.join("/")
+    let folded = parts.join("/");
+    prefixes
+        .iter()
+        .find_map(|prefix| folded.strip_prefix(prefix.as_str()))
+        .unwrap_or(&folded)
+        .to_owned()
 }
 
-fn report(
-    args: &Args,
-    tools: &[Tool],
-    batch: &[Vec<Sample>],
-    single: &[Tool],
-    cold: &[Vec<Sample>],
-    corpus: &Corpus,
-    agreement: &Agreement,
-) -> String {
-    let mut out = String::new();
+/// The first line of the results: what was measured, where.
+fn heading(args: &Args, target: &Target, corpus: &Corpus) -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| {
@@ -891,14 +1023,28 @@ fn report(
         })
         .unwrap_or_default();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let _ = writeln!(
-        out,
-        "Debian {PACKAGE} {VERSION} (588 MB vmlinux), {} frames ({} duplicate-name statics, {} clones), median of {} interleaved runs; {cpu}, {threads} threads.\n",
+    format!(
+        "{} ({} MB vmlinux), {} frames ({} duplicate-name statics, {} clones), median of {} interleaved runs; {cpu}, {threads} threads.\n",
+        target.title,
+        std::fs::metadata(&target.vmlinux).map_or(0, |m| m.len() / 1_000_000),
         corpus.frames.len(),
         corpus.duplicates,
         corpus.clones,
         args.runs
-    );
+    )
+}
+
+fn report(
+    heading: &str,
+    tools: &[Tool],
+    batch: &[Vec<Sample>],
+    single: &[Tool],
+    cold: &[Vec<Sample>],
+    agreement: &Agreement,
+) -> String {
+    let mut out = String::new();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let _ = writeln!(out, "{heading}");
     let _ = writeln!(
         out,
         "| tool | frames | wall (median) | frames/s | peak RSS |"

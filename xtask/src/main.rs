@@ -24,8 +24,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build the sample kernel and module (vmlinux-samples/) with gcc and
-    /// regenerate their reports.
+    /// Build the sample kernel and module (vmlinux-samples/) with gcc, and
+    /// its variants with clang, ThinLTO and out of tree, and regenerate
+    /// their reports.
     Samples(samples::Args),
     /// Benchmark kresym against its peers on a real Debian kernel (downloads 282 MB once).
     Bench(bench::Args),

@@ -10,7 +10,10 @@
 //! - `build/samplemod.ko` (DWARF 5), `build/samplemod-dwarf4.ko`: ET_REL modules;
 //! - `reports/<scenario>.txt`: what `vmlinux-dwarf5 <scenario>` prints; when
 //!   the DWARF 4 build prints something else (only the module build id
-//!   differs), also `reports/<scenario>-dwarf4.txt`.
+//!   differs), also `reports/<scenario>-dwarf4.txt`;
+//! - `variants/<variant>/`: the same kernel and module built as users build
+//!   theirs ([`VARIANTS`]: clang, clang ThinLTO with ld.lld, out of tree),
+//!   `vmlinux`, `samplemod.ko` and `reports/<scenario>.txt` each.
 
 use std::ffi::OsStr;
 use std::fs;
@@ -98,6 +101,59 @@ const SCENARIOS: &[(&str, bool)] = &[
 /// The DWARF versions built; the first one's reports are the reference.
 const DWARF_VERSIONS: &[u32] = &[5, 4];
 
+/// Where the source tree of the out-of-tree variant appears in its DWARF
+/// (absolute, sharing nothing with its compilation directory).
+const OUT_OF_TREE_SOURCE: &str = "/usr/src/linux-kresym-sample";
+/// The compilation directory (object directory) of the out-of-tree variant.
+const OUT_OF_TREE_OBJECTS: &str = "/build/kresym-sample-out";
+
+/// A build of the sample kernel and module as users build theirs.
+struct Variant {
+    /// Directory name under `variants/`.
+    name: &'static str,
+    /// C compiler: `gcc` or `clang`.
+    cc: &'static str,
+    /// Flags added to [`CFLAGS`] (`-gdwarf-N` included).
+    cflags: &'static [&'static str],
+    /// Linker of vmlinux (`-fuse-ld=`) and of the module (`ld -r`).
+    ld: &'static str,
+    /// Flags added to the link of vmlinux.
+    link_flags: &'static [&'static str],
+    /// Compiled from an object directory with the sources named by
+    /// absolute paths, as `make O=$OUT` does with the source elsewhere.
+    out_of_tree: bool,
+}
+
+/// The variants, each in `variants/<name>/`.
+const VARIANTS: &[Variant] = &[
+    Variant {
+        name: "clang-dwarf5",
+        cc: "clang",
+        cflags: &["-gdwarf-5"],
+        ld: "ld.lld",
+        link_flags: &[],
+        out_of_tree: false,
+    },
+    Variant {
+        name: "clang-thinlto",
+        cc: "clang",
+        cflags: &["-gdwarf-5", "-flto=thin"],
+        ld: "ld.lld",
+        // What the module calls must survive LTO, as EXPORT_SYMBOL's
+        // `__ksymtab` entries make it survive in a kernel.
+        link_flags: &["-Wl,--export-dynamic"],
+        out_of_tree: false,
+    },
+    Variant {
+        name: "gcc-out-of-tree",
+        cc: "gcc",
+        cflags: &["-gdwarf-5"],
+        ld: "ld",
+        link_flags: &[],
+        out_of_tree: true,
+    },
+];
+
 #[derive(clap::Args)]
 pub struct Args {
     /// Rebuild into a temporary directory and report whether the committed
@@ -135,9 +191,30 @@ pub fn run(args: &Args) -> Result<()> {
 
     let built = build_all(args, &samples, &scratch.path, &build_dir)?;
     let written = write_reports(&built, &reports_dir)?;
+    let variants_dir = if args.check {
+        scratch.path.join("out/variants")
+    } else {
+        samples.join("variants")
+    };
+    let mut variant_files = Vec::new();
+    for variant in VARIANTS {
+        variant_files.extend(build_variant(
+            variant,
+            &samples,
+            &scratch.path,
+            &variants_dir,
+        )?);
+    }
 
     if args.check {
-        return compare(&samples, &build_dir, &reports_dir, &written);
+        return compare(
+            &samples,
+            &build_dir,
+            &reports_dir,
+            &written,
+            &variants_dir,
+            &variant_files,
+        );
     }
     println!(
         "samples: built {} and wrote {} reports to {}",
@@ -210,9 +287,132 @@ fn build_all(args: &Args, samples: &Path, scratch: &Path, build_dir: &Path) -> R
     Ok(built)
 }
 
-fn compile(cc: &str, samples: &Path, cflags: &[String], src: &str, obj: &Path) -> Result<()> {
+/// Build `variant` into `variants_dir/<name>/` and run its scenarios; the
+/// files written, relative to `variants_dir`.
+fn build_variant(
+    variant: &Variant,
+    samples: &Path,
+    scratch: &Path,
+    variants_dir: &Path,
+) -> Result<Vec<PathBuf>> {
+    check_tool(
+        variant.cc,
+        "a C compiler (Debian: apt-get install gcc clang)",
+    )?;
+    check_tool(
+        variant.ld,
+        "a linker (Debian: apt-get install binutils lld)",
+    )?;
+    let obj_dir = scratch.join(format!("obj-{}", variant.name));
+    fs::create_dir_all(&obj_dir)?;
+    let out = variants_dir.join(variant.name);
+    fs::create_dir_all(out.join("reports"))?;
+    // In tree: run from the sources, named relatively. Out of tree: run
+    // from the object directory, sources named by absolute paths.
+    let (cwd, source_prefix) = if variant.out_of_tree {
+        (obj_dir.clone(), format!("{}/", samples.display()))
+    } else {
+        (samples.to_owned(), String::new())
+    };
+    let mut cflags: Vec<String> = CFLAGS
+        .iter()
+        .filter(|flag| variant.cc == "gcc" || **flag != "-fno-tree-loop-distribute-patterns")
+        .map(|flag| match flag.strip_prefix("-I") {
+            Some(dir) => format!("-I{source_prefix}{dir}"),
+            None => flag.to_string(),
+        })
+        .collect();
+    cflags.extend(variant.cflags.iter().map(|s| s.to_string()));
+    if variant.out_of_tree {
+        cflags.push(format!(
+            "-fdebug-prefix-map={}={OUT_OF_TREE_SOURCE}",
+            samples.display()
+        ));
+        cflags.push(format!(
+            "-fdebug-prefix-map={}={OUT_OF_TREE_OBJECTS}",
+            obj_dir.display()
+        ));
+        // `__FILE__` relative to the source tree, as kbuild's
+        // `-fmacro-prefix-map=$(srctree)/=` makes it.
+        cflags.push(format!("-fmacro-prefix-map={}/=", samples.display()));
+    } else {
+        cflags.push(format!(
+            "-fdebug-prefix-map={}={COMP_DIR}",
+            samples.display()
+        ));
+        if variant.cc == "clang" {
+            // clang 14's assembler ignores -fdebug-prefix-map.
+            cflags.push(format!("-fdebug-compilation-dir={COMP_DIR}"));
+        }
+    }
+
+    let mut objects = Vec::new();
+    for src in KERNEL_SOURCES {
+        let obj = obj_dir.join(format!("{}.o", src.replace('/', "_")));
+        compile(
+            variant.cc,
+            &cwd,
+            &cflags,
+            &format!("{source_prefix}{src}"),
+            &obj,
+        )?;
+        objects.push(obj);
+    }
+    let vmlinux = out.join("vmlinux");
+    let mut link = Command::new(variant.cc);
+    link.current_dir(&cwd)
+        .args(variant.cflags)
+        .args(["-nostdlib", "-static"])
+        .args(["-Wl,-e,startup_64", "-Wl,--build-id=sha1"])
+        .args(variant.link_flags);
+    if variant.cc == "gcc" {
+        link.arg("-no-pie");
+    }
+    if variant.ld == "ld.lld" {
+        link.arg("-fuse-ld=lld");
+    }
+    link.arg("-o").arg(&vmlinux).args(&objects);
+    run_cmd(&mut link, &format!("link {} vmlinux", variant.name))?;
+
+    let mod_obj = obj_dir.join("samplemod.o");
+    compile(
+        variant.cc,
+        &cwd,
+        &cflags,
+        &format!("{source_prefix}{MODULE_SOURCE}"),
+        &mod_obj,
+    )?;
+    let module = out.join("samplemod.ko");
+    let mut ld = Command::new(variant.ld);
+    ld.current_dir(&cwd)
+        .args(["-r", "--build-id=sha1", "-o"])
+        .arg(&module)
+        .arg(&mod_obj);
+    run_cmd(&mut ld, &format!("link {} samplemod.ko", variant.name))?;
+
+    let built = Built {
+        dwarf: 5,
+        vmlinux,
+        module,
+    };
+    let mut files = vec![
+        PathBuf::from(variant.name).join("vmlinux"),
+        PathBuf::from(variant.name).join("samplemod.ko"),
+    ];
+    for &(scenario, needs_module) in SCENARIOS {
+        let report = run_scenario(&built, scenario, needs_module)?;
+        let name = PathBuf::from(variant.name)
+            .join("reports")
+            .join(format!("{scenario}.txt"));
+        fs::write(variants_dir.join(&name), report)?;
+        files.push(name);
+    }
+    Ok(files)
+}
+
+fn compile(cc: &str, cwd: &Path, cflags: &[String], src: &str, obj: &Path) -> Result<()> {
     let mut cmd = Command::new(cc);
-    cmd.current_dir(samples)
+    cmd.current_dir(cwd)
         .args(cflags)
         .arg("-c")
         .arg(src)
@@ -262,7 +462,14 @@ fn run_scenario(b: &Built, scenario: &str, needs_module: bool) -> Result<Vec<u8>
 }
 
 /// `--check`: compare the rebuilt files with the committed ones.
-fn compare(samples: &Path, build_dir: &Path, reports_dir: &Path, written: &[String]) -> Result<()> {
+fn compare(
+    samples: &Path,
+    build_dir: &Path,
+    reports_dir: &Path,
+    written: &[String],
+    variants_dir: &Path,
+    variant_files: &[PathBuf],
+) -> Result<()> {
     let mut pairs = Vec::new();
     for entry in fs::read_dir(build_dir)? {
         let name = entry?.file_name();
@@ -270,6 +477,9 @@ fn compare(samples: &Path, build_dir: &Path, reports_dir: &Path, written: &[Stri
     }
     for name in written {
         pairs.push((reports_dir.join(name), samples.join("reports").join(name)));
+    }
+    for name in variant_files {
+        pairs.push((variants_dir.join(name), samples.join("variants").join(name)));
     }
     pairs.sort();
 

@@ -13,10 +13,11 @@ use crate::{
 /// Where a frame's function name is: the core of syzkaller's
 /// `linuxSymbolizeRe`, unanchored, first match per line, with `@` allowed in
 /// names for the linker's stub symbols (arm64 erratum veneers such as
-/// `e843419@07e3_0000c8a3_1114`).
+/// `e843419@07e3_0000c8a3_1114`) and `$` for arm64's prefixed mapping
+/// symbols that kallsyms keeps (`__pi_$x`; Debian's 6.1 arm64 kernel).
 static FRAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?-u)(?:\[<(?:0x)?[0-9a-f]+>\])?[ \t]+\(?(?:[0-9]+:)?([a-zA-Z0-9_.@]+)\+0x([0-9a-f]+)/0x([0-9a-f]+)",
+        r"(?-u)(?:\[<(?:0x)?[0-9a-f]+>\])?[ \t]+\(?(?:[0-9]+:)?([a-zA-Z0-9_.@$]+)\+0x([0-9a-f]+)/0x([0-9a-f]+)",
     )
     .expect("frame regex")
 });
@@ -25,7 +26,7 @@ static FRAME: LazyLock<Regex> = LazyLock::new(|| {
 /// it (`cm109_input_ev+0x1ea/0x230 drivers/input/misc/cm109.c:621`), which
 /// syzkaller's pattern misses.
 static FRAME_AT_START: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u)^([a-zA-Z_][a-zA-Z0-9_.@]*)\+0x([0-9a-f]+)/0x([0-9a-f]+)")
+    Regex::new(r"(?-u)^([a-zA-Z_][a-zA-Z0-9_.@$]*)\+0x([0-9a-f]+)/0x([0-9a-f]+)")
         .expect("frame at start regex")
 });
 
@@ -173,7 +174,7 @@ fn frame_parts(line: &[u8], end: usize) -> (Range<usize>, Range<usize>, Range<us
         i
     };
     let hex = |b: &u8| matches!(b, b'0'..=b'9' | b'a'..=b'f');
-    let name = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'@');
+    let name = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'@' | b'$');
     let size_start = run_back(end, hex);
     let off_end = size_start.saturating_sub(3); // "/0x"
     let off_start = run_back(off_end, hex);
@@ -429,6 +430,11 @@ mod tests {
         assert_eq!((f.offset, f.size), (6, 0x1000));
         let f = frame("e835769@0001_00000002_3+0x0/0x8");
         assert_eq!(f.function, "e835769@0001_00000002_3");
+        // arm64's position-independent early code keeps its mapping
+        // symbols under a prefix, and kallsyms prints them.
+        let f = frame(" __pi_$x+0x7e/0xac");
+        assert_eq!(f.function, "__pi_$x");
+        assert_eq!((f.offset, f.size), (0x7e, 0xac));
     }
 
     #[test]

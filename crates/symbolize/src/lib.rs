@@ -369,7 +369,12 @@ impl Symbolizer {
         strip_prefixes: Vec<String>,
         allow_mismatch: bool,
     ) -> Result<Symbolizer> {
-        let modules = ModuleIndex::scan(module_dirs).map_err(|error| Error::Io {
+        // A module whose own line tables show no tree takes the vmlinux's.
+        let roots = match module_dirs.is_empty() {
+            true => Vec::new(),
+            false => vmlinux.source_roots().to_vec(),
+        };
+        let modules = ModuleIndex::scan(module_dirs, roots).map_err(|error| Error::Io {
             path: module_dirs.first().cloned().unwrap_or_default(),
             error,
         })?;
@@ -477,8 +482,9 @@ impl Symbolizer {
         probes.dedup();
         probes.retain(|probe| !self.prefetched.contains_key(probe));
         let strip = self.strip.as_ref();
+        let roots = self.vmlinux.source_roots();
         let answers = self.vmlinux.dwarf().sweep(&probes, |comp_dir| {
-            let mut chains = source::UnitChains::new(strip, comp_dir);
+            let mut chains = source::UnitChains::new(strip, comp_dir, roots);
             move |levels: &[_]| chains.chain(levels)
         });
         self.prefetch_counts.addresses += probes.len();

@@ -18,15 +18,19 @@ const MODULE_SUFFIXES: &[&str] = &[".ko.debug", ".ko", ".ko.zst", ".ko.xz"];
 #[derive(Debug)]
 pub(crate) struct ModuleFile {
     pub(crate) path: PathBuf,
+    /// Tree roots used when the module's own line tables show none (the
+    /// vmlinux's; see `dwarf::source_root`).
+    fallback_roots: Arc<[String]>,
     loaded: OnceLock<Result<Arc<Binary>, Arc<Error>>>,
     build_id: OnceLock<Result<Option<Vec<u8>>, Arc<Error>>>,
     index: OnceLock<Option<Index>>,
 }
 
 impl ModuleFile {
-    fn new(path: PathBuf) -> ModuleFile {
+    fn new(path: PathBuf, fallback_roots: Arc<[String]>) -> ModuleFile {
         ModuleFile {
             path,
+            fallback_roots,
             loaded: OnceLock::new(),
             build_id: OnceLock::new(),
             index: OnceLock::new(),
@@ -65,6 +69,7 @@ impl ModuleFile {
                     {
                         // Loaded for the build alone, and dropped after it.
                         let module = Binary::open(&self.path).ok()?;
+                        module.fall_back_to_source_roots(&self.fallback_roots);
                         module
                             .has_dwarf()
                             .then(|| Index::build(dir, &module).ok())?
@@ -74,10 +79,16 @@ impl ModuleFile {
             })
             .as_ref()
     }
+
     /// The module, loaded on first call; the error says what went wrong.
     pub(crate) fn load(&self) -> Result<Arc<Binary>, Arc<Error>> {
         self.loaded
-            .get_or_init(|| Binary::open(&self.path).map(Arc::new).map_err(Arc::new))
+            .get_or_init(|| {
+                Binary::open(&self.path)
+                    .inspect(|module| module.fall_back_to_source_roots(&self.fallback_roots))
+                    .map(Arc::new)
+                    .map_err(Arc::new)
+            })
             .clone()
     }
 }
@@ -86,14 +97,23 @@ impl ModuleFile {
 #[derive(Debug, Default)]
 pub(crate) struct ModuleIndex {
     by_name: HashMap<String, Vec<ModuleFile>>,
+    /// Tree roots for modules whose line tables show none.
+    fallback_roots: Arc<[String]>,
 }
 
 impl ModuleIndex {
     /// Search `dirs` recursively for module files, following symlinks
     /// (a symlink back to a directory being searched is not followed
-    /// again; a file reached by several paths counts once).
-    pub(crate) fn scan(dirs: &[PathBuf]) -> std::io::Result<ModuleIndex> {
-        let mut index = ModuleIndex::default();
+    /// again; a file reached by several paths counts once). A module whose
+    /// own line tables show no tree root takes `fallback_roots`.
+    pub(crate) fn scan(
+        dirs: &[PathBuf],
+        fallback_roots: Vec<String>,
+    ) -> std::io::Result<ModuleIndex> {
+        let mut index = ModuleIndex {
+            by_name: HashMap::new(),
+            fallback_roots: fallback_roots.into(),
+        };
         let mut seen = HashSet::new();
         for dir in dirs {
             index.scan_dir(dir, &mut seen)?;
@@ -135,7 +155,7 @@ impl ModuleIndex {
                 self.by_name
                     .entry(normalize_name(&name))
                     .or_default()
-                    .push(ModuleFile::new(path));
+                    .push(ModuleFile::new(path, self.fallback_roots.clone()));
             }
         }
         Ok(())

@@ -20,6 +20,9 @@ const KERNEL_TOP_DIRS: &[&str] = &[
 /// Strips build and source directory prefixes from DWARF paths.
 #[derive(Debug, Clone, Default)]
 pub struct PathCleaner {
+    /// Tree roots found in the DWARF (see `dwarf::source_root`), each
+    /// ending in `/`, longest first: stripped before anything else.
+    roots: Vec<String>,
     /// Prefixes to strip, longest first.
     prefixes: Vec<String>,
 }
@@ -55,12 +58,35 @@ impl PathCleaner {
             .collect();
         prefixes.sort_by_key(|p| std::cmp::Reverse(p.len()));
         prefixes.dedup();
-        PathCleaner { prefixes }
+        PathCleaner {
+            roots: Vec::new(),
+            prefixes,
+        }
+    }
+
+    /// This cleaner, stripping first the tree roots `roots` that the
+    /// binary's line tables show (see `dwarf::source_root`), wherever they
+    /// are relative to the compilation directory.
+    pub(crate) fn with_roots(mut self, roots: &[String]) -> Self {
+        self.roots = roots
+            .iter()
+            .filter(|root| !root.is_empty() && *root != "/")
+            .map(|root| format!("{}/", root.trim_end_matches('/')))
+            .collect();
+        self.roots.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        self
     }
 
     /// The kernel-tree-relative form of a DWARF path.
     pub fn clean(&self, path: &str) -> String {
         let path = normalize(path);
+        for root in &self.roots {
+            if let Some(rest) = path.strip_prefix(root.as_str())
+                && !rest.is_empty()
+            {
+                return rest.to_owned();
+            }
+        }
         // The longest prefix after which a kernel path starts.
         for prefix in &self.prefixes {
             if let Some(rest) = path.strip_prefix(prefix.as_str())
@@ -105,7 +131,7 @@ fn starts_with_top_dir(path: &str) -> bool {
 }
 
 /// Resolve `.` and `..` components lexically; keeps a leading `/`.
-fn normalize(path: &str) -> String {
+pub(crate) fn normalize(path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
     let absolute = path.starts_with('/');
     for component in Path::new(path).components() {
@@ -198,6 +224,30 @@ mod tests {
         );
         // Nothing kernel-like below the source directory: unchanged rule.
         assert_eq!(cleaner.clean("/home/u/notes/x.c"), "notes/x.c");
+    }
+
+    #[test]
+    fn tree_roots_found_in_the_dwarf_come_first() {
+        // `make O=/tmp/build/x86` from /src/tree/linux: the compilation
+        // directory is no ancestor of the source.
+        let roots = ["/src/tree/linux".to_owned(), "/tmp/build/x86".to_owned()];
+        let cleaner = PathCleaner::from_comp_dirs(["/tmp/build/x86"]).with_roots(&roots);
+        assert_eq!(
+            cleaner.clean("/src/tree/linux/fs/namespace.c"),
+            "fs/namespace.c"
+        );
+        assert_eq!(
+            cleaner.clean("/tmp/build/x86/include/generated/autoconf.h"),
+            "include/generated/autoconf.h"
+        );
+        // Without them the source keeps its directories.
+        assert_eq!(
+            PathCleaner::from_comp_dirs(["/tmp/build/x86"]).clean("/src/tree/linux/fs/namespace.c"),
+            "/src/tree/linux/fs/namespace.c"
+        );
+        // Empty and `/` roots strip nothing.
+        let cleaner = PathCleaner::from_comp_dirs(None).with_roots(&["".into(), "/".into()]);
+        assert_eq!(cleaner.clean("/src/x.c"), "/src/x.c");
     }
 
     #[test]

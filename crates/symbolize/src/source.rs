@@ -46,7 +46,7 @@ impl SymbolSource for Binary {
     fn inline_chain(&self, strip: Option<&PathCleaner>, probe: u64) -> Vec<SourceFrame> {
         self.dwarf()
             .with_raw_chain(probe, |comp_dir, levels| {
-                UnitChains::new(strip, comp_dir).chain(levels)
+                UnitChains::new(strip, comp_dir, self.source_roots()).chain(levels)
             })
             .unwrap_or_default()
     }
@@ -61,13 +61,17 @@ pub(crate) struct UnitChains<'a> {
 }
 
 impl<'a> UnitChains<'a> {
-    /// Paths made tree-relative with `strip`, or else from the unit's
-    /// compilation directory `comp_dir`.
-    pub(crate) fn new(strip: Option<&'a PathCleaner>, comp_dir: Option<&str>) -> Self {
+    /// Paths made tree-relative with `strip`, or else from the binary's
+    /// tree `roots` and the unit's compilation directory `comp_dir`.
+    pub(crate) fn new(
+        strip: Option<&'a PathCleaner>,
+        comp_dir: Option<&str>,
+        roots: &[String],
+    ) -> Self {
         UnitChains {
             paths: match strip {
                 Some(strip) => Cow::Borrowed(strip),
-                None => Cow::Owned(PathCleaner::from_comp_dirs(comp_dir)),
+                None => Cow::Owned(PathCleaner::from_comp_dirs(comp_dir).with_roots(roots)),
             },
             files: HashMap::new(),
         }

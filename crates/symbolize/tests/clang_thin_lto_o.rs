@@ -1,8 +1,10 @@
 //! The sample kernel as clang users build theirs: DWARF 5, `-flto=thin`
 //! linked by ld.lld (promoted statics renamed `foo.llvm.<hash>`, inlined
-//! calls across units through `DW_FORM_ref_addr`), out of tree (objects in
-//! `out/`, sources in `linux-source-6.1/` beside it, as `make O=`). Built
-//! at test time from `vmlinux-samples/`.
+//! calls across units through `DW_FORM_ref_addr`), out of tree: objects in
+//! `out/` and sources in `linux-source-6.1/` beside it (`make O=` from a
+//! sibling, paths relative to the build directory), or sources anywhere
+//! else (kbuild then names them by absolute paths that share nothing with
+//! `DW_AT_comp_dir`). Built at test time from `vmlinux-samples/`.
 //!
 //! Every address of every function is asked for as the kernel prints its
 //! frame (the name cut at `.llvm.`) and compared with llvm-symbolizer
@@ -38,8 +40,6 @@ const CFLAGS: &[&str] = &[
     "-mno-red-zone",
     "-mgeneral-regs-only",
     "-Wno-unused-function",
-    "-I../linux-source-6.1/include",
-    "-I../linux-source-6.1/arch/x86/include",
     "-gdwarf-5",
     "-flto=thin",
 ];
@@ -60,10 +60,38 @@ fn kernel_sources() -> Vec<String> {
         .collect()
 }
 
-/// Build `out/vmlinux` in `dir`, or `None` when clang or ld.lld fail.
-fn build(dir: &Path) -> Option<PathBuf> {
-    let source = dir.join("linux-source-6.1");
-    let out = dir.join("out");
+/// Where the build puts sources and objects.
+#[derive(Clone, Copy)]
+enum Layout {
+    /// `DIR/linux-source-6.1` and `DIR/out`, sources named `../linux-source-6.1/...`.
+    Beside,
+    /// `DIR/src/tree/linux` and `DIR/obj/x86`, sources named by absolute paths.
+    Elsewhere,
+}
+
+impl Layout {
+    /// The source and object directories in `dir`.
+    fn dirs(self, dir: &Path) -> (PathBuf, PathBuf) {
+        match self {
+            Layout::Beside => (dir.join("linux-source-6.1"), dir.join("out")),
+            Layout::Elsewhere => (dir.join("src/tree/linux"), dir.join("obj/x86")),
+        }
+    }
+
+    /// How the compiler is told about the source tree.
+    fn source_name(self, source: &Path) -> String {
+        match self {
+            Layout::Beside => "../linux-source-6.1".to_owned(),
+            Layout::Elsewhere => source.display().to_string(),
+        }
+    }
+}
+
+/// Build `vmlinux` in `dir` laid out as `layout`, or `None` when clang or
+/// ld.lld fail.
+fn build(dir: &Path, layout: Layout) -> Option<PathBuf> {
+    let (source, out) = layout.dirs(dir);
+    let named = layout.source_name(&source);
     std::fs::create_dir_all(&source).unwrap();
     std::fs::create_dir_all(&out).unwrap();
     for top in [
@@ -83,8 +111,10 @@ fn build(dir: &Path) -> Option<PathBuf> {
         let compiled = Command::new("clang")
             .current_dir(&out)
             .args(CFLAGS)
+            .arg(format!("-I{named}/include"))
+            .arg(format!("-I{named}/arch/x86/include"))
             .arg("-c")
-            .arg(format!("../linux-source-6.1/{src}"))
+            .arg(format!("{named}/{src}"))
             .arg("-o")
             .arg(&object)
             .status()
@@ -164,15 +194,26 @@ fn llvm_symbolize(object: &Path, addresses: &[u64], root: &Path) -> Vec<Vec<Leve
 
 #[test]
 fn out_of_tree_thin_lto_kernel_agrees_with_llvm_symbolizer() {
+    agrees_with_llvm_symbolizer(Layout::Beside);
+}
+
+/// The source root is found from the line tables' include directories:
+/// `DW_AT_comp_dir` (`DIR/obj/x86`) says nothing about `DIR/src/tree/linux`.
+#[test]
+fn source_tree_elsewhere_gives_tree_relative_paths() {
+    agrees_with_llvm_symbolizer(Layout::Elsewhere);
+}
+
+fn agrees_with_llvm_symbolizer(layout: Layout) {
     let dir = tempfile::tempdir().unwrap();
-    let Some(vmlinux) = build(dir.path()) else {
+    let Some(vmlinux) = build(dir.path(), layout) else {
         kresym_test_support::require(
             false,
             "clang and ld.lld (clang -flto=thin or ld.lld failed)",
         );
         return;
     };
-    let root = normalize(&dir.path().join("linux-source-6.1").display().to_string());
+    let root = normalize(&layout.dirs(dir.path()).0.display().to_string());
     let dwarf = open_path(&vmlinux, &[]);
     let symbols: Vec<_> = dwarf.vmlinux().symbols().iter().cloned().collect();
     assert!(

@@ -18,6 +18,74 @@ use kresym_symbolize::{FrameQuery, Resolution, Symbolizer, SymbolizerOptions};
 /// The prefix the samples' `-fdebug-prefix-map` gives every DWARF path
 /// (see vmlinux-samples/README.md; checked by hand with llvm-dwarfdump).
 const SAMPLE_PREFIX: &str = "/build/kresym-sample/";
+/// The source tree of the out-of-tree variant, as its `-fdebug-prefix-map`
+/// names it (`xtask/src/samples.rs`; checked with llvm-dwarfdump).
+const OUT_OF_TREE_PREFIX: &str = "/usr/src/linux-kresym-sample/";
+
+/// One build of the sample kernel: its vmlinux, module and reports.
+struct Build {
+    name: &'static str,
+    vmlinux: PathBuf,
+    module: PathBuf,
+    reports: PathBuf,
+    /// Where the sources are in its DWARF (cut from llvm-symbolizer's paths).
+    prefix: &'static str,
+}
+
+/// Every committed build: gcc DWARF 5 and 4, and the variants under
+/// `vmlinux-samples/variants/` (clang, clang ThinLTO, out of tree).
+fn builds() -> Vec<Build> {
+    let samples = samples();
+    let mut builds = vec![
+        Build {
+            name: "dwarf5",
+            vmlinux: samples.join("build/vmlinux-dwarf5"),
+            module: samples.join("build/samplemod.ko"),
+            reports: samples.join("reports"),
+            prefix: SAMPLE_PREFIX,
+        },
+        Build {
+            name: "dwarf4",
+            vmlinux: samples.join("build/vmlinux-dwarf4"),
+            module: samples.join("build/samplemod-dwarf4.ko"),
+            reports: samples.join("reports"),
+            prefix: SAMPLE_PREFIX,
+        },
+    ];
+    for (name, prefix) in [
+        ("clang-dwarf5", SAMPLE_PREFIX),
+        ("clang-thinlto", SAMPLE_PREFIX),
+        ("gcc-out-of-tree", OUT_OF_TREE_PREFIX),
+    ] {
+        let dir = samples.join("variants").join(name);
+        builds.push(Build {
+            name,
+            vmlinux: dir.join("vmlinux"),
+            module: dir.join("samplemod.ko"),
+            reports: dir.join("reports"),
+            prefix,
+        });
+    }
+    builds
+}
+
+/// A report as kernels since 6.1 print it: ThinLTO's `.llvm.<hash>`
+/// suffixes cut from symbol names (`cleanup_symbol_name()`).
+fn cut_llvm_suffixes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(".llvm.") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + ".llvm.".len()..];
+        let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits == 0 {
+            out.push_str(".llvm.");
+        }
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
+}
 
 fn samples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples")
@@ -79,8 +147,8 @@ struct OracleLevel {
     line: u32,
 }
 
-/// Run llvm-symbolizer once over many addresses.
-fn llvm_symbolize(object: &Path, addresses: &[u64]) -> Vec<Vec<OracleLevel>> {
+/// Run llvm-symbolizer once over many addresses; paths lose `prefix`.
+fn llvm_symbolize(object: &Path, addresses: &[u64], prefix: &str) -> Vec<Vec<OracleLevel>> {
     let mut child = Command::new("llvm-symbolizer")
         .arg(format!("--obj={}", object.display()))
         .args(["--inlining", "--functions=linkage"])
@@ -109,7 +177,7 @@ fn llvm_symbolize(object: &Path, addresses: &[u64]) -> Vec<Vec<OracleLevel>> {
                     let file = parts.next().unwrap();
                     OracleLevel {
                         function: pair[0].to_owned(),
-                        file: file.strip_prefix(SAMPLE_PREFIX).unwrap_or(file).to_owned(),
+                        file: file.strip_prefix(prefix).unwrap_or(file).to_owned(),
                         line,
                     }
                 })
@@ -120,6 +188,7 @@ fn llvm_symbolize(object: &Path, addresses: &[u64]) -> Vec<Vec<OracleLevel>> {
 
 /// Link a module with GNU ld's default layout, ignoring its undefined symbols.
 fn link_module(module: &Path, dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
     let out = dir
         .join(module.file_name().unwrap())
         .with_extension("linked");
@@ -140,6 +209,7 @@ fn link_module(module: &Path, dir: &Path) -> PathBuf {
 }
 
 struct Case {
+    prefix: &'static str,
     report: PathBuf,
     line: usize,
     object: PathBuf,
@@ -152,28 +222,31 @@ fn every_sample_frame_agrees_with_llvm_symbolizer() {
     if !have_tools() {
         return;
     }
-    let samples = samples();
     let scratch = tempfile::tempdir().unwrap();
     let mut cases = Vec::new();
-    for variant in ["dwarf5", "dwarf4"] {
-        let vmlinux = samples.join(format!("build/vmlinux-{variant}"));
+    let mut cut_frames = 0;
+    for build in builds() {
+        let vmlinux = build.vmlinux.clone();
         let symbolizer = Symbolizer::open(
             &vmlinux,
             SymbolizerOptions {
-                module_dirs: vec![samples.join("build")],
+                module_dirs: vec![build.module.parent().unwrap().to_owned()],
                 ..Default::default()
             },
         )
         .unwrap();
         let mut nm_cache: HashMap<PathBuf, NmSymbols> = HashMap::new();
-        let mut reports: Vec<_> = std::fs::read_dir(samples.join("reports"))
+        let mut reports: Vec<_> = std::fs::read_dir(&build.reports)
             .unwrap()
             .map(|e| e.unwrap().path())
             .collect();
         reports.sort();
         for report in reports {
-            let document = kresym_report::parse(std::fs::read(&report).unwrap());
-            for line in &document.lines {
+            let text = std::fs::read_to_string(&report).unwrap();
+            let document = kresym_report::parse(text.clone().into_bytes());
+            let cut = kresym_report::parse(cut_llvm_suffixes(&text).into_bytes());
+            assert_eq!(cut.lines.len(), document.lines.len());
+            for (line, cut_line) in document.lines.iter().zip(&cut.lines) {
                 let LineKind::Frame(frame) = &line.kind else {
                     continue;
                 };
@@ -181,17 +254,24 @@ fn every_sample_frame_agrees_with_llvm_symbolizer() {
                 let Resolution::Resolved(resolved) = resolution else {
                     panic!("{}:{}: {resolution:?}", report.display(), line.number);
                 };
+                // As a 6.1+ kernel prints it, the frame means the same.
+                let LineKind::Frame(cut_frame) = &cut_line.kind else {
+                    panic!("{}:{} is no frame once cut", report.display(), line.number);
+                };
+                if cut_frame.function != frame.function {
+                    cut_frames += 1;
+                    assert_eq!(
+                        symbolizer.resolve(FrameQuery::from(cut_frame)),
+                        Resolution::Resolved(resolved.clone()),
+                        "{}:{} with .llvm. cut",
+                        report.display(),
+                        line.number
+                    );
+                }
                 // The oracle's own view of where this frame is.
                 let object = match &frame.module {
                     None => vmlinux.clone(),
-                    Some(_) => {
-                        let ko = samples.join(if variant == "dwarf5" {
-                            "build/samplemod.ko"
-                        } else {
-                            "build/samplemod-dwarf4.ko"
-                        });
-                        link_module(&ko, scratch.path())
-                    }
+                    Some(_) => link_module(&build.module, &scratch.path().join(build.name)),
                 };
                 let nm = nm_cache
                     .entry(object.clone())
@@ -209,15 +289,20 @@ fn every_sample_frame_agrees_with_llvm_symbolizer() {
                     .chain
                     .iter()
                     .map(|level| {
-                        let location = level.location.clone().expect("sample frames have lines");
+                        // No line (ThinLTO's line 0): llvm-symbolizer's `??:0`.
+                        let (file, line) = level
+                            .location
+                            .clone()
+                            .map_or(("??".to_owned(), 0), |l| (l.file, l.line));
                         OracleLevel {
                             function: level.function.clone().unwrap_or_default(),
-                            file: location.file,
-                            line: location.line,
+                            file,
+                            line,
                         }
                     })
                     .collect();
                 cases.push(Case {
+                    prefix: build.prefix,
                     report: report.clone(),
                     line: line.number,
                     object,
@@ -238,7 +323,7 @@ fn every_sample_frame_agrees_with_llvm_symbolizer() {
     let mut inline_levels = 0;
     for (object, indexes) in by_object {
         let probes: Vec<_> = indexes.iter().map(|&i| cases[i].probe).collect();
-        let answers = llvm_symbolize(&object, &probes);
+        let answers = llvm_symbolize(&object, &probes, cases[indexes[0]].prefix);
         assert_eq!(
             answers.len(),
             probes.len(),
@@ -252,9 +337,13 @@ fn every_sample_frame_agrees_with_llvm_symbolizer() {
             // prints the symbol as the kernel printed it on that line, so
             // only the inlined levels' names are compared.
             let mut ours = case.ours.clone();
+            // A lone level without a line (`??:0`) says no more than no chain.
             for levels in [&mut ours, &mut expected] {
                 if let Some(outer) = levels.last_mut() {
                     outer.function.clear();
+                }
+                if levels.len() == 1 && levels[0].line == 0 {
+                    levels.clear();
                 }
             }
             assert_eq!(
@@ -267,10 +356,14 @@ fn every_sample_frame_agrees_with_llvm_symbolizer() {
                 object.display()
             );
             checked += 1;
-            inline_levels += expected.len() - 1;
+            inline_levels += expected.len().saturating_sub(1);
         }
     }
-    eprintln!("{checked} frames ({inline_levels} inlined levels) agree with llvm-symbolizer");
+    eprintln!(
+        "{checked} frames ({inline_levels} inlined levels) agree with llvm-symbolizer; \
+         {cut_frames} of them also with .llvm. cut"
+    );
     assert!(checked >= 100, "only {checked} sample frames were checked");
+    assert!(cut_frames > 0, "no frame had a .llvm. suffix to cut");
     assert!(inline_levels > 0, "no inlined frames were checked");
 }

@@ -11,6 +11,8 @@
 //! - [`line_rows`]: kresym's line-program engine, used by the sweep and the
 //!   index build; [`lines`] answers a batch of probes with it and renders
 //!   paths as addr2line does;
+//! - [`source_root`]: where the source and object trees are, from the
+//!   paths the line tables name (for tree-relative paths);
 //! - [`lookup`]: the one-by-one lookup through addr2line, the reference;
 //! - [`sweep`]: a batch of lookups in one pass over each unit, answering
 //!   exactly what the lookup answers.
@@ -30,6 +32,7 @@ mod lines;
 mod lookup;
 mod ranges;
 mod sections;
+mod source_root;
 mod sweep;
 mod units;
 
@@ -50,6 +53,7 @@ use units::UnitTable;
 pub(crate) struct DwarfInfo {
     // Contexts borrow the sections' bytes: dropped first.
     lookup: OnceLock<(UnitTable, Contexts)>,
+    source_roots: OnceLock<Vec<String>>,
     sections: Sections,
 }
 
@@ -58,8 +62,26 @@ impl DwarfInfo {
     pub(crate) fn new(sections: Sections) -> Self {
         DwarfInfo {
             lookup: OnceLock::new(),
+            source_roots: OnceLock::new(),
             sections,
         }
+    }
+
+    /// The source and object tree roots the line tables show, read once
+    /// (see [`source_root`]).
+    pub(crate) fn source_roots(&self) -> &[String] {
+        self.source_roots
+            .get_or_init(|| source_root::detect(&self.gimli()))
+    }
+
+    /// Take `roots` as the tree roots when the line tables show none (a
+    /// module whose units name no `arch/*/include` header takes the
+    /// vmlinux's).
+    pub(crate) fn fall_back_to_source_roots(&self, roots: &[String]) {
+        self.source_roots.get_or_init(|| {
+            let own = source_root::detect(&self.gimli());
+            if own.is_empty() { roots.to_vec() } else { own }
+        });
     }
 
     /// gimli's view of the sections.

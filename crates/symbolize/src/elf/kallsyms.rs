@@ -174,13 +174,35 @@ fn name_hash(name: &str) -> u64 {
     foldhash::fast::FixedState::with_seed(0).hash_one(name)
 }
 
+/// Name prefixes scripts/kallsyms.c leaves out (`is_ignored_symbol()` of
+/// Linux 6.1, plus `$` mapping symbols, `.L` labels and modversions).
+const IGNORED_PREFIXES: &[&str] = &[
+    ".L",
+    "$",
+    "__crc_",
+    "__efistub_",
+    "__kvm_nvhe_$",
+    "__kvm_nvhe_.L",
+    "__AArch64ADRPThunk_",
+    "__ARMV5PILongThunk_",
+    "__ARMV7PILongThunk_",
+    "__ThumbV7PILongThunk_",
+    "__LA25Thunk_",
+    "__microLA25Thunk_",
+    "__kcfi_typeid_",
+];
+
+/// Name suffixes and infixes scripts/kallsyms.c leaves out (arm veneers,
+/// ppc stubs).
+const IGNORED_SUFFIXES: &[&str] = &["_from_arm", "_from_thumb", "_veneer"];
+const IGNORED_INFIXES: &[&str] = &[".long_branch.", ".plt_branch."];
+
 /// Whether scripts/kallsyms.c would keep a symbol of this name.
 fn is_kallsyms_name(name: &str) -> bool {
     !(name.is_empty()
-        || name.starts_with(".L")
-        || name.starts_with('$')
-        || name.starts_with("__crc_")
-        || name.starts_with("__efistub_"))
+        || IGNORED_PREFIXES.iter().any(|p| name.starts_with(p))
+        || IGNORED_SUFFIXES.iter().any(|s| name.ends_with(s))
+        || IGNORED_INFIXES.iter().any(|m| name.contains(m)))
 }
 
 #[cfg(test)]
@@ -199,6 +221,27 @@ mod tests {
             ],
             0x2030,
         )
+    }
+
+    /// arm64's nVHE hypervisor mapping symbols and lld's thunks are not in
+    /// kallsyms (seen in Debian's 6.1 arm64 vmlinux: `__kvm_nvhe_$x`), so
+    /// they neither print nor cut the size of the symbol before them.
+    #[test]
+    fn names_kallsyms_leaves_out_do_not_cut_sizes() {
+        let t = SymbolTable::new(
+            vec![
+                ("a".into(), 0x1000),
+                ("__kvm_nvhe_$x".into(), 0x1008),
+                ("__kvm_nvhe_.L12".into(), 0x100c),
+                ("__AArch64ADRPThunk_foo".into(), 0x1010),
+                ("bar_veneer".into(), 0x1018),
+                ("__kcfi_typeid_a".into(), 0x101c),
+                ("b".into(), 0x1020),
+            ],
+            0x1040,
+        );
+        let sizes: Vec<_> = t.iter().map(|s| (s.name.as_str(), s.size)).collect();
+        assert_eq!(sizes, [("a", 0x20), ("b", 0x20)]);
     }
 
     #[test]

@@ -252,6 +252,16 @@ impl Binary {
     }
 
     /// The file's DWARF.
+    /// The source and object tree roots its DWARF shows.
+    pub(crate) fn source_roots(&self) -> &[String] {
+        self.dwarf.source_roots()
+    }
+
+    /// See [`DwarfInfo::fall_back_to_source_roots`].
+    pub(crate) fn fall_back_to_source_roots(&self, roots: &[String]) {
+        self.dwarf.fall_back_to_source_roots(roots);
+    }
+
     pub(crate) fn dwarf(&self) -> &DwarfInfo {
         &self.dwarf
     }

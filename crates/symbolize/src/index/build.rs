@@ -344,7 +344,7 @@ impl Tables {
         for &(raw, dir) in &self.files.items.clone() {
             let cleaner = cleaners.entry(dir).or_insert_with(|| {
                 let dir = (dir != NO_STRING).then(|| &*self.strings.items[dir as usize]);
-                PathCleaner::from_comp_dirs(dir)
+                PathCleaner::from_comp_dirs(dir).with_roots(binary.source_roots())
             });
             let clean = cleaner.clean(&self.strings.items[raw as usize]);
             let clean = self.strings.intern_str(&clean);
