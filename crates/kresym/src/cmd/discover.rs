@@ -314,7 +314,32 @@ fn scan_input(input: &Input, scan: &mut Scan) -> Result<()> {
     std::fs::File::open(path)
         .and_then(|file| file.take(SCAN_LIMIT).read_to_end(&mut bytes))
         .with_context(|| format!("cannot read {}", path.display()))?;
-    let document = kresym_report::parse(bytes);
+    scan_document(&kresym_report::parse(bytes), &input.name(), scan);
+    Ok(())
+}
+
+/// What names the kernel of the input `bytes` (releases, vmlinux and
+/// module build ids), as one string: inputs with equal keys are found the
+/// same vmlinux and modules by [`discover`].
+pub(crate) fn kernel_key(bytes: &[u8]) -> String {
+    let start = &bytes[..bytes.len().min(SCAN_LIMIT as usize)];
+    let mut scan = Scan::default();
+    scan_document(&kresym_report::parse(start.to_vec()), "", &mut scan);
+    let mut key = String::new();
+    for (release, _) in &scan.releases {
+        key += &format!("r:{release};");
+    }
+    for (id, _) in &scan.vmlinux_ids {
+        key += &format!("b:{id};");
+    }
+    for (module, id) in &scan.modules {
+        key += &format!("m:{module}={id};");
+    }
+    key
+}
+
+/// Add what `document` (the input `name`) says about its kernel to `scan`.
+fn scan_document(document: &kresym_report::Document, name: &str, scan: &mut Scan) {
     let mut releases: Vec<String> = document
         .reports
         .iter()
@@ -333,12 +358,12 @@ fn scan_input(input: &Input, scan: &mut Scan) -> Result<()> {
         if let Some(id) = build_id_in_line(&message)
             && !scan.vmlinux_ids.iter().any(|(i, _)| *i == id)
         {
-            scan.vmlinux_ids.push((id, input.name()));
+            scan.vmlinux_ids.push((id, name.to_owned()));
         }
     }
     for release in releases {
         if !scan.releases.iter().any(|(r, _)| *r == release) {
-            scan.releases.push((release, input.name()));
+            scan.releases.push((release, name.to_owned()));
         }
     }
     for line in &document.lines {
@@ -349,7 +374,6 @@ fn scan_input(input: &Input, scan: &mut Scan) -> Result<()> {
             scan.modules.insert((module.clone(), id));
         }
     }
-    Ok(())
 }
 
 /// The vmlinux build id a kernel with `CONFIG_STACKTRACE_BUILD_ID` prints

@@ -178,19 +178,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
         };
         let name = input.name();
-        let doc = kresym_report::parse(bytes);
-        let links = linker.link_document(&doc);
-        if links.repo.is_none() {
-            bail!("{name}: {}", links.no_repo_message());
-        }
-        let out = match args.format {
-            // JSON Lines for several inputs.
-            Format::Json if several => {
-                serde_json::to_string(&serde_json::json!({"input": name, "links": links}))? + "\n"
-            }
-            format => render(&doc, &links, format, &name)?,
-        };
-        let warnings = links.all_warnings();
+        let (out, warnings) = link_bytes(&linker, &name, bytes, args.format, several)?;
         if !warnings.is_empty() {
             say!(
                 "kresym: {name}: {} link warning{} (first: {})",
@@ -218,6 +206,30 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Link the input `name` holding `bytes` and render it in `format` (JSON
+/// Lines when `several`): the output, and the link warnings.
+pub(crate) fn link_bytes(
+    linker: &kresym_link::Linker,
+    name: &str,
+    bytes: Vec<u8>,
+    format: Format,
+    several: bool,
+) -> Result<(String, Vec<String>)> {
+    let doc = kresym_report::parse(bytes);
+    let links = linker.link_document(&doc);
+    if links.repo.is_none() {
+        bail!("{name}: {}", links.no_repo_message());
+    }
+    let out = match format {
+        // JSON Lines for several inputs.
+        Format::Json if several => {
+            serde_json::to_string(&serde_json::json!({"input": name, "links": links}))? + "\n"
+        }
+        format => render(&doc, &links, format, name)?,
+    };
+    Ok((out, links.all_warnings()))
 }
 
 /// Render a linked document in `format`.

@@ -63,15 +63,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 continue;
             }
         };
-        let doc = kresym_report::parse(text);
-        let name = input.name();
-        let out = match args.format {
-            Format::Text if i > 0 => format!("\n{}", render_text(&doc, &name)),
-            Format::Text => render_text(&doc, &name),
-            // JSON Lines for several inputs, one readable object for one.
-            Format::Json if several => serde_json::to_string(&to_json(&doc, &name))? + "\n",
-            Format::Json => serde_json::to_string_pretty(&to_json(&doc, &name))? + "\n",
-        };
+        let out = parse_bytes(text, &input.name(), args.format, i, several)?;
         stdout
             .write_all(out.as_bytes())
             .context("cannot write output")?;
@@ -81,6 +73,25 @@ pub fn run(args: Args) -> Result<ExitCode> {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// What `kresym parse` prints for the `index`th input, `name`, holding
+/// `bytes` (JSON Lines when there are `several`).
+pub(crate) fn parse_bytes(
+    bytes: Vec<u8>,
+    name: &str,
+    format: Format,
+    index: usize,
+    several: bool,
+) -> Result<String> {
+    let doc = kresym_report::parse(bytes);
+    Ok(match format {
+        Format::Text if index > 0 => format!("\n{}", render_text(&doc, name)),
+        Format::Text => render_text(&doc, name),
+        // JSON Lines for several inputs, one readable object for one.
+        Format::Json if several => serde_json::to_string(&to_json(&doc, name))? + "\n",
+        Format::Json => serde_json::to_string_pretty(&to_json(&doc, name))? + "\n",
     })
 }
 

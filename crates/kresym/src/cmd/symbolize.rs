@@ -132,11 +132,14 @@ struct Summary {
 }
 
 /// What symbolizing one input produced.
-struct Outcome {
-    output: Vec<u8>,
+pub(crate) struct Outcome {
+    /// Exactly what is printed for the input.
+    pub(crate) output: Vec<u8>,
     reports: usize,
-    counts: kresym_symbolize::FrameCounts,
-    warnings: Vec<String>,
+    /// The input's frames: resolved, unresolved, withheld reports.
+    pub(crate) counts: kresym_symbolize::FrameCounts,
+    /// Said on stderr, one line each.
+    pub(crate) warnings: Vec<String>,
     /// Already written (and its warnings printed) by [`stream_one`].
     streamed: bool,
 }
@@ -322,16 +325,27 @@ fn symbolize_one(
     input: &Input,
     format: Format,
 ) -> Result<Outcome> {
-    let document = kresym_report::parse(input.read()?);
+    symbolize_bytes(symbolizer, linker, &input.name(), input.read()?, format)
+}
+
+/// Symbolize the input `name` holding `bytes`: what `kresym symbolize`
+/// prints for it (linked when `linker` is given or the format needs it).
+pub(crate) fn symbolize_bytes(
+    symbolizer: &Symbolizer,
+    linker: Option<&Linker>,
+    name: &str,
+    bytes: Vec<u8>,
+    format: Format,
+) -> Result<Outcome> {
+    let document = kresym_report::parse(bytes);
     let symbols = symbolizer.symbolize_document(&document);
-    let name = input.name();
     let mut warnings: Vec<String> = symbols.checks.iter().map(|c| c.message.clone()).collect();
     let mut output = Vec::with_capacity(document.text.len() * 2);
     match (format, linker) {
         (Format::Json, None) => {
             serde_json::to_writer(
                 &mut output,
-                &SymbolizedInput::new(&name, &document, &symbols),
+                &SymbolizedInput::new(name, &document, &symbols),
             )?;
             output.push(b'\n');
         }
@@ -351,7 +365,7 @@ fn symbolize_one(
             warnings.extend(links.all_warnings());
             let format = match format {
                 Format::Json => {
-                    let view = SymbolizedInput::new(&name, &document, &symbols).with_links(&links);
+                    let view = SymbolizedInput::new(name, &document, &symbols).with_links(&links);
                     serde_json::to_writer(&mut output, &view)?;
                     output.push(b'\n');
                     return Ok(Outcome {
@@ -366,7 +380,7 @@ fn symbolize_one(
                 Format::Markdown => link::Format::Markdown,
                 Format::Html => link::Format::Html,
             };
-            output = link::render(&symbolized, &links, format, &name)?.into_bytes();
+            output = link::render(&symbolized, &links, format, name)?.into_bytes();
         }
     }
     Ok(Outcome {

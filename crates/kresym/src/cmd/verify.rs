@@ -88,11 +88,11 @@ pub enum Format {
 }
 
 /// What verifying one input produced.
-struct Outcome {
+pub(crate) struct Outcome {
     /// Verdict output (text or JSON), empty with `--fix` without `--in-place`.
-    output: Vec<u8>,
+    pub(crate) output: Vec<u8>,
     /// The corrected report, with `--fix`.
-    fixed: Option<Vec<u8>>,
+    pub(crate) fixed: Option<Vec<u8>>,
     summary: Summary,
 }
 
@@ -161,9 +161,18 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 fn verify_one(symbolizer: &Symbolizer, input: &Input, args: &Args) -> Result<Outcome> {
-    let document = kresym_report::parse(input.read()?);
+    verify_bytes(symbolizer, &input.name(), input.read()?, args)
+}
+
+/// Verify the input `name` holding `bytes` as `kresym verify` with `args` does.
+pub(crate) fn verify_bytes(
+    symbolizer: &Symbolizer,
+    name: &str,
+    bytes: Vec<u8>,
+    args: &Args,
+) -> Result<Outcome> {
+    let document = kresym_report::parse(bytes);
     let verification = kresym_verify::verify_document(symbolizer, &document);
-    let name = input.name();
     let fixed = if args.fix {
         let mut fixed = Vec::with_capacity(document.text.len() * 2);
         write_symbolized(&mut fixed, &document, &verification.symbols)?;
@@ -175,9 +184,9 @@ fn verify_one(symbolizer: &Symbolizer, input: &Input, args: &Args) -> Result<Out
     if !args.fix || args.in_place {
         // The verdicts (with --fix alone, stdout holds the corrected report).
         match args.format {
-            Format::Text => write_text(&mut output, &name, &document, &verification)?,
+            Format::Text => write_text(&mut output, name, &document, &verification)?,
             Format::Json => {
-                serde_json::to_writer(&mut output, &json(&name, &document, &verification)?)?;
+                serde_json::to_writer(&mut output, &json(name, &document, &verification)?)?;
                 output.push(b'\n');
             }
         }
