@@ -52,17 +52,19 @@ impl Server {
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap();
+        // Killed and waited for by `drop` should it not start.
+        let mut server = Server {
+            child,
+            address: SocketAddr::from(([0, 0, 0, 0], 0)),
+            log,
+            _dir: dir,
+        };
         let started = Instant::now();
         loop {
-            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            let text = server.log();
             if let Some(rest) = text.split("listening on http://").nth(1) {
-                let address = rest.lines().next().unwrap().parse().unwrap();
-                return Server {
-                    child,
-                    address,
-                    log,
-                    _dir: dir,
-                };
+                server.address = rest.lines().next().unwrap().parse().unwrap();
+                return server;
             }
             assert!(
                 started.elapsed() < Duration::from_secs(30),
@@ -199,8 +201,10 @@ fn cli_flags(format: &str) -> Vec<&'static str> {
     flags.extend(match format {
         "text" => &["--format", "text"][..],
         "json" => &["--format", "json"],
-        "markdown" => &["--format", "markdown", "--repo", "upstream"],
-        "html" => &["--format", "html", "--repo", "upstream"],
+        "markdown" => &[
+            "--format", "markdown", "--repo", "upstream", "--commit", "v6.1",
+        ],
+        "html" => &["--format", "html", "--repo", "upstream", "--commit", "v6.1"],
         _ => unreachable!(),
     });
     flags
@@ -208,7 +212,7 @@ fn cli_flags(format: &str) -> Vec<&'static str> {
 
 fn target(format: &str) -> String {
     match format {
-        "markdown" | "html" => format!("/v1/symbolize?format={format}&repo=upstream"),
+        "markdown" | "html" => format!("/v1/symbolize?format={format}&repo=upstream&commit=v6.1"),
         _ => format!("/v1/symbolize?format={format}"),
     }
 }
@@ -308,12 +312,15 @@ fn replicas_sharing_an_index_dir_survive_one_being_killed() {
     const REQUESTS: usize = 2_400;
     let root = debug_root();
     let index = tempfile::tempdir().unwrap();
+    let mut flags = modules_flag();
+    flags.extend(["-j".to_owned(), "2".to_owned()]);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
     let servers: Vec<Arc<Mutex<Option<Server>>>> = (0..3)
         .map(|_| {
             Arc::new(Mutex::new(Some(Server::start(
                 root.path(),
                 index.path(),
-                &["-j", "2"],
+                &flags,
             ))))
         })
         .collect();
@@ -322,10 +329,7 @@ fn replicas_sharing_an_index_dir_survive_one_being_killed() {
         .map(|s| s.lock().unwrap().as_ref().unwrap().address)
         .collect();
     let mut cases = Vec::new();
-    for (name, report) in reports()
-        .into_iter()
-        .filter(|(n, _)| !n.starts_with("module"))
-    {
+    for (name, report) in reports() {
         for format in ["text", "json"] {
             let expected = cli(&cli_flags(format), &report);
             assert!(expected.status.success(), "{name}: {expected:?}");
@@ -420,6 +424,10 @@ fn replicas_sharing_an_index_dir_survive_one_being_killed() {
         &failures[..failures.len().min(20)]
     );
     assert!(sent.load(Ordering::SeqCst) >= REQUESTS);
+    assert!(
+        retried.load(Ordering::SeqCst) > 0,
+        "no request met the killed replica"
+    );
 
     // Whole indexes only: each file is an index the CLI accepts as is.
     let files: Vec<_> = std::fs::read_dir(index.path())
@@ -435,25 +443,36 @@ fn replicas_sharing_an_index_dir_survive_one_being_killed() {
         "{files:?}\n{}",
         survivor.log()
     );
+    // The CLI building the same indexes (modules on their first frame)
+    // writes the same files, byte for byte.
     let reference = tempfile::tempdir().unwrap();
-    let built = common::kresym()
-        .args(["index", "--vmlinux"])
-        .arg(vmlinux())
-        .arg("--index-dir")
-        .arg(reference.path())
-        .output()
-        .unwrap();
-    assert!(built.status.success(), "{built:?}");
-    let reference: Vec<_> = std::fs::read_dir(reference.path())
+    for (name, report) in reports() {
+        let mut flags = cli_flags("text");
+        flags.retain(|flag| *flag != "--no-index");
+        flags.extend([
+            "--build-index",
+            "--index-dir",
+            reference.path().to_str().unwrap(),
+        ]);
+        let built = cli(&flags, &report);
+        assert!(built.status.success(), "{name}: {built:?}");
+    }
+    let mut names: Vec<_> = files.iter().map(|f| f.file_name().unwrap()).collect();
+    names.sort();
+    let mut expected: Vec<_> = std::fs::read_dir(reference.path())
         .unwrap()
-        .map(|e| e.unwrap().path())
+        .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(files.len(), 1, "{files:?}\n{}", survivor.log());
-    assert_eq!(
-        std::fs::read(&files[0]).unwrap(),
-        std::fs::read(&reference[0]).unwrap(),
-        "the shared index differs from the one `kresym index` builds"
-    );
+    expected.sort();
+    assert_eq!(names, expected, "{}", survivor.log());
+    for file in &files {
+        assert_eq!(
+            std::fs::read(file).unwrap(),
+            std::fs::read(reference.path().join(file.file_name().unwrap())).unwrap(),
+            "{} differs from the CLI's",
+            file.display()
+        );
+    }
     assert!(survivor.log().contains("index ready"), "{}", survivor.log());
 }
 
@@ -509,7 +528,7 @@ fn hostile_bodies_get_4xx_or_the_cli_treatment() {
     assert!(answer.text().contains("release="), "{}", answer.text());
     let answer = post(
         address,
-        &format!("/v1/symbolize?release=9.9.9-nowhere"),
+        "/v1/symbolize?release=9.9.9-nowhere",
         b"x+0x1/0x2\n",
     );
     assert_eq!(answer.status, 422, "{}", answer.text());
@@ -646,7 +665,7 @@ fn form(fields: &[(&str, &[u8])]) -> (String, Vec<u8>) {
         body.extend(format!("--{boundary}\r\n").as_bytes());
         if *name == "file" {
             body.extend(
-                format!("Content-Disposition: form-data; name=\"file\"; filename=\"r.txt\"\r\nContent-Type: text/plain\r\n\r\n").as_bytes(),
+                b"Content-Disposition: form-data; name=\"file\"; filename=\"r.txt\"\r\nContent-Type: text/plain\r\n\r\n",
             );
         } else {
             body.extend(
@@ -681,7 +700,7 @@ fn the_web_page_symbolizes_a_pasted_or_uploaded_report() {
     let expected = cli(&cli_flags("html"), &report).stdout;
     for field in ["report", "file"] {
         let (content_type, body) =
-            form(&[(field, &report), ("repo", b"upstream"), ("commit", b"")]);
+            form(&[(field, &report), ("repo", b"upstream"), ("commit", b"v6.1")]);
         let answer = request(
             server.address,
             "POST",
@@ -705,7 +724,11 @@ fn the_web_page_symbolizes_a_pasted_or_uploaded_report() {
     assert_eq!(answer.status, 400);
     assert!(answer.text().contains("empty_body"), "{}", answer.text());
 
-    let (content_type, body) = form(&[("report", &report), ("repo", b"upstream")]);
+    let (content_type, body) = form(&[
+        ("report", &report),
+        ("repo", b"upstream"),
+        ("commit", b"v6.1"),
+    ]);
     let answer = request(
         server.address,
         "POST",
