@@ -54,14 +54,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<()> {
-    let cache = match &args.cache_dir {
-        Some(dir) => dir.clone(),
-        None => std::env::var_os("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-            .context("set --cache-dir, HOME or XDG_CACHE_HOME")?
-            .join("kresym-bench"),
-    };
+    let cache = cache_dir(args.cache_dir.as_deref())?;
     let vmlinux = fetch_kernel(&cache)?;
     let kresym = build_kresym()?;
     let work = cache.join("corpus");
@@ -212,8 +205,24 @@ pub fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
+/// The benchmarks' cache: `dir`, else $XDG_CACHE_HOME/kresym-bench or
+/// ~/.cache/kresym-bench.
+pub fn cache_dir(dir: Option<&Path>) -> Result<PathBuf> {
+    Ok(match dir {
+        Some(dir) => dir.to_owned(),
+        None => std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+            .context("set --cache-dir, HOME or XDG_CACHE_HOME")?
+            .join("kresym-bench"),
+    })
+}
+
+/// The release of the benchmark's kernel.
+pub const RELEASE: &str = "6.1.0-53-cloud-amd64";
+
 /// Download and unpack the debug package once; return the vmlinux path.
-fn fetch_kernel(cache: &Path) -> Result<PathBuf> {
+pub fn fetch_kernel(cache: &Path) -> Result<PathBuf> {
     let root = cache.join("root");
     let vmlinux = root.join(VMLINUX);
     if vmlinux.exists() {
@@ -250,14 +259,17 @@ fn fetch_kernel(cache: &Path) -> Result<PathBuf> {
     Ok(vmlinux)
 }
 
-fn build_kresym() -> Result<PathBuf> {
+/// Build kresym in release mode; its path (in CARGO_TARGET_DIR when set).
+pub fn build_kresym() -> Result<PathBuf> {
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["build", "--quiet", "--release", "-p", "kresym"])
         .status()
         .context("cannot run cargo")?;
     ensure!(status.success(), "building kresym failed");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    Ok(root.join("target/release/kresym"))
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    Ok(target.join("release/kresym"))
 }
 
 fn which(program: &str) -> Result<()> {
@@ -280,11 +292,12 @@ struct CorpusFrame {
 }
 
 /// The benchmark inputs.
-struct Corpus {
+pub struct Corpus {
     frames: Vec<CorpusFrame>,
     files: Vec<PathBuf>,
     batch_dir: PathBuf,
-    report30: PathBuf,
+    /// A 30-frame report of the corpus's first frames.
+    pub report30: PathBuf,
     addresses: Vec<u64>,
     duplicates: usize,
     clones: usize,
@@ -293,7 +306,7 @@ struct Corpus {
 impl Corpus {
     /// Every duplicate-name static and every clone, then random symbols up
     /// to `count` frames; random offsets, kallsyms sizes. Deterministic.
-    fn build(vmlinux: &Path, count: usize, work: &Path) -> Result<Corpus> {
+    pub fn build(vmlinux: &Path, count: usize, work: &Path) -> Result<Corpus> {
         let binary = Binary::open(vmlinux)?;
         let symbols: Vec<_> = binary.symbols().iter().filter(|s| s.size >= 2).collect();
         let mut by_name: HashMap<&str, usize> = HashMap::new();
