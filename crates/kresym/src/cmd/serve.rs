@@ -12,16 +12,14 @@ use crate::cmd::kernel::{IndexArgs, KernelArgs};
 use crate::serve::{Config, Limits};
 
 /// Serve symbolize, verify, link and parse over HTTP, with a web page.
-///
-/// Exit status: 0 after a clean shutdown (SIGTERM or Ctrl-C), 2 on usage
-/// errors or when the address cannot be listened on.
 #[derive(clap::Args)]
 #[command(after_help = "\
 Examples:
   kresym serve --listen 127.0.0.1:8080 --debug-dir /srv/debug
   DEBUGINFOD_URLS=https://debuginfod.debian.net \\
       kresym serve --listen 0.0.0.0:8080 --index-dir /var/cache/kresym/index
-  curl --data-binary @report.txt 'http://127.0.0.1:8080/v1/symbolize?format=json'
+
+Then: curl --data-binary @report.txt http://127.0.0.1:8080/v1/symbolize
 
 Routes: POST /v1/symbolize?format=text|json|markdown|html (also release=,
 build_id=, repo=, commit=), POST /v1/verify?format=text|json, POST
@@ -39,7 +37,11 @@ Kernels are found per request as `kresym symbolize` finds them without
 once and kept (at most --max-builds, least recently used evicted); its
 index is built in the background and used once ready. Index files are
 written atomically, the first valid one winning, so replicas may share
---index-dir. Logs: KRESYM_LOG (e.g. debug, kresym=info).")]
+--index-dir. Logs: KRESYM_LOG (e.g. debug, kresym=info).
+
+Exit status: 0 after a clean shutdown (SIGTERM or Ctrl-C: in-flight
+requests get --grace seconds), 2 on usage errors or when the address cannot
+be listened on.")]
 pub struct Args {
     /// Address to listen on (port 0: any free port; the address is said on stderr).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
