@@ -56,3 +56,42 @@ fn work(receiver: &Mutex<Receiver<Job>>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One worker busy and one job waiting fill a queue of one: the next
+    /// job is refused (the client's 429), and taken again once there is room.
+    #[test]
+    fn a_full_queue_refuses_jobs_until_there_is_room() {
+        let pool = Pool::start(1, 1, 1 << 20).unwrap();
+        let (release, blocked) = std::sync::mpsc::channel::<()>();
+        let (started, running) = std::sync::mpsc::channel::<()>();
+        pool.submit(move || {
+            started.send(()).unwrap();
+            blocked.recv().unwrap();
+        })
+        .unwrap();
+        running.recv().unwrap();
+        let (done, finished) = std::sync::mpsc::channel::<u32>();
+        let second = done.clone();
+        pool.submit(move || second.send(2).unwrap()).unwrap();
+        let third = done.clone();
+        assert!(pool.submit(move || third.send(3).unwrap()).is_err());
+        release.send(()).unwrap();
+        assert_eq!(finished.recv().unwrap(), 2);
+        pool.submit(move || done.send(4).unwrap()).unwrap();
+        assert_eq!(finished.recv().unwrap(), 4);
+    }
+
+    /// A job that panics ends, not its worker.
+    #[test]
+    fn a_panicking_job_leaves_the_worker_running() {
+        let pool = Pool::start(1, 4, 1 << 20).unwrap();
+        pool.submit(|| panic!("a bug")).unwrap();
+        let (done, finished) = std::sync::mpsc::channel();
+        pool.submit(move || done.send(()).unwrap()).unwrap();
+        finished.recv().unwrap();
+    }
+}
