@@ -166,9 +166,13 @@ fn post(address: SocketAddr, target: &str, body: &[u8]) -> Answer {
 
 /// What `kresym symbolize FLAGS -` prints for `input` on standard input.
 fn cli(flags: &[&str], input: &[u8]) -> std::process::Output {
+    run_cli(&[&["symbolize"][..], flags].concat(), input)
+}
+
+/// What `kresym ARGS -` prints for `input` on standard input.
+fn run_cli(args: &[&str], input: &[u8]) -> std::process::Output {
     let mut child = common::kresym()
-        .arg("symbolize")
-        .args(flags)
+        .args(args)
         .arg("-")
         .env_remove("DEBUGINFOD_URLS")
         .stdin(Stdio::piped())
@@ -274,17 +278,46 @@ fn every_format_answers_what_the_cli_prints() {
             }
         }
     }
-    // parse and verify answer what those commands print.
+    // parse, verify and link answer what those commands print.
     let (_, report) = &reports[0];
-    let parsed = post(server.address, "/v1/parse?format=json", report);
-    let expected = common::kresym()
-        .args(["parse", "--format", "json", "-"])
-        .stdin(std::fs::File::open(common::sample_reports()[0].clone()).unwrap())
-        .output()
-        .unwrap();
-    assert_eq!(parsed.status, 200);
-    if common::sample_reports()[0].ends_with(&reports[0].0) {
-        assert_eq!(parsed.body, expected.stdout);
+    let symbolized = cli(&cli_flags("text"), report).stdout;
+    let mut verify_flags = cli_flags("json");
+    verify_flags.retain(|flag| *flag != "--format" && *flag != "json");
+    let cases: [(&str, Vec<&str>, &[u8]); 5] = [
+        (
+            "/v1/parse?format=json",
+            vec!["parse", "--format", "json"],
+            report,
+        ),
+        ("/v1/parse", vec!["parse"], report),
+        (
+            "/v1/verify?format=json",
+            [&["verify", "--format", "json"][..], &verify_flags].concat(),
+            &symbolized,
+        ),
+        (
+            "/v1/verify",
+            [&["verify"][..], &verify_flags].concat(),
+            &symbolized,
+        ),
+        (
+            "/v1/link?format=markdown&repo=upstream&commit=v6.1",
+            vec![
+                "link", "--format", "markdown", "--repo", "upstream", "--commit", "v6.1",
+            ],
+            &symbolized,
+        ),
+    ];
+    for (target, args, input) in cases {
+        let answer = post(server.address, target, input);
+        let expected = run_cli(&args, input);
+        assert_eq!(answer.status, 200, "{target}: {}", answer.text());
+        assert!(!expected.stdout.is_empty(), "{args:?}: {expected:?}");
+        assert_eq!(
+            answer.text(),
+            String::from_utf8_lossy(&expected.stdout),
+            "{target}"
+        );
     }
     let metrics = request(server.address, "GET", "/metrics", &[], b"").unwrap();
     let metrics = metrics.text();
