@@ -5,6 +5,9 @@
 
 mod common;
 
+#[path = "../crates/debuginfo/tests/common/server.rs"]
+mod debuginfod;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -38,15 +41,24 @@ struct Server {
 
 impl Server {
     fn start(root: &Path, index_dir: &Path, extra: &[&str]) -> Server {
+        Server::start_with(root, index_dir, extra, &[])
+    }
+
+    /// Started with `env` set (debuginfod off unless it sets it).
+    fn start_with(root: &Path, index_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("stderr");
-        let child = common::kresym()
+        let mut command = common::kresym();
+        command.env_remove("DEBUGINFOD_URLS");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let child = command
             .args(["serve", "--listen", "127.0.0.1:0", "--debug-dir"])
             .arg(root)
             .arg("--index-dir")
             .arg(index_dir)
             .args(extra)
-            .env_remove("DEBUGINFOD_URLS")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
@@ -507,6 +519,70 @@ fn replicas_sharing_an_index_dir_survive_one_being_killed() {
         );
     }
     assert!(survivor.log().contains("index ready"), "{}", survivor.log());
+}
+
+/// A kernel found only through debuginfod: eight concurrent first
+/// requests for it share one download (the fake server answers slowly so
+/// that they overlap), and every answer is the CLI's.
+#[test]
+fn concurrent_first_requests_share_one_debuginfod_fetch() {
+    let id = kresym_debuginfo::elf::read(&vmlinux())
+        .unwrap()
+        .build_id
+        .unwrap();
+    let debuginfod = debuginfod::Server::start();
+    debuginfod.route(
+        &id,
+        "debuginfo",
+        debuginfod::Reply::Slow(
+            Duration::from_millis(800),
+            std::fs::read(vmlinux()).unwrap(),
+        ),
+    );
+    let empty_root = tempfile::tempdir().unwrap();
+    let index = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let server = Server::start_with(
+        empty_root.path(),
+        index.path(),
+        &["-j", "8"],
+        &[
+            ("DEBUGINFOD_URLS", &debuginfod.url),
+            ("DEBUGINFOD_CACHE_PATH", cache.path().to_str().unwrap()),
+            ("NO_PROXY", "127.0.0.1"),
+            ("no_proxy", "127.0.0.1"),
+        ],
+    );
+    let (_, report) = reports()
+        .into_iter()
+        .find(|(n, _)| n == "kasan-tcp.txt")
+        .unwrap();
+    let expected = cli(&cli_flags("text"), &report).stdout;
+    let address = server.address;
+    let target = format!("/v1/symbolize?build_id={id}");
+    let clients: Vec<_> = (0..8)
+        .map(|_| {
+            let (report, target) = (report.clone(), target.clone());
+            std::thread::spawn(move || post(address, &target, &report))
+        })
+        .collect();
+    for client in clients {
+        let answer = client.join().unwrap();
+        assert_eq!(answer.status, 200, "{}\n{}", answer.text(), server.log());
+        assert_eq!(answer.body, expected);
+    }
+    assert_eq!(debuginfod.requests(), 1, "{}", server.log());
+    let metrics = request(address, "GET", "/metrics", &[], b"")
+        .unwrap()
+        .text();
+    assert!(
+        metrics.contains("kresym_debuginfod_kernels_total 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("kresym_build_cache_total{result=\"miss\"} 1\n"),
+        "{metrics}"
+    );
 }
 
 #[test]

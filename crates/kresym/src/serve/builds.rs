@@ -100,6 +100,9 @@ impl Builds {
             }
         };
         Metrics::count(&self.metrics.kernel_opens, "ok");
+        if from_debuginfod(kernel.symbolizer.vmlinux().path()) {
+            self.metrics.debuginfod_kernels.inc();
+        }
         tracing::info!(
             vmlinux = %kernel.symbolizer.vmlinux().path().display(),
             indexed = kernel.symbolizer.index().is_some(),
@@ -215,4 +218,11 @@ fn open(
     args.discover.build_id = query.build_id.map(str::to_owned);
     args.index.build_index = build_index;
     args.open(&mut inputs, true)
+}
+
+/// Whether `vmlinux` is in the debuginfod cache (DEBUGINFOD_CACHE_PATH):
+/// downloaded for this request or an earlier one.
+fn from_debuginfod(vmlinux: &std::path::Path) -> bool {
+    kresym_debuginfo::debuginfod::Config::from_env()
+        .is_some_and(|config| vmlinux.starts_with(&config.cache_dir))
 }

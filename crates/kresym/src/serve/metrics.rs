@@ -46,6 +46,8 @@ pub struct Metrics {
     pub index_builds: Family<ResultLabels, Counter>,
     /// Kernels opened (discovery included, debuginfod fetches among them): `ok`, `error`.
     pub kernel_opens: Family<ResultLabels, Counter>,
+    /// Kernels opened whose vmlinux came from debuginfod (downloaded, or in its cache).
+    pub debuginfod_kernels: Counter,
     /// Builds held in memory.
     pub builds_open: Gauge,
     /// Jobs queued or running on the worker pool.
@@ -96,6 +98,12 @@ impl Metrics {
             "Kernels found and opened (debug directories, debuginfod), ok or error",
             kernel_opens.clone(),
         );
+        let debuginfod_kernels = Counter::default();
+        registry.register(
+            "debuginfod_kernels",
+            "Kernels opened whose vmlinux came from debuginfod (downloaded, or in its cache)",
+            debuginfod_kernels.clone(),
+        );
         let builds_open = Gauge::default();
         registry.register(
             "builds_open",
@@ -116,6 +124,7 @@ impl Metrics {
             builds,
             index_builds,
             kernel_opens,
+            debuginfod_kernels,
             builds_open,
             jobs,
         }
