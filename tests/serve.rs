@@ -585,6 +585,51 @@ fn concurrent_first_requests_share_one_debuginfod_fetch() {
     );
 }
 
+/// Two kernels named differently (one report prints a module build id) and
+/// room for one: each switch reopens, the least recently used is closed;
+/// with room for two, each is opened once.
+#[test]
+fn builds_past_the_limit_are_closed_least_recently_used_first() {
+    let reports = reports();
+    let plain = &reports
+        .iter()
+        .find(|(n, _)| n == "kasan-tcp.txt")
+        .unwrap()
+        .1;
+    let with_module = &reports
+        .iter()
+        .find(|(n, _)| n == "module-buildid.txt")
+        .unwrap()
+        .1;
+    let root = debug_root();
+    let modules = modules_flag();
+    for (max, misses) in [("1", 6), ("2", 2)] {
+        let index = tempfile::tempdir().unwrap();
+        let mut flags: Vec<&str> = modules.iter().map(String::as_str).collect();
+        flags.extend(["--max-builds", max, "--no-index"]);
+        let server = Server::start(root.path(), index.path(), &flags);
+        for _ in 0..3 {
+            for report in [plain, with_module] {
+                let answer = post(server.address, "/v1/symbolize", report);
+                assert_eq!(answer.status, 200, "{}", answer.text());
+            }
+        }
+        let metrics = request(server.address, "GET", "/metrics", &[], b"")
+            .unwrap()
+            .text();
+        assert!(
+            metrics.contains(&format!(
+                "kresym_build_cache_total{{result=\"miss\"}} {misses}\n"
+            )),
+            "--max-builds {max}: {metrics}"
+        );
+        assert!(
+            metrics.contains(&format!("kresym_builds_open {max}\n")),
+            "--max-builds {max}: {metrics}"
+        );
+    }
+}
+
 #[test]
 fn hostile_bodies_get_4xx_or_the_cli_treatment() {
     let root = debug_root();
