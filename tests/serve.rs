@@ -628,6 +628,24 @@ fn builds_past_the_limit_are_closed_least_recently_used_first() {
             "--max-builds {max}: {metrics}"
         );
     }
+    // Requests naming kernels that are nowhere do not push out one that is.
+    let index = tempfile::tempdir().unwrap();
+    let server = Server::start(root.path(), index.path(), &["--max-builds", "1"]);
+    for release in ["", "1.0-nowhere", "", "2.0-nowhere", ""] {
+        let target = match release {
+            "" => "/v1/symbolize".to_owned(),
+            release => format!("/v1/symbolize?release={release}"),
+        };
+        let answer = post(server.address, &target, plain);
+        assert_eq!(answer.status, if release.is_empty() { 200 } else { 422 });
+    }
+    let metrics = request(server.address, "GET", "/metrics", &[], b"")
+        .unwrap()
+        .text();
+    assert!(
+        metrics.contains("kresym_build_cache_total{result=\"hit\"} 2\n"),
+        "{metrics}"
+    );
 }
 
 #[test]

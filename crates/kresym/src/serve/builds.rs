@@ -73,7 +73,7 @@ impl Builds {
             query.build_id.unwrap_or_default(),
             crate::cmd::discover::kernel_key(query.body)
         );
-        let entry = self.entry(key);
+        let entry = self.entry(key.clone());
         let mut slot = entry
             .kernel
             .lock()
@@ -87,6 +87,9 @@ impl Builds {
         let kernel = match open(&self.template, query, false) {
             Ok(kernel) => Arc::new(kernel),
             Err(error) => {
+                drop(slot);
+                // Requests naming no kernel found must not push out those that are.
+                self.forget(&key, &entry);
                 Metrics::count(&self.metrics.kernel_opens, "error");
                 tracing::info!(error = format!("{error:#}"), "no kernel for a request");
                 return Err(ApiError::new(
@@ -110,6 +113,7 @@ impl Builds {
         );
         *slot = Some(Arc::clone(&kernel));
         drop(slot);
+        self.evict(&entry);
         if self.template.index.dir().is_some()
             && kernel.symbolizer.index().is_none()
             && kernel.symbolizer.vmlinux().has_dwarf()
@@ -119,8 +123,7 @@ impl Builds {
         Ok(kernel)
     }
 
-    /// The entry for `key`, created (evicting the least recently used past
-    /// the limit) when there is none.
+    /// The entry for `key`, created empty when there is none.
     fn entry(&self, key: String) -> Arc<Entry> {
         let now = self.clock.fetch_add(1, Ordering::Relaxed);
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
@@ -131,19 +134,38 @@ impl Builds {
             })
         }));
         entry.last_used.store(now, Ordering::Relaxed);
+        entry
+    }
+
+    /// Close the least recently used kernels past the limit (`keep` stays).
+    fn evict(&self, keep: &Arc<Entry>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         while entries.len() > self.max {
             let oldest = entries
                 .iter()
+                .filter(|(_, entry)| !Arc::ptr_eq(entry, keep))
                 .min_by_key(|(_, entry)| entry.last_used.load(Ordering::Relaxed))
                 .map(|(key, _)| key.clone());
             // In-flight requests keep their kernel until they finish.
-            if let Some(oldest) = oldest {
-                tracing::info!(key = oldest, "build evicted");
-                entries.remove(&oldest);
-            }
+            let Some(oldest) = oldest else { break };
+            tracing::info!(key = oldest, "build evicted");
+            entries.remove(&oldest);
         }
         self.metrics.builds_open.set(entries.len() as i64);
-        entry
+    }
+
+    /// Remove `entry` from the open kernels if it is still empty under `key`.
+    fn forget(&self, key: &str, entry: &Arc<Entry>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let empty = entry
+            .kernel
+            .lock()
+            .map(|kernel| kernel.is_none())
+            .unwrap_or(true);
+        if empty && entries.get(key).is_some_and(|e| Arc::ptr_eq(e, entry)) {
+            entries.remove(key);
+        }
+        self.metrics.builds_open.set(entries.len() as i64);
     }
 
     /// Build the indexes of the kernel `query` names on a thread of its
