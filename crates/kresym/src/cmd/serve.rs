@@ -22,7 +22,8 @@ Examples:
 Then: curl --data-binary @report.txt http://127.0.0.1:8080/v1/symbolize
 
 Routes: POST /v1/symbolize?format=text|json|markdown|html (also release=,
-build_id=, repo=, commit=), POST /v1/verify?format=text|json, POST
+build_id=, repo=, commit=), POST /v1/verify?format=text|json (release=,
+build_id=), POST
 /v1/link?format=text|markdown|html|json (repo=, commit=), POST
 /v1/parse?format=text|json, each with the input as the body and answering
 exactly what the command prints for it on standard input; GET / (a form),
@@ -59,9 +60,9 @@ pub struct Args {
     /// Never use or build a persisted index.
     #[arg(long)]
     pub no_index: bool,
-    /// Worker threads symbolizing requests (and serving HTTP).
-    #[arg(short = 'j', long = "jobs", value_name = "N", default_value_t = default_workers())]
-    pub jobs: usize,
+    /// Worker threads symbolizing requests (and serving HTTP) [default: one per core].
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
     /// Requests waiting for a worker at most; more are refused with 429.
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub queue: usize,
@@ -82,10 +83,6 @@ pub struct Args {
     pub grace: f64,
 }
 
-fn default_workers() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
 fn seconds(value: f64, flag: &str) -> Result<Duration> {
     if !(value.is_finite() && value > 0.0 && value < 1e9) {
         bail!("{flag} must be a positive number of seconds, not {value}");
@@ -95,7 +92,10 @@ fn seconds(value: f64, flag: &str) -> Result<Duration> {
 
 /// Serve until SIGTERM.
 pub fn run(args: Args) -> Result<ExitCode> {
-    if args.jobs == 0 || args.queue == 0 || args.max_builds == 0 {
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if jobs == 0 || args.queue == 0 || args.max_builds == 0 {
         bail!("--jobs, --queue and --max-builds must be at least 1");
     }
     let kernel = KernelArgs {
@@ -114,7 +114,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     crate::serve::serve(Config {
         listen: args.listen,
         kernel,
-        workers: args.jobs,
+        workers: jobs,
         queue: args.queue,
         max_builds: args.max_builds,
         limits: Limits {
