@@ -804,7 +804,7 @@ fn deadline_and_graceful_shutdown() {
         (answer.status, answer.code()),
         (504, "deadline_exceeded".into())
     );
-    unsafe_kill(server.child.id(), 15);
+    signal(server.child.id(), 15);
     let started = Instant::now();
     loop {
         if let Some(status) = server.child.try_wait().unwrap() {
@@ -820,7 +820,52 @@ fn deadline_and_graceful_shutdown() {
     }
 }
 
-fn unsafe_kill(pid: u32, signal: i32) {
+/// SIGTERM while a request is in flight (its body half sent): the request
+/// is answered in full, new connections are refused, and the server exits 0.
+#[test]
+fn sigterm_lets_the_request_in_flight_finish() {
+    let root = debug_root();
+    let index = tempfile::tempdir().unwrap();
+    let mut server = Server::start(root.path(), index.path(), &["--grace", "20"]);
+    let (_, report) = &reports()[0];
+    let expected = cli(&cli_flags("text"), report).stdout;
+    let mut stream = TcpStream::connect(server.address).unwrap();
+    let head = format!(
+        "POST /v1/symbolize HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        report.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&report[..report.len() / 2]).unwrap();
+    // The server reads the headers before the signal comes.
+    std::thread::sleep(Duration::from_millis(300));
+    signal(server.child.id(), 15);
+    let started = Instant::now();
+    while TcpStream::connect(server.address).is_ok() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "still accepting"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "{}",
+        server.log()
+    );
+    stream.write_all(&report[report.len() / 2..]).unwrap();
+    let mut bytes = Vec::new();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream.read_to_end(&mut bytes).unwrap();
+    let answer = parse_answer(&bytes).unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    assert_eq!(answer.body, expected);
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "{status:?}: {}", server.log());
+}
+
+fn signal(pid: u32, signal: i32) {
     let status = std::process::Command::new("kill")
         .arg(format!("-{signal}"))
         .arg(pid.to_string())
