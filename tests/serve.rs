@@ -585,6 +585,55 @@ fn concurrent_first_requests_share_one_debuginfod_fetch() {
     );
 }
 
+/// A kernel being downloaded holds no worker: with one worker, a parse
+/// request sent meanwhile is answered before the symbolize request that
+/// waits for the download.
+#[test]
+fn a_kernel_being_fetched_holds_no_worker() {
+    let id = kresym_debuginfo::elf::read(&vmlinux())
+        .unwrap()
+        .build_id
+        .unwrap();
+    let debuginfod = debuginfod::Server::start();
+    debuginfod.route(
+        &id,
+        "debuginfo",
+        debuginfod::Reply::Slow(Duration::from_secs(3), std::fs::read(vmlinux()).unwrap()),
+    );
+    let empty_root = tempfile::tempdir().unwrap();
+    let index = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let server = Server::start_with(
+        empty_root.path(),
+        index.path(),
+        &["-j", "1"],
+        &[
+            ("DEBUGINFOD_URLS", &debuginfod.url),
+            ("DEBUGINFOD_CACHE_PATH", cache.path().to_str().unwrap()),
+            ("NO_PROXY", "127.0.0.1"),
+            ("no_proxy", "127.0.0.1"),
+        ],
+    );
+    let (_, report) = reports()
+        .into_iter()
+        .find(|(n, _)| n == "kasan-tcp.txt")
+        .unwrap();
+    let address = server.address;
+    let target = format!("/v1/symbolize?build_id={id}");
+    let slow_report = report.clone();
+    let slow = std::thread::spawn(move || post(address, &target, &slow_report));
+    while debuginfod.requests() == 0 {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let parsed = post(address, "/v1/parse", &report);
+    assert_eq!(parsed.status, 200);
+    assert!(
+        !slow.is_finished(),
+        "the download was over before the parse was answered"
+    );
+    assert_eq!(slow.join().unwrap().status, 200);
+}
+
 /// Two kernels named differently (one report prints a module build id) and
 /// room for one: each switch reopens, the least recently used is closed;
 /// with room for two, each is opened once.

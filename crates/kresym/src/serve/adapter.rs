@@ -46,7 +46,7 @@ pub struct Request {
 /// What the service keeps between requests.
 pub struct Shared {
     /// The open kernels.
-    pub builds: Builds,
+    pub builds: Arc<Builds>,
 }
 
 /// The answer to a request.
@@ -119,6 +119,11 @@ pub fn run(request: &Request, shared: &Shared) -> Result<Answer, ApiError> {
 }
 
 impl Command {
+    /// Whether it needs the kernel the input names.
+    pub fn needs_kernel(self) -> bool {
+        matches!(self, Command::Symbolize | Command::Verify)
+    }
+
     /// The CLI's name for it.
     pub fn name(self) -> &'static str {
         match self {
@@ -137,6 +142,17 @@ impl Answer {
             counts: None,
             warnings: Vec::new(),
         }
+    }
+}
+
+/// Refuse a request whose flags the command would refuse (a `--format` it
+/// does not have), before any work is done for it.
+pub fn check(request: &Request) -> Result<(), ApiError> {
+    match request.command {
+        Command::Parse => value_enum::<parse::Format>(&request.format).map(drop),
+        Command::Link => value_enum::<link::Format>(&request.format).map(drop),
+        Command::Verify => value_enum::<verify::Format>(&request.format).map(drop),
+        Command::Symbolize => value_enum::<symbolize::Format>(&request.format).map(drop),
     }
 }
 

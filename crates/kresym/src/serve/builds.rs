@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use axum::http::StatusCode;
 
@@ -38,8 +38,21 @@ pub struct Builds {
 
 /// One kernel: empty until its first request opened it.
 struct Entry {
-    kernel: Mutex<Option<Arc<Kernel>>>,
+    kernel: RwLock<Option<Arc<Kernel>>>,
+    /// Held while the kernel is found and opened: one opening per kernel,
+    /// which the other requests for it wait for (asynchronously, holding
+    /// no worker, when they come through [`Builds::prepare`]).
+    opening: tokio::sync::Mutex<()>,
     last_used: AtomicU64,
+}
+
+impl Entry {
+    fn current(&self) -> Option<Arc<Kernel>> {
+        self.kernel
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
 }
 
 /// What names the kernel of a request: its parameters and its text.
@@ -50,6 +63,32 @@ pub struct KernelQuery<'a> {
     pub build_id: Option<&'a str>,
     /// The request body.
     pub body: &'a [u8],
+}
+
+/// A [`KernelQuery`] that owns its parts, for another thread.
+struct OwnedQuery {
+    release: Option<String>,
+    build_id: Option<String>,
+    body: Vec<u8>,
+}
+
+impl OwnedQuery {
+    /// A copy of `query`.
+    fn new(query: &KernelQuery<'_>) -> OwnedQuery {
+        OwnedQuery {
+            release: query.release.map(str::to_owned),
+            build_id: query.build_id.map(str::to_owned),
+            body: query.body.to_vec(),
+        }
+    }
+
+    fn borrow(&self) -> KernelQuery<'_> {
+        KernelQuery {
+            release: self.release.as_deref(),
+            build_id: self.build_id.as_deref(),
+            body: &self.body,
+        }
+    }
 }
 
 impl Builds {
@@ -65,8 +104,49 @@ impl Builds {
         }
     }
 
-    /// The kernel `query` names, opened now if it is not open.
+    /// Make sure the kernel `query` names is open, before a worker runs the
+    /// request: the first request for a kernel opens it on a blocking
+    /// thread of the runtime, and the others wait for it without holding a
+    /// worker. Counts the lookup as a hit or a miss.
+    pub async fn prepare(self: &Arc<Self>, query: &KernelQuery<'_>) -> Result<(), ApiError> {
+        let (key, entry) = self.lookup(query);
+        if entry.current().is_some() {
+            Metrics::count(&self.metrics.builds, "hit");
+            return Ok(());
+        }
+        let _opening = entry.opening.lock().await;
+        if entry.current().is_some() {
+            Metrics::count(&self.metrics.builds, "hit");
+            return Ok(());
+        }
+        Metrics::count(&self.metrics.builds, "miss");
+        let (builds, held, query) = (Arc::clone(self), Arc::clone(&entry), OwnedQuery::new(query));
+        let opened = tokio::task::spawn_blocking(move || {
+            builds.open_into(&key, &held, &query.borrow()).map(drop)
+        });
+        opened.await.unwrap_or_else(|_| {
+            Err(ApiError::internal(
+                "opening a kernel crashed; this is a bug",
+            ))
+        })
+    }
+
+    /// The kernel `query` names, opened now (by this thread) if it is not
+    /// open; after [`Builds::prepare`], it is.
     pub fn kernel(&self, query: &KernelQuery<'_>) -> Result<Arc<Kernel>, ApiError> {
+        let (key, entry) = self.lookup(query);
+        if let Some(kernel) = entry.current() {
+            return Ok(kernel);
+        }
+        let _opening = entry.opening.blocking_lock();
+        match entry.current() {
+            Some(kernel) => Ok(kernel),
+            None => self.open_into(&key, &entry, query),
+        }
+    }
+
+    /// The key and entry of the kernel `query` names.
+    fn lookup(&self, query: &KernelQuery<'_>) -> (String, Arc<Entry>) {
         let key = format!(
             "{}|{}|{}",
             query.release.unwrap_or_default(),
@@ -74,22 +154,23 @@ impl Builds {
             crate::cmd::discover::kernel_key(query.body)
         );
         let entry = self.entry(key.clone());
-        let mut slot = entry
-            .kernel
-            .lock()
-            .map_err(|_| ApiError::internal("a kernel's state is poisoned"))?;
-        if let Some(kernel) = &*slot {
-            Metrics::count(&self.metrics.builds, "hit");
-            return Ok(Arc::clone(kernel));
-        }
-        Metrics::count(&self.metrics.builds, "miss");
-        // Held meanwhile: concurrent requests for this kernel wait for this opening.
+        (key, entry)
+    }
+
+    /// Find and open the kernel `query` names into `entry` (whose opening
+    /// lock the caller holds), then close kernels past the limit and start
+    /// indexing it if it has no index.
+    fn open_into(
+        &self,
+        key: &str,
+        entry: &Arc<Entry>,
+        query: &KernelQuery<'_>,
+    ) -> Result<Arc<Kernel>, ApiError> {
         let kernel = match open(&self.template, query, false) {
             Ok(kernel) => Arc::new(kernel),
             Err(error) => {
-                drop(slot);
                 // Requests naming no kernel found must not push out those that are.
-                self.forget(&key, &entry);
+                self.forget(key, entry);
                 Metrics::count(&self.metrics.kernel_opens, "error");
                 tracing::info!(error = format!("{error:#}"), "no kernel for a request");
                 return Err(ApiError::new(
@@ -111,14 +192,13 @@ impl Builds {
             indexed = kernel.symbolizer.index().is_some(),
             "kernel opened"
         );
-        *slot = Some(Arc::clone(&kernel));
-        drop(slot);
-        self.evict(&entry);
+        *entry.kernel.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&kernel));
+        self.evict(entry);
         if self.template.index.dir().is_some()
             && kernel.symbolizer.index().is_none()
             && kernel.symbolizer.vmlinux().has_dwarf()
         {
-            self.index_in_background(&entry, query);
+            self.index_in_background(entry, query);
         }
         Ok(kernel)
     }
@@ -129,7 +209,8 @@ impl Builds {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let entry = Arc::clone(entries.entry(key).or_insert_with(|| {
             Arc::new(Entry {
-                kernel: Mutex::new(None),
+                kernel: RwLock::new(None),
+                opening: tokio::sync::Mutex::new(()),
                 last_used: AtomicU64::new(now),
             })
         }));
@@ -157,11 +238,7 @@ impl Builds {
     /// Remove `entry` from the open kernels if it is still empty under `key`.
     fn forget(&self, key: &str, entry: &Arc<Entry>) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let empty = entry
-            .kernel
-            .lock()
-            .map(|kernel| kernel.is_none())
-            .unwrap_or(true);
+        let empty = entry.current().is_none();
         if empty && entries.get(key).is_some_and(|e| Arc::ptr_eq(e, entry)) {
             entries.remove(key);
         }
@@ -200,7 +277,7 @@ impl Builds {
                             seconds = started.elapsed().as_secs_f64(),
                             "index ready"
                         );
-                        *entry.kernel.lock().unwrap_or_else(|e| e.into_inner()) =
+                        *entry.kernel.write().unwrap_or_else(|e| e.into_inner()) =
                             Some(Arc::new(kernel));
                     }
                     Ok(_) => {

@@ -89,6 +89,8 @@ pub fn serve(config: Config) -> anyhow::Result<ExitCode> {
     crate::cmd::start_workers(Some(config.workers))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(config.workers.max(1))
+        // Kernels are opened on its blocking threads: DWARF recursion.
+        .thread_stack_size(crate::cmd::WORKER_STACK)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
@@ -100,7 +102,11 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let metrics = Arc::new(Metrics::new());
     let state = AppState {
         shared: Arc::new(Shared {
-            builds: builds::Builds::new(config.kernel, config.max_builds, Arc::clone(&metrics)),
+            builds: Arc::new(builds::Builds::new(
+                config.kernel,
+                config.max_builds,
+                Arc::clone(&metrics),
+            )),
         }),
         pool: Arc::new(
             Pool::start(config.workers, config.queue, crate::cmd::WORKER_STACK)
@@ -345,6 +351,20 @@ fn check_body(body: &[u8]) -> Result<(), ApiError> {
 /// Run `request` on the worker pool within its deadline.
 async fn execute(state: &AppState, request: Request) -> Result<Answer, ApiError> {
     let deadline = Instant::now() + state.limits.deadline;
+    adapter::check(&request)?;
+    if request.command.needs_kernel() {
+        // Opened (or waited for) here, holding no worker.
+        let query = builds::KernelQuery {
+            release: request.release.as_deref(),
+            build_id: request.build_id.as_deref(),
+            body: &request.body,
+        };
+        let prepared = state.shared.builds.prepare(&query);
+        match tokio::time::timeout_at(deadline.into(), prepared).await {
+            Ok(result) => result?,
+            Err(_) => return Err(deadline_exceeded()),
+        }
+    }
     let (sender, receiver) = tokio::sync::oneshot::channel();
     let shared = Arc::clone(&state.shared);
     let metrics = Arc::clone(&state.metrics);
