@@ -56,6 +56,12 @@ fn index_command_builds_once_and_reports_the_path() {
     let (again, stderr) = ok(&run(&["index", "--vmlinux", v, "--index-dir", d]));
     assert_eq!(PathBuf::from(again.trim_end()), path);
     assert!(stderr.contains("up to date"), "{stderr}");
+    let inode =
+        |path: &Path| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(path).unwrap());
+    // A second link keeps the old file (and its inode number) alive.
+    let kept = tempfile::tempdir_in(dir.path().parent().unwrap()).unwrap();
+    std::fs::hard_link(&path, kept.path().join("old")).unwrap();
+    let before = inode(&path);
     let (forced, stderr) = ok(&run(&[
         "index",
         "--force",
@@ -66,6 +72,7 @@ fn index_command_builds_once_and_reports_the_path() {
     ]));
     assert_eq!(PathBuf::from(forced.trim_end()), path);
     assert!(!stderr.contains("up to date"), "{stderr}");
+    assert_ne!(inode(&path), before, "--force did not replace the index");
     assert_eq!(index_files(dir.path()), [path]);
 }
 

@@ -21,7 +21,7 @@ use kresym_symbolize::Binary;
 use kresym_symbolize::kallsyms::printed_name;
 
 /// A Debian kernel the benchmark can download.
-struct Kernel {
+pub struct Kernel {
     /// `--kernel` name.
     name: &'static str,
     package: &'static str,
@@ -37,7 +37,7 @@ struct Kernel {
 }
 
 /// The kernels `--kernel` names; the first is the default.
-const KERNELS: &[Kernel] = &[
+pub const KERNELS: &[Kernel] = &[
     Kernel {
         name: "debian-amd64",
         package: "linux-image-6.1.0-53-cloud-amd64-dbg",
@@ -125,14 +125,7 @@ struct Target {
 }
 
 pub fn run(args: &Args) -> Result<()> {
-    let cache = match &args.cache_dir {
-        Some(dir) => dir.clone(),
-        None => std::env::var_os("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-            .context("set --cache-dir, HOME or XDG_CACHE_HOME")?
-            .join("kresym-bench"),
-    };
+    let cache = cache_dir(args.cache_dir.as_deref())?;
     let target = match &args.vmlinux {
         Some(vmlinux) => Target {
             vmlinux: vmlinux.clone(),
@@ -343,8 +336,24 @@ pub fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
+/// The benchmarks' cache: `dir`, else $XDG_CACHE_HOME/kresym-bench or
+/// ~/.cache/kresym-bench.
+pub fn cache_dir(dir: Option<&Path>) -> Result<PathBuf> {
+    Ok(match dir {
+        Some(dir) => dir.to_owned(),
+        None => std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+            .context("set --cache-dir, HOME or XDG_CACHE_HOME")?
+            .join("kresym-bench"),
+    })
+}
+
+/// The release of the benchmark's kernel.
+pub const RELEASE: &str = "6.1.0-53-cloud-amd64";
+
 /// Download the debug package once and unpack its vmlinux; return its path.
-fn fetch_kernel(kernel: &Kernel, cache: &Path) -> Result<PathBuf> {
+pub fn fetch_kernel(kernel: &Kernel, cache: &Path) -> Result<PathBuf> {
     let root = cache.join("root");
     let vmlinux = root.join(kernel.vmlinux);
     if vmlinux.exists() {
@@ -397,7 +406,8 @@ fn fetch_kernel(kernel: &Kernel, cache: &Path) -> Result<PathBuf> {
     Ok(vmlinux)
 }
 
-fn build_kresym() -> Result<PathBuf> {
+/// Build kresym in release mode; its path (in CARGO_TARGET_DIR when set).
+pub fn build_kresym() -> Result<PathBuf> {
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["build", "--quiet", "--release", "-p", "kresym"])
         .status()
@@ -430,11 +440,12 @@ struct CorpusFrame {
 }
 
 /// The benchmark inputs.
-struct Corpus {
+pub struct Corpus {
     frames: Vec<CorpusFrame>,
     files: Vec<PathBuf>,
     batch_dir: PathBuf,
-    report30: PathBuf,
+    /// A 30-frame report of the corpus's first frames.
+    pub report30: PathBuf,
     /// The first frame alone, as a report.
     report1: PathBuf,
     addresses: Vec<u64>,
@@ -445,7 +456,7 @@ struct Corpus {
 impl Corpus {
     /// Every duplicate-name static and every clone, then random symbols up
     /// to `count` frames; random offsets, kallsyms sizes. Deterministic.
-    fn build(vmlinux: &Path, count: usize, work: &Path) -> Result<Corpus> {
+    pub fn build(vmlinux: &Path, count: usize, work: &Path) -> Result<Corpus> {
         let binary = Binary::open(vmlinux)?;
         let symbols: Vec<_> = binary.symbols().iter().filter(|s| s.size >= 2).collect();
         let mut by_name: HashMap<&str, usize> = HashMap::new();

@@ -7,12 +7,15 @@
 //!   addr2line and blazecli on Debian's 6.1 kernel (downloaded once).
 //! - `cargo xtask bench-stream` measures peak memory and time on a large
 //!   generated console log.
+//! - `cargo xtask bench-serve` measures `kresym serve`: requests per second
+//!   and latency with a warm index, and a first request without one.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod bench_serve;
 mod samples;
 
 #[derive(Parser)]
@@ -32,6 +35,8 @@ enum Command {
     Bench(bench::Args),
     /// Peak memory and time of `kresym symbolize` streaming a large (default 1 GiB) console log.
     BenchStream(bench::StreamArgs),
+    /// Requests per second and latency of `kresym serve` on Debian's 6.1 kernel.
+    BenchServe(bench_serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +44,7 @@ fn main() -> ExitCode {
         Command::Samples(args) => samples::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::BenchStream(args) => bench::run_stream(&args),
+        Command::BenchServe(args) => bench_serve::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

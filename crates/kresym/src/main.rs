@@ -12,6 +12,7 @@ macro_rules! say {
 mod cmd;
 mod input;
 mod output;
+mod serve;
 mod session;
 mod stream;
 
@@ -30,6 +31,7 @@ Examples:
   kresym parse --format json console.log
   kresym index --vmlinux vmlinux  # once per build: later runs read no DWARF
   kresym lookup --vmlinux vmlinux kthread+0x10 0xffffffff81234567
+  kresym serve --listen 127.0.0.1:8080 --debug-dir /srv/debug
   kresym completions bash > ~/.local/share/bash-completion/completions/kresym
 
 Exit status: 0 on success, 1 when the command found a problem or could not
@@ -49,6 +51,7 @@ enum Command {
     Verify(cmd::verify::Args),
     Index(cmd::index::Args),
     Lookup(cmd::lookup::Args),
+    Serve(cmd::serve::Args),
     Completions(cmd::docs::CompletionsArgs),
     Man(cmd::docs::ManArgs),
 }
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => cmd::verify::run(args),
         Command::Index(args) => cmd::index::run(args),
         Command::Lookup(args) => cmd::lookup::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
         Command::Completions(args) => cmd::docs::completions(args, Cli::command()),
         Command::Man(args) => cmd::docs::man(args, Cli::command()),
     };

@@ -137,7 +137,9 @@ details.snip > summary .at { margin-left: 1.5em; }
 footer { margin-top: 28px; color: var(--muted); font-size: 12px; }
 "#;
 
-fn esc(s: &str) -> String {
+/// `s` as HTML text or attribute value: markup characters escaped,
+/// control characters made visible.
+pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for ch in visible_controls(s).chars() {
         match ch {

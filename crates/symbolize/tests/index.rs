@@ -139,6 +139,27 @@ fn a_damaged_index_is_refused() {
     assert!(matches!(load(dir.path()), Err(IndexError::Missing(_))));
 }
 
+/// Replicas sharing an index directory: the first valid index written is
+/// kept (a second build opens it and leaves the file alone), a corrupt one
+/// is replaced, and no temporary file is left behind.
+#[test]
+fn the_first_valid_index_written_wins_and_a_corrupt_one_is_replaced() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (path, good) = built_index(dir.path());
+    let first = std::fs::metadata(&path).unwrap().ino();
+    let (_, again) = built_index(dir.path());
+    assert_eq!(again, good);
+    assert_eq!(std::fs::metadata(&path).unwrap().ino(), first, "replaced");
+
+    std::fs::write(&path, &good[..good.len() / 2]).unwrap();
+    let (_, rebuilt) = built_index(dir.path());
+    assert_eq!(rebuilt, good);
+    assert!(load(dir.path()).is_ok());
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+}
+
 #[test]
 fn another_version_or_build_is_refused() {
     let dir = tempfile::tempdir().unwrap();

@@ -21,9 +21,10 @@ use kresym_debuginfo::debuginfod::{self, Progress};
 use kresym_debuginfo::local::{DebugDirs, ModuleStage, Search};
 use kresym_debuginfo::{elf, normalize_build_id};
 
+use kresym_pipeline::Facts;
 use walkdir::WalkDir;
 
-use crate::session::Session;
+use crate::session::{DISCOVERY_SCAN, Session};
 
 /// Downloads at least this large show a progress bar (on a terminal).
 const PROGRESS_ABOVE: u64 = 1 << 20;
@@ -315,6 +316,30 @@ impl Scan {
         }
         scan
     }
+}
+
+/// What names the kernel of the input `bytes` (releases, vmlinux and
+/// module build ids, from its first [`DISCOVERY_SCAN`] bytes), as one
+/// string: inputs with equal keys are found the same vmlinux and modules
+/// by [`discover`].
+pub(crate) fn kernel_key(bytes: &[u8]) -> String {
+    let start = &bytes[..bytes.len().min(DISCOVERY_SCAN as usize)];
+    let facts = Facts::of(&kresym_report::parse(start.to_vec()));
+    let mut key = String::new();
+    for release in facts.releases() {
+        key += &format!("r:{release};");
+    }
+    for id in &facts.vmlinux_build_ids {
+        if let Ok(id) = normalize_build_id(id) {
+            key += &format!("b:{id};");
+        }
+    }
+    for (module, id) in &facts.module_build_ids {
+        if let Ok(id) = normalize_build_id(id) {
+            key += &format!("m:{module}={id};");
+        }
+    }
+    key
 }
 
 /// Build ids of the uncompressed module files (`.ko`, `.ko.debug`) under

@@ -210,6 +210,13 @@ fn vmlinux_index(args: &Args, dir: &Path, vmlinux: Binary) -> Result<Index> {
             Err(error) => return Err(error.into()),
         }
     }
+    if args.force
+        && let Some(build_id) = vmlinux.build_id()
+    {
+        // A build keeps a valid index another process wrote first: --force
+        // replaces it, so it goes first.
+        let _ = std::fs::remove_file(Index::path_in(dir, build_id));
+    }
     let started = Instant::now();
     say(format!("indexing {}", args.vmlinux.display()));
     let index = Index::build(dir, &vmlinux)

@@ -7,6 +7,7 @@ pub mod kernel;
 pub mod link;
 pub mod lookup;
 pub mod parse;
+pub mod serve;
 pub mod symbolize;
 pub mod verify;
 
@@ -14,7 +15,7 @@ pub mod verify;
 /// inline nesting (addr2line's too); 64 MiB of address space, touched only
 /// as deep as a binary nests, covers tens of thousands of levels where the
 /// default 2 MiB aborted the run at about a thousand.
-const WORKER_STACK: usize = 64 << 20;
+pub const WORKER_STACK: usize = 64 << 20;
 
 /// Start the global worker pool: `-j N` threads, or one per core.
 pub fn start_workers(jobs: Option<usize>) -> anyhow::Result<()> {

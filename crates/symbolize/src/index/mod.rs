@@ -266,7 +266,9 @@ impl Index {
     }
 
     /// Build the index of `binary` (a vmlinux or a module), write it into `dir`
-    /// (replacing any other index of the same build atomically) and open it.
+    /// atomically and open it. When a valid index of the build appeared in
+    /// `dir` meanwhile (written by another process), that one is kept and
+    /// opened; a stale or corrupt one is replaced.
     ///
     /// Every compilation unit is parsed, in parallel on the current rayon
     /// pool: open a fresh [`Binary`] for this if the one in hand should stay
@@ -291,7 +293,19 @@ impl Index {
             let readable = std::fs::Permissions::from_mode(0o644);
             temp.as_file().set_permissions(readable).map_err(io)?;
         }
-        temp.persist(&path).map_err(|e| io(e.error))?;
+        match temp.persist_noclobber(&path) {
+            Ok(_) => {}
+            // Another process sharing the directory wrote it first: its
+            // valid index is kept (first write wins), a stale or corrupt
+            // one replaced.
+            Err(error) if error.error.kind() == std::io::ErrorKind::AlreadyExists => {
+                if let Ok(index) = Self::load_by_id(dir, build_id) {
+                    return Ok(index);
+                }
+                error.file.persist(&path).map_err(|e| io(e.error))?;
+            }
+            Err(error) => return Err(io(error.error)),
+        }
         Self::validate(Bytes::Built(bytes), path, build_id)
     }
 

@@ -1,0 +1,235 @@
+//! The one place the service calls the CLI's per-input code: a request in,
+//! exactly the bytes `kresym COMMAND` prints for that input and those flags
+//! out (the input named `-`, as standard input is).
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use kresym_link::Linker;
+
+use super::builds::{Builds, KernelQuery};
+use super::error::ApiError;
+use crate::cmd::link::LinkArgs;
+use crate::cmd::{link, parse, symbolize, verify};
+
+/// What a request asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// `kresym symbolize`.
+    Symbolize,
+    /// `kresym verify`.
+    Verify,
+    /// `kresym link`.
+    Link,
+    /// `kresym parse`.
+    Parse,
+}
+
+/// One request: a command, its flags and its input.
+pub struct Request {
+    /// The command.
+    pub command: Command,
+    /// `--format`, as the command spells it (`text`, `json`, ...).
+    pub format: String,
+    /// `--release`.
+    pub release: Option<String>,
+    /// `--build-id`.
+    pub build_id: Option<String>,
+    /// `--repo`.
+    pub repo: Option<String>,
+    /// `--commit`.
+    pub commit: Option<String>,
+    /// `--disassemble` (symbolize).
+    pub disassemble: bool,
+    /// The input.
+    pub body: Vec<u8>,
+}
+
+/// What the service keeps between requests.
+pub struct Shared {
+    /// The open kernels.
+    pub builds: Arc<Builds>,
+}
+
+/// The answer to a request.
+pub struct Answer {
+    /// Exactly what the command prints.
+    pub body: Vec<u8>,
+    /// Frames resolved and unresolved, reports left unchanged (symbolize only).
+    pub counts: Option<kresym_symbolize::FrameCounts>,
+    /// What the command says on stderr about the input.
+    pub warnings: Vec<String>,
+}
+
+/// Run `request` as the CLI would on standard input: the bytes it prints,
+/// from the same pipeline (`kresym_pipeline`) the CLI runs per input.
+pub fn run(request: &Request, shared: &Shared) -> Result<Answer, ApiError> {
+    let name = "-";
+    let failed = |error: kresym_pipeline::Error| command_error(request.command, error);
+    match request.command {
+        Command::Parse => {
+            let format = value_enum::<parse::Format>(&request.format)?;
+            let document = kresym_report::parse(request.body.clone());
+            let output = kresym_pipeline::parse(format.into(), name, &document, Default::default())
+                .map_err(failed)?;
+            Ok(Answer::plain(output))
+        }
+        Command::Link => {
+            let format = value_enum::<link::Format>(&request.format)?;
+            let linker = linker(request)?;
+            let document = kresym_report::parse(request.body.clone());
+            let linked = kresym_pipeline::link(&linker, format.into(), name, &document, false)
+                .map_err(failed)?;
+            Ok(Answer {
+                body: linked.output,
+                counts: None,
+                warnings: linked.warnings,
+            })
+        }
+        Command::Verify => {
+            let format = value_enum::<verify::Format>(&request.format)?;
+            let kernel = kernel(request, shared)?;
+            let document = kresym_report::parse(request.body.clone());
+            let options = kresym_pipeline::VerifyOptions {
+                format: format.into(),
+                verdicts: true,
+                fix: false,
+            };
+            let verified = kresym_pipeline::verify(&kernel.symbolizer, name, &document, options)
+                .map_err(failed)?;
+            Ok(Answer::plain(verified.verdicts))
+        }
+        Command::Symbolize => {
+            let format = value_enum::<symbolize::Format>(&request.format)?;
+            let kernel = kernel(request, shared)?;
+            let link_args = link_args(request);
+            let linking = link_args.requested()
+                || matches!(
+                    format,
+                    symbolize::Format::Markdown | symbolize::Format::Html
+                );
+            let linker = linking.then(|| linker(request)).transpose()?;
+            let document = kresym_report::parse(request.body.clone());
+            let options = kresym_pipeline::SymbolizeOptions {
+                format: format.into(),
+                disassemble: request.disassemble,
+            };
+            let symbolized = kresym_pipeline::symbolize(
+                &kernel.symbolizer,
+                linker.as_ref(),
+                options,
+                name,
+                &document,
+            )
+            .map_err(failed)?;
+            Ok(Answer {
+                body: symbolized.output,
+                counts: Some(symbolized.counts),
+                warnings: symbolized.warnings,
+            })
+        }
+    }
+}
+
+impl Command {
+    /// Whether it needs the kernel the input names.
+    pub fn needs_kernel(self) -> bool {
+        matches!(self, Command::Symbolize | Command::Verify)
+    }
+
+    /// The CLI's name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Command::Symbolize => "symbolize",
+            Command::Verify => "verify",
+            Command::Link => "link",
+            Command::Parse => "parse",
+        }
+    }
+}
+
+impl Answer {
+    fn plain(body: Vec<u8>) -> Answer {
+        Answer {
+            body,
+            counts: None,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// Refuse a request whose flags the command would refuse (a `--format` it
+/// does not have), before any work is done for it.
+pub fn check(request: &Request) -> Result<(), ApiError> {
+    match request.command {
+        Command::Parse => value_enum::<parse::Format>(&request.format).map(drop),
+        Command::Link => value_enum::<link::Format>(&request.format).map(drop),
+        Command::Verify => value_enum::<verify::Format>(&request.format).map(drop),
+        Command::Symbolize => value_enum::<symbolize::Format>(&request.format).map(drop),
+    }
+}
+
+/// The kernel the request names.
+fn kernel(request: &Request, shared: &Shared) -> Result<Arc<crate::cmd::kernel::Kernel>, ApiError> {
+    shared.builds.kernel(&KernelQuery {
+        release: request.release.as_deref(),
+        build_id: request.build_id.as_deref(),
+        body: &request.body,
+    })
+}
+
+/// `--repo` and `--commit`; never a server path or the network (no snippets).
+fn link_args(request: &Request) -> LinkArgs {
+    LinkArgs {
+        repo: request.repo.clone(),
+        commit: request.commit.clone(),
+        offline: true,
+        context: 3,
+        timeout: 20.0,
+        ..Default::default()
+    }
+}
+
+fn linker(request: &Request) -> Result<Linker, ApiError> {
+    let options = link_args(request)
+        .options()
+        .map_err(|error| ApiError::bad_request("bad_parameter", format!("{error:#}")))?;
+    Linker::new(options)
+        .map_err(|error| ApiError::bad_request("bad_parameter", format!("{error:#}")))
+}
+
+/// A `--format` value of the command, or a 400 naming the possible ones.
+fn value_enum<T: clap::ValueEnum>(value: &str) -> Result<T, ApiError> {
+    T::from_str(value, false).map_err(|_| {
+        let possible: Vec<String> = T::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_owned()))
+            .collect();
+        ApiError::bad_request(
+            "bad_format",
+            format!(
+                "format={value} is not one of this command's formats: {}",
+                possible.join(", ")
+            ),
+        )
+    })
+}
+
+/// The command failed on its input: no repository to link to is the
+/// client's to give (422); anything else is the input's fault too (the
+/// CLI's per-input errors are about the input), and says so.
+fn command_error(command: Command, error: kresym_pipeline::Error) -> ApiError {
+    let message = error.to_string();
+    if let kresym_pipeline::Error::NoRepository(_) = error {
+        return ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no_repository",
+            format!("{message} (pass repo=URL or a tree name such as repo=upstream)"),
+        );
+    }
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "input_error",
+        format!("{}: {message}", command.name()),
+    )
+}
