@@ -604,3 +604,91 @@ fn a_64_mib_line_passes_through_byte_identical_and_unsymbolized() {
         );
     }
 }
+
+/// `kresym parse --source-dir`: each report names who maintains its guilty
+/// file, from the tree's MAINTAINERS (`F:` prefixes, `X:` exclusions, `K:`
+/// keywords matched against the file's text); a guilty file that is a
+/// symlink out of the tree is never read for `K:`, and a directory without
+/// MAINTAINERS is refused with a reason (exit 2).
+#[test]
+fn parse_names_the_maintainers_of_the_guilty_file_from_a_tree() {
+    let tree = tempfile::tempdir().unwrap();
+    let root = tree.path();
+    std::fs::create_dir_all(root.join("net/ipv4")).unwrap();
+    // Read by hand from the report: syzkaller's guilty file of this KCSAN
+    // report is net/ipv4/tcp_ipv4.c.
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/seeds");
+    if !kresym_test_support::require(
+        seeds.is_dir(),
+        &format!("the corpus seeds at {}", seeds.display()),
+    ) {
+        return;
+    }
+    let input = seeds
+        .read_dir()
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| {
+            std::fs::read_to_string(p)
+                .is_ok_and(|t| t.contains("KCSAN: data-race in tcp_add_backlog"))
+        })
+        .expect("the seeds hold the KCSAN tcp_add_backlog report");
+    // A secret outside the tree, reachable only through a symlink.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret"), "SECRET-KEYWORD\n").unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret"),
+        root.join("net/ipv4/tcp_ipv4.c"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("MAINTAINERS"),
+        "NETWORKING [IPv4/IPv6]\nM:\tNet Maintainer <net@example.org>\nL:\tnetdev@example.org\nF:\tnet/ipv4/\n\n\
+         NOT THIS ONE\nM:\tExcluded <x@example.org>\nF:\tnet/\nX:\tnet/ipv4/\n\n\
+         KEYWORD THIEF\nM:\tThief <thief@example.org>\nK:\tSECRET-KEYWORD\n",
+    )
+    .unwrap();
+    let output = command("parse", &[&"--source-dir", &root, &input])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("guilty file net/ipv4/tcp_ipv4.c"), "{text}");
+    assert!(
+        text.contains("  maintainers: Net Maintainer <net@example.org>\n"),
+        "{text}"
+    );
+    assert!(text.contains("  lists: netdev@example.org\n"), "{text}");
+    assert!(
+        !text.contains("Excluded") && !text.contains("Thief"),
+        "{text}"
+    );
+
+    let output = command(
+        "parse",
+        &[&"--format", &"json", &"--source-dir", &root, &input],
+    )
+    .output()
+    .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let sections = &json["reports"][0]["maintainers"];
+    assert_eq!(sections.as_array().map(Vec::len), Some(1), "{sections}");
+    assert_eq!(sections[0]["name"], "NETWORKING [IPv4/IPv6]");
+    let output = command("parse", &[&"--format", &"json", &input])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(json["reports"][0]["maintainers"].is_null());
+
+    let empty = tempfile::tempdir().unwrap();
+    let output = command("parse", &[&"--source-dir", &empty.path(), &input])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no MAINTAINERS file there"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -35,7 +35,7 @@ use std::path::PathBuf;
 
 pub use commit::{ChosenCommit, CommitChooser, CommitSource};
 pub use forge::{Forge, Repo};
-pub use linker::{Linker, infer_verdict, resolve_repo};
+pub use linker::{Linker, infer_verdict, resolve_repo, tree_maintainers};
 pub use links::{
     CommitLink, DocumentLinks, FrameLink, LineLinks, Located, ReportMaintainers, TestLink,
 };

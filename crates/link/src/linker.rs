@@ -266,16 +266,8 @@ impl Linker {
                 continue;
             };
             let text = provider.fetch(out.repo.as_ref(), &commit.commit, path).ok();
-            let sections = file
-                .covering(path, text.as_deref())
-                .into_iter()
-                .map(|c| c.section.clone())
-                .collect();
-            out.maintainers.push(ReportMaintainers {
-                report: index,
-                guilty_file: path.to_string(),
-                sections,
-            });
+            out.maintainers
+                .push(covering_report(file, index, path, text.as_deref()));
         }
     }
 
@@ -611,6 +603,47 @@ fn find_location(text: &str, loc: &SourceLocation, from: usize) -> Option<Range<
         format!("{}:{}", loc.file, loc.line).len()
     };
     Some(start..start + len)
+}
+
+/// The `MAINTAINERS` sections covering each report's guilty file in one
+/// tree (`kresym parse --source-dir`): `file` is the tree's `MAINTAINERS`,
+/// and `tree` reads the guilty files for its `K:` keywords.
+pub fn tree_maintainers(
+    doc: &Document,
+    file: &maintainers::Maintainers,
+    tree: &dyn SourceProvider,
+) -> Vec<ReportMaintainers> {
+    let mut out = Vec::new();
+    for (index, report) in doc.reports.iter().enumerate() {
+        let Some(guilty) = &report.guilty_file else {
+            continue;
+        };
+        let Ok(path) = source::safe_relative_path(guilty) else {
+            continue;
+        };
+        let text = tree.fetch(None, "", path).ok();
+        out.push(covering_report(file, index, path, text.as_deref()));
+    }
+    out
+}
+
+/// The sections of `file` covering report `index`'s guilty file `path`
+/// (whose `text`, when read, is matched against `K:` keywords).
+fn covering_report(
+    file: &maintainers::Maintainers,
+    index: usize,
+    path: &str,
+    text: Option<&str>,
+) -> ReportMaintainers {
+    ReportMaintainers {
+        report: index,
+        guilty_file: path.to_string(),
+        sections: file
+            .covering(path, text)
+            .into_iter()
+            .map(|c| c.section.clone())
+            .collect(),
+    }
 }
 
 #[cfg(test)]

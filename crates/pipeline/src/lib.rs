@@ -39,7 +39,8 @@ mod facts;
 
 use std::io;
 
-use kresym_link::Linker;
+use kresym_link::maintainers::Maintainers;
+use kresym_link::{Linker, SourceProvider};
 use kresym_render::Linked;
 use kresym_render::code::CodeListing;
 use kresym_report::Document;
@@ -61,15 +62,35 @@ pub enum Error {
     Render(#[from] io::Error),
 }
 
+/// A local source tree's `MAINTAINERS`, and the tree (whose files `K:`
+/// keywords are matched against).
+#[derive(Clone, Copy)]
+pub struct Tree<'a> {
+    /// The tree's `MAINTAINERS`, parsed.
+    pub maintainers: &'a Maintainers,
+    /// Reads the tree's files.
+    pub source: &'a dyn SourceProvider,
+}
+
 /// `kresym parse`: the parser's findings in `document`, named `name`, in
-/// `format` (text or JSON).
+/// `format` (text or JSON); with a `tree`, who maintains each report's
+/// guilty file.
 pub fn parse(
     format: Format,
     name: &str,
     document: &Document,
     position: Position,
+    tree: Option<Tree<'_>>,
 ) -> Result<Vec<u8>, Error> {
-    Ok(kresym_render::parsed(format, document, name, position)?)
+    let maintainers =
+        tree.map(|tree| kresym_link::tree_maintainers(document, tree.maintainers, tree.source));
+    Ok(kresym_render::parsed(
+        format,
+        document,
+        name,
+        position,
+        maintainers.as_deref(),
+    )?)
 }
 
 /// What symbolizing one input produced.

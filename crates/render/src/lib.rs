@@ -32,7 +32,7 @@ pub mod verify;
 
 use std::io;
 
-use kresym_link::DocumentLinks;
+use kresym_link::{DocumentLinks, ReportMaintainers};
 use kresym_report::Document;
 use kresym_symbolize::DocumentSymbols;
 use kresym_verify::Verification;
@@ -81,20 +81,26 @@ fn unsupported(command: &str, format: Format) -> io::Error {
     )
 }
 
-/// `kresym parse`: what the parser found in `document` (text or JSON).
+/// `kresym parse`: what the parser found in `document` (text or JSON),
+/// with the `maintainers` of each report's guilty file when a tree was given.
 pub fn parsed(
     format: Format,
     document: &Document,
     name: &str,
     position: Position,
+    maintainers: Option<&[ReportMaintainers]>,
 ) -> io::Result<Vec<u8>> {
     let out = match format {
-        Format::Text if position.index > 0 => format!("\n{}", parse::render_text(document, name)),
-        Format::Text => parse::render_text(document, name),
-        Format::Json if position.several => {
-            serde_json::to_string(&parse::to_json(document, name))? + "\n"
+        Format::Text if position.index > 0 => {
+            format!("\n{}", parse::render_text(document, name, maintainers))
         }
-        Format::Json => serde_json::to_string_pretty(&parse::to_json(document, name))? + "\n",
+        Format::Text => parse::render_text(document, name, maintainers),
+        Format::Json if position.several => {
+            serde_json::to_string(&parse::to_json(document, name, maintainers))? + "\n"
+        }
+        Format::Json => {
+            serde_json::to_string_pretty(&parse::to_json(document, name, maintainers))? + "\n"
+        }
         format => return Err(unsupported("parse", format)),
     };
     Ok(out.into_bytes())

@@ -1,6 +1,7 @@
 //! What `kresym parse` shows: the reports and titles, frames, bisection
 //! steps and email headers the parser found, as readable text or JSON.
 
+use kresym_link::{ReportMaintainers, maintainers};
 use kresym_report::{Document, Frame, Line, LineKind, PcKind, Report};
 use serde_json::{Value, json};
 
@@ -58,7 +59,12 @@ fn frame_json(doc: &Document, line: &Line, f: &Frame, report: Option<usize>) -> 
     })
 }
 
-fn report_json(doc: &Document, index: usize, r: &Report) -> Value {
+fn report_json(
+    doc: &Document,
+    index: usize,
+    r: &Report,
+    maintainers: Option<&[ReportMaintainers]>,
+) -> Value {
     let lines = doc.report_lines(r);
     let frames = lines
         .iter()
@@ -77,12 +83,46 @@ fn report_json(doc: &Document, index: usize, r: &Report) -> Value {
         "title_frame": r.title_function,
         "title_frame_line": r.title_frame.and_then(|i| doc.lines.get(i)).map(|l| l.number),
         "guilty_file": r.guilty_file,
+        "maintainers": maintainers.map(|m| sections_of(m, index).collect::<Vec<_>>()),
         "frame_count": frames,
     })
 }
 
-/// The JSON view of a document printed by `kresym parse --format json`.
-pub fn to_json(doc: &Document, input: &str) -> Value {
+/// The `MAINTAINERS` sections covering report `index`'s guilty file.
+fn sections_of(
+    maintainers: &[ReportMaintainers],
+    index: usize,
+) -> impl Iterator<Item = &maintainers::Section> {
+    maintainers
+        .iter()
+        .filter(move |m| m.report == index)
+        .flat_map(|m| &m.sections)
+}
+
+/// The people (maintainers, then reviewers) and lists of `sections`, each once.
+fn people_and_lists<'a>(
+    sections: impl Iterator<Item = &'a maintainers::Section>,
+) -> (Vec<&'a str>, Vec<&'a str>) {
+    let (mut people, mut lists): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
+    for section in sections {
+        for person in section.maintainers.iter().chain(&section.reviewers) {
+            if !people.contains(&person.as_str()) {
+                people.push(person);
+            }
+        }
+        for list in &section.lists {
+            if !lists.contains(&list.as_str()) {
+                lists.push(list);
+            }
+        }
+    }
+    (people, lists)
+}
+
+/// The JSON view of a document printed by `kresym parse --format json`;
+/// with `maintainers` (a tree was given), each report lists the
+/// `MAINTAINERS` sections of its guilty file.
+pub fn to_json(doc: &Document, input: &str, maintainers: Option<&[ReportMaintainers]>) -> Value {
     let of = report_of_line(doc);
     let mut frames = Vec::new();
     let mut inline = Vec::new();
@@ -133,7 +173,7 @@ pub fn to_json(doc: &Document, input: &str) -> Value {
     json!({
         "input": input,
         "line_count": doc.lines.len(),
-        "reports": doc.reports.iter().enumerate().map(|(i, r)| report_json(doc, i, r)).collect::<Vec<_>>(),
+        "reports": doc.reports.iter().enumerate().map(|(i, r)| report_json(doc, i, r, maintainers)).collect::<Vec<_>>(),
         "frames": frames,
         "inline_frames": inline,
         "raw_addresses": raw,
@@ -147,8 +187,13 @@ fn short(sha: &str) -> &str {
     sha.get(..12).unwrap_or(sha)
 }
 
-/// The readable view printed by `kresym parse`.
-pub fn render_text(doc: &Document, input: &str) -> String {
+/// The readable view printed by `kresym parse`; with `maintainers`, each
+/// report names the maintainers and lists of its guilty file.
+pub fn render_text(
+    doc: &Document,
+    input: &str,
+    maintainers: Option<&[ReportMaintainers]>,
+) -> String {
     use std::fmt::Write as _;
     let mut o = String::new();
     let frames = doc.frames().count();
@@ -270,6 +315,20 @@ pub fn render_text(doc: &Document, input: &str) -> String {
                 let _ = writeln!(o, "  alt titles: {}", r.alt_titles.join(" | "));
             }
         }
+        if let Some(maintainers) = maintainers
+            && r.guilty_file.is_some()
+        {
+            let (people, lists) = people_and_lists(sections_of(maintainers, i));
+            let none = |v: &[&str]| {
+                if v.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    v.join(", ")
+                }
+            };
+            let _ = writeln!(o, "  maintainers: {}", none(&people));
+            let _ = writeln!(o, "  lists: {}", none(&lists));
+        }
         for line in lines {
             write_frame_line(&mut o, line);
         }
@@ -347,7 +406,7 @@ mod tests {
     #[test]
     fn json_frames_have_the_documented_keys() {
         let doc = kresym_report::parse(INPUT);
-        let v = to_json(&doc, "in.txt");
+        let v = to_json(&doc, "in.txt", None);
         let frames = v["frames"].as_array().unwrap();
         assert_eq!(frames.len(), 3);
         let f = &frames[2];
@@ -375,7 +434,7 @@ mod tests {
     #[test]
     fn text_view_lists_reports_frames_and_warnings() {
         let doc = kresym_report::parse(INPUT);
-        let text = render_text(&doc, "in.txt");
+        let text = render_text(&doc, "in.txt", None);
         assert!(text.contains(
             "report #1: KASAN: use-after-free Read in foo [kasan] L1-L7, guilty file a/b.c"
         ));

@@ -1,10 +1,12 @@
 //! `kresym parse`: show what the parser finds in an input.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use kresym_link::maintainers::Maintainers;
+use kresym_link::{DirSource, SourceProvider};
 use kresym_pipeline::Position;
 
 use crate::input;
@@ -41,6 +43,7 @@ Examples:
   dmesg | kresym parse
   kresym parse --format json console.log | jq '.frames[] | .function'
   kresym parse --format json bisection.log | jq '.bisection.culprit'
+  kresym parse --source-dir ~/linux report.txt   # who maintains the guilty file
 
 Every byte of the input is kept: lines the parser does not understand are
 plain text, and lines that look like frames but are malformed are listed
@@ -55,9 +58,21 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The top of a kernel source tree: each report also names the
+    /// maintainers and lists of its guilty file, from the tree's
+    /// `MAINTAINERS` (as `scripts/get_maintainer.pl -f FILE` reads it).
+    #[arg(long, value_name = "DIR")]
+    pub source_dir: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    let tree = args.source_dir.as_deref().map(read_tree).transpose()?;
+    let tree = tree
+        .as_ref()
+        .map(|(maintainers, source)| kresym_pipeline::Tree {
+            maintainers,
+            source,
+        });
     let inputs = input::collect(&args.inputs, "parse")?;
     let several = inputs.len() > 1;
     let mut stdout = Stdout::lock();
@@ -73,7 +88,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         };
         let doc = kresym_report::parse(text);
         let position = Position { index: i, several };
-        let out = kresym_pipeline::parse(args.format.into(), &input.name(), &doc, position)?;
+        let out = kresym_pipeline::parse(args.format.into(), &input.name(), &doc, position, tree)?;
         stdout.write_all(&out).context("cannot write output")?;
     }
     stdout.flush().context("cannot write output")?;
@@ -82,4 +97,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The `MAINTAINERS` of the tree at `dir`, and the tree.
+fn read_tree(dir: &Path) -> Result<(Maintainers, DirSource)> {
+    let source = DirSource::new(dir)
+        .with_context(|| format!("--source-dir {} cannot be read", dir.display()))?;
+    let text = source.fetch(None, "", "MAINTAINERS").with_context(|| {
+        format!(
+            "--source-dir {}: no MAINTAINERS file there; name the top of a kernel source tree",
+            dir.display()
+        )
+    })?;
+    Ok((Maintainers::parse(&text), source))
 }

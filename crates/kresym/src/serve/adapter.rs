@@ -70,8 +70,9 @@ pub fn run(request: &Request, shared: &Shared) -> Result<Answer, ApiError> {
         Command::Parse => {
             let format = value_enum::<parse::Format>(&request.format)?;
             let document = kresym_report::parse(request.body.clone());
-            let output = kresym_pipeline::parse(format.into(), name, &document, Default::default())
-                .map_err(failed)?;
+            let output =
+                kresym_pipeline::parse(format.into(), name, &document, Default::default(), None)
+                    .map_err(failed)?;
             Ok(Answer::plain(output))
         }
         Command::Link => {
