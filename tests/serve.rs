@@ -1009,47 +1009,23 @@ fn the_web_page_symbolizes_a_pasted_or_uploaded_report() {
 /// The result page and the form in headless Chromium: the result's source
 /// links are in the DOM and a screenshot renders; the form is there.
 fn chromium_check(result_page: &[u8], address: SocketAddr) {
-    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .into_iter()
-        .find(|p| Path::new(p).exists());
-    if !kresym_test_support::require(
-        chromium.is_some(),
-        "/usr/bin/chromium (apt-get install -y chromium)",
-    ) {
-        return;
-    }
-    let chromium = chromium.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("result.html");
     std::fs::write(&page, result_page).unwrap();
-    let dump = |url: &str, png: &Path| -> String {
-        let output = std::process::Command::new(chromium)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--window-size=1280,1600",
-            ])
-            .arg(format!(
-                "--user-data-dir={}",
-                dir.path().join("profile").display()
-            ))
-            .arg(format!("--screenshot={}", png.display()))
-            .arg("--dump-dom")
+    let profile = dir.path().join("profile");
+    let dump = |url: &str, png: &Path| -> Option<String> {
+        let output = kresym_test_support::headless_chromium(&profile, png)?
             .arg(url)
             .stdin(Stdio::null())
             .stderr(Stdio::null())
             .output()
             .expect("chromium starts");
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        Some(String::from_utf8_lossy(&output.stdout).into_owned())
     };
     let shot = dir.path().join("result.png");
-    let dom = dump(&format!("file://{}", page.display()), &shot);
+    let Some(dom) = dump(&format!("file://{}", page.display()), &shot) else {
+        return;
+    };
     assert!(
         dom.contains(
             "href=\"https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/tree/"
@@ -1058,7 +1034,7 @@ fn chromium_check(result_page: &[u8], address: SocketAddr) {
     );
     assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
     let shot = dir.path().join("form.png");
-    let dom = dump(&format!("http://{address}/"), &shot);
+    let dom = dump(&format!("http://{address}/"), &shot).unwrap();
     assert!(
         dom.contains("<textarea id=\"report\" name=\"report\">"),
         "{dom}"

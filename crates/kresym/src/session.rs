@@ -18,6 +18,7 @@
 //! Standard input is read only when it alone can name the kernel: it is
 //! then copied to a temporary file first ([`Session::spill_stdin`]).
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -127,6 +128,15 @@ fn scan_streamed(input: &Input, limit: u64) -> Option<Scanned> {
         facts,
         whole,
         document: None,
+    })
+}
+
+/// The document of `input`: the one `kept` from the session's scan, or
+/// read and parsed now.
+pub fn document<'a>(input: &Input, kept: &'a Option<Document>) -> Result<Cow<'a, Document>> {
+    Ok(match kept {
+        Some(document) => Cow::Borrowed(document),
+        None => Cow::Owned(kresym_report::parse(input.read()?)),
     })
 }
 

@@ -513,17 +513,14 @@ mod tests {
     /// (see `kresym_test_support`).
     #[test]
     fn chromium_shows_links_and_renders_a_screenshot() {
-        use std::process::{Command, Stdio};
+        use std::process::Stdio;
         use std::time::{Duration, Instant};
 
-        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-            .into_iter()
-            .find(|p| std::path::Path::new(p).exists());
-        let found = kresym_test_support::require(
-            chromium.is_some(),
-            "/usr/bin/chromium (apt-get install -y chromium)",
-        );
-        let Some(chromium) = chromium.filter(|_| found) else {
+        let dir = tempfile::tempdir().unwrap();
+        let png = dir.path().join("shot.png");
+        let Some(mut chromium) =
+            kresym_test_support::headless_chromium(&dir.path().join("profile"), &png)
+        else {
             return;
         };
         let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -535,7 +532,6 @@ mod tests {
         let bytes = bytes.unwrap();
         let doc = kresym_report::parse(bytes);
 
-        let dir = tempfile::tempdir().unwrap();
         let src = dir.path().join("src");
         std::fs::create_dir_all(src.join("fs")).unwrap();
         let mut fcntl = String::new();
@@ -559,25 +555,7 @@ mod tests {
         let page = dir.path().join("report.html");
         std::fs::write(&page, render(&doc, &links)).unwrap();
 
-        let png = dir.path().join("shot.png");
-        let mut child = Command::new(chromium)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--window-size=1280,1600",
-            ])
-            .arg(format!(
-                "--user-data-dir={}",
-                dir.path().join("profile").display()
-            ))
-            .arg(format!("--screenshot={}", png.display()))
-            .arg("--dump-dom")
+        let mut child = chromium
             .arg(format!("file://{}", page.display()))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -61,6 +61,39 @@ pub fn tool(tool: &str) -> bool {
     require(runs, &format!("`{tool}`"))
 }
 
+/// Headless Chromium set to print a page's DOM on stdout and screenshot
+/// it to `png` (the page's URL is the argument still to add), its profile
+/// kept in `profile`; `None`, said (failing under CI, see [`require`]),
+/// when neither `/usr/bin/chromium` nor `chromium-browser` is installed.
+pub fn headless_chromium(profile: &std::path::Path, png: &std::path::Path) -> Option<Command> {
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists());
+    if !require(
+        chromium.is_some(),
+        "/usr/bin/chromium (apt-get install -y chromium)",
+    ) {
+        return None;
+    }
+    let mut command = Command::new(chromium?);
+    command
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1280,1600",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", png.display()))
+        .arg("--dump-dom");
+    Some(command)
+}
+
 /// C source of a program whose `entry` inlines a chain of `depth` distinct
 /// functions, each adding code of its own (`f_depth` calls `f_depth-1`,
 /// ..., down to `f0`): hostile DWARF for symbolizers that recurse once per

@@ -352,14 +352,7 @@ fn symbolize_one(
     kept: &Option<Document>,
     options: kresym_pipeline::SymbolizeOptions,
 ) -> Result<Outcome> {
-    let read;
-    let document = match kept {
-        Some(document) => document,
-        None => {
-            read = kresym_report::parse(input.read()?);
-            &read
-        }
-    };
+    let document = &*crate::session::document(input, kept)?;
     let symbolized =
         kresym_pipeline::symbolize(symbolizer, linker, options, &input.name(), document)?;
     Ok(Outcome {

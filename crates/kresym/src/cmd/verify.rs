@@ -175,14 +175,7 @@ fn verify_one(
     kept: &Option<Document>,
     options: VerifyOptions,
 ) -> Result<Verified> {
-    let read;
-    let document = match kept {
-        Some(document) => document,
-        None => {
-            read = kresym_report::parse(input.read()?);
-            &read
-        }
-    };
+    let document = &*crate::session::document(input, kept)?;
     Ok(kresym_pipeline::verify(
         symbolizer,
         &input.name(),
