@@ -521,11 +521,13 @@ fn replicas_sharing_an_index_dir_survive_one_being_killed() {
     assert!(survivor.log().contains("index ready"), "{}", survivor.log());
 }
 
-/// A kernel found only through debuginfod: eight concurrent first
-/// requests for it share one download (the fake server answers slowly so
-/// that they overlap), and every answer is the CLI's.
-#[test]
-fn concurrent_first_requests_share_one_debuginfod_fetch() {
+/// A server with no debug root, whose only way to the sample vmlinux is a
+/// fake debuginfod answering after `delay`; `jobs` workers. Returns the
+/// vmlinux's build id and the directories that must outlive the server.
+fn behind_slow_debuginfod(
+    delay: Duration,
+    jobs: &str,
+) -> (String, debuginfod::Server, Server, [tempfile::TempDir; 3]) {
     let id = kresym_debuginfo::elf::read(&vmlinux())
         .unwrap()
         .build_id
@@ -534,18 +536,14 @@ fn concurrent_first_requests_share_one_debuginfod_fetch() {
     debuginfod.route(
         &id,
         "debuginfo",
-        debuginfod::Reply::Slow(
-            Duration::from_millis(800),
-            std::fs::read(vmlinux()).unwrap(),
-        ),
+        debuginfod::Reply::Slow(delay, std::fs::read(vmlinux()).unwrap()),
     );
-    let empty_root = tempfile::tempdir().unwrap();
-    let index = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
+    let dirs = [(); 3].map(|_| tempfile::tempdir().unwrap());
+    let [empty_root, index, cache] = &dirs;
     let server = Server::start_with(
         empty_root.path(),
         index.path(),
-        &["-j", "8"],
+        &["-j", jobs],
         &[
             ("DEBUGINFOD_URLS", &debuginfod.url),
             ("DEBUGINFOD_CACHE_PATH", cache.path().to_str().unwrap()),
@@ -553,6 +551,15 @@ fn concurrent_first_requests_share_one_debuginfod_fetch() {
             ("no_proxy", "127.0.0.1"),
         ],
     );
+    (id, debuginfod, server, dirs)
+}
+
+/// A kernel found only through debuginfod: eight concurrent first
+/// requests for it share one download (the fake server answers slowly so
+/// that they overlap), and every answer is the CLI's.
+#[test]
+fn concurrent_first_requests_share_one_debuginfod_fetch() {
+    let (id, debuginfod, server, _dirs) = behind_slow_debuginfod(Duration::from_millis(800), "8");
     let (_, report) = reports()
         .into_iter()
         .find(|(n, _)| n == "kasan-tcp.txt")
@@ -590,30 +597,7 @@ fn concurrent_first_requests_share_one_debuginfod_fetch() {
 /// waits for the download.
 #[test]
 fn a_kernel_being_fetched_holds_no_worker() {
-    let id = kresym_debuginfo::elf::read(&vmlinux())
-        .unwrap()
-        .build_id
-        .unwrap();
-    let debuginfod = debuginfod::Server::start();
-    debuginfod.route(
-        &id,
-        "debuginfo",
-        debuginfod::Reply::Slow(Duration::from_secs(3), std::fs::read(vmlinux()).unwrap()),
-    );
-    let empty_root = tempfile::tempdir().unwrap();
-    let index = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    let server = Server::start_with(
-        empty_root.path(),
-        index.path(),
-        &["-j", "1"],
-        &[
-            ("DEBUGINFOD_URLS", &debuginfod.url),
-            ("DEBUGINFOD_CACHE_PATH", cache.path().to_str().unwrap()),
-            ("NO_PROXY", "127.0.0.1"),
-            ("no_proxy", "127.0.0.1"),
-        ],
-    );
+    let (id, debuginfod, server, _dirs) = behind_slow_debuginfod(Duration::from_secs(3), "1");
     let (_, report) = reports()
         .into_iter()
         .find(|(n, _)| n == "kasan-tcp.txt")
