@@ -294,8 +294,13 @@ fn find_vmlinux(
 impl Scan {
     /// What the first `count` inputs of `session` (scanned) say.
     fn of(session: &Session, count: usize) -> Scan {
+        Scan::of_facts(session.facts(count))
+    }
+
+    /// What the inputs' `facts`, each with its input's name, say.
+    fn of_facts<'a>(facts: impl IntoIterator<Item = (String, &'a Facts)>) -> Scan {
         let mut scan = Scan::default();
-        for (name, facts) in session.facts(count) {
+        for (name, facts) in facts {
             for id in &facts.vmlinux_build_ids {
                 if let Ok(id) = normalize_build_id(id)
                     && !scan.vmlinux_ids.iter().any(|(i, _)| *i == id)
@@ -325,19 +330,16 @@ impl Scan {
 pub(crate) fn kernel_key(bytes: &[u8]) -> String {
     let start = &bytes[..bytes.len().min(DISCOVERY_SCAN as usize)];
     let facts = Facts::of(&kresym_report::parse(start.to_vec()));
+    let scan = Scan::of_facts([(String::new(), &facts)]);
     let mut key = String::new();
-    for release in facts.releases() {
+    for (release, _) in &scan.releases {
         key += &format!("r:{release};");
     }
-    for id in &facts.vmlinux_build_ids {
-        if let Ok(id) = normalize_build_id(id) {
-            key += &format!("b:{id};");
-        }
+    for (id, _) in &scan.vmlinux_ids {
+        key += &format!("b:{id};");
     }
-    for (module, id) in &facts.module_build_ids {
-        if let Ok(id) = normalize_build_id(id) {
-            key += &format!("m:{module}={id};");
-        }
+    for (module, id) in &scan.modules {
+        key += &format!("m:{module}={id};");
     }
     key
 }
