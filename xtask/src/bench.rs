@@ -725,7 +725,56 @@ struct Agreement {
     with_lines: usize,
     agree: usize,
     ambiguous: usize,
+    /// Ambiguous frames one of whose candidates is llvm-symbolizer's answer
+    /// for the address the frame was built from.
+    ambiguous_with_answer: usize,
     examples: Vec<String>,
+}
+
+/// One candidate of a frame kresym found ambiguous: the address it looked
+/// up and its inline chain.
+struct Candidate {
+    lookup_pc: u64,
+    chain: Vec<Level>,
+}
+
+/// kresym's answer for one frame, read from its JSON.
+struct Answer {
+    status: String,
+    chain: Option<Vec<Level>>,
+    /// Set when `status` is `ambiguous`.
+    candidates: Vec<Candidate>,
+}
+
+/// An inline chain from kresym's JSON (`chain` of a resolved frame or of
+/// a candidate).
+fn json_chain(chain: &serde_json::Value) -> Option<Vec<Level>> {
+    Some(
+        chain
+            .as_array()?
+            .iter()
+            .map(|level| {
+                (
+                    level["function"].as_str().unwrap_or_default().to_owned(),
+                    level["location"]["file"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    level["location"]["line"].as_u64().unwrap_or(0) as u32,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// A chain to compare: the outermost name is the ELF symbol for
+/// llvm-symbolizer, while kresym prints the symbol as the report did, so
+/// only inlined names are compared.
+fn comparable(mut levels: Vec<Level>) -> Vec<Level> {
+    if let Some(outer) = levels.last_mut() {
+        outer.0.clear();
+    }
+    levels
 }
 
 fn agreement(kresym: &Path, target: &Target, corpus: &Corpus) -> Result<Agreement> {
@@ -743,27 +792,27 @@ fn agreement(kresym: &Path, target: &Target, corpus: &Corpus) -> Result<Agreemen
         .args(&corpus.files)
         .output()?;
     ensure!(output.status.success(), "kresym --format json failed");
-    let mut ours: Vec<(String, Option<Vec<Level>>)> = Vec::new();
+    let mut ours: Vec<Answer> = Vec::new();
     for line in String::from_utf8(output.stdout)?.lines() {
         let input: serde_json::Value = serde_json::from_str(line)?;
         for frame in input["frames"].as_array().context("frames")? {
-            let status = frame["status"].as_str().unwrap_or_default().to_owned();
-            let chain = frame["chain"].as_array().map(|chain| {
-                chain
-                    .iter()
-                    .map(|level| {
-                        (
-                            level["function"].as_str().unwrap_or_default().to_owned(),
-                            level["location"]["file"]
-                                .as_str()
-                                .unwrap_or_default()
-                                .to_owned(),
-                            level["location"]["line"].as_u64().unwrap_or(0) as u32,
-                        )
-                    })
-                    .collect()
+            let candidates = frame["candidates"]
+                .as_array()
+                .map(|candidates| {
+                    candidates
+                        .iter()
+                        .map(|candidate| Candidate {
+                            lookup_pc: candidate["lookup_pc"].as_u64().unwrap_or(0),
+                            chain: json_chain(&candidate["chain"]).unwrap_or_default(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            ours.push(Answer {
+                status: frame["status"].as_str().unwrap_or_default().to_owned(),
+                chain: json_chain(&frame["chain"]),
+                candidates,
             });
-            ours.push((status, chain));
         }
     }
     ensure!(
@@ -824,30 +873,49 @@ fn agreement(kresym: &Path, target: &Target, corpus: &Corpus) -> Result<Agreemen
     );
 
     let mut result = Agreement::default();
-    for (index, ((status, chain), mut oracle)) in ours.into_iter().zip(expected).enumerate() {
+    for (index, (answer, oracle)) in ours.into_iter().zip(expected).enumerate() {
         if oracle.iter().all(|level| level.2 == 0) {
             continue; // no line information for this address
         }
         result.with_lines += 1;
-        if status == "ambiguous" {
+        let oracle = comparable(oracle);
+        let frame = &corpus.frames[index];
+        if answer.status == "ambiguous" {
             result.ambiguous += 1;
+            // The corpus knows which symbol the frame was built from:
+            // llvm-symbolizer's answer for that address must be one of
+            // the candidates kresym lists.
+            let among = answer
+                .candidates
+                .iter()
+                .any(|candidate| comparable(candidate.chain.clone()) == oracle);
+            if among {
+                result.ambiguous_with_answer += 1;
+            } else if result.examples.len() < 5 {
+                let at_probe = answer
+                    .candidates
+                    .iter()
+                    .find(|candidate| candidate.lookup_pc == frame.probe)
+                    .map(|candidate| comparable(candidate.chain.clone()));
+                result.examples.push(format!(
+                    "{} (ambiguous, {} candidates; the one at 0x{:x}: {:?}) / llvm {:?}",
+                    frame.text.trim(),
+                    answer.candidates.len(),
+                    frame.probe,
+                    at_probe,
+                    oracle
+                ));
+            }
             continue;
         }
-        let mut chain = chain.unwrap_or_default();
-        // The outermost name is the ELF symbol for llvm-symbolizer; kresym
-        // prints the symbol as the report did. Compare inlined names only.
-        for levels in [&mut chain, &mut oracle] {
-            if let Some(outer) = levels.last_mut() {
-                outer.0.clear();
-            }
-        }
+        let chain = comparable(answer.chain.unwrap_or_default());
         if chain == oracle {
             result.agree += 1;
         } else if result.examples.len() < 5 {
             result.examples.push(format!(
                 "{} ({}): kresym {:?} / llvm {:?}",
-                corpus.frames[index].text.trim(),
-                status,
+                frame.text.trim(),
+                answer.status,
                 chain,
                 oracle
             ));
@@ -1136,10 +1204,12 @@ fn report(
 fn agreement_summary(agreement: &Agreement) -> String {
     let compared = agreement.with_lines - agreement.ambiguous;
     let mut out = format!(
-        "Agreement with llvm-symbolizer (file:line of every level, names of inlined levels), frames with line info: {}/{} ({:.2}%); {} ambiguous by design (same name and size).",
+        "Agreement with llvm-symbolizer (file:line of every level, names of inlined levels), frames with line info: {}/{} ({:.2}%); {} ambiguous by design (same name and size).\nAmbiguous frames with llvm's answer among the candidates: {}/{}.",
         agreement.agree,
         compared,
         100.0 * agreement.agree as f64 / compared.max(1) as f64,
+        agreement.ambiguous,
+        agreement.ambiguous_with_answer,
         agreement.ambiguous
     );
     for example in &agreement.examples {
