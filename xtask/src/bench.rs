@@ -200,6 +200,9 @@ pub fn run(args: &Args) -> Result<()> {
         input: Input::None,
         frames: 0,
     };
+    // A stale index of another vmlinux (another `--vmlinux` in the same
+    // cache) would be measured as this one's.
+    remove_indexes(&index_dir)?;
     // Built once up front, so the index runs below never build it.
     index_build.measure()?;
     let mut tools: Vec<Tool> = vec![
@@ -329,6 +332,7 @@ pub fn run(args: &Args) -> Result<()> {
         &agreement,
     );
     table.push_str(&index_report(&tools, &batch, &same, &sizes));
+    table.push_str(&peer_ratios(&target.title, &tools, &batch, &agreement));
     println!("{table}");
     if let Some(out) = &args.out {
         std::fs::write(out, &table).with_context(|| format!("cannot write {}", out.display()))?;
@@ -728,6 +732,8 @@ struct Agreement {
     /// Ambiguous frames one of whose candidates is llvm-symbolizer's answer
     /// for the address the frame was built from.
     ambiguous_with_answer: usize,
+    /// Of those, the ones where it is the candidate for that address.
+    ambiguous_at_address: usize,
     examples: Vec<String>,
 }
 
@@ -880,48 +886,77 @@ fn agreement(kresym: &Path, target: &Target, corpus: &Corpus) -> Result<Agreemen
         result.with_lines += 1;
         let oracle = comparable(oracle);
         let frame = &corpus.frames[index];
-        if answer.status == "ambiguous" {
-            result.ambiguous += 1;
-            // The corpus knows which symbol the frame was built from:
-            // llvm-symbolizer's answer for that address must be one of
-            // the candidates kresym lists.
-            let among = answer
+        let verdict = judge(&answer, &oracle, frame.probe);
+        match verdict {
+            Verdict::Agree => result.agree += 1,
+            Verdict::AmbiguousWithAnswer { at_address } => {
+                result.ambiguous += 1;
+                result.ambiguous_with_answer += 1;
+                result.ambiguous_at_address += usize::from(at_address);
+            }
+            Verdict::AmbiguousWithout => result.ambiguous += 1,
+            Verdict::Differs => {}
+        }
+        if matches!(verdict, Verdict::Differs | Verdict::AmbiguousWithout)
+            && result.examples.len() < 5
+        {
+            let chain = comparable(answer.chain.clone().unwrap_or_default());
+            let candidates: Vec<_> = answer
                 .candidates
                 .iter()
-                .any(|candidate| comparable(candidate.chain.clone()) == oracle);
-            if among {
-                result.ambiguous_with_answer += 1;
-            } else if result.examples.len() < 5 {
-                let at_probe = answer
-                    .candidates
-                    .iter()
-                    .find(|candidate| candidate.lookup_pc == frame.probe)
-                    .map(|candidate| comparable(candidate.chain.clone()));
-                result.examples.push(format!(
-                    "{} (ambiguous, {} candidates; the one at 0x{:x}: {:?}) / llvm {:?}",
-                    frame.text.trim(),
-                    answer.candidates.len(),
-                    frame.probe,
-                    at_probe,
-                    oracle
-                ));
-            }
-            continue;
-        }
-        let chain = comparable(answer.chain.unwrap_or_default());
-        if chain == oracle {
-            result.agree += 1;
-        } else if result.examples.len() < 5 {
+                .map(|c| (format!("0x{:x}", c.lookup_pc), comparable(c.chain.clone())))
+                .collect();
             result.examples.push(format!(
-                "{} ({}): kresym {:?} / llvm {:?}",
+                "{} at 0x{:x} ({}): kresym {:?}, candidates {:?} / llvm {:?}",
                 frame.text.trim(),
+                frame.probe,
                 answer.status,
                 chain,
+                candidates,
                 oracle
             ));
         }
     }
     Ok(result)
+}
+
+/// How one frame's answer compares with llvm-symbolizer's.
+#[derive(Debug, PartialEq)]
+enum Verdict {
+    /// Resolved to llvm-symbolizer's answer.
+    Agree,
+    /// Resolved to something else, or not resolved.
+    Differs,
+    /// Ambiguous, and one of the candidates is llvm-symbolizer's answer;
+    /// `at_address` when it is the candidate for the frame's own address.
+    AmbiguousWithAnswer { at_address: bool },
+    /// Ambiguous, and no candidate is llvm-symbolizer's answer.
+    AmbiguousWithout,
+}
+
+/// Compare kresym's `answer` with llvm-symbolizer's `oracle` (both
+/// [`comparable`]) for the frame built from address `probe`. The corpus
+/// knows which symbol an ambiguous frame was built from, so
+/// llvm-symbolizer's answer for that address must be one of the
+/// candidates kresym lists.
+fn judge(answer: &Answer, oracle: &[Level], probe: u64) -> Verdict {
+    if answer.status == "ambiguous" {
+        let answers = |candidate: &&Candidate| comparable(candidate.chain.clone()) == oracle;
+        return match answer.candidates.iter().find(answers) {
+            Some(_) => Verdict::AmbiguousWithAnswer {
+                at_address: answer
+                    .candidates
+                    .iter()
+                    .filter(|c| c.lookup_pc == probe)
+                    .any(|c| answers(&c)),
+            },
+            None => Verdict::AmbiguousWithout,
+        };
+    }
+    match &answer.chain {
+        Some(chain) if comparable(chain.clone()) == oracle => Verdict::Agree,
+        _ => Verdict::Differs,
+    }
 }
 
 /// How output from the index compares with output from DWARF.
@@ -985,6 +1020,21 @@ fn index_agreement(
         }
     }
     Ok(result)
+}
+
+/// Remove the index files (`*.kri`) in `dir`, if any.
+fn remove_indexes(dir: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(()); // not made yet
+    };
+    for entry in entries {
+        let path = entry?.path();
+        if path.extension().is_some_and(|x| x == "kri") {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove {}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Size of the one index file in `dir`.
@@ -1071,6 +1121,63 @@ fn index_report(
     out
 }
 
+/// kresym's wall time over its peers' on the 20k batch, and the same
+/// numbers as one row of the README's "Other kernels" table.
+fn peer_ratios(
+    title: &str,
+    tools: &[Tool],
+    batch: &[Vec<Sample>],
+    agreement: &Agreement,
+) -> String {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let wall = |name: &str| -> Option<f64> {
+        let position = tools.iter().position(|t| t.name == name)?;
+        Some(median(&batch[position]).wall.as_secs_f64())
+    };
+    let ratio = |a: &str, b: &str| -> String {
+        match (wall(a), wall(b)) {
+            (Some(a), Some(b)) => format!("{:.3}", a / b),
+            _ => "-".to_owned(),
+        }
+    };
+    let one = "kresym -j1".to_owned();
+    let all = format!("kresym -j{threads}");
+    let index = format!("kresym -j{threads}, index");
+    let build = "kresym index (build)";
+    let mut out =
+        String::from("\nRatios to the peers on the 20k batch (wall, medians of this run):\n");
+    for kresym in [&one, &all, &index] {
+        let _ = writeln!(
+            out,
+            "- {kresym}: {} of llvm-symbolizer, {} of blazecli",
+            ratio(kresym, "llvm-symbolizer"),
+            ratio(kresym, "blazecli")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "- building the index: {} of a cold DWARF batch ({all}), {} of llvm-symbolizer",
+        ratio(build, &all),
+        ratio(build, "llvm-symbolizer")
+    );
+    let compared = agreement.with_lines - agreement.ambiguous;
+    let _ = writeln!(
+        out,
+        "\nREADME row (kernel | agree | ambiguous, llvm's answer among the candidates | -j1/llvm | -j{threads}/llvm | index/llvm | -j{threads}/blazecli | index/blazecli | index build/-j{threads}):\n| {title} | {}/{} | {}/{} | {} | {} | {} | {} | {} | {} |",
+        agreement.agree,
+        compared,
+        agreement.ambiguous_with_answer,
+        agreement.ambiguous,
+        ratio(&one, "llvm-symbolizer"),
+        ratio(&all, "llvm-symbolizer"),
+        ratio(&index, "llvm-symbolizer"),
+        ratio(&all, "blazecli"),
+        ratio(&index, "blazecli"),
+        ratio(build, &all)
+    );
+    out
+}
+
 /// Fold `..`, then strip the first of the build `prefixes` that matches.
 fn clean_path(path: &str, prefixes: &[String]) -> String {
     let mut parts: Vec<&str> = Vec::new();
@@ -1102,8 +1209,13 @@ fn heading(args: &Args, target: &Target, corpus: &Corpus) -> String {
         })
         .unwrap_or_default();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Others' work on the machine shows here; ratios within the run are
+    // what compares.
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default();
     format!(
-        "{} ({} MB vmlinux), {} frames ({} duplicate-name statics, {} clones), median of {} interleaved runs; {cpu}, {threads} threads.\n",
+        "{} ({} MB vmlinux), {} frames ({} duplicate-name statics, {} clones), median of {} interleaved runs; {cpu}, {threads} threads, load average {load} at the end.\n",
         target.title,
         std::fs::metadata(&target.vmlinux).map_or(0, |m| m.len() / 1_000_000),
         corpus.frames.len(),
@@ -1204,13 +1316,14 @@ fn report(
 fn agreement_summary(agreement: &Agreement) -> String {
     let compared = agreement.with_lines - agreement.ambiguous;
     let mut out = format!(
-        "Agreement with llvm-symbolizer (file:line of every level, names of inlined levels), frames with line info: {}/{} ({:.2}%); {} ambiguous by design (same name and size).\nAmbiguous frames with llvm's answer among the candidates: {}/{}.",
+        "Agreement with llvm-symbolizer (file:line of every level, names of inlined levels), frames with line info: {}/{} ({:.2}%); {} ambiguous by design (same name and size).\nAmbiguous frames with llvm's answer among the candidates: {}/{} ({} of them as the candidate for the frame's own address).",
         agreement.agree,
         compared,
         100.0 * agreement.agree as f64 / compared.max(1) as f64,
         agreement.ambiguous,
         agreement.ambiguous_with_answer,
-        agreement.ambiguous
+        agreement.ambiguous,
+        agreement.ambiguous_at_address
     );
     for example in &agreement.examples {
         let _ = write!(out, "\n- differs: {example}");
@@ -1314,4 +1427,60 @@ pub fn run_stream(args: &StreamArgs) -> Result<()> {
     std::fs::remove_file(&log)?;
     println!("{table}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn level(function: &str, file: &str, line: u32) -> Level {
+        (function.to_owned(), file.to_owned(), line)
+    }
+
+    fn ambiguous(candidates: &[(u64, u32)]) -> Answer {
+        Answer {
+            status: "ambiguous".into(),
+            chain: None,
+            candidates: candidates
+                .iter()
+                .map(|&(lookup_pc, line)| Candidate {
+                    lookup_pc,
+                    chain: vec![level("f", "a.c", line)],
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn an_ambiguous_frame_needs_llvms_answer_among_its_candidates() {
+        let oracle = comparable(vec![level("f", "a.c", 7)]);
+        assert_eq!(
+            judge(&ambiguous(&[(0x100, 3), (0x200, 7)]), &oracle, 0x200),
+            Verdict::AmbiguousWithAnswer { at_address: true }
+        );
+        assert_eq!(
+            judge(&ambiguous(&[(0x100, 7), (0x200, 3)]), &oracle, 0x200),
+            Verdict::AmbiguousWithAnswer { at_address: false }
+        );
+        assert_eq!(
+            judge(&ambiguous(&[(0x100, 3), (0x200, 5)]), &oracle, 0x200),
+            Verdict::AmbiguousWithout
+        );
+    }
+
+    #[test]
+    fn a_resolved_frame_agrees_on_inlined_names_and_every_location() {
+        let oracle = comparable(vec![level("g", "b.h", 2), level("f_elf", "a.c", 7)]);
+        let resolved = |chain| Answer {
+            status: "resolved".into(),
+            chain: Some(chain),
+            candidates: Vec::new(),
+        };
+        let printed_name = resolved(vec![level("g", "b.h", 2), level("f", "a.c", 7)]);
+        assert_eq!(judge(&printed_name, &oracle, 0), Verdict::Agree);
+        let other_line = resolved(vec![level("g", "b.h", 3), level("f", "a.c", 7)]);
+        assert_eq!(judge(&other_line, &oracle, 0), Verdict::Differs);
+        let other_inline = resolved(vec![level("h", "b.h", 2), level("f", "a.c", 7)]);
+        assert_eq!(judge(&other_inline, &oracle, 0), Verdict::Differs);
+    }
 }
