@@ -7,6 +7,8 @@
 //!   given by the user) by kernel release or by build id.
 //! - [`elf`] reads the two facts every file is checked against: its build id
 //!   and, for a vmlinux, the release in `linux_banner`.
+//! - [`modules`] says which files are kernel modules and under which name,
+//!   and finds them in directory trees.
 //!
 //! This crate parses no DWARF and knows nothing of reports.
 
@@ -15,6 +17,7 @@
 pub mod debuginfod;
 pub mod elf;
 pub mod local;
+pub mod modules;
 
 use std::path::PathBuf;
 

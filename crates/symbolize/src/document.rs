@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use kresym_report::{Document, LineKind, PcKind};
 use serde::Serialize;
 
-use crate::modules::normalize_name;
 use crate::{FrameQuery, Resolution, Resolved, Symbolizer};
+use kresym_debuginfo::modules::normalize_name;
 
 /// What symbolizing found for one line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
