@@ -6,8 +6,8 @@ use std::sync::{Arc, OnceLock};
 
 use kresym_debuginfo::modules::{self as found, FoundModule, is_compressed, suffix_rank};
 
-use crate::Error;
 use crate::elf::{self, Binary};
+use crate::error::Error;
 use crate::index::{Index, IndexError};
 
 /// A module file, loaded on first use.

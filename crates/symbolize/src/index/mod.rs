@@ -93,9 +93,10 @@ use std::sync::OnceLock;
 use kresym_report::SourceLocation;
 
 use crate::Binary;
+use crate::SourceFrame;
+pub use crate::error::IndexError;
 use crate::kallsyms::TextSymbol;
 use crate::paths::PathCleaner;
-use crate::{SourceFrame, hex};
 use format::{
     BLOCK_LEN, CHECKSUM_OFFSET, Cursor, FILE_LEN, FORMAT_VERSION, HEADER_LEN, MAGIC, NAME_SLOT_LEN,
     SECTION_ENTRY_LEN, SYMBOL_LEN, SectionId, TAG_CHAIN, TAG_FILE, TAG_ROW, name_hash, u32_at,
@@ -107,55 +108,6 @@ const GENERATOR: &str = concat!("kresym-symbolize ", env!("CARGO_PKG_VERSION"));
 
 /// File name extension of index files.
 const EXTENSION: &str = "kri";
-
-/// Why an index cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum IndexError {
-    /// The file has no GNU build id to key an index by.
-    #[error("{0} has no GNU build id, so it cannot be indexed")]
-    NoBuildId(PathBuf),
-    /// There is no index for this build yet.
-    #[error("no index at {0}")]
-    Missing(PathBuf),
-    /// Reading or writing the index failed.
-    #[error("cannot use the index {path}: {error}")]
-    Io {
-        /// The index file or directory.
-        path: PathBuf,
-        /// Why (not a `source`: the message says it already).
-        error: std::io::Error,
-    },
-    /// The index was written by another kresym version or format.
-    #[error("the index {path} is stale: {reason}")]
-    Stale {
-        /// The index file.
-        path: PathBuf,
-        /// What differs.
-        reason: String,
-    },
-    /// The index is damaged, or belongs to another build.
-    #[error("the index {path} is corrupt: {reason}")]
-    Corrupt {
-        /// The index file.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The DWARF could not be read completely, so no index was built.
-    #[error("cannot index malformed DWARF: {0}")]
-    Dwarf(#[from] gimli::Error),
-    /// The binary could not be opened for the build.
-    #[error(transparent)]
-    Open(Box<crate::Error>),
-}
-
-impl IndexError {
-    /// Whether a fresh build would replace what is there (a stale or
-    /// corrupt index), as opposed to there being nothing yet or nothing to do.
-    pub fn needs_rebuild(&self) -> bool {
-        matches!(self, IndexError::Stale { .. } | IndexError::Corrupt { .. })
-    }
-}
 
 /// An index's bytes, in memory: built here, or read whole from its file
 /// (never mapped from it, so that whatever happens to the file afterwards,
@@ -239,7 +191,7 @@ struct Record {
 impl Index {
     /// Where the index of a build id lives in `dir`.
     pub fn path_in(dir: &Path, build_id: &[u8]) -> PathBuf {
-        dir.join(format!("{}.{EXTENSION}", hex(build_id)))
+        dir.join(format!("{}.{EXTENSION}", hex::encode(build_id)))
     }
 
     /// Open the index of `binary` (a vmlinux or a module) in `dir` and
@@ -409,8 +361,8 @@ impl Index {
         if indexed != build_id {
             return Err(corrupt(&format!(
                 "it indexes build id {}, not {}",
-                hex(indexed),
-                hex(build_id)
+                hex::encode(indexed),
+                hex::encode(build_id)
             )));
         }
         let release = match meta.u8() {
