@@ -5,6 +5,7 @@ use kresym_report::{Frame, PcKind, SourceLocation};
 use serde::Serialize;
 
 use crate::elf::kallsyms::TextSymbol;
+use crate::error::SharedError;
 
 /// What a frame asks for: the parts of a `func+0xOFF/0xSIZE [module]` frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,9 +173,8 @@ pub enum Resolution {
     ModuleUnreadable {
         /// The module name.
         module: String,
-        /// Why: the [`Error`](crate::Error)'s message (a resolution is report data,
-        /// serialized as text).
-        error: String,
+        /// Why (serialized as its message: a resolution is report data).
+        error: SharedError,
     },
     /// The frame's build id matches none of the module files found.
     BuildIdMismatch {

@@ -79,7 +79,7 @@ pub use document::{CheckKind, DocumentSymbols, FrameCounts, LineSymbols, ReportC
 pub use elf::Binary;
 pub use elf::decompress::{DecompressError, DecompressionLimits};
 pub use elf::kallsyms;
-pub use error::{ElfError, Error, ModuleIndexError, Result};
+pub use error::{Corruption, ElfError, Error, ModuleIndexError, Result, SharedError, Staleness};
 pub use frame::{FrameQuery, Resolution, Resolved, SizeMismatch, SourceFrame};
 pub use index::{Index, IndexError};
 pub use symbolizer::{Prefetched, Symbolizer};

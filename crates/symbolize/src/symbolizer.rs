@@ -9,7 +9,7 @@ use kresym_report::PcKind;
 
 use crate::elf::Binary;
 use crate::elf::kallsyms::TextSymbol;
-use crate::error::{Error, IndexError, ModuleIndexError, Result};
+use crate::error::{Error, IndexError, ModuleIndexError, Result, SharedError};
 use crate::frame::{FrameQuery, Resolution, Resolved, SizeMismatch, SourceFrame};
 use crate::index::Index;
 use crate::modules::{ModuleFile, ModuleIndex};
@@ -252,7 +252,7 @@ impl Symbolizer {
         {
             return Err(Resolution::ModuleUnreadable {
                 module: module.to_owned(),
-                error: error.to_string(),
+                error: SharedError(error),
             });
         }
         ask(&Indexed {
@@ -312,9 +312,15 @@ impl Symbolizer {
                 printed: printed.to_owned(),
                 found: found_ids,
             }),
-            (_, error) => Err(Resolution::ModuleUnreadable {
+            (_, Some(error)) => Err(Resolution::ModuleUnreadable {
                 module: name.to_owned(),
-                error: error.map(|error| error.to_string()).unwrap_or_default(),
+                error: SharedError(error),
+            }),
+            // Not reached: with files, each either gave a build id (the
+            // first is taken when none is printed, else it is in
+            // `found_ids`) or an error.
+            (_, None) => Err(Resolution::ModuleNotFound {
+                module: name.to_owned(),
             }),
         }
     }

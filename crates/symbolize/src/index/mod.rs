@@ -95,6 +95,7 @@ use kresym_report::SourceLocation;
 use crate::Binary;
 use crate::SourceFrame;
 pub use crate::error::IndexError;
+use crate::error::{Corruption, Staleness};
 use crate::kallsyms::TextSymbol;
 use crate::paths::PathCleaner;
 use format::{
@@ -288,26 +289,29 @@ impl Index {
     /// Check everything about a file that can be checked once.
     fn validate(bytes: Bytes, path: PathBuf, build_id: &[u8]) -> Result<Index, IndexError> {
         let data = &bytes[..];
-        let corrupt = |reason: &str| IndexError::Corrupt {
+        let corrupt = |reason: Corruption| IndexError::Corrupt {
             path: path.clone(),
-            reason: reason.to_owned(),
+            reason,
         };
         if data.len() < HEADER_LEN || &data[..8] != MAGIC {
-            return Err(corrupt("not a kresym index file"));
+            return Err(corrupt(Corruption::NotAnIndex));
         }
         let version = u32_at(data, 2).unwrap_or_default();
         if version != FORMAT_VERSION {
             return Err(IndexError::Stale {
                 path,
-                reason: format!("format version {version}, this kresym reads {FORMAT_VERSION}"),
+                reason: Staleness::FormatVersion {
+                    found: version,
+                    reads: FORMAT_VERSION,
+                },
             });
         }
         let stored = u64_at(data, CHECKSUM_OFFSET).unwrap_or_default();
         if xxhash_rust::xxh3::xxh3_64(&data[HEADER_LEN..]) != stored {
-            return Err(corrupt("checksum mismatch"));
+            return Err(corrupt(Corruption::Checksum));
         }
         if u32_at(data, 3) != Some(SectionId::ALL.len() as u32) {
-            return Err(corrupt("unexpected number of sections"));
+            return Err(corrupt(Corruption::SectionCount));
         }
         let mut sections: [Range<usize>; SectionId::ALL.len()] = Default::default();
         for (slot, id) in SectionId::ALL.iter().enumerate() {
@@ -317,7 +321,7 @@ impl Index {
                 u64_at(data, entry + 8),
                 u64_at(data, entry + 16),
             ) else {
-                return Err(corrupt("truncated section table"));
+                return Err(corrupt(Corruption::TruncatedSectionTable));
             };
             let range = usize::try_from(offset)
                 .ok()
@@ -326,7 +330,7 @@ impl Index {
                 .filter(|range| range.end <= data.len());
             match range {
                 Some(range) if found == *id as u32 => sections[slot] = range,
-                _ => return Err(corrupt("bad section table")),
+                _ => return Err(corrupt(Corruption::SectionTable)),
             }
         }
         let section = |id: SectionId| &data[sections[id.slot()].clone()];
@@ -344,26 +348,25 @@ impl Index {
             && section(SectionId::NameHash).len() % NAME_SLOT_LEN == 0
             && section(SectionId::BlockBuckets).len() >= 20;
         if !sizes_ok {
-            return Err(corrupt("bad section sizes"));
+            return Err(corrupt(Corruption::SectionSizes));
         }
         let mut meta = Cursor::new(section(SectionId::Meta));
-        let generator = meta.counted().ok_or_else(|| corrupt("bad meta section"))?;
+        let generator = meta.counted().ok_or_else(|| corrupt(Corruption::Meta))?;
         if generator != GENERATOR.as_bytes() {
             return Err(IndexError::Stale {
                 path,
-                reason: format!(
-                    "written by {}, this is {GENERATOR}",
-                    String::from_utf8_lossy(generator)
-                ),
+                reason: Staleness::Generator {
+                    found: String::from_utf8_lossy(generator).into_owned(),
+                    this: GENERATOR,
+                },
             });
         }
-        let indexed = meta.counted().ok_or_else(|| corrupt("bad meta section"))?;
+        let indexed = meta.counted().ok_or_else(|| corrupt(Corruption::Meta))?;
         if indexed != build_id {
-            return Err(corrupt(&format!(
-                "it indexes build id {}, not {}",
-                hex::encode(indexed),
-                hex::encode(build_id)
-            )));
+            return Err(corrupt(Corruption::OtherBuild {
+                indexed: hex::encode(indexed),
+                wanted: hex::encode(build_id),
+            }));
         }
         let release = match meta.u8() {
             Some(0) => None,
@@ -371,12 +374,12 @@ impl Index {
                 .counted()
                 .and_then(|r| std::str::from_utf8(r).ok())
                 .map(str::to_owned),
-            _ => return Err(corrupt("bad meta section")),
+            _ => return Err(corrupt(Corruption::Meta)),
         };
         let alternate_end = match meta.u8() {
             Some(0) => None,
-            Some(1) => Some(meta.uleb().ok_or_else(|| corrupt("bad meta section"))?),
-            _ => return Err(corrupt("bad meta section")),
+            Some(1) => Some(meta.uleb().ok_or_else(|| corrupt(Corruption::Meta))?),
+            _ => return Err(corrupt(Corruption::Meta)),
         };
         Ok(Index {
             bytes,
