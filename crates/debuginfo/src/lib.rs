@@ -37,8 +37,8 @@ pub enum Error {
     NotElf {
         /// The file or URL.
         origin: String,
-        /// Why, for a person.
-        reason: String,
+        /// Why.
+        reason: NotElfReason,
     },
     /// A string is not a build id (an even number of hex digits).
     #[error("{0:?} is not a build id: expected hex digits, such as 4f7a1c...")]
@@ -90,6 +90,26 @@ pub enum Error {
     },
 }
 
+/// Why a file is not an ELF file whose ids can be read ([`Error::NotElf`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotElfReason {
+    /// A directory was named.
+    #[error("it is a directory")]
+    Directory,
+    /// No ELF magic.
+    #[error("not an ELF file")]
+    NoMagic,
+    /// A 32-bit file.
+    #[error("not a 64-bit ELF file")]
+    Not64Bit,
+    /// The headers do not parse.
+    #[error("malformed ELF: {0}")]
+    Malformed(object::Error),
+    /// The build-id note does not parse.
+    #[error("malformed build-id note: {0}")]
+    BuildIdNote(object::Error),
+}
+
 /// Result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -108,6 +128,42 @@ pub fn normalize_build_id(id: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reasons say what the `String`s they replaced said.
+    #[test]
+    fn not_elf_reasons_read_as_before() {
+        let text = |reason| {
+            Error::NotElf {
+                origin: "/x".into(),
+                reason,
+            }
+            .to_string()
+        };
+        assert_eq!(
+            text(NotElfReason::Directory),
+            "/x is not usable: it is a directory"
+        );
+        assert_eq!(
+            text(NotElfReason::NoMagic),
+            "/x is not usable: not an ELF file"
+        );
+        assert_eq!(
+            text(NotElfReason::Not64Bit),
+            "/x is not usable: not a 64-bit ELF file"
+        );
+        let malformed =
+            object::read::elf::ElfFile64::<object::Endianness>::parse(&b"\x7fELF\x02\x01"[..])
+                .err()
+                .unwrap();
+        assert_eq!(
+            text(NotElfReason::Malformed(malformed)),
+            format!("/x is not usable: malformed ELF: {malformed}")
+        );
+        assert_eq!(
+            text(NotElfReason::BuildIdNote(malformed)),
+            format!("/x is not usable: malformed build-id note: {malformed}")
+        );
+    }
 
     #[test]
     fn build_ids_are_normalized() {
