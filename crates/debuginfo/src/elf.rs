@@ -7,7 +7,7 @@ use std::path::Path;
 use object::read::elf::{ElfFile64, Sym as _};
 use object::{Object, ObjectSection, ObjectSymbol};
 
-use crate::{Error, Result};
+use crate::{Error, NotElfReason, Result};
 
 /// What identifies an ELF file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -56,7 +56,7 @@ pub fn read(path: &Path) -> Result<ElfIds> {
     if file.metadata().map_err(io)?.is_dir() {
         return Err(Error::NotElf {
             origin: path.display().to_string(),
-            reason: "it is a directory".into(),
+            reason: NotElfReason::Directory,
         });
     }
     // SAFETY: read-only private map, dropped before returning; like every
@@ -67,20 +67,20 @@ pub fn read(path: &Path) -> Result<ElfIds> {
 
 /// Read the build id and release of ELF bytes; `origin` names them in errors.
 pub fn parse(origin: &str, data: &[u8]) -> Result<ElfIds> {
-    let not_elf = |reason: String| Error::NotElf {
+    let not_elf = |reason: NotElfReason| Error::NotElf {
         origin: origin.to_owned(),
         reason,
     };
     if data.len() < 16 || &data[..4] != b"\x7fELF" {
-        return Err(not_elf("not an ELF file".into()));
+        return Err(not_elf(NotElfReason::NoMagic));
     }
     if data[4] != object::elf::ELFCLASS64.0 {
-        return Err(not_elf("not a 64-bit ELF file".into()));
+        return Err(not_elf(NotElfReason::Not64Bit));
     }
     let file = ElfFile64::<object::Endianness>::parse(data)
-        .map_err(|e| not_elf(format!("malformed ELF: {e}")))?;
+        .map_err(|e| not_elf(NotElfReason::Malformed(e)))?;
     let build_id = build_id(&file)
-        .map_err(|e| not_elf(format!("malformed build-id note: {e}")))?
+        .map_err(|e| not_elf(NotElfReason::BuildIdNote(e)))?
         .map(hex::encode);
     Ok(ElfIds {
         build_id,
@@ -154,14 +154,14 @@ pub(crate) const HEAD_MAX: usize = 64 * 1024;
 
 /// Check the first bytes of a download: `Err` as soon as they cannot be
 /// the start of a 64-bit ELF file.
-pub(crate) fn check_head(head: &[u8]) -> std::result::Result<Head, String> {
+pub(crate) fn check_head(head: &[u8]) -> std::result::Result<Head, NotElfReason> {
     let magic = b"\x7fELF";
     let known = head.len().min(magic.len());
     if head[..known] != magic[..known] {
-        return Err("not an ELF file".into());
+        return Err(NotElfReason::NoMagic);
     }
     if head.len() > 4 && head[4] != object::elf::ELFCLASS64.0 {
-        return Err("not a 64-bit ELF file".into());
+        return Err(NotElfReason::Not64Bit);
     }
     if head.len() < 64 {
         return Ok(Head::NeedMore);

@@ -7,6 +7,8 @@
 //!   given by the user) by kernel release or by build id.
 //! - [`elf`] reads the two facts every file is checked against: its build id
 //!   and, for a vmlinux, the release in `linux_banner`.
+//! - [`modules`] says which files are kernel modules and under which name,
+//!   and finds them in directory trees.
 //!
 //! This crate parses no DWARF and knows nothing of reports.
 
@@ -15,6 +17,7 @@
 pub mod debuginfod;
 pub mod elf;
 pub mod local;
+pub mod modules;
 
 use std::path::PathBuf;
 
@@ -34,8 +37,8 @@ pub enum Error {
     NotElf {
         /// The file or URL.
         origin: String,
-        /// Why, for a person.
-        reason: String,
+        /// Why.
+        reason: NotElfReason,
     },
     /// A string is not a build id (an even number of hex digits).
     #[error("{0:?} is not a build id: expected hex digits, such as 4f7a1c...")]
@@ -87,6 +90,26 @@ pub enum Error {
     },
 }
 
+/// Why a file is not an ELF file whose ids can be read ([`Error::NotElf`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotElfReason {
+    /// A directory was named.
+    #[error("it is a directory")]
+    Directory,
+    /// No ELF magic.
+    #[error("not an ELF file")]
+    NoMagic,
+    /// A 32-bit file.
+    #[error("not a 64-bit ELF file")]
+    Not64Bit,
+    /// The headers do not parse.
+    #[error("malformed ELF: {0}")]
+    Malformed(object::Error),
+    /// The build-id note does not parse.
+    #[error("malformed build-id note: {0}")]
+    BuildIdNote(object::Error),
+}
+
 /// Result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -105,6 +128,42 @@ pub fn normalize_build_id(id: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reasons say what the `String`s they replaced said.
+    #[test]
+    fn not_elf_reasons_read_as_before() {
+        let text = |reason| {
+            Error::NotElf {
+                origin: "/x".into(),
+                reason,
+            }
+            .to_string()
+        };
+        assert_eq!(
+            text(NotElfReason::Directory),
+            "/x is not usable: it is a directory"
+        );
+        assert_eq!(
+            text(NotElfReason::NoMagic),
+            "/x is not usable: not an ELF file"
+        );
+        assert_eq!(
+            text(NotElfReason::Not64Bit),
+            "/x is not usable: not a 64-bit ELF file"
+        );
+        let malformed =
+            object::read::elf::ElfFile64::<object::Endianness>::parse(&b"\x7fELF\x02\x01"[..])
+                .err()
+                .unwrap();
+        assert_eq!(
+            text(NotElfReason::Malformed(malformed)),
+            format!("/x is not usable: malformed ELF: {malformed}")
+        );
+        assert_eq!(
+            text(NotElfReason::BuildIdNote(malformed)),
+            format!("/x is not usable: malformed build-id note: {malformed}")
+        );
+    }
 
     #[test]
     fn build_ids_are_normalized() {

@@ -9,7 +9,11 @@ use std::time::{Duration, Instant};
 
 use kresym_report::PcKind;
 
-use crate::{Binary, Error, FrameQuery, Index, IndexError, Result, Symbolizer};
+use crate::elf::Binary;
+use crate::error::{Error, Result};
+use crate::frame::FrameQuery;
+use crate::index::{Index, IndexError};
+use crate::symbolizer::Symbolizer;
 
 /// A run with this many frames is a batch, for which a front end builds
 /// the index when there is none ([`IndexDir::build_missing`]). Building
@@ -263,5 +267,35 @@ fn attach(symbolizer: &mut Symbolizer, mut policy: IndexDir<'_>) {
 impl From<Box<IndexError>> for Error {
     fn from(error: Box<IndexError>) -> Self {
         Error::Index(error)
+    }
+}
+
+/// The plain options of [`Symbolizer::open`], the shorthand for a
+/// [`SymbolizerBuilder`] without an index or a prefetch.
+#[derive(Debug, Clone, Default)]
+pub struct SymbolizerOptions {
+    /// Directories searched recursively for `.ko`, `.ko.debug`, `.ko.xz` and `.ko.zst` files.
+    pub module_dirs: Vec<PathBuf>,
+    /// Path prefixes to strip from DWARF file names instead of the automatic
+    /// build-directory detection.
+    pub strip_prefixes: Vec<String>,
+}
+
+impl Symbolizer {
+    /// How to open a symbolizer over `vmlinux` (see [`SymbolizerBuilder`]).
+    pub fn builder<'a>(vmlinux: Binary) -> SymbolizerBuilder<'a> {
+        SymbolizerBuilder::new(vmlinux)
+    }
+
+    /// Open a vmlinux and list the module files in the module directories:
+    /// the builder with `options`, no index and no prefetch.
+    ///
+    /// Only the ELF headers are read here: the symbol table on first use,
+    /// DWARF one compilation unit at a time, as frames need it.
+    pub fn open(vmlinux: &Path, options: SymbolizerOptions) -> Result<Symbolizer> {
+        Symbolizer::builder(Binary::open(vmlinux)?)
+            .module_dirs(options.module_dirs)
+            .strip_prefixes(options.strip_prefixes)
+            .build()
     }
 }

@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use kresym_report::{Document, LineKind, PcKind};
 use serde::Serialize;
 
-use crate::modules::normalize_name;
-use crate::{FrameQuery, Resolution, Resolved, Symbolizer};
+use crate::frame::{FrameQuery, Resolution, Resolved};
+use crate::symbolizer::Symbolizer;
+use kresym_debuginfo::modules::normalize_name;
 
 /// What symbolizing found for one line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -54,7 +55,7 @@ pub enum CheckKind {
     /// module (sizes or build id disagree): those frames are left unchanged.
     NotFromThisModule,
     /// The vmlinux or a module did not produce the report, but
-    /// [`Symbolizer::allow_mismatch`] annotated it anyway.
+    /// [`SymbolizerBuilder::allow_mismatch`](crate::SymbolizerBuilder::allow_mismatch) annotated it anyway.
     MismatchAllowed,
     /// Why some frames could not be resolved (module not found, unknown or
     /// ambiguous symbol, ...) and what to do, one finding per cause.
@@ -146,7 +147,7 @@ impl Symbolizer {
     ///
     /// A report the vmlinux did not produce (see [`CheckKind`]) is left
     /// unchanged, with one check saying why, unless
-    /// [`Symbolizer::allow_mismatch`].
+    /// [`SymbolizerBuilder::allow_mismatch`](crate::SymbolizerBuilder::allow_mismatch).
     pub fn symbolize_document(&self, document: &Document) -> DocumentSymbols {
         let mut lines: Vec<LineSymbols> = document
             .lines

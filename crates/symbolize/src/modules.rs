@@ -1,18 +1,14 @@
 //! Find kernel modules by name in a directory tree, and load them on demand.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use walkdir::WalkDir;
+use kresym_debuginfo::modules::{self as found, FoundModule, is_compressed, suffix_rank};
 
-use crate::Error;
 use crate::elf::{self, Binary};
+use crate::error::Error;
 use crate::index::{Index, IndexError};
-
-/// File name endings of module files, most useful first: a `.ko.debug` has
-/// the DWARF, a plain `.ko` usually does, compressed ones may.
-const MODULE_SUFFIXES: &[&str] = &[".ko.debug", ".ko", ".ko.zst", ".ko.xz"];
 
 /// A module file, loaded on first use.
 #[derive(Debug)]
@@ -103,9 +99,10 @@ pub(crate) struct ModuleIndex {
 
 impl ModuleIndex {
     /// Search `dirs` recursively for module files, following symlinks
-    /// (a symlink back to a directory being searched is not followed
-    /// again; a file reached by several paths counts once). A module whose
-    /// own line tables show no tree root takes `fallback_roots`.
+    /// ([`kresym_debuginfo::modules::find`]: a symlink loop or a dangling
+    /// symlink is passed, a directory that cannot be read fails the scan).
+    /// A module whose own line tables show no tree root takes
+    /// `fallback_roots`.
     pub(crate) fn scan(
         dirs: &[PathBuf],
         fallback_roots: Vec<String>,
@@ -114,9 +111,10 @@ impl ModuleIndex {
             by_name: HashMap::new(),
             fallback_roots: fallback_roots.into(),
         };
-        let mut seen = HashSet::new();
-        for dir in dirs {
-            index.scan_dir(dir, &mut seen)?;
+        for module in found::find(dirs) {
+            let FoundModule { path, name } = module?;
+            let file = ModuleFile::new(path, index.fallback_roots.clone());
+            index.by_name.entry(name).or_default().push(file);
         }
         for files in index.by_name.values_mut() {
             files.sort_by_key(|f| suffix_rank(&f.path));
@@ -124,47 +122,10 @@ impl ModuleIndex {
         Ok(index)
     }
 
-    /// Add the module files under `dir`; `seen` holds the real paths of
-    /// those already added. A directory that cannot be read fails the
-    /// scan, except a symlink loop or a dangling symlink, which are passed.
-    fn scan_dir(&mut self, dir: &Path, seen: &mut HashSet<PathBuf>) -> std::io::Result<()> {
-        let walk = WalkDir::new(dir).follow_links(true).sort_by_file_name();
-        for entry in walk {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(error) if error.loop_ancestor().is_some() => continue,
-                Err(error)
-                    if error.depth() > 0
-                        && error
-                            .io_error()
-                            .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound) =>
-                {
-                    continue;
-                }
-                Err(error) => return Err(error.into()),
-            };
-            if entry.file_type().is_dir() {
-                continue;
-            }
-            let path = entry.into_path();
-            let Some(name) = module_name(&path) else {
-                continue;
-            };
-            let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-            if seen.insert(real) {
-                self.by_name
-                    .entry(normalize_name(&name))
-                    .or_default()
-                    .push(ModuleFile::new(path, self.fallback_roots.clone()));
-            }
-        }
-        Ok(())
-    }
-
     /// The files for a module name (`-` and `_` are the same).
     pub(crate) fn files(&self, name: &str) -> &[ModuleFile] {
         self.by_name
-            .get(&normalize_name(name))
+            .get(&found::normalize_name(name))
             .map_or(&[], Vec::as_slice)
     }
 
@@ -176,60 +137,5 @@ impl ModuleIndex {
     /// How many distinct modules were found.
     pub(crate) fn len(&self) -> usize {
         self.by_name.len()
-    }
-}
-
-/// The module name of a module file, or `None` if it is not one.
-fn module_name(path: &Path) -> Option<String> {
-    let file = path.file_name()?.to_str()?;
-    MODULE_SUFFIXES
-        .iter()
-        .find_map(|suffix| file.strip_suffix(suffix))
-        .filter(|name| !name.is_empty())
-        .map(str::to_owned)
-}
-
-/// Whether a module file is compressed (`.ko.xz`, `.ko.zst`).
-fn is_compressed(path: &Path) -> bool {
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    name.ends_with(".xz") || name.ends_with(".zst")
-}
-
-fn suffix_rank(path: &Path) -> usize {
-    let file = path
-        .file_name()
-        .and_then(|f| f.to_str())
-        .unwrap_or_default();
-    MODULE_SUFFIXES
-        .iter()
-        .position(|s| file.ends_with(s))
-        .unwrap_or(MODULE_SUFFIXES.len())
-}
-
-/// Module names treat `-` and `_` as the same character.
-pub(crate) fn normalize_name(name: &str) -> String {
-    name.replace('-', "_")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn module_names_from_file_names() {
-        assert_eq!(
-            module_name(Path::new("a/af_key.ko")).as_deref(),
-            Some("af_key")
-        );
-        assert_eq!(module_name(Path::new("x-y.ko.zst")).as_deref(), Some("x-y"));
-        assert_eq!(module_name(Path::new("x.ko.debug")).as_deref(), Some("x"));
-        assert_eq!(module_name(Path::new("x.ko.xz")).as_deref(), Some("x"));
-        assert_eq!(module_name(Path::new("x.o")), None);
-        assert_eq!(module_name(Path::new(".ko")), None);
-    }
-
-    #[test]
-    fn dash_and_underscore_are_the_same() {
-        assert_eq!(normalize_name("snd-hda_intel"), "snd_hda_intel");
     }
 }

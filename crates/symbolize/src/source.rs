@@ -6,11 +6,11 @@ use std::borrow::Cow;
 
 use kresym_report::SourceLocation;
 
-use crate::Binary;
-use crate::SourceFrame;
 use crate::dwarf::RawLevel;
+use crate::elf::Binary;
+use crate::elf::kallsyms::TextSymbol;
+use crate::frame::SourceFrame;
 use crate::index::Index;
-use crate::kallsyms::TextSymbol;
 use crate::modules::ModuleFile;
 use crate::paths::PathCleaner;
 

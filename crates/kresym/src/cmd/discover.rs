@@ -19,10 +19,9 @@ use anyhow::{Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use kresym_debuginfo::debuginfod::{self, Progress};
 use kresym_debuginfo::local::{DebugDirs, ModuleStage, Search};
-use kresym_debuginfo::{elf, normalize_build_id};
+use kresym_debuginfo::{elf, modules, normalize_build_id};
 
 use kresym_pipeline::Facts;
-use walkdir::WalkDir;
 
 use crate::session::{DISCOVERY_SCAN, Session};
 
@@ -194,7 +193,7 @@ pub fn discover(
     };
     for (module, id) in &scan.modules {
         if present
-            .get(&module.replace('-', "_"))
+            .get(&modules::normalize_name(module))
             .is_some_and(|ids| ids.contains(id))
         {
             continue;
@@ -345,27 +344,21 @@ pub(crate) fn kernel_key(bytes: &[u8]) -> String {
 }
 
 /// Build ids of the uncompressed module files (`.ko`, `.ko.debug`) under
-/// `dirs` (symlinks followed, loops not), by module name (`-` as `_`).
+/// `dirs`, by normalized module name ([`modules::find`]; a directory that
+/// cannot be read is passed over). A compressed file is not opened: only
+/// the symbolizer decompresses, so such a module's build id is looked up
+/// as though it were missing.
 fn module_build_ids(dirs: &[PathBuf]) -> HashMap<String, Vec<String>> {
     let mut ids: HashMap<String, Vec<String>> = HashMap::new();
-    let files = dirs
-        .iter()
-        .flat_map(|dir| WalkDir::new(dir).follow_links(true))
-        .filter_map(Result::ok)
-        .filter(|entry| !entry.file_type().is_dir());
-    for entry in files {
-        let name = entry.file_name().to_string_lossy().replace('-', "_");
-        let Some(stem) = name
-            .strip_suffix(".ko.debug")
-            .or_else(|| name.strip_suffix(".ko"))
-        else {
+    for module in modules::find(dirs).filter_map(Result::ok) {
+        if modules::is_compressed(&module.path) {
             continue;
-        };
+        }
         if let Ok(elf::ElfIds {
             build_id: Some(id), ..
-        }) = elf::read(entry.path())
+        }) = elf::read(&module.path)
         {
-            ids.entry(stem.to_owned()).or_default().push(id);
+            ids.entry(module.name).or_default().push(id);
         }
     }
     ids

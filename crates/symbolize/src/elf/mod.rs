@@ -32,7 +32,8 @@ use object::read::elf::{ElfFile64, FileHeader};
 use object::{Object, ObjectSection};
 
 use crate::dwarf::{DwarfInfo, NEEDED_SECTIONS, Sections};
-use crate::{Error, Result};
+pub use crate::error::ElfError;
+use crate::error::{Error, Result};
 use decompress::{DecompressError, DecompressionLimits};
 use kallsyms::SymbolTable;
 use layout::Layout;
@@ -265,37 +266,6 @@ impl Binary {
     pub(crate) fn dwarf(&self) -> &DwarfInfo {
         &self.dwarf
     }
-}
-
-/// Why a file is not an ELF file kresym can use.
-#[derive(Debug, thiserror::Error)]
-pub enum ElfError {
-    /// A directory was given.
-    #[error("it is a directory")]
-    Directory,
-    /// No ELF magic.
-    #[error("not an ELF file")]
-    NotElf,
-    /// A 32-bit file.
-    #[error("32-bit ELF files are not supported; kresym reads 64-bit kernels")]
-    Class32,
-    /// A big-endian file.
-    #[error("big-endian ELF files are not supported")]
-    BigEndian,
-    /// The headers do not parse.
-    #[error("malformed ELF: {0}")]
-    Malformed(object::Error),
-    /// A DWARF section cannot be read.
-    #[error("cannot read {section}: {error}")]
-    Section {
-        /// The section's name.
-        section: &'static str,
-        /// Why.
-        error: object::Error,
-    },
-    /// The file or a section cannot be decompressed.
-    #[error(transparent)]
-    Decompress(#[from] DecompressError),
 }
 
 /// The GNU build id of an uncompressed ELF file, read from its notes

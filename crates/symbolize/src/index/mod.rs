@@ -93,9 +93,11 @@ use std::sync::OnceLock;
 use kresym_report::SourceLocation;
 
 use crate::Binary;
+use crate::SourceFrame;
+pub use crate::error::IndexError;
+use crate::error::{Corruption, Staleness};
 use crate::kallsyms::TextSymbol;
 use crate::paths::PathCleaner;
-use crate::{SourceFrame, hex};
 use format::{
     BLOCK_LEN, CHECKSUM_OFFSET, Cursor, FILE_LEN, FORMAT_VERSION, HEADER_LEN, MAGIC, NAME_SLOT_LEN,
     SECTION_ENTRY_LEN, SYMBOL_LEN, SectionId, TAG_CHAIN, TAG_FILE, TAG_ROW, name_hash, u32_at,
@@ -107,55 +109,6 @@ const GENERATOR: &str = concat!("kresym-symbolize ", env!("CARGO_PKG_VERSION"));
 
 /// File name extension of index files.
 const EXTENSION: &str = "kri";
-
-/// Why an index cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum IndexError {
-    /// The file has no GNU build id to key an index by.
-    #[error("{0} has no GNU build id, so it cannot be indexed")]
-    NoBuildId(PathBuf),
-    /// There is no index for this build yet.
-    #[error("no index at {0}")]
-    Missing(PathBuf),
-    /// Reading or writing the index failed.
-    #[error("cannot use the index {path}: {error}")]
-    Io {
-        /// The index file or directory.
-        path: PathBuf,
-        /// Why (not a `source`: the message says it already).
-        error: std::io::Error,
-    },
-    /// The index was written by another kresym version or format.
-    #[error("the index {path} is stale: {reason}")]
-    Stale {
-        /// The index file.
-        path: PathBuf,
-        /// What differs.
-        reason: String,
-    },
-    /// The index is damaged, or belongs to another build.
-    #[error("the index {path} is corrupt: {reason}")]
-    Corrupt {
-        /// The index file.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The DWARF could not be read completely, so no index was built.
-    #[error("cannot index malformed DWARF: {0}")]
-    Dwarf(#[from] gimli::Error),
-    /// The binary could not be opened for the build.
-    #[error(transparent)]
-    Open(Box<crate::Error>),
-}
-
-impl IndexError {
-    /// Whether a fresh build would replace what is there (a stale or
-    /// corrupt index), as opposed to there being nothing yet or nothing to do.
-    pub fn needs_rebuild(&self) -> bool {
-        matches!(self, IndexError::Stale { .. } | IndexError::Corrupt { .. })
-    }
-}
 
 /// An index's bytes, in memory: built here, or read whole from its file
 /// (never mapped from it, so that whatever happens to the file afterwards,
@@ -239,7 +192,7 @@ struct Record {
 impl Index {
     /// Where the index of a build id lives in `dir`.
     pub fn path_in(dir: &Path, build_id: &[u8]) -> PathBuf {
-        dir.join(format!("{}.{EXTENSION}", hex(build_id)))
+        dir.join(format!("{}.{EXTENSION}", hex::encode(build_id)))
     }
 
     /// Open the index of `binary` (a vmlinux or a module) in `dir` and
@@ -336,26 +289,29 @@ impl Index {
     /// Check everything about a file that can be checked once.
     fn validate(bytes: Bytes, path: PathBuf, build_id: &[u8]) -> Result<Index, IndexError> {
         let data = &bytes[..];
-        let corrupt = |reason: &str| IndexError::Corrupt {
+        let corrupt = |reason: Corruption| IndexError::Corrupt {
             path: path.clone(),
-            reason: reason.to_owned(),
+            reason,
         };
         if data.len() < HEADER_LEN || &data[..8] != MAGIC {
-            return Err(corrupt("not a kresym index file"));
+            return Err(corrupt(Corruption::NotAnIndex));
         }
         let version = u32_at(data, 2).unwrap_or_default();
         if version != FORMAT_VERSION {
             return Err(IndexError::Stale {
                 path,
-                reason: format!("format version {version}, this kresym reads {FORMAT_VERSION}"),
+                reason: Staleness::FormatVersion {
+                    found: version,
+                    reads: FORMAT_VERSION,
+                },
             });
         }
         let stored = u64_at(data, CHECKSUM_OFFSET).unwrap_or_default();
         if xxhash_rust::xxh3::xxh3_64(&data[HEADER_LEN..]) != stored {
-            return Err(corrupt("checksum mismatch"));
+            return Err(corrupt(Corruption::Checksum));
         }
         if u32_at(data, 3) != Some(SectionId::ALL.len() as u32) {
-            return Err(corrupt("unexpected number of sections"));
+            return Err(corrupt(Corruption::SectionCount));
         }
         let mut sections: [Range<usize>; SectionId::ALL.len()] = Default::default();
         for (slot, id) in SectionId::ALL.iter().enumerate() {
@@ -365,7 +321,7 @@ impl Index {
                 u64_at(data, entry + 8),
                 u64_at(data, entry + 16),
             ) else {
-                return Err(corrupt("truncated section table"));
+                return Err(corrupt(Corruption::TruncatedSectionTable));
             };
             let range = usize::try_from(offset)
                 .ok()
@@ -374,7 +330,7 @@ impl Index {
                 .filter(|range| range.end <= data.len());
             match range {
                 Some(range) if found == *id as u32 => sections[slot] = range,
-                _ => return Err(corrupt("bad section table")),
+                _ => return Err(corrupt(Corruption::SectionTable)),
             }
         }
         let section = |id: SectionId| &data[sections[id.slot()].clone()];
@@ -392,26 +348,25 @@ impl Index {
             && section(SectionId::NameHash).len() % NAME_SLOT_LEN == 0
             && section(SectionId::BlockBuckets).len() >= 20;
         if !sizes_ok {
-            return Err(corrupt("bad section sizes"));
+            return Err(corrupt(Corruption::SectionSizes));
         }
         let mut meta = Cursor::new(section(SectionId::Meta));
-        let generator = meta.counted().ok_or_else(|| corrupt("bad meta section"))?;
+        let generator = meta.counted().ok_or_else(|| corrupt(Corruption::Meta))?;
         if generator != GENERATOR.as_bytes() {
             return Err(IndexError::Stale {
                 path,
-                reason: format!(
-                    "written by {}, this is {GENERATOR}",
-                    String::from_utf8_lossy(generator)
-                ),
+                reason: Staleness::Generator {
+                    found: String::from_utf8_lossy(generator).into_owned(),
+                    this: GENERATOR,
+                },
             });
         }
-        let indexed = meta.counted().ok_or_else(|| corrupt("bad meta section"))?;
+        let indexed = meta.counted().ok_or_else(|| corrupt(Corruption::Meta))?;
         if indexed != build_id {
-            return Err(corrupt(&format!(
-                "it indexes build id {}, not {}",
-                hex(indexed),
-                hex(build_id)
-            )));
+            return Err(corrupt(Corruption::OtherBuild {
+                indexed: hex::encode(indexed),
+                wanted: hex::encode(build_id),
+            }));
         }
         let release = match meta.u8() {
             Some(0) => None,
@@ -419,12 +374,12 @@ impl Index {
                 .counted()
                 .and_then(|r| std::str::from_utf8(r).ok())
                 .map(str::to_owned),
-            _ => return Err(corrupt("bad meta section")),
+            _ => return Err(corrupt(Corruption::Meta)),
         };
         let alternate_end = match meta.u8() {
             Some(0) => None,
-            Some(1) => Some(meta.uleb().ok_or_else(|| corrupt("bad meta section"))?),
-            _ => return Err(corrupt("bad meta section")),
+            Some(1) => Some(meta.uleb().ok_or_else(|| corrupt(Corruption::Meta))?),
+            _ => return Err(corrupt(Corruption::Meta)),
         };
         Ok(Index {
             bytes,
