@@ -224,64 +224,48 @@ mod tests {
     #[test]
     fn index_reasons_read_as_before() {
         let path = PathBuf::from("/i/ab.kri");
-        let stale = |reason| IndexError::Stale {
-            path: path.clone(),
-            reason,
-        };
-        let corrupt = |reason| IndexError::Corrupt {
-            path: path.clone(),
-            reason,
-        };
-        let cases = [
+        let stale = [
             (
-                stale(Staleness::FormatVersion { found: 3, reads: 4 }),
-                "the index /i/ab.kri is stale: format version 3, this kresym reads 4",
+                Staleness::FormatVersion { found: 3, reads: 4 },
+                "format version 3, this kresym reads 4",
             ),
             (
-                stale(Staleness::Generator {
+                Staleness::Generator {
                     found: "kresym-symbolize 0.0.9".into(),
                     this: "kresym-symbolize 0.1.0",
-                }),
-                "the index /i/ab.kri is stale: written by kresym-symbolize 0.0.9, this is kresym-symbolize 0.1.0",
-            ),
-            (
-                corrupt(Corruption::NotAnIndex),
-                "the index /i/ab.kri is corrupt: not a kresym index file",
-            ),
-            (
-                corrupt(Corruption::Checksum),
-                "the index /i/ab.kri is corrupt: checksum mismatch",
-            ),
-            (
-                corrupt(Corruption::SectionCount),
-                "the index /i/ab.kri is corrupt: unexpected number of sections",
-            ),
-            (
-                corrupt(Corruption::TruncatedSectionTable),
-                "the index /i/ab.kri is corrupt: truncated section table",
-            ),
-            (
-                corrupt(Corruption::SectionTable),
-                "the index /i/ab.kri is corrupt: bad section table",
-            ),
-            (
-                corrupt(Corruption::SectionSizes),
-                "the index /i/ab.kri is corrupt: bad section sizes",
-            ),
-            (
-                corrupt(Corruption::Meta),
-                "the index /i/ab.kri is corrupt: bad meta section",
-            ),
-            (
-                corrupt(Corruption::OtherBuild {
-                    indexed: "abcd".into(),
-                    wanted: "ef01".into(),
-                }),
-                "the index /i/ab.kri is corrupt: it indexes build id abcd, not ef01",
+                },
+                "written by kresym-symbolize 0.0.9, this is kresym-symbolize 0.1.0",
             ),
         ];
-        for (error, text) in cases {
-            assert_eq!(error.to_string(), text);
+        for (reason, text) in stale {
+            let path = path.clone();
+            let error = IndexError::Stale { path, reason };
+            assert_eq!(
+                error.to_string(),
+                format!("the index /i/ab.kri is stale: {text}")
+            );
+        }
+        let other_build = Corruption::OtherBuild {
+            indexed: "abcd".into(),
+            wanted: "ef01".into(),
+        };
+        let corrupt = [
+            (Corruption::NotAnIndex, "not a kresym index file"),
+            (Corruption::Checksum, "checksum mismatch"),
+            (Corruption::SectionCount, "unexpected number of sections"),
+            (Corruption::TruncatedSectionTable, "truncated section table"),
+            (Corruption::SectionTable, "bad section table"),
+            (Corruption::SectionSizes, "bad section sizes"),
+            (Corruption::Meta, "bad meta section"),
+            (other_build, "it indexes build id abcd, not ef01"),
+        ];
+        for (reason, text) in corrupt {
+            let path = path.clone();
+            let error = IndexError::Corrupt { path, reason };
+            assert_eq!(
+                error.to_string(),
+                format!("the index /i/ab.kri is corrupt: {text}")
+            );
         }
     }
 

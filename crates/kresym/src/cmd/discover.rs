@@ -22,6 +22,7 @@ use kresym_debuginfo::local::{DebugDirs, ModuleStage, Search};
 use kresym_debuginfo::{elf, modules, normalize_build_id};
 
 use kresym_pipeline::Facts;
+use kresym_report::Document;
 
 use crate::session::{DISCOVERY_SCAN, Session};
 
@@ -322,13 +323,19 @@ impl Scan {
     }
 }
 
-/// What names the kernel of the input `bytes` (releases, vmlinux and
-/// module build ids, from its first [`DISCOVERY_SCAN`] bytes), as one
-/// string: inputs with equal keys are found the same vmlinux and modules
-/// by [`discover`].
-pub(crate) fn kernel_key(bytes: &[u8]) -> String {
-    let start = &bytes[..bytes.len().min(DISCOVERY_SCAN as usize)];
-    let facts = Facts::of(&kresym_report::parse(start.to_vec()));
+/// What names the kernel of the input `bytes`, parsed as `document`
+/// (releases, vmlinux and module build ids, from its first
+/// [`DISCOVERY_SCAN`] bytes, as discovery reads them), as one string:
+/// inputs with equal keys are found the same vmlinux and modules by
+/// [`discover`]. Only an input longer than that is parsed again, cut there.
+pub(crate) fn kernel_key(bytes: &[u8], document: &Document) -> String {
+    let facts = if bytes.len() as u64 <= DISCOVERY_SCAN {
+        Facts::of(document)
+    } else {
+        Facts::of(&kresym_report::parse(
+            bytes[..DISCOVERY_SCAN as usize].to_vec(),
+        ))
+    };
     let scan = Scan::of_facts([(String::new(), &facts)]);
     let mut key = String::new();
     for (release, _) in &scan.releases {

@@ -2,10 +2,11 @@
 //! exactly the bytes `kresym COMMAND` prints for that input and those flags
 //! out (the input named `-`, as standard input is).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::http::StatusCode;
 use kresym_link::Linker;
+use kresym_report::Document;
 
 use super::builds::{Builds, KernelQuery};
 use super::error::ApiError;
@@ -43,6 +44,33 @@ pub struct Request {
     pub disassemble: bool,
     /// The input.
     pub body: Vec<u8>,
+    /// The input parsed, on first use ([`Request::document`]): made empty
+    /// (`Default::default()`), and filled only once `body` is whole.
+    pub parsed: OnceLock<Document>,
+}
+
+impl Request {
+    /// The input, parsed once: the kernel it names and the command's
+    /// answer both read this document.
+    pub fn document(&self) -> &Document {
+        self.parsed
+            .get_or_init(|| kresym_report::parse(self.body.clone()))
+    }
+
+    /// The kernel key of the input ([`crate::cmd::discover::kernel_key`]).
+    pub fn inputs_key(&self) -> String {
+        crate::cmd::discover::kernel_key(&self.body, self.document())
+    }
+
+    /// The kernel this request names, given its `inputs_key`.
+    pub fn kernel_query<'a>(&'a self, inputs_key: &'a str) -> KernelQuery<'a> {
+        KernelQuery {
+            release: self.release.as_deref(),
+            build_id: self.build_id.as_deref(),
+            body: &self.body,
+            inputs_key,
+        }
+    }
 }
 
 /// What the service keeps between requests.
@@ -69,17 +97,17 @@ pub fn run(request: &Request, shared: &Shared) -> Result<Answer, ApiError> {
     match request.command {
         Command::Parse => {
             let format = value_enum::<parse::Format>(&request.format)?;
-            let document = kresym_report::parse(request.body.clone());
+            let document = request.document();
             let output =
-                kresym_pipeline::parse(format.into(), name, &document, Default::default(), None)
+                kresym_pipeline::parse(format.into(), name, document, Default::default(), None)
                     .map_err(failed)?;
             Ok(Answer::plain(output))
         }
         Command::Link => {
             let format = value_enum::<link::Format>(&request.format)?;
             let linker = linker(request)?;
-            let document = kresym_report::parse(request.body.clone());
-            let linked = kresym_pipeline::link(&linker, format.into(), name, &document, false)
+            let document = request.document();
+            let linked = kresym_pipeline::link(&linker, format.into(), name, document, false)
                 .map_err(failed)?;
             Ok(Answer {
                 body: linked.output,
@@ -90,13 +118,13 @@ pub fn run(request: &Request, shared: &Shared) -> Result<Answer, ApiError> {
         Command::Verify => {
             let format = value_enum::<verify::Format>(&request.format)?;
             let kernel = kernel(request, shared)?;
-            let document = kresym_report::parse(request.body.clone());
+            let document = request.document();
             let options = kresym_pipeline::VerifyOptions {
                 format: format.into(),
                 verdicts: true,
                 fix: false,
             };
-            let verified = kresym_pipeline::verify(&kernel.symbolizer, name, &document, options)
+            let verified = kresym_pipeline::verify(&kernel.symbolizer, name, document, options)
                 .map_err(failed)?;
             Ok(Answer::plain(verified.verdicts))
         }
@@ -110,7 +138,7 @@ pub fn run(request: &Request, shared: &Shared) -> Result<Answer, ApiError> {
                     symbolize::Format::Markdown | symbolize::Format::Html
                 );
             let linker = linking.then(|| linker(request)).transpose()?;
-            let document = kresym_report::parse(request.body.clone());
+            let document = request.document();
             let options = kresym_pipeline::SymbolizeOptions {
                 format: format.into(),
                 disassemble: request.disassemble,
@@ -120,7 +148,7 @@ pub fn run(request: &Request, shared: &Shared) -> Result<Answer, ApiError> {
                 linker.as_ref(),
                 options,
                 name,
-                &document,
+                document,
             )
             .map_err(failed)?;
             Ok(Answer {
@@ -172,11 +200,9 @@ pub fn check(request: &Request) -> Result<(), ApiError> {
 
 /// The kernel the request names.
 fn kernel(request: &Request, shared: &Shared) -> Result<Arc<crate::cmd::kernel::Kernel>, ApiError> {
-    shared.builds.kernel(&KernelQuery {
-        release: request.release.as_deref(),
-        build_id: request.build_id.as_deref(),
-        body: &request.body,
-    })
+    shared
+        .builds
+        .kernel(&request.kernel_query(&request.inputs_key()))
 }
 
 /// `--repo` and `--commit`; never a server path or the network (no snippets).

@@ -64,6 +64,8 @@ pub struct KernelQuery<'a> {
     pub build_id: Option<&'a str>,
     /// The request body.
     pub body: &'a [u8],
+    /// What the body says of its kernel ([`crate::cmd::discover::kernel_key`]).
+    pub inputs_key: &'a str,
 }
 
 /// A [`KernelQuery`] that owns its parts, for another thread.
@@ -71,6 +73,7 @@ struct OwnedQuery {
     release: Option<String>,
     build_id: Option<String>,
     body: Vec<u8>,
+    inputs_key: String,
 }
 
 impl OwnedQuery {
@@ -80,6 +83,7 @@ impl OwnedQuery {
             release: query.release.map(str::to_owned),
             build_id: query.build_id.map(str::to_owned),
             body: query.body.to_vec(),
+            inputs_key: query.inputs_key.to_owned(),
         }
     }
 
@@ -88,6 +92,7 @@ impl OwnedQuery {
             release: self.release.as_deref(),
             build_id: self.build_id.as_deref(),
             body: &self.body,
+            inputs_key: &self.inputs_key,
         }
     }
 }
@@ -152,7 +157,7 @@ impl Builds {
             "{}|{}|{}",
             query.release.unwrap_or_default(),
             query.build_id.unwrap_or_default(),
-            crate::cmd::discover::kernel_key(query.body)
+            query.inputs_key
         );
         let entry = self.entry(key.clone());
         (key, entry)
@@ -249,11 +254,7 @@ impl Builds {
     /// Build the indexes of the kernel `query` names on a thread of its
     /// own, then put the indexed kernel in `entry`.
     fn index_in_background(&self, entry: &Arc<Entry>, query: &KernelQuery<'_>) {
-        let owned = (
-            query.release.map(str::to_owned),
-            query.build_id.map(str::to_owned),
-            query.body.to_vec(),
-        );
+        let owned = OwnedQuery::new(query);
         let entry = Arc::clone(entry);
         let building = Arc::clone(&self.building);
         let metrics = Arc::clone(&self.metrics);
@@ -263,12 +264,7 @@ impl Builds {
             .stack_size(crate::cmd::WORKER_STACK)
             .spawn(move || {
                 let _one_at_a_time = building.lock().unwrap_or_else(|e| e.into_inner());
-                let (release, build_id, body) = &owned;
-                let query = KernelQuery {
-                    release: release.as_deref(),
-                    build_id: build_id.as_deref(),
-                    body,
-                };
+                let query = owned.borrow();
                 let started = std::time::Instant::now();
                 match open(&template, &query, true) {
                     Ok(kernel) if kernel.symbolizer.index().is_some() => {

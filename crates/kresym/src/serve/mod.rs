@@ -252,6 +252,7 @@ async fn api(
         commit: params.commit,
         disassemble: params.disassemble,
         body,
+        parsed: Default::default(),
     };
     let answer = execute(&state, request).await?;
     let mut response = ([(header::CONTENT_TYPE, content_type)], answer.body).into_response();
@@ -358,11 +359,8 @@ async fn execute(state: &AppState, request: Request) -> Result<Answer, ApiError>
     adapter::check(&request)?;
     if request.command.needs_kernel() {
         // Opened (or waited for) here, holding no worker.
-        let query = builds::KernelQuery {
-            release: request.release.as_deref(),
-            build_id: request.build_id.as_deref(),
-            body: &request.body,
-        };
+        let inputs_key = request.inputs_key();
+        let query = request.kernel_query(&inputs_key);
         let prepared = state.shared.builds.prepare(&query);
         match tokio::time::timeout_at(deadline.into(), prepared).await {
             Ok(result) => result?,

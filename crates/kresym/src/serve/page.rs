@@ -88,6 +88,7 @@ async fn fields(multipart: Result<Multipart, MultipartRejection>) -> Result<Requ
         commit: None,
         disassemble: false,
         body: Vec::new(),
+        parsed: Default::default(),
     };
     let mut pasted = Vec::new();
     let bad = |error: axum::extract::multipart::MultipartError| {
