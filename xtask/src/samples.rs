@@ -243,11 +243,13 @@ const VARIANTS: &[Variant] = &[
         name: "gcc-aarch64",
         arch: &AARCH64,
         cc: "aarch64-linux-gnu-gcc",
-        // As Debian's arm64 kernel is built for ftrace: two NOPs at every
-        // function's entry, before its DWARF range. No BTI or pointer
-        // authentication instructions (gcc's default, said aloud), and
-        // `__builtin_frame_address(1)` is what arm64's unwinder uses, as
-        // the kernel, which also turns off that warning.
+        // `-fpatchable-function-entry=2`: as Debian's arm64 kernel is built
+        // for ftrace, two NOPs at every function's entry, before its DWARF
+        // range. `-mbranch-protection=none`: no BTI or pointer-authentication
+        // instructions (Debian gcc's default, made explicit).
+        // `-Wno-frame-address`: arm64's unwinder starts at
+        // `__builtin_frame_address(1)`, and the kernel turns that warning
+        // off too.
         cflags: &[
             "-gdwarf-5",
             "-fpatchable-function-entry=2",
