@@ -738,3 +738,196 @@ fn disassemble_lists_code_after_its_line_and_default_text_leaves_it_alone() {
         "ud2"
     );
 }
+
+/// One level of an inline chain: function, file, line.
+type ChainLevel = (String, String, u64);
+
+/// llvm-symbolizer's chains (innermost first) at `addresses` in `object`,
+/// paths without the samples' build directory.
+fn llvm_chains(object: &Path, addresses: &[u64]) -> Vec<Vec<ChainLevel>> {
+    let mut child = std::process::Command::new("llvm-symbolizer")
+        .arg(format!("--obj={}", object.display()))
+        .args(["--inlining", "--functions=linkage"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input: String = addresses.iter().map(|a| format!("0x{a:x}\n")).collect();
+    let feeder = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap().unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split("\n\n")
+        .filter(|block| !block.trim().is_empty())
+        .map(|block| {
+            let lines: Vec<_> = block.lines().collect();
+            lines
+                .chunks(2)
+                .map(|pair| {
+                    let mut parts = pair[1].rsplitn(3, ':');
+                    let _column = parts.next();
+                    let line = parts.next().unwrap().parse().unwrap();
+                    let file = parts.next().unwrap();
+                    let file = file.strip_prefix("/build/kresym-sample/").unwrap_or(file);
+                    (pair[0].to_owned(), file.to_owned(), line)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The aarch64 sample (`variants/gcc-aarch64`, built with ftrace's
+/// patchable entries): `kresym symbolize` over each of its reports, in
+/// JSON and in text. Every vmlinux frame's chain is llvm-symbolizer's at
+/// the frame's `lookup_pc` (each level's `file:line`, the inlined levels'
+/// names, and a named outer level where llvm names one: at
+/// `tcp_v4_rcv+0x8`, among the NOPs and before any DWARF function, both
+/// name `tcp_v4_rcv`); the text shows each frame's `file:line` after it and
+/// an `[inline]` line per inlined level before it. Module frames are
+/// compared with llvm-symbolizer in crates/symbolize/tests/oracle.rs; here
+/// their text is checked against their JSON.
+#[test]
+fn aarch64_sample_frames_agree_with_llvm_symbolizer_in_text_and_json() {
+    if !["llvm-symbolizer"]
+        .iter()
+        .all(|tool| kresym_test_support::tool(tool))
+    {
+        return;
+    }
+    let dir = samples().join("variants/gcc-aarch64");
+    let vmlinux = dir.join("vmlinux");
+    let mut reports: Vec<_> = std::fs::read_dir(dir.join("reports"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    reports.sort();
+    let run = |report: &Path, json: bool| {
+        let mut command = kresym();
+        command
+            .arg("symbolize")
+            .arg("--vmlinux")
+            .arg(&vmlinux)
+            .arg("--modules")
+            .arg(&dir);
+        if json {
+            command.args(["--format", "json"]);
+        }
+        let output = command.arg(report).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            report.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let (mut checked, mut inlined, mut ftrace_entry) = (0, 0, 0);
+    for report in &reports {
+        let json: serde_json::Value = serde_json::from_str(&run(report, true)).unwrap();
+        let text = run(report, false);
+        let frames = json["frames"].as_array().unwrap();
+        let chain_of = |frame: &serde_json::Value| -> Vec<ChainLevel> {
+            frame["chain"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|level| {
+                    (
+                        level["function"].as_str().unwrap_or_default().to_owned(),
+                        level["location"]["file"].as_str().unwrap().to_owned(),
+                        level["location"]["line"].as_u64().unwrap(),
+                    )
+                })
+                .collect()
+        };
+        // JSON against llvm-symbolizer, vmlinux frames.
+        let vmlinux_frames: Vec<_> = frames
+            .iter()
+            .filter(|frame| frame["module"].is_null())
+            .collect();
+        assert!(
+            vmlinux_frames.iter().all(|f| f["status"] == "resolved"),
+            "{}: unresolved frames",
+            report.display()
+        );
+        let probes: Vec<u64> = vmlinux_frames
+            .iter()
+            .map(|frame| frame["lookup_pc"].as_u64().unwrap())
+            .collect();
+        let answers = llvm_chains(&vmlinux, &probes);
+        assert_eq!(answers.len(), probes.len(), "{}", report.display());
+        for (frame, mut expected) in vmlinux_frames.into_iter().zip(answers) {
+            let at = format!("{}: {}", report.display(), frame["text"]);
+            let mut ours = chain_of(frame);
+            if let (Some(our_outer), Some(llvm_outer)) = (ours.last(), expected.last())
+                && llvm_outer.0 != "??"
+            {
+                assert!(!our_outer.0.is_empty(), "{at}: the outer level has no name");
+            }
+            if frame["text"]
+                .as_str()
+                .unwrap()
+                .ends_with(" tcp_v4_rcv+0x8/0x7c")
+            {
+                assert_eq!(expected.last().unwrap().0, "tcp_v4_rcv", "{at}: llvm");
+                assert_eq!(ours.last().unwrap().0, "tcp_v4_rcv", "{at}");
+                ftrace_entry += 1;
+            }
+            // The outer level's name: llvm-symbolizer's is the ELF symbol's
+            // (`f.constprop.0`), kresym's DWARF's; the inlined ones agree.
+            for levels in [&mut ours, &mut expected] {
+                if let Some(outer) = levels.last_mut() {
+                    outer.0.clear();
+                }
+            }
+            assert_eq!(ours, expected, "{at}");
+            checked += 1;
+            inlined += ours.len().saturating_sub(1);
+        }
+        // Text against JSON, every frame: the inline lines, then the frame
+        // line with the outer level's `file:line`, in order.
+        let lines: Vec<&str> = text.lines().collect();
+        let mut cursor = 0;
+        let mut find = |wanted: &dyn Fn(&str) -> bool, what: &str| {
+            let found = lines[cursor..].iter().position(|line| wanted(line));
+            let found = found.unwrap_or_else(|| {
+                panic!(
+                    "{}: no line {what} after line {cursor}:\n{text}",
+                    report.display()
+                )
+            });
+            cursor += found + 1;
+        };
+        for frame in frames {
+            let chain = chain_of(frame);
+            let Some(((_, file, line), inlined_levels)) = chain.split_last() else {
+                continue;
+            };
+            for (function, file, line) in inlined_levels {
+                let suffix = format!(" {function} {file}:{line} [inline]");
+                find(&|l: &str| l.ends_with(&suffix), &suffix);
+            }
+            let frame_text = frame["text"].as_str().unwrap();
+            let location = format!(" {file}:{line}");
+            if frame["module"].is_null() {
+                let frame_line = format!("{frame_text}{location}");
+                find(&|l: &str| l == frame_line, &frame_line);
+            } else {
+                // ` f+0x1/0x2 file:line [samplemod]`: the location before
+                // the module's name, whose build id is dropped.
+                let (head, _) = frame_text.split_once(" [").unwrap();
+                let wanted = format!("{head}{location} [");
+                find(&|l: &str| l.starts_with(&wanted), &wanted);
+            }
+        }
+    }
+    eprintln!(
+        "{checked} aarch64 vmlinux frames ({inlined} inlined levels) agree with llvm-symbolizer \
+         in JSON, and their text says the same; {ftrace_entry} at tcp_v4_rcv+0x8"
+    );
+    assert!(checked >= 100, "only {checked} aarch64 frames");
+    assert!(inlined > 0, "no inlined levels");
+    assert_eq!(ftrace_entry, 1, "fail-function.txt's tcp_v4_rcv+0x8 frame");
+}

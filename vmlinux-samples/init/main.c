@@ -22,7 +22,7 @@
 #include <asm/host.h>
 #include <asm/stacktrace.h>
 
-#define __NR_finit_module	313
+#include <asm/unistd.h>
 
 void trap_init(void);
 void net_dev_init(void);
@@ -140,7 +140,7 @@ static const struct scenario scenarios[] = {
 	{ "module-buildid",	run_module_buildid,	true },
 	{ "oldstyle-kaslr",	run_oldstyle_kaslr,	true },
 	{ "timestamps",		run_timestamps },
-};
+	ARCH_SCENARIOS };
 
 static void __noreturn die(const char *msg, const char *arg)
 {

@@ -47,7 +47,7 @@ static bool is_kallsyms_symbol(const Elf64_Sym *sym, const char *name)
 
 	if (type != STT_FUNC && type != STT_NOTYPE)
 		return false;
-	if (!name[0] || (name[0] == '.' && name[1] == 'L'))
+	if (!name[0] || (name[0] == '.' && name[1] == 'L') OR_IS_MAPPING_SYMBOL(name))
 		return false;
 	return sym->st_value >= _stext && sym->st_value < _etext;
 }

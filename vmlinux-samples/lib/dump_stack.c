@@ -8,7 +8,7 @@
 #include <asm/stacktrace.h>
 
 static const char dump_stack_arch_desc_str[] =
-	"QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2-debian-1.16.2-1 04/01/2014";
+	DUMP_STACK_ARCH_DESC;
 
 /**
  * dump_stack_print_info - print generic debug info for dump_stack()

@@ -28,8 +28,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Build the sample kernel and module (vmlinux-samples/) with gcc, and
-    /// its variants with clang, ThinLTO and out of tree, and regenerate
-    /// their reports.
+    /// its variants with clang, ThinLTO, out of tree and for aarch64 (run
+    /// under qemu-aarch64), and regenerate their reports.
     Samples(samples::Args),
     /// Benchmark kresym against its peers on a real Debian kernel (downloads 282 MB once).
     Bench(bench::Args),

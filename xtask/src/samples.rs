@@ -12,7 +12,8 @@
 //!   the DWARF 4 build prints something else (only the module build id
 //!   differs), also `reports/<scenario>-dwarf4.txt`;
 //! - `variants/<variant>/`: the same kernel and module built as users build
-//!   theirs ([`VARIANTS`]: clang, clang ThinLTO with ld.lld, out of tree),
+//!   theirs ([`VARIANTS`]: clang, clang ThinLTO with ld.lld, out of tree,
+//!   and aarch64 with ftrace's patchable entries, run under qemu-aarch64),
 //!   `vmlinux`, `samplemod.ko` and `reports/<scenario>.txt` each.
 
 use std::ffi::OsStr;
@@ -25,13 +26,9 @@ use anyhow::{Context, Result, bail};
 /// The compilation directory recorded in DW_AT_comp_dir.
 const COMP_DIR: &str = "/build/kresym-sample";
 
-/// The vmlinux sources, in link order (startup_64 first, like head_64.S).
-const KERNEL_SOURCES: &[&str] = &[
-    "arch/x86/entry/entry_64.S",
-    "arch/x86/entry/common.c",
-    "arch/x86/kernel/dumpstack.c",
-    "arch/x86/kernel/host.c",
-    "arch/x86/kernel/traps.c",
+/// The architecture-independent vmlinux sources, in link order, between
+/// an [`Arch`]'s `head` and `tail` sources.
+const COMMON_SOURCES: &[&str] = &[
     "init/main.c",
     "init/init_task.c",
     "kernel/fork.c",
@@ -58,8 +55,93 @@ const KERNEL_SOURCES: &[&str] = &[
     "net/ipv4/tcp.c",
     "net/ipv4/tcp_ipv4.c",
     "drivers/block/aoe/aoecmd.c",
-    "arch/x86/kernel/relocate_kernel_64.S",
 ];
+
+/// What differs between the architectures the sample kernel is built for.
+struct Arch {
+    /// Sources linked before [`COMMON_SOURCES`] (the ELF entry first, like
+    /// head_64.S).
+    head: &'static [&'static str],
+    /// Sources linked after [`COMMON_SOURCES`].
+    tail: &'static [&'static str],
+    /// Scenarios only this architecture has (`ARCH_SCENARIOS` of its
+    /// `asm/stacktrace.h`), after [`SCENARIOS`].
+    scenarios: &'static [(&'static str, bool)],
+    /// The `asm/` include directory.
+    include: &'static str,
+    /// The ELF entry symbol.
+    entry: &'static str,
+    /// Flags of [`CFLAGS`] this architecture's compiler does not know.
+    drop_cflags: &'static [&'static str],
+    /// Flags added to the link of vmlinux.
+    link_flags: &'static [&'static str],
+    /// The program that runs a vmlinux of this architecture on the build
+    /// machine (`None`: it runs itself).
+    runner: Option<&'static str>,
+}
+
+/// x86-64: the reference build and every variant but [`AARCH64`].
+const X86_64: Arch = Arch {
+    head: &[
+        "arch/x86/entry/entry_64.S",
+        "arch/x86/entry/common.c",
+        "arch/x86/kernel/dumpstack.c",
+        "arch/x86/kernel/host.c",
+        "arch/x86/kernel/traps.c",
+    ],
+    tail: &["arch/x86/kernel/relocate_kernel_64.S"],
+    scenarios: &[],
+    include: "arch/x86/include",
+    entry: "startup_64",
+    drop_cflags: &[],
+    link_flags: &[],
+    runner: None,
+};
+
+/// arm64, run under qemu-user.
+const AARCH64: Arch = Arch {
+    head: &[
+        "arch/arm64/kernel/head.S",
+        "arch/arm64/kernel/entry.S",
+        "arch/arm64/kernel/entry-common.c",
+        "arch/arm64/kernel/syscall.c",
+        "arch/arm64/kernel/stacktrace.c",
+        "arch/arm64/kernel/process.c",
+        "arch/arm64/kernel/host.c",
+        "arch/arm64/kernel/traps.c",
+        "arch/arm64/kernel/module.c",
+    ],
+    // ftrace, kprobes on ftrace and fail_function: only the "fail-function"
+    // scenario uses them.
+    tail: &[
+        "arch/arm64/kernel/entry-ftrace.S",
+        "arch/arm64/kernel/ftrace.c",
+        "kernel/trace/ftrace.c",
+        "kernel/kprobes.c",
+        "kernel/fail_function.c",
+        "lib/fault-inject.c",
+        "arch/arm64/kernel/relocate_kernel.S",
+    ],
+    scenarios: &[("fail-function", false)],
+    include: "arch/arm64/include",
+    entry: "primary_entry",
+    drop_cflags: &["-mno-red-zone"],
+    // Text 64 MiB above the module area (MODULES_VADDR, 0x20000000), in
+    // reach of a `bl` (±128 MiB) as arm64's module region is.
+    link_flags: &["-Wl,-Ttext-segment=0x24000000"],
+    runner: Some("qemu-aarch64"),
+};
+
+impl Arch {
+    /// The vmlinux sources, in link order.
+    fn sources(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.head
+            .iter()
+            .chain(COMMON_SOURCES)
+            .chain(self.tail)
+            .copied()
+    }
+}
 
 const MODULE_SOURCE: &str = "drivers/sample/samplemod.c";
 
@@ -82,7 +164,6 @@ const CFLAGS: &[&str] = &[
     "-Wall",
     "-Wno-unused-function",
     "-Iinclude",
-    "-Iarch/x86/include",
 ];
 
 /// The scenarios of init/main.c, one report each.
@@ -111,7 +192,10 @@ const OUT_OF_TREE_OBJECTS: &str = "/build/kresym-sample-out";
 struct Variant {
     /// Directory name under `variants/`.
     name: &'static str,
-    /// C compiler: `gcc` or `clang`.
+    /// The architecture built for.
+    arch: &'static Arch,
+    /// C compiler: `gcc`, `clang` or a cross gcc such as
+    /// `aarch64-linux-gnu-gcc`.
     cc: &'static str,
     /// Flags added to [`CFLAGS`] (`-gdwarf-N` included).
     cflags: &'static [&'static str],
@@ -128,6 +212,7 @@ struct Variant {
 const VARIANTS: &[Variant] = &[
     Variant {
         name: "clang-dwarf5",
+        arch: &X86_64,
         cc: "clang",
         cflags: &["-gdwarf-5"],
         ld: "ld.lld",
@@ -136,6 +221,7 @@ const VARIANTS: &[Variant] = &[
     },
     Variant {
         name: "clang-thinlto",
+        arch: &X86_64,
         cc: "clang",
         cflags: &["-gdwarf-5", "-flto=thin"],
         ld: "ld.lld",
@@ -146,11 +232,33 @@ const VARIANTS: &[Variant] = &[
     },
     Variant {
         name: "gcc-out-of-tree",
+        arch: &X86_64,
         cc: "gcc",
         cflags: &["-gdwarf-5"],
         ld: "ld",
         link_flags: &[],
         out_of_tree: true,
+    },
+    Variant {
+        name: "gcc-aarch64",
+        arch: &AARCH64,
+        cc: "aarch64-linux-gnu-gcc",
+        // `-fpatchable-function-entry=2`: as Debian's arm64 kernel is built
+        // for ftrace, two NOPs at every function's entry, before its DWARF
+        // range. `-mbranch-protection=none`: no BTI or pointer-authentication
+        // instructions (Debian gcc's default, made explicit).
+        // `-Wno-frame-address`: arm64's unwinder starts at
+        // `__builtin_frame_address(1)`, and the kernel turns that warning
+        // off too.
+        cflags: &[
+            "-gdwarf-5",
+            "-fpatchable-function-entry=2",
+            "-mbranch-protection=none",
+            "-Wno-frame-address",
+        ],
+        ld: "aarch64-linux-gnu-ld",
+        link_flags: &[],
+        out_of_tree: false,
     },
 ];
 
@@ -234,6 +342,8 @@ struct Built {
     dwarf: u32,
     vmlinux: PathBuf,
     module: PathBuf,
+    /// Runs `vmlinux` on the build machine ([`Arch::runner`]).
+    runner: Option<&'static str>,
 }
 
 fn build_all(args: &Args, samples: &Path, scratch: &Path, build_dir: &Path) -> Result<Vec<Built>> {
@@ -243,11 +353,12 @@ fn build_all(args: &Args, samples: &Path, scratch: &Path, build_dir: &Path) -> R
         let obj_dir = scratch.join(format!("obj-dwarf{dwarf}"));
         fs::create_dir_all(&obj_dir)?;
         let mut cflags: Vec<String> = CFLAGS.iter().map(|s| s.to_string()).collect();
+        cflags.push(format!("-I{}", X86_64.include));
         cflags.push(format!("-gdwarf-{dwarf}"));
         cflags.push(prefix_map.clone());
 
         let mut objects = Vec::new();
-        for src in KERNEL_SOURCES {
+        for src in X86_64.sources() {
             let obj = obj_dir.join(format!("{}.o", src.replace('/', "_")));
             compile(&args.cc, samples, &cflags, src, &obj)?;
             objects.push(obj);
@@ -256,7 +367,8 @@ fn build_all(args: &Args, samples: &Path, scratch: &Path, build_dir: &Path) -> R
         let mut link = Command::new(&args.cc);
         link.current_dir(samples)
             .args(["-nostdlib", "-static", "-no-pie"])
-            .args(["-Wl,-e,startup_64", "-Wl,--build-id=sha1"])
+            .arg(format!("-Wl,-e,{}", X86_64.entry))
+            .arg("-Wl,--build-id=sha1")
             .arg("-o")
             .arg(&vmlinux)
             .args(&objects);
@@ -282,6 +394,7 @@ fn build_all(args: &Args, samples: &Path, scratch: &Path, build_dir: &Path) -> R
             dwarf,
             vmlinux,
             module,
+            runner: X86_64.runner,
         });
     }
     Ok(built)
@@ -297,12 +410,15 @@ fn build_variant(
 ) -> Result<Vec<PathBuf>> {
     check_tool(
         variant.cc,
-        "a C compiler (Debian: apt-get install gcc clang)",
+        "a C compiler (Debian: apt-get install gcc clang gcc-aarch64-linux-gnu)",
     )?;
     check_tool(
         variant.ld,
-        "a linker (Debian: apt-get install binutils lld)",
+        "a linker (Debian: apt-get install binutils lld binutils-aarch64-linux-gnu)",
     )?;
+    if let Some(runner) = variant.arch.runner {
+        check_tool(runner, "qemu-user (Debian: apt-get install qemu-user)")?;
+    }
     let obj_dir = scratch.join(format!("obj-{}", variant.name));
     fs::create_dir_all(&obj_dir)?;
     let out = variants_dir.join(variant.name);
@@ -314,9 +430,13 @@ fn build_variant(
     } else {
         (samples.to_owned(), String::new())
     };
+    let arch = variant.arch;
+    let gcc = variant.cc.ends_with("gcc");
     let mut cflags: Vec<String> = CFLAGS
         .iter()
-        .filter(|flag| variant.cc == "gcc" || **flag != "-fno-tree-loop-distribute-patterns")
+        .chain([&format!("-I{}", arch.include).as_str()])
+        .filter(|flag| gcc || **flag != "-fno-tree-loop-distribute-patterns")
+        .filter(|flag| !arch.drop_cflags.contains(flag))
         .map(|flag| match flag.strip_prefix("-I") {
             Some(dir) => format!("-I{source_prefix}{dir}"),
             None => flag.to_string(),
@@ -347,7 +467,7 @@ fn build_variant(
     }
 
     let mut objects = Vec::new();
-    for src in KERNEL_SOURCES {
+    for src in arch.sources() {
         let obj = obj_dir.join(format!("{}.o", src.replace('/', "_")));
         compile(
             variant.cc,
@@ -363,9 +483,11 @@ fn build_variant(
     link.current_dir(&cwd)
         .args(variant.cflags)
         .args(["-nostdlib", "-static"])
-        .args(["-Wl,-e,startup_64", "-Wl,--build-id=sha1"])
+        .arg(format!("-Wl,-e,{}", arch.entry))
+        .arg("-Wl,--build-id=sha1")
+        .args(arch.link_flags)
         .args(variant.link_flags);
-    if variant.cc == "gcc" {
+    if gcc {
         link.arg("-no-pie");
     }
     if variant.ld == "ld.lld" {
@@ -394,12 +516,13 @@ fn build_variant(
         dwarf: 5,
         vmlinux,
         module,
+        runner: arch.runner,
     };
     let mut files = vec![
         PathBuf::from(variant.name).join("vmlinux"),
         PathBuf::from(variant.name).join("samplemod.ko"),
     ];
-    for &(scenario, needs_module) in SCENARIOS {
+    for &(scenario, needs_module) in SCENARIOS.iter().chain(arch.scenarios) {
         let report = run_scenario(&built, scenario, needs_module)?;
         let name = PathBuf::from(variant.name)
             .join("reports")
@@ -442,7 +565,14 @@ fn write_reports(built: &[Built], reports_dir: &Path) -> Result<Vec<String>> {
 }
 
 fn run_scenario(b: &Built, scenario: &str, needs_module: bool) -> Result<Vec<u8>> {
-    let mut cmd = Command::new(&b.vmlinux);
+    let mut cmd = match b.runner {
+        Some(runner) => {
+            let mut cmd = Command::new(runner);
+            cmd.arg(&b.vmlinux);
+            cmd
+        }
+        None => Command::new(&b.vmlinux),
+    };
     cmd.arg(scenario);
     if needs_module {
         cmd.arg(&b.module);
@@ -532,7 +662,7 @@ fn check_tool(tool: &str, what: &str) -> Result<()> {
         ),
         Err(e) => bail!(
             "cannot run `{tool}` ({e}): `cargo xtask samples` needs {what}; \
-             install it (Debian: apt-get install gcc binutils) or pass --cc/--ld"
+             install it or pass --cc/--ld"
         ),
     }
 }

@@ -48,16 +48,25 @@ fn samples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples")
 }
 
-/// The vmlinux sources, as `cargo xtask samples` lists them.
+/// The x86-64 vmlinux sources, as `cargo xtask samples` lists them: its
+/// `X86_64` head sources, `COMMON_SOURCES`, then its tail sources.
 fn kernel_sources() -> Vec<String> {
     let xtask = std::fs::read_to_string(samples().join("../xtask/src/samples.rs")).unwrap();
-    let list = xtask.split("const KERNEL_SOURCES").nth(1).unwrap();
-    let list = &list[..list.find("];").unwrap()];
-    list.split('"')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_owned)
-        .collect()
+    // The quoted strings of the `[...]` list after `start` in `text`.
+    let list = |text: &str, start: &str| -> Vec<String> {
+        let rest = text.split(start).nth(1).unwrap();
+        rest[..rest.find(']').unwrap()]
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect()
+    };
+    let x86 = xtask.split("const X86_64: Arch").nth(1).unwrap();
+    let mut sources = list(x86, "head: &[");
+    sources.extend(list(&xtask, "const COMMON_SOURCES: &[&str] = &["));
+    sources.extend(list(x86, "tail: &["));
+    sources
 }
 
 /// Where the build puts sources and objects.

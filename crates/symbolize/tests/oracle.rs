@@ -1,19 +1,28 @@
 //! Every frame of every sample report, symbolized by kresym and by an
 //! independent oracle run now: GNU `nm` for symbol addresses and
 //! `llvm-symbolizer --inlining` for the inline chain. Modules are linked by
-//! GNU `ld` into an executable first, so the oracle sees ld's own section
-//! layout and relocation, not ours.
+//! GNU `ld` (`aarch64-linux-gnu-ld` for the aarch64 build) into an
+//! executable first, so the oracle sees ld's own section layout and
+//! relocation, not ours.
+//!
+//! The aarch64 build has ftrace's two NOPs at every function's entry
+//! (`-fpatchable-function-entry=2`), before its DWARF range: a return
+//! address `func+0x8` has no DWARF function, and the outer level must
+//! then name the symbol, as llvm-symbolizer does. Besides its reports,
+//! every function of that build is asked at `func+0x8`, in the resolution
+//! and in its JSON.
 //!
 //! Without the tools the test skips, saying so, except under `CI=true`,
 //! where a missing tool fails it (see `kresym_test_support`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use kresym_report::{LineKind, PcKind};
 use kresym_symbolize::{FrameQuery, Resolution, Symbolizer, SymbolizerOptions};
+use object::{Object, ObjectSection};
 
 /// The prefix the samples' `-fdebug-prefix-map` gives every DWARF path
 /// (see vmlinux-samples/README.md; checked by hand with llvm-dwarfdump).
@@ -30,10 +39,21 @@ struct Build {
     reports: PathBuf,
     /// Where the sources are in its DWARF (cut from llvm-symbolizer's paths).
     prefix: &'static str,
+    /// The GNU ld of its architecture, which links its module for the oracle.
+    linker: &'static str,
+    /// Built with `-fpatchable-function-entry=2` (the aarch64 build).
+    patchable_entry: bool,
 }
 
+/// The aarch64 variant, built with ftrace's patchable entries.
+const AARCH64: &str = "gcc-aarch64";
+/// The GNU ld that links aarch64 modules.
+const AARCH64_LD: &str = "aarch64-linux-gnu-ld";
+/// Bytes of ftrace's NOPs at an aarch64 function's entry.
+const PATCHABLE_ENTRY: u64 = 8;
+
 /// Every committed build: gcc DWARF 5 and 4, and the variants under
-/// `vmlinux-samples/variants/` (clang, clang ThinLTO, out of tree).
+/// `vmlinux-samples/variants/` (clang, clang ThinLTO, out of tree, aarch64).
 fn builds() -> Vec<Build> {
     let samples = samples();
     let mut builds = vec![
@@ -43,6 +63,8 @@ fn builds() -> Vec<Build> {
             module: samples.join("build/samplemod.ko"),
             reports: samples.join("reports"),
             prefix: SAMPLE_PREFIX,
+            linker: "ld",
+            patchable_entry: false,
         },
         Build {
             name: "dwarf4",
@@ -50,23 +72,34 @@ fn builds() -> Vec<Build> {
             module: samples.join("build/samplemod-dwarf4.ko"),
             reports: samples.join("reports"),
             prefix: SAMPLE_PREFIX,
+            linker: "ld",
+            patchable_entry: false,
         },
     ];
     for (name, prefix) in [
         ("clang-dwarf5", SAMPLE_PREFIX),
         ("clang-thinlto", SAMPLE_PREFIX),
         ("gcc-out-of-tree", OUT_OF_TREE_PREFIX),
+        (AARCH64, SAMPLE_PREFIX),
     ] {
-        let dir = samples.join("variants").join(name);
-        builds.push(Build {
-            name,
-            vmlinux: dir.join("vmlinux"),
-            module: dir.join("samplemod.ko"),
-            reports: dir.join("reports"),
-            prefix,
-        });
+        builds.push(variant(name, prefix));
     }
     builds
+}
+
+/// The build in `vmlinux-samples/variants/<name>/`.
+fn variant(name: &'static str, prefix: &'static str) -> Build {
+    let dir = samples().join("variants").join(name);
+    let aarch64 = name == AARCH64;
+    Build {
+        name,
+        vmlinux: dir.join("vmlinux"),
+        module: dir.join("samplemod.ko"),
+        reports: dir.join("reports"),
+        prefix,
+        linker: if aarch64 { AARCH64_LD } else { "ld" },
+        patchable_entry: aarch64,
+    }
 }
 
 /// A report as kernels since 6.1 print it: ThinLTO's `.llvm.<hash>`
@@ -92,12 +125,13 @@ fn samples() -> PathBuf {
 }
 
 fn have_tools() -> bool {
-    ["llvm-symbolizer", "nm", "ld"]
+    ["llvm-symbolizer", "nm", "ld", AARCH64_LD]
         .iter()
         .all(|tool| kresym_test_support::tool(tool))
 }
 
-/// `nm -n` text symbols: name -> addresses, and sorted addresses.
+/// `nm -n` text symbols: name -> addresses, and sorted addresses. arm64's
+/// mapping symbols (`$x`, `$d`) are left out, as kallsyms leaves them.
 struct NmSymbols {
     by_name: HashMap<String, Vec<u64>>,
     sorted: Vec<u64>,
@@ -114,7 +148,7 @@ impl NmSymbols {
             let [address, kind, name] = parts[..] else {
                 continue;
             };
-            if !matches!(kind, "t" | "T" | "W" | "w") {
+            if !matches!(kind, "t" | "T" | "W" | "w") || name.starts_with('$') {
                 continue;
             }
             let address = u64::from_str_radix(address, 16).unwrap();
@@ -187,12 +221,12 @@ fn llvm_symbolize(object: &Path, addresses: &[u64], prefix: &str) -> Vec<Vec<Ora
 }
 
 /// Link a module with GNU ld's default layout, ignoring its undefined symbols.
-fn link_module(module: &Path, dir: &Path) -> PathBuf {
+fn link_module(linker: &str, module: &Path, dir: &Path) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
     let out = dir
         .join(module.file_name().unwrap())
         .with_extension("linked");
-    let status = Command::new("ld")
+    let status = Command::new(linker)
         .args([
             "-e",
             "0",
@@ -204,12 +238,16 @@ fn link_module(module: &Path, dir: &Path) -> PathBuf {
         .arg(module)
         .status()
         .unwrap();
-    assert!(status.success(), "ld {}", module.display());
+    assert!(status.success(), "{linker} {}", module.display());
     out
 }
 
 struct Case {
+    build: &'static str,
     prefix: &'static str,
+    /// The probe falls among ftrace's NOPs, before the function's DWARF
+    /// range: the outer level is named after the symbol.
+    in_patchable_entry: bool,
     report: PathBuf,
     line: usize,
     object: PathBuf,
@@ -236,6 +274,11 @@ fn every_sample_frame_agrees_with_llvm_symbolizer() {
         )
         .unwrap();
         let mut nm_cache: HashMap<PathBuf, NmSymbols> = HashMap::new();
+        let entries = if build.patchable_entry {
+            patchable_entries(&vmlinux)
+        } else {
+            Vec::new()
+        };
         let mut reports: Vec<_> = std::fs::read_dir(&build.reports)
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -271,7 +314,11 @@ fn every_sample_frame_agrees_with_llvm_symbolizer() {
                 // The oracle's own view of where this frame is.
                 let object = match &frame.module {
                     None => vmlinux.clone(),
-                    Some(_) => link_module(&build.module, &scratch.path().join(build.name)),
+                    Some(_) => link_module(
+                        build.linker,
+                        &build.module,
+                        &scratch.path().join(build.name),
+                    ),
                 };
                 let nm = nm_cache
                     .entry(object.clone())
@@ -302,7 +349,11 @@ fn every_sample_frame_agrees_with_llvm_symbolizer() {
                     })
                     .collect();
                 cases.push(Case {
+                    build: build.name,
                     prefix: build.prefix,
+                    in_patchable_entry: frame.module.is_none()
+                        && entries.contains(&address)
+                        && probe < address + PATCHABLE_ENTRY,
                     report: report.clone(),
                     line: line.number,
                     object,
@@ -321,6 +372,8 @@ fn every_sample_frame_agrees_with_llvm_symbolizer() {
     }
     let mut checked = 0;
     let mut inline_levels = 0;
+    let mut patchable_entry_frames = 0;
+    let mut per_build: BTreeMap<&str, usize> = BTreeMap::new();
     for (object, indexes) in by_object {
         let probes: Vec<_> = indexes.iter().map(|&i| cases[i].probe).collect();
         let answers = llvm_symbolize(&object, &probes, cases[indexes[0]].prefix);
@@ -337,6 +390,33 @@ fn every_sample_frame_agrees_with_llvm_symbolizer() {
             // prints the symbol as the kernel printed it on that line, so
             // only the inlined levels' names are compared.
             let mut ours = case.ours.clone();
+            let where_ = || {
+                format!(
+                    "{}:{} (probe 0x{:x} in {})",
+                    case.report.display(),
+                    case.line,
+                    case.probe,
+                    object.display()
+                )
+            };
+            // Where llvm-symbolizer names a function, so does kresym; among
+            // ftrace's NOPs both take the symbol's name.
+            let outer_name = |levels: &[OracleLevel]| {
+                levels
+                    .last()
+                    .map(|outer| outer.function.clone())
+                    .filter(|name| !name.is_empty() && name != "??")
+            };
+            if let Some(name) = outer_name(&expected)
+                && !ours.is_empty()
+            {
+                let our_name = outer_name(&ours);
+                assert!(our_name.is_some(), "{}: no function", where_());
+                if case.in_patchable_entry {
+                    assert_eq!(our_name, Some(name), "{}", where_());
+                    patchable_entry_frames += 1;
+                }
+            }
             // A lone level without a line (`??:0`) says no more than no chain.
             for levels in [&mut ours, &mut expected] {
                 if let Some(outer) = levels.last_mut() {
@@ -346,24 +426,144 @@ fn every_sample_frame_agrees_with_llvm_symbolizer() {
                     levels.clear();
                 }
             }
-            assert_eq!(
-                ours,
-                expected,
-                "{}:{} (probe 0x{:x} in {})",
-                case.report.display(),
-                case.line,
-                case.probe,
-                object.display()
-            );
+            assert_eq!(ours, expected, "{}", where_());
             checked += 1;
+            *per_build.entry(case.build).or_default() += 1;
             inline_levels += expected.len().saturating_sub(1);
         }
     }
     eprintln!(
         "{checked} frames ({inline_levels} inlined levels) agree with llvm-symbolizer; \
-         {cut_frames} of them also with .llvm. cut"
+         {cut_frames} of them also with .llvm. cut; {patchable_entry_frames} among \
+         ftrace's NOPs; per build: {per_build:?}"
+    );
+    assert!(
+        per_build.get(AARCH64).is_some_and(|&n| n >= 100),
+        "too few aarch64 frames: {per_build:?}"
+    );
+    assert!(
+        patchable_entry_frames > 0,
+        "no report frame among ftrace's NOPs (variants/gcc-aarch64/reports/fail-function.txt)"
     );
     assert!(checked >= 100, "only {checked} sample frames were checked");
     assert!(cut_frames > 0, "no frame had a .llvm. suffix to cut");
     assert!(inline_levels > 0, "no inlined frames were checked");
+}
+
+/// The functions ftrace can patch in `vmlinux`: the addresses gcc lists in
+/// its `__patchable_function_entries` section.
+fn patchable_entries(vmlinux: &Path) -> Vec<u64> {
+    let data = std::fs::read(vmlinux).unwrap();
+    let elf = object::File::parse(&*data).unwrap();
+    let section = elf
+        .section_by_name("__patchable_function_entries")
+        .expect("no __patchable_function_entries: not built with -fpatchable-function-entry");
+    section
+        .data()
+        .unwrap()
+        .chunks_exact(8)
+        .map(|word| u64::from_le_bytes(word.try_into().unwrap()))
+        .collect()
+}
+
+/// Every function of the aarch64 build, at `func+0x8` as a return address
+/// (looked up at `func+0x7`, among ftrace's NOPs and outside the DWARF
+/// range) and at `func+0xc` (the first instruction after them): kresym's
+/// chain, and the chain in its JSON, are llvm-symbolizer's, and at
+/// `func+0x8` the outer level is named after the symbol, as
+/// llvm-symbolizer names it.
+#[test]
+fn every_aarch64_function_past_its_patchable_entry_agrees_with_llvm_symbolizer() {
+    if !have_tools() {
+        return;
+    }
+    let build = variant(AARCH64, SAMPLE_PREFIX);
+    let symbolizer = Symbolizer::open(&build.vmlinux, SymbolizerOptions::default()).unwrap();
+    let entries = patchable_entries(&build.vmlinux);
+    let nm = NmSymbols::read(&build.vmlinux);
+    let mut names: HashMap<u64, &str> = HashMap::new();
+    for (name, addresses) in &nm.by_name {
+        for &address in addresses {
+            names.entry(address).or_insert(name);
+        }
+    }
+    let mut queries = Vec::new();
+    for &entry in &entries {
+        let name = names[&entry];
+        let next = nm.sorted.iter().find(|&&a| a > entry).copied();
+        let Some(size) = next.map(|next| next - entry) else {
+            continue;
+        };
+        for offset in [PATCHABLE_ENTRY, PATCHABLE_ENTRY + 4] {
+            if offset < size {
+                queries.push((name, entry, offset, size));
+            }
+        }
+    }
+    let probes: Vec<u64> = queries.iter().map(|q| q.1 + q.2 - 1).collect();
+    let answers = llvm_symbolize(&build.vmlinux, &probes, build.prefix);
+    assert_eq!(answers.len(), probes.len());
+    let (mut named_by_symbol, mut no_line) = (0, 0);
+    for ((name, entry, offset, size), expected) in queries.iter().zip(answers) {
+        let query = FrameQuery::vmlinux(name, *offset, *size, PcKind::ReturnAddress);
+        let Resolution::Resolved(resolved) = symbolizer.resolve(query) else {
+            panic!("{name}+0x{offset:x}/0x{size:x}: not resolved");
+        };
+        let json = serde_json::to_value(&resolved).unwrap();
+        let from_json: Vec<OracleLevel> = json["chain"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|level| OracleLevel {
+                function: level["function"].as_str().unwrap_or_default().to_owned(),
+                file: level["location"]["file"]
+                    .as_str()
+                    .unwrap_or("??")
+                    .to_owned(),
+                line: level["location"]["line"].as_u64().unwrap_or(0) as u32,
+            })
+            .collect();
+        let at = format!(
+            "{name}+0x{offset:x}/0x{size:x} (probe 0x{:x})",
+            entry + offset - 1
+        );
+        let outer = expected.last().expect("llvm-symbolizer answered");
+        // Where kresym has a chain, its outer level is named; with no line
+        // at all (the NOPs of a unit's first function, before its first
+        // line row) the chain is empty, as llvm's `file:0` is compared below.
+        if *offset == PATCHABLE_ENTRY && outer.function != "??" {
+            match from_json.last() {
+                Some(level) => {
+                    assert_eq!(
+                        level.function, outer.function,
+                        "{at}: the outer level's name"
+                    );
+                    named_by_symbol += 1;
+                }
+                None => no_line += 1,
+            }
+        }
+        let mut ours = from_json;
+        let mut expected = expected;
+        for levels in [&mut ours, &mut expected] {
+            if let Some(outer) = levels.last_mut() {
+                outer.function.clear();
+            }
+            if levels.len() == 1 && levels[0].line == 0 {
+                levels.clear();
+            }
+        }
+        assert_eq!(ours, expected, "{at}");
+    }
+    eprintln!(
+        "{} aarch64 frames past ftrace's NOPs agree with llvm-symbolizer ({} patchable \
+         functions; at func+0x8 {named_by_symbol} named after the symbol, {no_line} \
+         without a line)",
+        queries.len(),
+        entries.len()
+    );
+    assert!(
+        named_by_symbol >= 50,
+        "only {named_by_symbol} func+0x8 frames"
+    );
 }

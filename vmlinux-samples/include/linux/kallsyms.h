@@ -25,4 +25,20 @@ int sprint_backtrace_build_id(char *buffer, unsigned long address);
 bool is_kernel_text(unsigned long addr);
 bool __kernel_text_address(unsigned long addr);
 
+/*
+ * arm64's mapping symbols ($x: code follows, $d: data follows) mark
+ * instruction sets, not functions: kallsyms skips them (scripts/kallsyms.c
+ * ignores the "$" prefix). x86 has none, and there the tests are compiled
+ * out, so that the x86 builds are what they were before arm64 came
+ * (OR_IS_MAPPING_SYMBOL is empty rather than "|| false": an operator
+ * more would move a column in gcc's line table).
+ */
+#ifdef __aarch64__
+#define is_mapping_symbol(name)		((name)[0] == '$')
+#define OR_IS_MAPPING_SYMBOL(name)	|| is_mapping_symbol(name)
+#else
+#define is_mapping_symbol(name)		false
+#define OR_IS_MAPPING_SYMBOL(name)
+#endif
+
 #endif /* _LINUX_KALLSYMS_H */

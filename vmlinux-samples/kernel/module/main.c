@@ -184,8 +184,8 @@ static int simplify_symbols(struct module *mod, struct load_info *info)
 	}
 	return 0;
 }
-
-/* arch/x86/kernel/module.c */
+#include <asm/module.h>
+#ifdef __x86_64__	/* arch/x86/kernel/module.c; arm64: asm/module.h */
 static int apply_relocate_add(struct load_info *info, unsigned int relsec)
 {
 	Elf64_Shdr *rsec = &info->sechdrs[relsec];
@@ -240,7 +240,7 @@ overflow:
 	       (int)ELF64_R_TYPE(rel[i].r_info), (unsigned long)rel[i].r_offset);
 	return -1;
 }
-
+#endif
 static int apply_relocations(struct load_info *info)
 {
 	unsigned int i;
@@ -345,7 +345,7 @@ static const char *find_kallsyms_symbol(struct module *mod, unsigned long addr,
 		const Elf64_Sym *sym = &mod->symtab[i];
 		unsigned long thisval = sym->st_value;
 
-		if (!is_core_symbol(sym, the_info.sechdrs, the_info.hdr->e_shnum))
+		if (!is_core_symbol(sym, the_info.sechdrs, the_info.hdr->e_shnum) ||	/* and is_arm_mapping_symbol() */ is_mapping_symbol(mod->strtab + sym->st_name))
 			continue;
 
 		if (thisval <= addr && thisval > bestval) {
@@ -445,8 +445,15 @@ static noinline int __do_sys_finit_module(int fd, const char *uargs, int flags)
 
 	return load_module(info, uargs, flags);
 }
-
+#ifdef __x86_64__
 long __x64_sys_finit_module(const struct pt_regs *regs)
 {
 	return __do_sys_finit_module(regs->di, (const char *)regs->si, regs->dx);
 }
+#else
+/* arm64: SYSCALL_DEFINE3(finit_module, ...) reads its arguments from x0-x2. */
+long __arm64_sys_finit_module(const struct pt_regs *regs)
+{
+	return __do_sys_finit_module(regs->regs[0], (const char *)regs->regs[1], regs->regs[2]);
+}
+#endif

@@ -21,4 +21,11 @@ void show_stack(struct task_struct *task, unsigned long *sp, const char *loglvl)
 void show_trace_log_lvl(struct task_struct *task, struct pt_regs *regs,
 			unsigned long *stack, const char *log_lvl);
 
+/* Scenarios of init/main.c only this architecture has: none. */
+#define ARCH_SCENARIOS
+
+/* The machine dump_stack_print_info() names (dump_stack_set_arch_desc()). */
+#define DUMP_STACK_ARCH_DESC \
+	"QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2-debian-1.16.2-1 04/01/2014"
+
 #endif /* _ASM_X86_STACKTRACE_H */
