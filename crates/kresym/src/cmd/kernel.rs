@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
-use kresym_symbolize::{BATCH_FRAMES, Binary, IndexDir, IndexEvent, IndexPolicy, Symbolizer};
+use kresym_symbolize::{
+    BATCH_FRAMES, Binary, Index, IndexDir, IndexError, IndexEvent, IndexPolicy, Symbolizer,
+};
 
 use crate::cmd::discover::{self, DiscoverArgs, Discovered};
 use crate::session::Session;
@@ -68,7 +70,15 @@ impl IndexArgs {
     /// them when missing and the run `is_batch` (or --build-index); rebuild
     /// them when stale or corrupt. Failing that, DWARF is read, with a
     /// warning unless `quiet`.
-    fn policy<'a>(&'a self, is_batch: impl FnOnce() -> bool + 'a, quiet: bool) -> IndexPolicy<'a> {
+    ///
+    /// `loaded` is the vmlinux's index as [`Index::load`] of [`Self::dir`]
+    /// answered it ahead, if it was asked.
+    fn policy<'a>(
+        &'a self,
+        is_batch: impl FnOnce() -> bool + 'a,
+        quiet: bool,
+        loaded: Option<Result<Index, IndexError>>,
+    ) -> IndexPolicy<'a> {
         let Some(dir) = self.dir() else {
             return IndexPolicy::Off;
         };
@@ -77,8 +87,12 @@ impl IndexArgs {
                 say!("kresym: {message}");
             }
         };
+        let dir = match loaded {
+            Some(loaded) => IndexDir::new(dir).loaded(loaded),
+            None => IndexDir::new(dir),
+        };
         IndexPolicy::Dir(
-            IndexDir::new(dir)
+            dir
                 // Counting the inputs' frames reads them: only when an answer needs it.
                 .build_missing(move || self.build_index || is_batch())
                 .report(move |event| match event {
@@ -126,16 +140,60 @@ impl KernelArgs {
     /// The inputs are scanned as these questions need (see [`Session`]).
     /// Unless `quiet`, a vmlinux without DWARF is warned about once.
     pub fn open(&self, session: &mut Session, quiet: bool) -> Result<Kernel> {
-        let found = discover::discover(
-            &self.discover,
-            self.vmlinux.as_deref(),
-            &self.modules,
-            session,
-            self.allow_mismatch,
-            quiet,
-        )?;
-        let vmlinux =
-            Binary::open(&found.vmlinux).map_err(|error| vmlinux_error(&found.vmlinux, error))?;
+        std::thread::scope(|scope| {
+            // A vmlinux named by --vmlinux, and its index, are read while
+            // discovery reads the first input and checks the vmlinux's
+            // release: the index is most of what a batch from it waits for.
+            let ahead = self
+                .vmlinux
+                .as_deref()
+                .filter(|_| rayon::current_num_threads() > 1)
+                .map(|path| scope.spawn(move || self.open_ahead(path)));
+            let found = discover::discover(
+                &self.discover,
+                self.vmlinux.as_deref(),
+                &self.modules,
+                session,
+                self.allow_mismatch,
+                quiet,
+            )?;
+            let ahead = ahead
+                .and_then(|thread| thread.join().ok().flatten())
+                .filter(|_| self.vmlinux.as_ref() == Some(&found.vmlinux));
+            self.open_found(found, ahead, session, quiet)
+        })
+    }
+
+    /// The vmlinux at `path`, and what loading its index answered (when
+    /// indexes are used and it has DWARF); `None` if it cannot be opened
+    /// (the error is reported when it is opened again).
+    fn open_ahead(&self, path: &Path) -> Option<(Binary, Option<Result<Index, IndexError>>)> {
+        let vmlinux = Binary::open(path).ok()?;
+        let index = self
+            .index
+            .dir()
+            .filter(|_| vmlinux.has_dwarf())
+            .map(|dir| Index::load(&dir, &vmlinux));
+        Some((vmlinux, index))
+    }
+
+    /// Open the symbolizer for what discovery `found`, with the vmlinux
+    /// and index read `ahead` if they were.
+    fn open_found(
+        &self,
+        found: Discovered,
+        ahead: Option<(Binary, Option<Result<Index, IndexError>>)>,
+        session: &mut Session,
+        quiet: bool,
+    ) -> Result<Kernel> {
+        let (vmlinux, loaded) = match ahead {
+            Some((vmlinux, loaded)) => (vmlinux, loaded),
+            None => (
+                Binary::open(&found.vmlinux)
+                    .map_err(|error| vmlinux_error(&found.vmlinux, error))?,
+                None,
+            ),
+        };
         check_vmlinux(&vmlinux)?;
         // The index policy and the prefetch ask the session in turn.
         let session = std::sync::Mutex::new(session);
@@ -150,7 +208,7 @@ impl KernelArgs {
             .allow_mismatch(self.allow_mismatch)
             .index(
                 self.index
-                    .policy(|| session().frames() >= BATCH_FRAMES, quiet),
+                    .policy(|| session().frames() >= BATCH_FRAMES, quiet, loaded),
             )
             .prefetch(|| session().vmlinux_frames().into_iter().collect())
             .build()
