@@ -133,48 +133,85 @@ impl Kernel {
     }
 }
 
+/// The vmlinux named by --vmlinux, and its index, being read on a thread
+/// of their own (see [`KernelArgs::read_ahead`]).
+pub struct ReadAhead {
+    thread: Option<std::thread::JoinHandle<Option<Opened>>>,
+}
+
+/// A vmlinux, and what loading its index answered (when indexes are used
+/// and it has DWARF).
+type Opened = (Binary, Option<Result<Index, IndexError>>);
+
+impl ReadAhead {
+    /// What was read, if it is the vmlinux at `path`.
+    fn take(self, path: &Path, named: Option<&Path>) -> Option<Opened> {
+        self.thread
+            .filter(|_| named == Some(path))
+            .and_then(|thread| thread.join().ok().flatten())
+    }
+}
+
 impl KernelArgs {
+    /// Start reading the vmlinux named by --vmlinux and its index (or,
+    /// without a usable index, its symbol table) on another thread, when
+    /// there is more than one worker thread: that is most of what a batch
+    /// waits for before its first frame, and meanwhile the inputs are
+    /// listed and discovery checks the vmlinux's release.
+    /// Whatever goes wrong there is left for [`Self::open_with`] to meet
+    /// again and report.
+    pub fn read_ahead(&self) -> ReadAhead {
+        let thread = self
+            .vmlinux
+            .clone()
+            .filter(|_| rayon::current_num_threads() > 1)
+            .and_then(|path| {
+                let dir = self.index.dir();
+                // No thread to spare: the vmlinux is read when opened.
+                std::thread::Builder::new()
+                    .spawn(move || {
+                        let vmlinux = Binary::open(&path).ok()?;
+                        let index = dir
+                            .filter(|_| vmlinux.has_dwarf())
+                            .map(|dir| Index::load(&dir, &vmlinux));
+                        // Without an index to answer, the symbol table will
+                        // be needed: read it now too.
+                        if !matches!(index, Some(Ok(_))) {
+                            vmlinux.symbols();
+                        }
+                        Some((vmlinux, index))
+                    })
+                    .ok()
+            });
+        ReadAhead { thread }
+    }
+
     /// Find (or check) the vmlinux and modules for the inputs of `session`
     /// and open them; attach the indexes and prefetch a batch's frames.
     ///
     /// The inputs are scanned as these questions need (see [`Session`]).
     /// Unless `quiet`, a vmlinux without DWARF is warned about once.
     pub fn open(&self, session: &mut Session, quiet: bool) -> Result<Kernel> {
-        std::thread::scope(|scope| {
-            // A vmlinux named by --vmlinux, and its index, are read while
-            // discovery reads the first input and checks the vmlinux's
-            // release: the index is most of what a batch from it waits for.
-            let ahead = self
-                .vmlinux
-                .as_deref()
-                .filter(|_| rayon::current_num_threads() > 1)
-                .map(|path| scope.spawn(move || self.open_ahead(path)));
-            let found = discover::discover(
-                &self.discover,
-                self.vmlinux.as_deref(),
-                &self.modules,
-                session,
-                self.allow_mismatch,
-                quiet,
-            )?;
-            let ahead = ahead
-                .and_then(|thread| thread.join().ok().flatten())
-                .filter(|_| self.vmlinux.as_ref() == Some(&found.vmlinux));
-            self.open_found(found, ahead, session, quiet)
-        })
+        self.open_with(session, quiet, self.read_ahead())
     }
 
-    /// The vmlinux at `path`, and what loading its index answered (when
-    /// indexes are used and it has DWARF); `None` if it cannot be opened
-    /// (the error is reported when it is opened again).
-    fn open_ahead(&self, path: &Path) -> Option<(Binary, Option<Result<Index, IndexError>>)> {
-        let vmlinux = Binary::open(path).ok()?;
-        let index = self
-            .index
-            .dir()
-            .filter(|_| vmlinux.has_dwarf())
-            .map(|dir| Index::load(&dir, &vmlinux));
-        Some((vmlinux, index))
+    /// [`Self::open`], with the vmlinux and index read `ahead`.
+    pub fn open_with(
+        &self,
+        session: &mut Session,
+        quiet: bool,
+        ahead: ReadAhead,
+    ) -> Result<Kernel> {
+        let found = discover::discover(
+            &self.discover,
+            self.vmlinux.as_deref(),
+            &self.modules,
+            session,
+            self.allow_mismatch,
+            quiet,
+        )?;
+        let ahead = ahead.take(&found.vmlinux, self.vmlinux.as_deref());
+        self.open_found(found, ahead, session, quiet)
     }
 
     /// Open the symbolizer for what discovery `found`, with the vmlinux
@@ -182,7 +219,7 @@ impl KernelArgs {
     fn open_found(
         &self,
         found: Discovered,
-        ahead: Option<(Binary, Option<Result<Index, IndexError>>)>,
+        ahead: Option<Opened>,
         session: &mut Session,
         quiet: bool,
     ) -> Result<Kernel> {

@@ -221,6 +221,7 @@ fn stream_one(
 pub fn run(args: Args) -> Result<ExitCode> {
     let started = Instant::now();
     crate::cmd::start_workers(args.jobs)?;
+    let ahead = args.kernel.read_ahead();
     let inputs = input::collect(&args.inputs, "symbolize")?;
     let format = kresym_pipeline::Format::from(args.format);
     let options = kresym_pipeline::SymbolizeOptions {
@@ -232,7 +233,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         None => vec![None; inputs.len()],
     };
     let mut session = Session::new(inputs);
-    let kernel = args.kernel.open(&mut session, args.quiet)?;
+    let kernel = args.kernel.open_with(&mut session, args.quiet, ahead)?;
     let symbolizer = &kernel.symbolizer;
     let linking = args.link.requested() || matches!(args.format, Format::Markdown | Format::Html);
     let linker = linking
