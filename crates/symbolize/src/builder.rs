@@ -65,7 +65,7 @@ pub struct IndexDir<'a> {
     dir: PathBuf,
     build_missing: Box<dyn FnOnce() -> bool + 'a>,
     report: Box<dyn FnMut(IndexEvent<'_>) + 'a>,
-    loaded: Option<std::result::Result<Index, IndexError>>,
+    loaded: Option<Box<std::result::Result<Index, IndexError>>>,
 }
 
 impl<'a> IndexDir<'a> {
@@ -83,7 +83,7 @@ impl<'a> IndexDir<'a> {
     /// ahead (on another thread, while the inputs were read): it stands
     /// for the load, and is handled as the load's answer would be.
     pub fn loaded(mut self, loaded: std::result::Result<Index, IndexError>) -> Self {
-        self.loaded = Some(loaded);
+        self.loaded = Some(Box::new(loaded));
         self
     }
 
@@ -234,10 +234,10 @@ fn attach(symbolizer: &mut Symbolizer, mut policy: IndexDir<'_>) {
     let mut wanted = Some(policy.build_missing);
     let mut decided = None;
     let mut wants_build = || *decided.get_or_insert_with(|| wanted.take().is_some_and(|f| f()));
-    let loaded = policy
-        .loaded
-        .take()
-        .unwrap_or_else(|| Index::load(&dir, &symbolizer.vmlinux));
+    let loaded = match policy.loaded.take() {
+        Some(loaded) => *loaded,
+        None => Index::load(&dir, &symbolizer.vmlinux),
+    };
     let rebuild = match loaded {
         Ok(index) => {
             symbolizer.index = Some(index);
