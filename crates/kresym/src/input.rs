@@ -212,7 +212,9 @@ fn walk(root: &Path, inputs: &mut Vec<Input>, binary: &mut Vec<PathBuf>) {
 
 /// Whether a file looks like text: no NUL byte in its first [`SNIFF`] bytes.
 fn is_text(path: &Path) -> std::io::Result<bool> {
-    let mut start = Vec::new();
+    // Room for all of it up front: a small report is then read with two
+    // system calls, not the nine of a growing buffer.
+    let mut start = Vec::with_capacity(SNIFF as usize);
     std::fs::File::open(path)?
         .take(SNIFF)
         .read_to_end(&mut start)?;

@@ -2,10 +2,14 @@
 
 /// `eprintln!` that never panics: when stderr is a closed pipe
 /// (`kresym ... 2>&1 | head`), the message is lost and the run goes on.
+/// The line is written whole, in one system call (unbuffered stderr would
+/// take one per formatted piece: a batch's warnings cost thousands).
 macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
+        let mut line = format!($($arg)*);
+        line.push('\n');
+        let _ = std::io::stderr().write_all(line.as_bytes());
     }};
 }
 

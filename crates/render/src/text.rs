@@ -213,9 +213,12 @@ fn has_location(resolved: &Resolved) -> bool {
     resolved.chain.iter().any(|f| f.location.is_some())
 }
 
-/// ` file:line`, as syzkaller prints it.
-fn file_line(location: &SourceLocation) -> String {
-    format!(" {}:{}", location.file, location.line)
+/// Write ` file:line`, as syzkaller prints it (straight into `out`: a
+/// batch writes one per chain level).
+fn write_file_line(out: &mut impl Write, location: &SourceLocation) -> io::Result<()> {
+    out.write_all(b" ")?;
+    out.write_all(location.file.as_bytes())?;
+    write!(out, ":{}", location.line)
 }
 
 /// One output line per chain level, assembled from the frame's own line.
@@ -238,7 +241,7 @@ fn write_frame<W: Write>(
                 out.write_all(prefix)?;
                 out.write_all(inline_name(level).as_bytes())?;
                 sink.note(out, location, inline_name(level));
-                out.write_all(file_line(location).as_bytes())?;
+                write_file_line(out, location)?;
                 out.write_all(b" [inline]")?;
             }
             // The frame's own line is never dropped: without a line of its
@@ -249,7 +252,7 @@ fn write_frame<W: Write>(
                 out.write_all(symbol)?;
                 if let Some(location) = location {
                     sink.note(out, location, &frame.function);
-                    out.write_all(file_line(location).as_bytes())?;
+                    write_file_line(out, location)?;
                 }
             }
         }
@@ -312,7 +315,8 @@ fn write_address<W: Write>(
                 out.write_all(head)?;
                 write!(out, " {}", inline_name(level))?;
                 sink.note(out, location, inline_name(level));
-                write!(out, "{} [inline]", file_line(location))?;
+                write_file_line(out, location)?;
+                out.write_all(b" [inline]")?;
             }
             // As for a `func+off/size` frame, the address's own line stays.
             (location, false) => {
@@ -326,7 +330,7 @@ fn write_address<W: Write>(
                 )?;
                 if let Some(location) = location {
                     sink.note(out, location, &resolved.symbol);
-                    out.write_all(file_line(location).as_bytes())?;
+                    write_file_line(out, location)?;
                 }
             }
         }

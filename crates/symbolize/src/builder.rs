@@ -69,6 +69,7 @@ pub struct IndexDir<'a> {
     dir: PathBuf,
     build_missing: Box<dyn FnOnce() -> bool + 'a>,
     report: Box<dyn FnMut(IndexEvent<'_>) + 'a>,
+    loaded: Option<Box<std::result::Result<Index, IndexError>>>,
 }
 
 impl<'a> IndexDir<'a> {
@@ -78,7 +79,16 @@ impl<'a> IndexDir<'a> {
             dir,
             build_missing: Box::new(|| false),
             report: Box::new(|_| {}),
+            loaded: None,
         }
+    }
+
+    /// What [`Index::load`] of `dir` answered for this vmlinux, asked
+    /// ahead (on another thread, while the inputs were read): it stands
+    /// for the load, and is handled as the load's answer would be.
+    pub fn loaded(mut self, loaded: std::result::Result<Index, IndexError>) -> Self {
+        self.loaded = Some(Box::new(loaded));
+        self
     }
 
     /// Build missing indexes when `wanted()` says so; it is asked at most
@@ -228,7 +238,11 @@ fn attach(symbolizer: &mut Symbolizer, mut policy: IndexDir<'_>) {
     let mut wanted = Some(policy.build_missing);
     let mut decided = None;
     let mut wants_build = || *decided.get_or_insert_with(|| wanted.take().is_some_and(|f| f()));
-    let rebuild = match Index::load(&dir, &symbolizer.vmlinux) {
+    let loaded = match policy.loaded.take() {
+        Some(loaded) => *loaded,
+        None => Index::load(&dir, &symbolizer.vmlinux),
+    };
+    let rebuild = match loaded {
         Ok(index) => {
             symbolizer.index = Some(index);
             false

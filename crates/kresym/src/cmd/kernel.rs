@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
-use kresym_symbolize::{BATCH_FRAMES, Binary, IndexDir, IndexEvent, IndexPolicy, Symbolizer};
+use kresym_symbolize::{
+    BATCH_FRAMES, Binary, Index, IndexDir, IndexError, IndexEvent, IndexPolicy, Symbolizer,
+};
 
 use crate::cmd::discover::{self, DiscoverArgs, Discovered};
 use crate::session::Session;
@@ -68,7 +70,15 @@ impl IndexArgs {
     /// them when missing and the run `is_batch` (or --build-index); rebuild
     /// them when stale or corrupt. Failing that, DWARF is read, with a
     /// warning unless `quiet`.
-    fn policy<'a>(&'a self, is_batch: impl FnOnce() -> bool + 'a, quiet: bool) -> IndexPolicy<'a> {
+    ///
+    /// `loaded` is the vmlinux's index as [`Index::load`] of [`Self::dir`]
+    /// answered it ahead, if it was asked.
+    fn policy<'a>(
+        &'a self,
+        is_batch: impl FnOnce() -> bool + 'a,
+        quiet: bool,
+        loaded: Option<Result<Index, IndexError>>,
+    ) -> IndexPolicy<'a> {
         let Some(dir) = self.dir() else {
             return IndexPolicy::Off;
         };
@@ -77,8 +87,12 @@ impl IndexArgs {
                 say!("kresym: {message}");
             }
         };
+        let dir = match loaded {
+            Some(loaded) => IndexDir::new(dir).loaded(loaded),
+            None => IndexDir::new(dir),
+        };
         IndexPolicy::Dir(
-            IndexDir::new(dir)
+            dir
                 // Counting the inputs' frames reads them: only when an answer needs it.
                 .build_missing(move || self.build_index || is_batch())
                 .report(move |event| match event {
@@ -119,13 +133,75 @@ impl Kernel {
     }
 }
 
+/// The vmlinux named by --vmlinux, and its index, being read on a thread
+/// of their own (see [`KernelArgs::read_ahead`]).
+pub struct ReadAhead {
+    thread: Option<std::thread::JoinHandle<Option<Opened>>>,
+}
+
+/// A vmlinux, and what loading its index answered (when indexes are used
+/// and it has DWARF).
+type Opened = (Binary, Option<Result<Index, IndexError>>);
+
+impl ReadAhead {
+    /// What was read, if it is the vmlinux at `path`.
+    fn take(self, path: &Path, named: Option<&Path>) -> Option<Opened> {
+        self.thread
+            .filter(|_| named == Some(path))
+            .and_then(|thread| thread.join().ok().flatten())
+    }
+}
+
 impl KernelArgs {
+    /// Start reading the vmlinux named by --vmlinux and its index (or,
+    /// without a usable index, its symbol table) on another thread, when
+    /// there is more than one worker thread: that is most of what a batch
+    /// waits for before its first frame, and meanwhile the inputs are
+    /// listed and discovery checks the vmlinux's release.
+    /// Whatever goes wrong there is left for [`Self::open_with`] to meet
+    /// again and report.
+    pub fn read_ahead(&self) -> ReadAhead {
+        let thread = self
+            .vmlinux
+            .clone()
+            .filter(|_| rayon::current_num_threads() > 1)
+            .and_then(|path| {
+                let dir = self.index.dir();
+                // No thread to spare: the vmlinux is read when opened.
+                std::thread::Builder::new()
+                    .spawn(move || {
+                        let vmlinux = Binary::open(&path).ok()?;
+                        let index = dir
+                            .filter(|_| vmlinux.has_dwarf())
+                            .map(|dir| Index::load(&dir, &vmlinux));
+                        // Without an index to answer, the symbol table will
+                        // be needed: read it now too.
+                        if !matches!(index, Some(Ok(_))) {
+                            vmlinux.symbols();
+                        }
+                        Some((vmlinux, index))
+                    })
+                    .ok()
+            });
+        ReadAhead { thread }
+    }
+
     /// Find (or check) the vmlinux and modules for the inputs of `session`
     /// and open them; attach the indexes and prefetch a batch's frames.
     ///
     /// The inputs are scanned as these questions need (see [`Session`]).
     /// Unless `quiet`, a vmlinux without DWARF is warned about once.
     pub fn open(&self, session: &mut Session, quiet: bool) -> Result<Kernel> {
+        self.open_with(session, quiet, self.read_ahead())
+    }
+
+    /// [`Self::open`], with the vmlinux and index read `ahead`.
+    pub fn open_with(
+        &self,
+        session: &mut Session,
+        quiet: bool,
+        ahead: ReadAhead,
+    ) -> Result<Kernel> {
         let found = discover::discover(
             &self.discover,
             self.vmlinux.as_deref(),
@@ -134,8 +210,27 @@ impl KernelArgs {
             self.allow_mismatch,
             quiet,
         )?;
-        let vmlinux =
-            Binary::open(&found.vmlinux).map_err(|error| vmlinux_error(&found.vmlinux, error))?;
+        let ahead = ahead.take(&found.vmlinux, self.vmlinux.as_deref());
+        self.open_found(found, ahead, session, quiet)
+    }
+
+    /// Open the symbolizer for what discovery `found`, with the vmlinux
+    /// and index read `ahead` if they were.
+    fn open_found(
+        &self,
+        found: Discovered,
+        ahead: Option<Opened>,
+        session: &mut Session,
+        quiet: bool,
+    ) -> Result<Kernel> {
+        let (vmlinux, loaded) = match ahead {
+            Some((vmlinux, loaded)) => (vmlinux, loaded),
+            None => (
+                Binary::open(&found.vmlinux)
+                    .map_err(|error| vmlinux_error(&found.vmlinux, error))?,
+                None,
+            ),
+        };
         check_vmlinux(&vmlinux)?;
         // The index policy and the prefetch ask the session in turn.
         let session = std::sync::Mutex::new(session);
@@ -150,7 +245,7 @@ impl KernelArgs {
             .allow_mismatch(self.allow_mismatch)
             .index(
                 self.index
-                    .policy(|| session().frames() >= BATCH_FRAMES, quiet),
+                    .policy(|| session().frames() >= BATCH_FRAMES, quiet, loaded),
             )
             .prefetch(|| session().vmlinux_frames().into_iter().collect())
             .build()

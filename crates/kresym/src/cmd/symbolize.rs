@@ -221,6 +221,7 @@ fn stream_one(
 pub fn run(args: Args) -> Result<ExitCode> {
     let started = Instant::now();
     crate::cmd::start_workers(args.jobs)?;
+    let ahead = args.kernel.read_ahead();
     let inputs = input::collect(&args.inputs, "symbolize")?;
     let format = kresym_pipeline::Format::from(args.format);
     let options = kresym_pipeline::SymbolizeOptions {
@@ -232,7 +233,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         None => vec![None; inputs.len()],
     };
     let mut session = Session::new(inputs);
-    let kernel = args.kernel.open(&mut session, args.quiet)?;
+    let kernel = args.kernel.open_with(&mut session, args.quiet, ahead)?;
     let symbolizer = &kernel.symbolizer;
     let linking = args.link.requested() || matches!(args.format, Format::Markdown | Format::Html);
     let linker = linking
@@ -247,19 +248,25 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let progress = progress_bar(count);
     let mut summary = Summary::default();
     let mut stdout = Stdout::lock();
-    for (start, out_paths) in (0..count).step_by(BATCH).zip(out_paths.chunks(BATCH)) {
-        let batch = session.take(start..count.min(start + BATCH));
-        let outcomes: Vec<_> = batch
+    let inputs = session.take(0..count);
+    let batches: Vec<_> = inputs.chunks(BATCH).zip(out_paths.chunks(BATCH)).collect();
+    let symbolize_batch = |batch: &[(&Input, Option<Document>)]| -> Vec<Result<Option<Outcome>>> {
+        batch
             .par_iter()
             .map(|(input, kept)| {
                 if kept.is_none() && streamed(input, &args, linking) {
-                    return Ok(None); // below, in order
+                    return Ok(None); // when written, in order
                 }
                 let outcome = symbolize_one(symbolizer, linker.as_ref(), input, kept, options);
                 progress.inc(1);
                 outcome.map(Some)
             })
-            .collect();
+            .collect()
+    };
+    let mut write_batch = |batch: &[(&Input, Option<Document>)],
+                           out_paths: &[Option<PathBuf>],
+                           outcomes: Vec<Result<Option<Outcome>>>|
+     -> Result<()> {
         for (((input, _), outcome), out_path) in batch.iter().zip(outcomes).zip(out_paths) {
             summary.inputs += 1;
             let out_path = out_path.as_deref();
@@ -300,6 +307,27 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 }
             }
         }
+        Ok(())
+    };
+    // The workers symbolize each batch while this thread writes the one
+    // before it (standard output is locked to this thread).
+    let mut symbolized = None;
+    for next in 0..=batches.len() {
+        let mut ahead = None;
+        let written = rayon::in_place_scope(|scope| {
+            if let Some((batch, _)) = batches.get(next) {
+                scope.spawn(|_| ahead = Some(symbolize_batch(batch)));
+            }
+            match (symbolized.take(), next.checked_sub(1)) {
+                (Some(outcomes), Some(done)) => {
+                    let (batch, out_paths) = batches[done];
+                    write_batch(batch, out_paths, outcomes)
+                }
+                _ => Ok(()),
+            }
+        });
+        written?;
+        symbolized = ahead;
     }
     stdout.flush().context("cannot write output")?;
     progress.finish_and_clear();
