@@ -265,7 +265,7 @@ impl<'a> UnitSweep<'a> {
         let mut next = location;
         for call in inlined.iter().rev() {
             levels.push(RawLevel {
-                function: call.name.map(|name| String::from_utf8_lossy(name.slice())),
+                function: call.name.as_deref().map(Cow::Borrowed),
                 location: next.and_then(Location::complete),
             });
             next = Some(Location {
@@ -278,9 +278,7 @@ impl<'a> UnitSweep<'a> {
             });
         }
         levels.push(RawLevel {
-            function: function
-                .name
-                .map(|name| String::from_utf8_lossy(name.slice())),
+            function: function.name.as_deref().map(Cow::Borrowed),
             location: next.and_then(Location::complete),
         });
         Some(visit(&levels))
@@ -535,9 +533,17 @@ impl<'a> Skim<'a> {
     }
 }
 
+/// A name as the answers give it, checked as UTF-8 once.
+type Name = Option<Cow<'static, str>>;
+
+/// The text of a name read from DWARF.
+fn text(name: Option<Reader>) -> Name {
+    name.map(|name| String::from_utf8_lossy(name.slice()))
+}
+
 /// One function's name and inline calls.
 struct Function {
-    name: Option<Reader>,
+    name: Name,
     /// Inline calls, in DIE order.
     calls: Vec<InlinedCall>,
     /// Their ranges, sorted by call depth, then start.
@@ -549,7 +555,7 @@ struct Function {
 
 /// One `DW_TAG_inlined_subroutine`.
 struct InlinedCall {
-    name: Option<Reader>,
+    name: Name,
     call_file: Option<u64>,
     call_line: Option<u32>,
     call_column: Option<u32>,
@@ -577,7 +583,7 @@ impl Function {
             note_name(unit, &attr, &mut name, names)?;
         }
         let mut function = Function {
-            name,
+            name: text(name),
             calls: Vec::new(),
             call_ranges: Vec::new(),
             tied: false,
@@ -624,6 +630,7 @@ impl Function {
                 }
                 gimli::DW_TAG_inlined_subroutine => {
                     let mut ranges = RangeAttributes::default();
+                    let mut name = None;
                     let mut call = InlinedCall {
                         name: None,
                         call_file: None,
@@ -633,7 +640,7 @@ impl Function {
                     for spec in abbrev.attributes() {
                         let attr = entries.read_attribute(*spec)?;
                         ranges.note(unit, &attr)?;
-                        note_name(unit, &attr, &mut call.name, names)?;
+                        note_name(unit, &attr, &mut name, names)?;
                         match (attr.name(), attr.value()) {
                             // In DWARF 5, file 0 is a real file.
                             (gimli::DW_AT_call_file, AttributeValue::FileIndex(index))
@@ -650,6 +657,7 @@ impl Function {
                             _ => {}
                         }
                     }
+                    call.name = text(name);
                     let index = self.calls.len();
                     self.calls.push(call);
                     ranges.for_each(unit, |range| {

@@ -14,6 +14,8 @@
 //! order of first appearance in the address space, so the file is the
 //! same whichever thread answered what.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::hash::Hash;
 
 use foldhash::HashMap;
@@ -52,21 +54,37 @@ pub(crate) fn build(binary: &Binary) -> Result<Vec<u8>, IndexError> {
 
 /// Merge the parts' answers in address order into the tables of the index.
 fn merge(parts: Vec<Part>) -> Tables {
-    let mut order: Vec<(u64, u32, u32)> = Vec::new();
-    for (number, part) in parts.iter().enumerate() {
-        let answers = part.answers.iter().enumerate();
-        order.extend(answers.map(|(index, answer)| (answer.address, number as u32, index as u32)));
-    }
-    order.par_sort_unstable();
     let mut numbers: Vec<Numbers> = parts.iter().map(Numbers::new).collect();
     let mut tables = Tables::default();
     // Id 0 is the empty chain: no DWARF answer at all.
     tables.chains.intern(EMPTY_CHAIN);
-    for (_, part, index) in order {
-        let (numbers, part) = (&mut numbers[part as usize], &parts[part as usize]);
-        let record = tables.number(part, numbers, &part.answers[index as usize]);
-        tables.push(record);
+    // The parts by their next answer's address. A part's answers mostly
+    // come in long runs no other part's answer falls into (a unit's code is
+    // mostly in one piece): each run is taken whole.
+    let mut next: BinaryHeap<Reverse<(u64, usize)>> = (parts.iter().enumerate())
+        .filter_map(|(number, part)| Some(Reverse((part.answers.first()?.address, number))))
+        .collect();
+    let mut taken = vec![0; parts.len()];
+    while let Some(Reverse((_, number))) = next.pop() {
+        let until = next
+            .peek()
+            .map_or(u64::MAX, |Reverse((address, _))| *address);
+        let (part, numbers) = (&parts[number], &mut numbers[number]);
+        let answers = &part.answers[taken[number]..];
+        let run = answers
+            .partition_point(|answer| answer.address < until)
+            .max(1);
+        for answer in &answers[..run] {
+            let record = tables.number(part, numbers, answer);
+            tables.push(record);
+        }
+        taken[number] += run;
+        if let Some(answer) = answers.get(run) {
+            next.push(Reverse((answer.address, number)));
+        }
     }
+    // Dropping the parts' many small strings takes a while: in parallel.
+    parts.into_par_iter().for_each(drop);
     tables
 }
 
