@@ -30,7 +30,10 @@
 //! anyway returns `None` and the caller asks DWARF instead. A damaged index
 //! can cost time, never a wrong line.
 //!
-//! # Layout (format version 2)
+//! # Layout (format version 3)
+//!
+//! Version 3 has version 2's layout: it only makes version 2 indexes stale,
+//! whose paths of `O=` builds were absolute (#18).
 //!
 //! Little-endian throughout.
 //!
