@@ -136,6 +136,40 @@ fn one_report_does_not_build_an_index_but_a_batch_does() {
     assert_eq!(index_files(dir.path()).len(), 1);
 }
 
+/// Indexes of format version 2 were built before the source tree's root
+/// was read from the line tables (#18), so those of `O=` builds hold
+/// absolute paths: version 3 makes them stale, rebuilt as any stale index
+/// is, never an error.
+#[test]
+fn an_index_of_format_version_2_is_stale_and_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let v = vmlinux();
+    let v = v.to_str().unwrap();
+    let (path, _) = ok(&run(&["index", "-q", "--vmlinux", v, "--index-dir", d]));
+    let path = PathBuf::from(path.trim_end());
+    let current = std::fs::read(&path).unwrap();
+    // The version is outside the checksum, so this is a valid version 2 file.
+    let mut version_2 = current.clone();
+    version_2[8..12].copy_from_slice(&2u32.to_le_bytes());
+
+    std::fs::write(&path, &version_2).unwrap();
+    let (_, stderr) = ok(&run(&["index", "--vmlinux", v, "--index-dir", d]));
+    assert!(
+        stderr.contains("stale") && stderr.contains("format version 2"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("rebuilding"), "{stderr}");
+    assert_eq!(std::fs::read(&path).unwrap(), current);
+
+    std::fs::write(&path, &version_2).unwrap();
+    let one = report("kasan-tcp.txt");
+    let (expected, _) = ok(&symbolize(&["-q", "--no-index"], &[&one]));
+    let (out, stderr) = ok(&symbolize(&["--index-dir", d], &[&one]));
+    assert_eq!(out, expected);
+    assert!(stderr.contains("stale"), "{stderr}");
+}
+
 #[test]
 fn a_corrupt_index_is_rebuilt_and_never_changes_the_output() {
     let dir = tempfile::tempdir().unwrap();

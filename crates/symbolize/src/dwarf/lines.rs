@@ -1,14 +1,16 @@
-//! Line programs read for a batch of addresses: the row at each probe,
-//! the address ranges of a unit's sequences, and file paths rendered as
-//! addr2line renders them.
+//! Line programs read for a batch of addresses: a unit's rows, the row
+//! at each probe, the address ranges of its sequences, and file paths
+//! rendered as addr2line renders them.
 //!
 //! Rows come from [`super::line_rows`], kresym's own line-program engine,
 //! which the sweep and the index build share; the one-by-one lookup runs
 //! addr2line's, which gimli's rows drive (see the `dwarf` module docs).
 
+use std::ops::Range;
+
 use super::levels::RawLocation;
 use super::line_rows;
-use super::ranges::{Container, unique_container};
+use super::ranges::{Container, RangeTable};
 use super::sections::Reader;
 
 type UnitRef<'a> = gimli::UnitRef<'a, Reader>;
@@ -51,15 +53,16 @@ pub(crate) enum LineAnswer {
     Unsure,
 }
 
-/// The line rows at a unit's probes, and its file names.
+/// A unit's line rows, and its file names.
 pub(crate) struct Lines {
     program: gimli::IncompleteLineProgram<Reader>,
-    /// One per probe, in probe order.
-    pub(crate) answers: Vec<LineAnswer>,
+    /// The rows of every non-empty sequence, one per address (the last
+    /// row at an address wins, as in addr2line), sequence after sequence.
+    rows: Vec<LineRow>,
+    /// The address range of each non-empty sequence, and its rows.
+    sequences: RangeTable<Range<usize>>,
     /// File paths by file index, rendered on demand.
     files: Vec<Option<String>>,
-    /// The address ranges of its non-empty sequences, by start address.
-    ranges: Vec<gimli::Range>,
 }
 
 /// The address ranges of a unit's line sequences, which addr2line takes as
@@ -69,42 +72,31 @@ pub(crate) fn sequence_ranges(
     unit: UnitRef<'_>,
     program: gimli::IncompleteLineProgram<Reader>,
 ) -> gimli::Result<Vec<gimli::Range>> {
-    Lines::read(unit, program, &[]).map(|lines| lines.ranges)
+    Lines::read(unit, program).map(|lines| lines.sequences.entries().iter().map(|s| s.0).collect())
 }
 
 impl Lines {
-    /// Run the line program once, answering every probe (sorted); fails
-    /// if the program or any file name is malformed.
+    /// Run the line program once, keeping its rows; fails if the program
+    /// or any file name is malformed.
     pub(crate) fn read(
         unit: UnitRef<'_>,
         program: gimli::IncompleteLineProgram<Reader>,
-        probes: &[u64],
     ) -> gimli::Result<Lines> {
-        // (probe position, sequence number, row), for each sequence holding a probe.
-        let mut hits: Vec<(usize, usize, Option<LineRow>)> = Vec::new();
-        let mut sequences: Vec<(gimli::Range, usize)> = Vec::new();
+        let mut sequences: Vec<(gimli::Range, Range<usize>)> = Vec::new();
         let mut rows: Vec<LineRow> = Vec::new();
+        // Where the current sequence's rows start.
+        let mut first = 0;
         line_rows::for_each_row(program.header(), |row| {
             if row.end_sequence {
-                let Some(start) = rows.first().map(|r| r.address) else {
-                    return;
-                };
-                let end = row.address;
-                if start < end {
-                    let number = sequences.len();
-                    sequences.push((gimli::Range { begin: start, end }, number));
-                    let first = probes.partition_point(|&p| p < start);
-                    let last = probes.partition_point(|&p| p < end);
-                    for (position, probe) in probes.iter().enumerate().take(last).skip(first) {
-                        let row = match rows.binary_search_by(|r| r.address.cmp(probe)) {
-                            Ok(found) => Some(rows[found]),
-                            Err(0) => None,
-                            Err(after) => Some(rows[after - 1]),
-                        };
-                        hits.push((position, number, row));
+                if let Some(start) = rows.get(first).map(|r| r.address) {
+                    let end = row.address;
+                    if start < end {
+                        sequences.push((gimli::Range { begin: start, end }, first..rows.len()));
+                    } else {
+                        rows.truncate(first);
                     }
                 }
-                rows.clear();
+                first = rows.len();
                 return;
             }
             let new = LineRow {
@@ -113,28 +105,11 @@ impl Lines {
                 line: row.line as u32,
                 column: row.column as u32,
             };
-            match rows.last_mut() {
+            match rows[first..].last_mut() {
                 Some(last) if last.address == new.address => *last = new,
                 _ => rows.push(new),
             }
         })?;
-        sequences.sort_by_key(|(range, _)| range.begin);
-        let answers = probes
-            .iter()
-            .enumerate()
-            .map(
-                |(position, &probe)| match unique_container(&sequences, probe, |s| s.0) {
-                    Container::One(&(_, number)) => hits
-                        .iter()
-                        .find(|hit| hit.0 == position && hit.1 == number)
-                        .map_or(LineAnswer::Unsure, |hit| {
-                            hit.2.map_or(LineAnswer::NoRow, LineAnswer::Row)
-                        }),
-                    Container::None => LineAnswer::NoRow,
-                    Container::Unsure => LineAnswer::Unsure,
-                },
-            )
-            .collect();
         // Every file name must be readable, or the unit has no lines at all.
         let header = program.header();
         let mut count = 1;
@@ -153,10 +128,33 @@ impl Lines {
         }
         Ok(Lines {
             program,
-            answers,
+            rows,
+            sequences: RangeTable::new(sequences),
             files: vec![None; count as usize],
-            ranges: sequences.into_iter().map(|(range, _)| range).collect(),
         })
+    }
+
+    /// The row at `probe`: the last row at or before it in the one
+    /// sequence holding it.
+    pub(crate) fn row_at(&self, probe: u64) -> LineAnswer {
+        match self.sequences.container(probe) {
+            Container::One(rows) => {
+                let rows = &self.rows[rows.clone()];
+                match rows.partition_point(|row| row.address <= probe) {
+                    0 => LineAnswer::NoRow,
+                    after => LineAnswer::Row(rows[after - 1]),
+                }
+            }
+            Container::None => LineAnswer::NoRow,
+            Container::Unsure => LineAnswer::Unsure,
+        }
+    }
+
+    /// The address of every row, and the end of every sequence, in
+    /// program order.
+    pub(crate) fn row_addresses(&self) -> impl Iterator<Item = u64> + '_ {
+        let rows = self.rows.iter().map(|row| row.address);
+        rows.chain(self.sequences.entries().iter().map(|s| s.0.end))
     }
 
     /// Render the path of file `index`, if there is such a file.

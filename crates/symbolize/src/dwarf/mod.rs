@@ -7,24 +7,26 @@
 //! - [`units`]: the unit table (`.debug_aranges`, and each unit's own
 //!   ranges for addresses it puts in no unit);
 //! - [`ranges`]: the one decoder of `DW_AT_low_pc`/`DW_AT_high_pc`/
-//!   `DW_AT_ranges`, used by the unit table, the sweep and the index build;
+//!   `DW_AT_ranges`, used by the unit table, the sweep and the index build,
+//!   and the table that finds the one range holding an address;
 //! - [`line_rows`]: kresym's line-program engine, used by the sweep and the
-//!   index build; [`lines`] answers a batch of probes with it and renders
-//!   paths as addr2line does;
+//!   index build; [`lines`] keeps a unit's rows with it, answers probes and
+//!   renders paths as addr2line does;
 //! - [`source_root`]: where the source and object trees are, from the
 //!   paths the line tables name (for tree-relative paths);
 //! - [`lookup`]: the one-by-one lookup through addr2line, the reference;
 //! - [`sweep`]: a batch of lookups in one pass over each unit, answering
-//!   exactly what the lookup answers.
+//!   exactly what the lookup answers;
+//! - [`tabulate`]: the lookup's answer at every address where it may
+//!   change, for the index: every unit swept whole, the lookup answering
+//!   where the sweep declines.
 //!
 //! Two line-program engines remain: the lookup's is addr2line's (gimli's
 //! rows), because the lookup *is* addr2line, the reference the others are
 //! compared with; kresym's own runs everywhere else (the sweep, the unit
 //! table, and the index build, which falls back to gimli's rows only for a
-//! program kresym's engine declines: `DW_LNE_define_file` or VLIW
-//! `op_index`, which no kernel has). The index build got no slower for it
-//! (3.4 s of CPU before and after on Debian's 6.1 kernel), and the index it
-//! writes is byte-identical.
+//! unit the sweep cannot read whose program kresym's engine declines:
+//! `DW_LNE_define_file` or VLIW `op_index`, which no kernel has).
 
 mod levels;
 mod line_rows;
@@ -34,15 +36,17 @@ mod ranges;
 mod sections;
 mod source_root;
 mod sweep;
+mod tabulate;
 mod units;
 
 use std::sync::OnceLock;
 
 pub(crate) use levels::RawLevel;
-pub(crate) use line_rows::for_each_row;
 pub(crate) use lookup::Lookup;
-pub(crate) use ranges::{RangeAttributes, declares_ranges};
 pub(crate) use sections::{NEEDED_SECTIONS, Reader, Sections};
+
+#[cfg(test)]
+pub(crate) use tabulate::per_boundary;
 
 use lookup::Contexts;
 use units::UnitTable;
@@ -123,9 +127,13 @@ impl DwarfInfo {
         sweep::sweep(self.lookup(), probes, visitor)
     }
 
-    /// Every address where `.debug_aranges` starts or ends a unit's range:
-    /// where the choice of lookup context may change.
-    pub(crate) fn unit_range_boundaries(&self) -> Vec<u64> {
-        self.lookup().units.boundaries()
+    /// The lookup's answers at every address where they may change, in
+    /// parts (see [`tabulate::tabulate`]).
+    pub(crate) fn tabulate<P: Send>(
+        &self,
+        part: impl Fn() -> P + Sync,
+        visit: impl Fn(&mut P, u64, Option<&str>, &[RawLevel<'_>]) + Sync,
+    ) -> gimli::Result<Vec<P>> {
+        tabulate::tabulate(self.lookup(), part, visit)
     }
 }

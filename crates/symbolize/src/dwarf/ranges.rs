@@ -1,5 +1,5 @@
 //! The one decoder of the address ranges a DIE declares, used by the unit
-//! table, the sweep and the index build; and the search that tells when a
+//! table, the sweep and the index build; and the table that tells when a
 //! range holding an address is found whatever the order of equal keys.
 //!
 //! The rules are addr2line's (`RangeAttributes::for_each_range` in its
@@ -84,6 +84,36 @@ impl RangeAttributes {
     }
 }
 
+/// Call `add` with every range of every DIE of the subtree at `root`, or
+/// of the whole unit when `root` is `None`.
+pub(crate) fn subtree_ranges(
+    unit: UnitRef<'_>,
+    root: Option<gimli::UnitOffset<usize>>,
+    mut add: impl FnMut(&gimli::Range),
+) -> gimli::Result<()> {
+    let mut entries = unit.entries_raw(root)?;
+    let depth = entries.next_depth();
+    let mut first = true;
+    while !entries.is_empty() {
+        if root.is_some() && !std::mem::take(&mut first) && entries.next_depth() <= depth {
+            break;
+        }
+        let Some(abbrev) = entries.read_abbreviation()? else {
+            continue;
+        };
+        if !declares_ranges(abbrev) {
+            entries.skip_attributes(abbrev.attributes())?;
+            continue;
+        }
+        let mut ranges = RangeAttributes::default();
+        for spec in abbrev.attributes() {
+            ranges.note(unit, &entries.read_attribute(*spec)?)?;
+        }
+        ranges.for_each(unit, |range| add(&range))?;
+    }
+    Ok(())
+}
+
 /// Whether an abbreviation declares any range attribute.
 pub(crate) fn declares_ranges(abbrev: &gimli::Abbreviation) -> bool {
     abbrev.attributes().iter().any(|spec| {
@@ -105,25 +135,60 @@ pub(crate) enum Container<'a, T> {
     Unsure,
 }
 
-/// The range of `sorted` (by start) holding `probe`, when a binary search
-/// over them finds it whatever order equal starts are in: it is the only
-/// range holding `probe`, and it starts after every other range that starts
-/// at or before `probe`.
-pub(crate) fn unique_container<T>(
-    sorted: &[T],
-    probe: u64,
-    range: impl Fn(&T) -> gimli::Range,
-) -> Container<'_, T> {
-    let before = sorted.partition_point(|item| range(item).begin <= probe);
-    let Some(last) = before.checked_sub(1) else {
-        return Container::None;
-    };
-    let candidate = range(&sorted[last]);
-    let others_hold = sorted[..last].iter().any(|item| range(item).end > probe);
-    let tied = last > 0 && range(&sorted[last - 1]).begin == candidate.begin;
-    match (candidate.end > probe, others_hold) {
-        (true, false) if !tied => Container::One(&sorted[last]),
-        (false, false) => Container::None,
-        _ => Container::Unsure,
+/// Values with address ranges, sorted by start, searched for the one
+/// range holding an address (see [`RangeTable::container`]).
+pub(crate) struct RangeTable<T> {
+    /// Sorted by start.
+    entries: Vec<(gimli::Range, T)>,
+    /// For each entry, the largest end among it and the entries before it.
+    reach: Vec<u64>,
+}
+
+impl<T> RangeTable<T> {
+    /// The table of `entries`, in any order.
+    pub(crate) fn new(mut entries: Vec<(gimli::Range, T)>) -> Self {
+        entries.sort_by_key(|(range, _)| range.begin);
+        let reach = entries
+            .iter()
+            .scan(0, |reach, (range, _)| {
+                *reach = range.end.max(*reach);
+                Some(*reach)
+            })
+            .collect();
+        RangeTable { entries, reach }
+    }
+
+    /// The ranges and their values, by start.
+    pub(crate) fn entries(&self) -> &[(gimli::Range, T)] {
+        &self.entries
+    }
+
+    /// Whether any range holds `probe`.
+    pub(crate) fn holds(&self, probe: u64) -> bool {
+        let before = self
+            .entries
+            .partition_point(|(range, _)| range.begin <= probe);
+        before > 0 && self.reach[before - 1] > probe
+    }
+
+    /// The range holding `probe`, when a binary search over the ranges
+    /// finds it whatever order equal starts are in: it is the only range
+    /// holding `probe`, and it starts after every other range that starts
+    /// at or before `probe`.
+    pub(crate) fn container(&self, probe: u64) -> Container<'_, T> {
+        let before = self
+            .entries
+            .partition_point(|(range, _)| range.begin <= probe);
+        let Some(last) = before.checked_sub(1) else {
+            return Container::None;
+        };
+        let (candidate, value) = &self.entries[last];
+        let others_hold = last > 0 && self.reach[last - 1] > probe;
+        let tied = last > 0 && self.entries[last - 1].0.begin == candidate.begin;
+        match (candidate.end > probe, others_hold) {
+            (true, false) if !tied => Container::One(value),
+            (false, false) => Container::None,
+            _ => Container::Unsure,
+        }
     }
 }

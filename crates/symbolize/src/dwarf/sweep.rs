@@ -11,7 +11,7 @@
 //!   functions that contain an address; most are stepped over by their
 //!   abbreviation alone (attributes of fixed sizes, a sibling pointer at a
 //!   fixed place), worked out once per abbreviation;
-//! - the line program, once, keeping only the current sequence's rows
+//! - the line program, once, keeping its rows while the unit is swept
 //!   (run by [`super::line_rows`], faster than gimli's general reader);
 //! - and only the file names the answers use;
 //!
@@ -22,20 +22,24 @@
 //! keys. It leaves a probe unanswered, for `with_raw_chain` to answer, when
 //! the unit is not C or assembly, declares no address range, is split
 //! DWARF or fails to parse; when the address lies in more than one function
-//! range or line sequence, or in inline ranges that start together; and
-//! when a name it needs lies behind a reference out of the unit.
+//! range or line sequence, or in inline ranges that start together; when
+//! a name it needs lies behind a reference out of the unit; and in a
+//! function holding a function of its own (a GNU C nested function, which
+//! addr2line finds as a function).
+//!
+//! The index build sweeps every unit whole ([`UnitSweep::change_points`]
+//! gives the addresses to ask at, [`UnitSweep::answer`] the answers; see
+//! the [`tabulate`](super::tabulate) module).
 //!
 //! One assumption makes the jumps safe: in C, a function with code is a
-//! child of its unit, unless it is a GNU C nested function, whose DIE sits
-//! inside its parent's subtree. The kernel has none (it must build with
-//! clang, which has no nested functions); in a unit that had one, an address
-//! in the nested function would be answered with its line alone, where
-//! addr2line names the nested function. Sibling pointers are trusted as
-//! compilers write them: a corrupt one that still lands on a DIE could hide
-//! functions from a sweep that the one-by-one lookup, which reads every DIE,
-//! would find (`tests/corrupt_dwarf.rs` finds no such case in its 128
-//! corrupted samples).
+//! child of its unit, or of another function (a nested function, declined
+//! above). Sibling pointers are trusted as compilers write them: a corrupt
+//! one that still lands on a DIE could hide functions from a sweep that the
+//! one-by-one lookup, which reads every DIE, would find
+//! (`tests/corrupt_dwarf.rs` finds no such case in its 128 corrupted
+//! samples).
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use gimli::AttributeValue;
@@ -46,7 +50,7 @@ use rayon::prelude::*;
 use super::levels::RawLevel;
 use super::lines::{LineAnswer, Lines, Location};
 use super::lookup::Lookup;
-use super::ranges::{Container, RangeAttributes, unique_container};
+use super::ranges::{Container, RangeAttributes, RangeTable, declares_ranges, subtree_ranges};
 use super::sections::Reader;
 
 type UnitRef<'a> = gimli::UnitRef<'a, Reader>;
@@ -84,10 +88,20 @@ pub(crate) fn sweep<T: Send, V: FnMut(&[RawLevel<'_>]) -> T>(
             groups
                 .par_iter()
                 .flat_map_iter(|(offset, probes)| {
-                    let mut answers = Vec::new();
-                    // A unit that fails anywhere is left to `with_raw_chain`.
-                    let _ = sweep_unit(lookup, *offset, probes, &visitor, &mut answers);
-                    answers
+                    // A unit that cannot be swept is left to `with_raw_chain`.
+                    with_unit(lookup, *offset, |unit| {
+                        let Some(unit) = unit else {
+                            return Vec::new();
+                        };
+                        let mut visit = visitor(unit.comp_dir().as_deref());
+                        let mut probes = probes.clone();
+                        probes.sort_unstable();
+                        probes.dedup();
+                        probes
+                            .into_iter()
+                            .filter_map(|probe| Some((probe, unit.answer(probe, &mut visit)?)))
+                            .collect()
+                    })
                 })
                 .collect::<Vec<_>>()
         },
@@ -96,108 +110,162 @@ pub(crate) fn sweep<T: Send, V: FnMut(&[RawLevel<'_>]) -> T>(
     answers
 }
 
-/// Answer what can be answered of `probes` in the unit at `offset`.
-fn sweep_unit<T, V: FnMut(&[RawLevel<'_>]) -> T>(
+/// Run `sweep` with the unit at `offset` read for sweeping, or with `None`
+/// when it cannot be swept: it is not a C or assembly compilation unit,
+/// declares no address range, is split DWARF, or fails to parse.
+pub(crate) fn with_unit<T>(
     lookup: Lookup<'_>,
     offset: usize,
-    probes: &[u64],
-    visitor: impl Fn(Option<&str>) -> V,
-    answers: &mut Vec<(u64, T)>,
-) -> Option<()> {
-    // Any reference out of the unit that matters is declined below.
-    let header = lookup.sections.unit_header(offset)?;
-    if header.type_() != gimli::UnitType::Compilation {
-        return None;
-    }
+    sweep: impl FnOnce(Option<&mut UnitSweep<'_>>) -> T,
+) -> T {
     let dwarf = lookup.sections.gimli();
-    let unit = dwarf.unit(header).ok()?;
-    if unit.dwo_id.is_some() {
-        return None;
-    }
-    let unit = UnitRef::new(&dwarf, &unit);
-    let tree = TopLevel::read(unit).ok()??;
-    let mut probes = probes.to_vec();
-    probes.sort_unstable();
-    probes.dedup();
-    let mut lines = match &unit.line_program {
-        Some(program) => Some(Lines::read(unit, program.clone(), &probes).ok()?),
-        None => None,
+    let unit = lookup
+        .sections
+        .unit_header(offset)
+        // Any reference out of the unit that matters is declined later.
+        .filter(|header| header.type_() == gimli::UnitType::Compilation)
+        .and_then(|header| dwarf.unit(header).ok())
+        .filter(|unit| unit.dwo_id.is_none());
+    let Some(unit) = unit else {
+        return sweep(None);
     };
-    let comp_dir = unit
-        .comp_dir
-        .map(|dir| String::from_utf8_lossy(dir.slice()));
-    let mut visit = visitor(comp_dir.as_deref());
-    let mut answer = |probe, levels: &[RawLevel<'_>]| answers.push((probe, visit(levels)));
-    let mut functions: Vec<(UnitOffset, Function)> = Vec::new();
-    let mut names = Names::default();
-    'probes: for (position, &probe) in probes.iter().enumerate() {
-        if !tree
+    let unit = UnitRef::new(&dwarf, &unit);
+    match UnitSweep::read(unit) {
+        Some(mut swept) => sweep(Some(&mut swept)),
+        None => sweep(None),
+    }
+}
+
+/// One compilation unit read for sweeping: its top level and line rows,
+/// and its functions, parsed when first needed.
+pub(crate) struct UnitSweep<'a> {
+    unit: UnitRef<'a>,
+    tree: TopLevel,
+    lines: Option<Lines>,
+    /// Functions parsed so far, by offset; `None` for those declined.
+    functions: foldhash::HashMap<UnitOffset, Option<Function>>,
+    names: Names,
+}
+
+impl<'a> UnitSweep<'a> {
+    /// Read the top level and the line program; `None` when the unit
+    /// cannot be swept.
+    fn read(unit: UnitRef<'a>) -> Option<Self> {
+        let tree = TopLevel::read(unit).ok()??;
+        let lines = match &unit.line_program {
+            Some(program) => Some(Lines::read(unit, program.clone()).ok()?),
+            None => None,
+        };
+        Some(UnitSweep {
+            unit,
+            tree,
+            lines,
+            functions: Default::default(),
+            names: Names::default(),
+        })
+    }
+
+    /// The unit's compilation directory.
+    pub(crate) fn comp_dir(&self) -> Option<Cow<'a, str>> {
+        self.unit
+            .comp_dir
+            .map(|dir| String::from_utf8_lossy(dir.slice()))
+    }
+
+    /// The function at `offset`, parsed on first need; `None` when declined.
+    fn function(&mut self, offset: UnitOffset) -> Option<&Function> {
+        let (unit, names) = (self.unit, &mut self.names);
+        self.functions
+            .entry(offset)
+            .or_insert_with(|| Function::parse(unit, offset, names).ok())
+            .as_ref()
+    }
+
+    /// Call `add` with every address where the answers in this unit may
+    /// change: where the unit's ranges, its functions' ranges and their
+    /// inline calls' ranges start and end, and its line rows and sequence
+    /// ends. Every function is parsed; for one the sweep declines, `add`
+    /// gets the start and end of every range of every DIE in its subtree,
+    /// which is what the one-by-one lookup may read there.
+    pub(crate) fn change_points(&mut self, mut add: impl FnMut(u64)) -> gimli::Result<()> {
+        let mut range = |range: &gimli::Range| {
+            add(range.begin);
+            add(range.end);
+        };
+        self.tree
             .unit_ranges
+            .entries()
             .iter()
-            .any(|r| r.begin <= probe && probe < r.end)
-        {
-            // In no range of the unit: addr2line finds nothing.
-            answer(probe, &[]);
-            continue;
+            .for_each(|e| range(&e.0));
+        let functions: Vec<(gimli::Range, UnitOffset)> = self.tree.functions.entries().to_vec();
+        for (function_range, offset) in functions {
+            range(&function_range);
+            match self.function(offset) {
+                Some(function) => function.call_ranges.iter().for_each(|c| range(&c.range)),
+                None => subtree_ranges(self.unit, Some(offset), &mut range)?,
+            }
         }
-        let row = match lines.as_ref().map(|lines| lines.answers[position]) {
+        if let Some(lines) = &self.lines {
+            lines.row_addresses().for_each(add);
+        }
+        Ok(())
+    }
+
+    /// `visit(chain)` with the chain [`Lookup::with_raw_chain`] would give
+    /// at `probe`; `None` when the sweep cannot be sure of it.
+    pub(crate) fn answer<T>(
+        &mut self,
+        probe: u64,
+        visit: impl FnOnce(&[RawLevel<'_>]) -> T,
+    ) -> Option<T> {
+        if !self.tree.unit_ranges.holds(probe) {
+            // In no range of the unit: addr2line finds nothing.
+            return Some(visit(&[]));
+        }
+        let row = match self.lines.as_ref().map(|lines| lines.row_at(probe)) {
             Some(LineAnswer::Row(row)) => Some(row),
             Some(LineAnswer::NoRow) | None => None,
-            Some(LineAnswer::Unsure) => continue,
+            Some(LineAnswer::Unsure) => return None,
         };
-        let found = match unique_container(&tree.functions, probe, |f| f.range) {
-            Container::One(function) => Some(function.offset),
-            Container::Unsure => continue,
+        let found = match self.tree.functions.container(probe) {
+            Container::One(&offset) => Some(offset),
+            Container::Unsure => return None,
             Container::None => None,
         };
-        let function = match found {
-            None => None,
-            Some(offset) => match functions.iter().position(|(at, _)| *at == offset) {
-                Some(known) => Some(&functions[known].1),
-                None => {
-                    let Ok(parsed) = Function::parse(unit, offset, &mut names) else {
-                        continue;
-                    };
-                    functions.push((offset, parsed));
-                    functions.last().map(|(_, function)| function)
-                }
-            },
-        };
+        let unit = self.unit;
+        if let Some(offset) = found {
+            self.function(offset)?;
+        }
+        let function = found.and_then(|offset| self.functions[&offset].as_ref());
         let inlined = match function.map(|function| function.inlined_at(probe)) {
-            Some(None) => continue,
+            Some(None) => return None,
             Some(Some(inlined)) => inlined,
             None => Vec::new(),
         };
-        if let Some(lines) = lines.as_mut() {
+        if let Some(lines) = self.lines.as_mut() {
             let files = row.map(|row| row.file);
             let call_files = inlined.iter().filter_map(|call| call.call_file);
             for file in files.into_iter().chain(call_files) {
-                if lines.prepare(unit, file).is_err() {
-                    continue 'probes;
-                }
+                lines.prepare(unit, file).ok()?;
             }
         }
-        let lines = lines.as_ref();
+        let lines = self.lines.as_ref();
         let location = row.and_then(|row| Some(lines?.location(row)));
         let Some(function) = function else {
             // Line information without a function.
-            match location {
-                Some(location) => answer(
-                    probe,
-                    &[RawLevel {
-                        function: None,
-                        location: location.complete(),
-                    }],
-                ),
-                None => answer(probe, &[]),
-            }
-            continue;
+            return Some(match location {
+                Some(location) => visit(&[RawLevel {
+                    function: None,
+                    location: location.complete(),
+                }]),
+                None => visit(&[]),
+            });
         };
         let mut levels = Vec::with_capacity(inlined.len() + 1);
         let mut next = location;
         for call in inlined.iter().rev() {
             levels.push(RawLevel {
-                function: call.name.map(|name| String::from_utf8_lossy(name.slice())),
+                function: call.name.as_deref().map(Cow::Borrowed),
                 location: next.and_then(Location::complete),
             });
             next = Some(Location {
@@ -210,28 +278,19 @@ fn sweep_unit<T, V: FnMut(&[RawLevel<'_>]) -> T>(
             });
         }
         levels.push(RawLevel {
-            function: function
-                .name
-                .map(|name| String::from_utf8_lossy(name.slice())),
+            function: function.name.as_deref().map(Cow::Borrowed),
             location: next.and_then(Location::complete),
         });
-        answer(probe, &levels);
+        Some(visit(&levels))
     }
-    Some(())
-}
-
-/// A function's range, from the unit's top level.
-struct FunctionRange {
-    range: gimli::Range,
-    offset: UnitOffset,
 }
 
 /// What a unit's root and top-level DIEs say about addresses.
 struct TopLevel {
     /// The unit's own ranges.
-    unit_ranges: Vec<gimli::Range>,
-    /// Every range of every function found, sorted by start.
-    functions: Vec<FunctionRange>,
+    unit_ranges: RangeTable<()>,
+    /// Every range of every function found, with the function's offset.
+    functions: RangeTable<UnitOffset>,
 }
 
 /// Whether a `DW_AT_language` is C or assembly, where functions with code
@@ -269,14 +328,11 @@ impl TopLevel {
             return Ok(None);
         }
         let mut unit_ranges = Vec::new();
-        if !ranges.for_each(unit, |range| unit_ranges.push(range))? {
+        if !ranges.for_each(unit, |range| unit_ranges.push((range, ())))? {
             // addr2line would take the ranges from the line program.
             return Ok(None);
         }
-        let mut tree = TopLevel {
-            unit_ranges,
-            functions: Vec::new(),
-        };
+        let mut functions = Vec::new();
         let mut skim = Skim::new(unit);
         let mut next = Some(entries.next_offset());
         while let Some(at) = next {
@@ -329,7 +385,7 @@ impl TopLevel {
                 }
                 if is_function {
                     ranges.for_each(unit, |range| {
-                        tree.functions.push(FunctionRange { range, offset });
+                        functions.push((range, offset));
                     })?;
                 }
                 // Jump over the children, when the sibling pointer is sane.
@@ -340,8 +396,10 @@ impl TopLevel {
                 entries.skip_attributes(&specs[unread..])?;
             }
         }
-        tree.functions.sort_by_key(|f| f.range.begin);
-        Ok(Some(tree))
+        Ok(Some(TopLevel {
+            unit_ranges: RangeTable::new(unit_ranges),
+            functions: RangeTable::new(functions),
+        }))
     }
 }
 
@@ -475,9 +533,17 @@ impl<'a> Skim<'a> {
     }
 }
 
+/// A name as the answers give it, checked as UTF-8 once.
+type Name = Option<Cow<'static, str>>;
+
+/// The text of a name read from DWARF.
+fn text(name: Option<Reader>) -> Name {
+    name.map(|name| String::from_utf8_lossy(name.slice()))
+}
+
 /// One function's name and inline calls.
 struct Function {
-    name: Option<Reader>,
+    name: Name,
     /// Inline calls, in DIE order.
     calls: Vec<InlinedCall>,
     /// Their ranges, sorted by call depth, then start.
@@ -489,7 +555,7 @@ struct Function {
 
 /// One `DW_TAG_inlined_subroutine`.
 struct InlinedCall {
-    name: Option<Reader>,
+    name: Name,
     call_file: Option<u64>,
     call_line: Option<u32>,
     call_column: Option<u32>,
@@ -517,7 +583,7 @@ impl Function {
             note_name(unit, &attr, &mut name, names)?;
         }
         let mut function = Function {
-            name,
+            name: text(name),
             calls: Vec::new(),
             call_ranges: Vec::new(),
             tied: false,
@@ -549,6 +615,11 @@ impl Function {
                 continue;
             };
             match abbrev.tag() {
+                gimli::DW_TAG_subprogram if declares_ranges(abbrev) => {
+                    // A nested function (GNU C), which addr2line finds as
+                    // a function of its own: declined.
+                    return Err(gimli::Error::UnsupportedOffset);
+                }
                 gimli::DW_TAG_subprogram => {
                     entries.skip_attributes(abbrev.attributes())?;
                     while entries.next_depth() > next_depth {
@@ -559,6 +630,7 @@ impl Function {
                 }
                 gimli::DW_TAG_inlined_subroutine => {
                     let mut ranges = RangeAttributes::default();
+                    let mut name = None;
                     let mut call = InlinedCall {
                         name: None,
                         call_file: None,
@@ -568,7 +640,7 @@ impl Function {
                     for spec in abbrev.attributes() {
                         let attr = entries.read_attribute(*spec)?;
                         ranges.note(unit, &attr)?;
-                        note_name(unit, &attr, &mut call.name, names)?;
+                        note_name(unit, &attr, &mut name, names)?;
                         match (attr.name(), attr.value()) {
                             // In DWARF 5, file 0 is a real file.
                             (gimli::DW_AT_call_file, AttributeValue::FileIndex(index))
@@ -585,6 +657,7 @@ impl Function {
                             _ => {}
                         }
                     }
+                    call.name = text(name);
                     let index = self.calls.len();
                     self.calls.push(call);
                     ranges.for_each(unit, |range| {

@@ -1,21 +1,24 @@
-//! Building an index: ask DWARF once at every address where its answer may
-//! change, and write the answers down.
+//! Building an index: the DWARF lookup's answer at every address where it
+//! may change, written down.
 //!
-//! What the DWARF lookup returns at an address depends only on how the
-//! address compares with a finite set of boundaries: the start and end of
-//! every range a DIE has (units, functions, inlined calls, lexical blocks),
-//! the address of every line-table row, and the start and end of every
-//! `.debug_aranges` range (which picks the lookup context). Between two
-//! consecutive boundaries the answer is the same everywhere, so the index
-//! stores the answer at each boundary, found by the very code the DWARF
-//! lookup runs (`Lookup::with_raw_chain` in the `dwarf` module), and drops the boundaries where
-//! nothing changed. That is what makes the index give exactly the DWARF
-//! lookup's output.
+//! The `dwarf` side finds those addresses and the answers there, unit by
+//! unit in parallel (`DwarfInfo::tabulate`: each unit read once by the
+//! sweep, the one-by-one lookup `Lookup::with_raw_chain` answering where
+//! the sweep declines). Between two consecutive such addresses the answer
+//! is the same everywhere, so the index stores the answer at each, and
+//! drops those where nothing changed. That is what makes the index give
+//! exactly the DWARF lookup's output.
+//!
+//! Each part of the answers numbers its strings, files and chains itself;
+//! the parts are then merged in address order, numbering everything in
+//! order of first appearance in the address space, so the file is the
+//! same whichever thread answered what.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::hash::Hash;
 
-use gimli::UnitHeader;
+use foldhash::HashMap;
 use rayon::prelude::*;
 
 use super::format::{
@@ -25,14 +28,14 @@ use super::format::{
 };
 use super::{GENERATOR, IndexError};
 use crate::Binary;
-use crate::dwarf::{RangeAttributes, RawLevel, Reader, declares_ranges, for_each_row};
+use crate::dwarf::RawLevel;
 use crate::paths::PathCleaner;
-
-/// Boundaries evaluated per parallel task.
-const CHUNK: usize = 1 << 14;
 
 /// String id meaning "none" (a unit without a compilation directory).
 const NO_STRING: u32 = u32::MAX;
+
+/// A part's id not yet given its number in the index.
+const UNNUMBERED: u32 = u32::MAX;
 
 /// One chain: the number of levels; the innermost function (string id + 1,
 /// or 0); and with two levels or more, the chain of the outer levels (its
@@ -45,81 +48,44 @@ const EMPTY_CHAIN: Chain = [0; 6];
 
 /// Build the index of `binary` and return the bytes of the file.
 pub(crate) fn build(binary: &Binary) -> Result<Vec<u8>, IndexError> {
-    let boundaries = boundaries(binary)?;
-    let chunks: Vec<Tables> = boundaries
-        .par_chunks(CHUNK)
-        .map(|chunk| evaluate(binary, chunk))
-        .collect();
+    let parts = binary.dwarf().tabulate(Part::default, Part::answer)?;
+    Ok(merge(parts).write(binary))
+}
+
+/// Merge the parts' answers in address order into the tables of the index.
+fn merge(parts: Vec<Part>) -> Tables {
+    let mut numbers: Vec<Numbers> = parts.iter().map(Numbers::new).collect();
     let mut tables = Tables::default();
     // Id 0 is the empty chain: no DWARF answer at all.
     tables.chains.intern(EMPTY_CHAIN);
-    for chunk in chunks {
-        tables.absorb(chunk);
-    }
-    Ok(tables.write(binary))
-}
-
-/// Every address where the DWARF lookup's answer may change, sorted, from 0.
-fn boundaries(binary: &Binary) -> Result<Vec<u64>, IndexError> {
-    let dwarf = binary.dwarf().gimli();
-    let mut headers: Vec<UnitHeader<Reader>> = Vec::new();
-    let mut units = dwarf.units();
-    while let Some(header) = units.next()? {
-        headers.push(header);
-    }
-    let per_unit: Vec<Vec<u64>> = headers
-        .into_par_iter()
-        .map(|header| unit_boundaries(&dwarf, header))
-        .collect::<gimli::Result<_>>()?;
-    let mut all: Vec<u64> = per_unit.into_iter().flatten().collect();
-    all.extend(binary.dwarf().unit_range_boundaries());
-    all.push(0);
-    all.par_sort_unstable();
-    all.dedup();
-    Ok(all)
-}
-
-/// One unit's DIE range starts and ends, and its line rows.
-///
-/// Ranges are read by the decoder the sweep and the unit table use
-/// (addr2line's rules: a DIE's `DW_AT_ranges` wins over its
-/// `DW_AT_low_pc`/`DW_AT_high_pc`, as in the lookup); rows by kresym's own
-/// line-program engine, or gimli's where that one declines a program.
-/// Any error fails the build: a unit this walk cannot read might still be
-/// partly readable by the lookup, and the index must not guess.
-fn unit_boundaries(
-    dwarf: &gimli::Dwarf<Reader>,
-    header: UnitHeader<Reader>,
-) -> gimli::Result<Vec<u64>> {
-    let unit = dwarf.unit(header)?;
-    let unit = gimli::UnitRef::new(dwarf, &unit);
-    let mut out = Vec::new();
-    let mut entries = unit.entries_raw(None)?;
-    while !entries.is_empty() {
-        let Some(abbrev) = entries.read_abbreviation()? else {
-            continue;
-        };
-        if !declares_ranges(abbrev) {
-            entries.skip_attributes(abbrev.attributes())?;
-            continue;
+    // The parts by their next answer's address. A part's answers mostly
+    // come in long runs no other part's answer falls into (a unit's code is
+    // mostly in one piece): each run is taken whole.
+    let mut next: BinaryHeap<Reverse<(u64, usize)>> = (parts.iter().enumerate())
+        .filter_map(|(number, part)| Some(Reverse((part.answers.first()?.address, number))))
+        .collect();
+    let mut taken = vec![0; parts.len()];
+    while let Some(Reverse((_, number))) = next.pop() {
+        let until = next
+            .peek()
+            .map_or(u64::MAX, |Reverse((address, _))| *address);
+        let (part, numbers) = (&parts[number], &mut numbers[number]);
+        let answers = &part.answers[taken[number]..];
+        let run = answers
+            .partition_point(|answer| answer.address < until)
+            .max(1);
+        for answer in &answers[..run] {
+            let record = tables.number(part, numbers, answer);
+            tables.push(record);
         }
-        let mut ranges = RangeAttributes::default();
-        for spec in abbrev.attributes() {
-            ranges.note(unit, &entries.read_attribute(*spec)?)?;
-        }
-        ranges.for_each(unit, |range| out.extend([range.begin, range.end]))?;
-    }
-    if let Some(program) = unit.line_program.clone() {
-        let start = out.len();
-        if for_each_row(program.header(), |row| out.push(row.address)).is_err() {
-            out.truncate(start);
-            let mut rows = program.rows();
-            while let Some((_, row)) = rows.next_row()? {
-                out.push(row.address());
-            }
+        taken[number] += run;
+        if let Some(answer) = answers.get(run) {
+            next.push(Reverse((answer.address, number)));
         }
     }
-    Ok(out)
+    // Dropping the parts' many small strings takes a while: in parallel.
+    parts.into_par_iter().for_each(drop);
+    tables
 }
 
 /// What the lookup answers from one boundary to the next.
@@ -150,7 +116,7 @@ struct Interner<K> {
 impl<K> Default for Interner<K> {
     fn default() -> Self {
         Interner {
-            ids: HashMap::new(),
+            ids: HashMap::default(),
             items: Vec::new(),
         }
     }
@@ -192,63 +158,236 @@ struct Tables {
     records: Vec<Record>,
 }
 
-/// Ask DWARF at each boundary of `chunk`; keep the records that change the answer.
-fn evaluate(binary: &Binary, chunk: &[u64]) -> Tables {
-    let mut tables = Tables::default();
-    let empty = tables.chains.intern(EMPTY_CHAIN);
-    for &address in chunk {
-        let record = binary
-            .dwarf()
-            .with_raw_chain(address, |comp_dir, levels| {
-                tables.record(address, comp_dir, levels)
-            })
-            .unwrap_or(Record {
-                address,
-                row: None,
-                chain: empty,
-            });
-        tables.push(record);
-    }
-    tables
+/// One part of the answers (see [`crate::dwarf::DwarfInfo::tabulate`]),
+/// with its own numbering of strings, files and chains.
+#[derive(Debug)]
+struct Part {
+    tables: Tables,
+    /// In address order.
+    answers: Vec<Answer>,
+    /// The last answer's compilation directory and levels, outermost
+    /// first: the next answer usually repeats most of them, and finds their
+    /// numbers here by comparing text instead of hashing it.
+    last_comp_dir: u32,
+    last: Vec<Level>,
 }
 
-impl Tables {
-    fn record(&mut self, address: u64, comp_dir: Option<&str>, levels: &[RawLevel<'_>]) -> Record {
-        let comp_dir = comp_dir.map_or(NO_STRING, |dir| self.strings.intern_str(dir));
+/// The answer at one address, in a part's numbering.
+#[derive(Debug)]
+struct Answer {
+    address: u64,
+    /// The compilation directory, or [`NO_STRING`].
+    comp_dir: u32,
+    row: Option<Row>,
+    chain: u32,
+}
+
+/// One level of an answer, in a part's numbering.
+#[derive(Debug, Clone, Copy)]
+struct Level {
+    /// Function string id + 1, or 0.
+    function: u32,
+    /// The chain of this level and the ones outside it.
+    chain: u32,
+    /// The location, and its file's path string id.
+    location: Option<(Row, u32)>,
+}
+
+impl Default for Part {
+    fn default() -> Self {
+        let mut tables = Tables::default();
+        tables.chains.intern(EMPTY_CHAIN);
+        Part {
+            tables,
+            answers: Vec::new(),
+            last_comp_dir: NO_STRING,
+            last: Vec::new(),
+        }
+    }
+}
+
+impl Part {
+    /// Take down the answer at `address`.
+    fn answer(&mut self, address: u64, comp_dir: Option<&str>, levels: &[RawLevel<'_>]) {
+        let tables = &mut self.tables;
+        let string = |tables: &mut Tables, text: &str, last: u32| {
+            let known = (last != NO_STRING).then(|| &tables.strings.items[last as usize]);
+            match known {
+                Some(known) if **known == *text => last,
+                _ => tables.strings.intern_str(text),
+            }
+        };
+        let comp_dir = comp_dir.map_or(NO_STRING, |dir| string(tables, dir, self.last_comp_dir));
+        // The last answer's levels are of use while this one repeats them.
+        let mut same = comp_dir == self.last_comp_dir;
+        self.last_comp_dir = comp_dir;
         // From the outermost level in: each chain refers to the one outside it.
         let (mut chain, mut call, mut row) = (0, None, None);
         for (depth, level) in levels.iter().enumerate().rev() {
-            let function = level
-                .function
-                .as_deref()
-                .map_or(0, |name| self.strings.intern_str(name) + 1);
-            let location = level.location.as_ref().map(|l| Row {
-                file: self
-                    .files
-                    .intern((self.strings.intern_str(l.file), comp_dir)),
-                line: l.line,
-                column: l.column.unwrap_or(0),
-            });
-            let count = (levels.len() - depth) as u32;
-            let node = match (count, call) {
-                (1, _) => [1, function, 0, 0, 0, 0],
-                (_, Some(Row { file, line, column })) => {
-                    [count, function, chain, file + 1, line, column]
+            let outside = levels.len() - 1 - depth;
+            let last = self.last.get(outside).copied().filter(|_| same);
+            let function = match level.function.as_deref() {
+                Some(name) => {
+                    let known = last.map_or(NO_STRING, |last| last.function.wrapping_sub(1));
+                    string(tables, name, known) + 1
                 }
-                (_, None) => [count, function, chain, 0, 0, 0],
+                None => 0,
             };
-            chain = self.chains.intern(node);
+            let location = level.location.as_ref().map(|l| {
+                let known = last
+                    .and_then(|last| last.location)
+                    .map_or(NO_STRING, |(_, path)| path);
+                let path = string(tables, l.file, known);
+                let file = match last.and_then(|last| last.location) {
+                    Some((row, known)) if known == path => row.file,
+                    _ => tables.files.intern((path, comp_dir)),
+                };
+                let row = Row {
+                    file,
+                    line: l.line,
+                    column: l.column.unwrap_or(0),
+                };
+                (row, path)
+            });
+            let count = (outside + 1) as u32;
+            chain = match last {
+                Some(last) if last.function == function => last.chain,
+                _ => {
+                    same = false;
+                    let node = match (count, call) {
+                        (1, _) => [1, function, 0, 0, 0, 0],
+                        (_, Some(Row { file, line, column })) => {
+                            [count, function, chain, file + 1, line, column]
+                        }
+                        (_, None) => [count, function, chain, 0, 0, 0],
+                    };
+                    tables.chains.intern(node)
+                }
+            };
+            let level = Level {
+                function,
+                chain,
+                location,
+            };
+            // Inner levels repeat the last answer's only below the same call.
+            same &= last.is_some_and(|last| last.location.map(|l| l.0) == location.map(|l| l.0));
+            if outside < self.last.len() {
+                self.last[outside] = level;
+            } else {
+                self.last.push(level);
+            }
+            let location = location.map(|(row, _)| row);
             if depth == 0 {
                 row = location;
             } else {
                 call = location;
             }
         }
-        Record {
+        self.last.truncate(levels.len());
+        self.answers.push(Answer {
             address,
+            comp_dir,
             row,
             chain,
+        });
+    }
+}
+
+/// A part's ids numbered in the index so far ([`UNNUMBERED`] if not yet).
+struct Numbers {
+    strings: Vec<u32>,
+    files: Vec<u32>,
+    chains: Vec<u32>,
+}
+
+impl Numbers {
+    fn new(part: &Part) -> Self {
+        let tables = &part.tables;
+        Numbers {
+            strings: vec![UNNUMBERED; tables.strings.items.len()],
+            files: vec![UNNUMBERED; tables.files.items.len()],
+            chains: vec![UNNUMBERED; tables.chains.items.len()],
         }
+    }
+}
+
+impl Tables {
+    /// The record of a part's answer, numbering what it uses for the first
+    /// time in the order [`Part::answer`] met it: the compilation
+    /// directory; then from the outermost level in, the file of the call
+    /// site (the location of the level outside) and the function; then the
+    /// file of the row.
+    fn number(&mut self, part: &Part, numbers: &mut Numbers, answer: &Answer) -> Record {
+        if answer.comp_dir != NO_STRING {
+            self.number_string(part, numbers, answer.comp_dir);
+        }
+        let chain = self.number_chain(part, numbers, answer.chain);
+        Record {
+            address: answer.address,
+            row: answer.row.map(|row| Row {
+                file: self.number_file(part, numbers, row.file),
+                ..row
+            }),
+            chain,
+        }
+    }
+
+    fn number_string(&mut self, part: &Part, numbers: &mut Numbers, id: u32) -> u32 {
+        let number = &mut numbers.strings[id as usize];
+        if *number == UNNUMBERED {
+            *number = self
+                .strings
+                .intern_str(&part.tables.strings.items[id as usize]);
+        }
+        *number
+    }
+
+    fn number_file(&mut self, part: &Part, numbers: &mut Numbers, id: u32) -> u32 {
+        if numbers.files[id as usize] == UNNUMBERED {
+            let (raw, dir) = part.tables.files.items[id as usize];
+            let raw = self.number_string(part, numbers, raw);
+            let dir = match dir {
+                NO_STRING => NO_STRING,
+                dir => self.number_string(part, numbers, dir),
+            };
+            numbers.files[id as usize] = self.files.intern((raw, dir));
+        }
+        numbers.files[id as usize]
+    }
+
+    fn number_chain(&mut self, part: &Part, numbers: &mut Numbers, id: u32) -> u32 {
+        // The chain and its outer chains not numbered yet, innermost first.
+        let mut new = Vec::new();
+        let mut next = id;
+        while numbers.chains[next as usize] == UNNUMBERED {
+            new.push(next);
+            let [count, _, outer, ..] = part.tables.chains.items[next as usize];
+            if count < 2 {
+                break;
+            }
+            next = outer;
+        }
+        for &id in new.iter().rev() {
+            let [count, function, outer, call, line, column] =
+                part.tables.chains.items[id as usize];
+            let outer = if count >= 2 {
+                numbers.chains[outer as usize]
+            } else {
+                0
+            };
+            let call = match call {
+                0 => 0,
+                call => self.number_file(part, numbers, call - 1) + 1,
+            };
+            let function = match function {
+                0 => 0,
+                function => self.number_string(part, numbers, function - 1) + 1,
+            };
+            numbers.chains[id as usize] = self
+                .chains
+                .intern([count, function, outer, call, line, column]);
+        }
+        numbers.chains[id as usize]
     }
 
     /// Append a record unless it says what the last one said.
@@ -261,59 +400,6 @@ impl Tables {
             return;
         }
         self.records.push(record);
-    }
-
-    /// Merge a chunk's tables and records into these, renumbering its ids.
-    fn absorb(&mut self, chunk: Tables) {
-        let strings: Vec<u32> = chunk
-            .strings
-            .items
-            .iter()
-            .map(|s| self.strings.intern_str(s))
-            .collect();
-        let string = |id: u32| {
-            if id == NO_STRING {
-                NO_STRING
-            } else {
-                strings[id as usize]
-            }
-        };
-        let files: Vec<u32> = chunk
-            .files
-            .items
-            .iter()
-            .map(|&(raw, dir)| self.files.intern((string(raw), string(dir))))
-            .collect();
-        // Outer chains come first, so they are renumbered before they are used.
-        let mut chains: Vec<u32> = Vec::with_capacity(chunk.chains.items.len());
-        for &[count, function, outer, call, line, column] in &chunk.chains.items {
-            let optional =
-                |id: u32, map: &[u32]| if id == 0 { 0 } else { map[id as usize - 1] + 1 };
-            let outer = if count >= 2 {
-                chains[outer as usize]
-            } else {
-                0
-            };
-            let renumbered = [
-                count,
-                optional(function, &strings),
-                outer,
-                optional(call, &files),
-                line,
-                column,
-            ];
-            chains.push(self.chains.intern(renumbered));
-        }
-        for record in chunk.records {
-            self.push(Record {
-                address: record.address,
-                row: record.row.map(|row| Row {
-                    file: files[row.file as usize],
-                    ..row
-                }),
-                chain: chains[record.chain as usize],
-            });
-        }
     }
 
     /// The index file.
@@ -339,7 +425,7 @@ impl Tables {
         });
 
         // Files: the raw path, and the path cleaned as the lookup cleans it.
-        let mut cleaners: HashMap<u32, PathCleaner> = HashMap::new();
+        let mut cleaners: HashMap<u32, PathCleaner> = HashMap::default();
         let mut files = Vec::with_capacity(self.files.items.len() * super::format::FILE_LEN);
         for &(raw, dir) in &self.files.items.clone() {
             let cleaner = cleaners.entry(dir).or_insert_with(|| {
@@ -558,4 +644,52 @@ fn assemble(sections: &[(SectionId, &[u8])]) -> Vec<u8> {
     let checksum = xxhash_rust::xxh3::xxh3_64(&out[HEADER_LEN..]);
     out[CHECKSUM_OFFSET..HEADER_LEN].copy_from_slice(&checksum.to_le_bytes());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+
+    /// Every sample kernel and module.
+    fn samples() -> Vec<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples");
+        let mut dirs = vec![root.join("build")];
+        for variant in std::fs::read_dir(root.join("variants")).unwrap() {
+            dirs.push(variant.unwrap().path());
+        }
+        let mut found = Vec::new();
+        for dir in dirs {
+            for file in std::fs::read_dir(dir).unwrap() {
+                let path = file.unwrap().path();
+                let name = path.file_name().unwrap().to_string_lossy();
+                if name.starts_with("vmlinux") || name.ends_with(".ko") {
+                    found.push(path);
+                }
+            }
+        }
+        found.sort();
+        found
+    }
+
+    /// The index built from the sweep's parts is byte for byte the one built
+    /// by asking the one-by-one lookup at every boundary of every unit, as
+    /// the index build did before it used the sweep.
+    #[test]
+    fn the_index_equals_the_one_asked_at_every_boundary() {
+        let samples = samples();
+        assert!(samples.len() >= 10, "{samples:?}");
+        for path in samples {
+            let binary = Binary::open(&path).unwrap();
+            let mut part = Part::default();
+            crate::dwarf::per_boundary(binary.dwarf().lookup(), |address, dir, chain| {
+                part.answer(address, dir, chain)
+            })
+            .unwrap();
+            let asked = merge(vec![part]).write(&binary);
+            let built = build(&binary).unwrap();
+            assert!(built == asked, "{}", path.display());
+        }
+    }
 }

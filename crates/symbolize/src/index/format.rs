@@ -9,8 +9,10 @@ pub(crate) const MAGIC: &[u8; 8] = b"KRESYMIX";
 /// Bumped whenever the layout changes, or what the DWARF lookup answers
 /// does (path cleaning, module layout) within one crate version; an index
 /// of another version is stale. (A new crate version makes every index
-/// stale anyway: the generator is checked too.)
-pub(crate) const FORMAT_VERSION: u32 = 2;
+/// stale anyway: the generator is checked too.) Version 3: the source
+/// tree's root is read from the line tables (#18); version 2 indexes of
+/// `O=` builds hold absolute paths.
+pub(crate) const FORMAT_VERSION: u32 = 3;
 
 /// Magic, version, section count, checksum.
 pub(crate) const HEADER_LEN: usize = 24;

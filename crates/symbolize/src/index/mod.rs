@@ -12,11 +12,13 @@
 //!
 //! # What it answers
 //!
-//! Exactly what the DWARF lookup answers, for every address: the index is
-//! built by asking the DWARF lookup itself at every address where its
-//! answer may change (see the `build` module), so the two cannot disagree.
-//! A test compares them at every byte of the sample kernels; the benchmark
-//! compares them over 20,000 frames of a distribution kernel.
+//! Exactly what the DWARF lookup answers, for every address: the index
+//! holds the answer at every address where it may change, found by the
+//! sweep, which answers exactly what the lookup answers, and by the lookup
+//! itself where the sweep declines (see the `build` module). Tests compare
+//! the two at every byte of the sample kernels, and the built file with
+//! one built by asking the lookup at every boundary; the benchmark compares
+//! them over 20,000 frames of a distribution kernel.
 //!
 //! # Validation
 //!
@@ -28,7 +30,10 @@
 //! anyway returns `None` and the caller asks DWARF instead. A damaged index
 //! can cost time, never a wrong line.
 //!
-//! # Layout (format version 2)
+//! # Layout (format version 3)
+//!
+//! Version 3 has version 2's layout: it only makes version 2 indexes stale,
+//! whose paths of `O=` builds were absolute (#18).
 //!
 //! Little-endian throughout.
 //!
