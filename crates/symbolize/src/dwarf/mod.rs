@@ -4,8 +4,8 @@
 //!
 //! - [`sections`]: the section bytes, unit headers and abbreviations read
 //!   straight from them;
-//! - [`units`]: the unit table (`.debug_aranges`, and each unit's own
-//!   ranges for addresses it puts in no unit);
+//! - [`units`]: the unit table (`.debug_aranges`, and for addresses it
+//!   puts in no unit, each unit's own ranges, as addr2line picks them);
 //! - [`ranges`]: the one decoder of `DW_AT_low_pc`/`DW_AT_high_pc`/
 //!   `DW_AT_ranges`, used by the unit table, the sweep and the index build;
 //! - [`line_rows`]: kresym's line-program engine, used by the sweep and the
@@ -94,7 +94,7 @@ impl DwarfInfo {
     pub(crate) fn lookup(&self) -> Lookup<'_> {
         let (units, contexts) = self.lookup.get_or_init(|| {
             let units = UnitTable::read(&self.sections);
-            let contexts = Contexts::new(&units);
+            let contexts = Contexts::default();
             (units, contexts)
         });
         Lookup {
@@ -123,9 +123,11 @@ impl DwarfInfo {
         sweep::sweep(self.lookup(), probes, visitor)
     }
 
-    /// Every address where `.debug_aranges` starts or ends a unit's range:
-    /// where the choice of lookup context may change.
+    /// Every address where `.debug_aranges` or a unit's own ranges (as
+    /// addr2line picks them) start or end: where the choice of lookup
+    /// context may change.
     pub(crate) fn unit_range_boundaries(&self) -> Vec<u64> {
-        self.lookup().units.boundaries()
+        let lookup = self.lookup();
+        lookup.units.boundaries(lookup.sections)
     }
 }
