@@ -1,11 +1,12 @@
 //! The one-by-one lookup: addr2line's answer at an address, from a context
-//! over the single compilation unit `.debug_aranges` names for it.
+//! over the single compilation unit the unit table names for it.
 //!
 //! This is the reference every faster path is checked against: the sweep
 //! answers only where it is sure to agree with it, and the index stores its
 //! answers.
 
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use addr2line::Context;
 
@@ -16,21 +17,21 @@ use super::units::UnitTable;
 /// A context built on first use; `None` inside when it cannot be built.
 type LazyContext = OnceLock<Option<Mutex<Context<Reader>>>>;
 
-/// addr2line contexts, each built on first use: one per unit of the unit
-/// table, and one over the whole file for what no unit context can answer.
+/// addr2line contexts, each built on first use: one per unit the unit
+/// table names, and one over the whole file for what no unit context can
+/// answer.
+#[derive(Default)]
 pub(crate) struct Contexts {
-    /// By unit number; `None` inside when the unit cannot stand alone.
-    per_unit: Box<[LazyContext]>,
+    /// By unit offset; `None` inside when the unit cannot stand alone.
+    per_unit: Mutex<HashMap<usize, Arc<LazyContext>>>,
     whole: LazyContext,
 }
 
 impl Contexts {
-    /// No context yet, for the units of `units`.
-    pub(crate) fn new(units: &UnitTable) -> Contexts {
-        Contexts {
-            per_unit: (0..units.len()).map(|_| OnceLock::new()).collect(),
-            whole: OnceLock::new(),
-        }
+    /// The context of the unit at `offset`, built or not.
+    fn unit(&self, offset: usize) -> Arc<LazyContext> {
+        let mut per_unit = self.per_unit.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(per_unit.entry(offset).or_default())
     }
 }
 
@@ -46,21 +47,23 @@ pub(crate) struct Lookup<'a> {
 impl Lookup<'_> {
     /// Run `lookup` with an addr2line context covering `probe`.
     ///
-    /// Contexts are per compilation unit: `.debug_aranges` names the unit,
+    /// Contexts are per compilation unit: the unit table names the unit,
     /// and only that unit is parsed, once, whichever thread needs it first;
     /// so a lookup never pays for the whole DWARF, and threads never parse
     /// the same unit twice. A `Context` is `Send` but not `Sync`, so each
     /// sits behind its own lock; threads working on different units do not
     /// wait for each other. A unit whose DIEs may refer into other units, or
-    /// an address no range covers, uses a context over the whole file.
+    /// an address no unit or several units cover, uses a context over the
+    /// whole file.
     pub(crate) fn with_context<T>(
         self,
         probe: u64,
         lookup: impl FnOnce(&Context<Reader>) -> T,
     ) -> Option<T> {
-        if let Some(unit) = self.units.unit_at(probe)
-            && let Some(context) = self.contexts.per_unit[unit]
-                .get_or_init(|| self.unit_context(self.units.offset(unit)).map(Mutex::new))
+        let unit =
+            (self.units.unit_at(self.sections, probe)).map(|at| (at, self.contexts.unit(at)));
+        if let Some((offset, lazy)) = &unit
+            && let Some(context) = lazy.get_or_init(|| self.unit_context(*offset).map(Mutex::new))
         {
             let context = context.lock().unwrap_or_else(PoisonError::into_inner);
             return Some(lookup(&context));
@@ -166,17 +169,23 @@ mod tests {
         out
     }
 
-    /// Each sample kernel, with addr2line's context over its whole file.
+    /// Each sample kernel, with addr2line's context over its whole file: gcc
+    /// DWARF 5 and 4, and clang's, whose `.debug_aranges` names only the
+    /// assembler units.
     fn samples() -> Vec<(&'static str, Binary, Context<Reader>)> {
-        let build = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples/build");
-        ["vmlinux-dwarf5", "vmlinux-dwarf4"]
-            .into_iter()
-            .map(|name| {
-                let binary = Binary::open(&build.join(name)).unwrap();
-                let whole = Context::from_dwarf(binary.dwarf().gimli()).unwrap();
-                (name, binary, whole)
-            })
-            .collect()
+        let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples");
+        [
+            "build/vmlinux-dwarf5",
+            "build/vmlinux-dwarf4",
+            "variants/clang-dwarf5/vmlinux",
+        ]
+        .into_iter()
+        .map(|name| {
+            let binary = Binary::open(&samples.join(name)).unwrap();
+            let whole = Context::from_dwarf(binary.dwarf().gimli()).unwrap();
+            (name, binary, whole)
+        })
+        .collect()
     }
 
     #[test]
@@ -192,16 +201,16 @@ mod tests {
                     let found = lookup.with_context(probe, |c| levels(c, probe));
                     assert_eq!(found.as_ref(), Some(&expected), "{name} at 0x{probe:x}");
                     probes += 1;
-                    if (lookup.units.unit_at(probe))
-                        .and_then(|u| lookup.unit_context(lookup.units.offset(u)))
+                    if (lookup.units.unit_at(lookup.sections, probe))
+                        .and_then(|offset| lookup.unit_context(offset))
                         .is_some()
                     {
                         by_unit += 1;
                     }
                 }
             }
-            // Most lookups must take the per-unit path (assembler units
-            // without .debug_aranges entries may not).
+            // Most lookups must take the per-unit path, in clang's kernel
+            // too, whose C units have no `.debug_aranges` entries.
             assert!(
                 by_unit * 10 > probes * 9,
                 "{name}: {by_unit} of {probes} by unit"

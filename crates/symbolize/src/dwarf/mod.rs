@@ -4,8 +4,8 @@
 //!
 //! - [`sections`]: the section bytes, unit headers and abbreviations read
 //!   straight from them;
-//! - [`units`]: the unit table (`.debug_aranges`, and each unit's own
-//!   ranges for addresses it puts in no unit);
+//! - [`units`]: the unit table (`.debug_aranges`, and for addresses it
+//!   puts in no unit, each unit's own ranges, as addr2line picks them);
 //! - [`ranges`]: the one decoder of `DW_AT_low_pc`/`DW_AT_high_pc`/
 //!   `DW_AT_ranges`, used by the unit table, the sweep and the index build,
 //!   and the table that finds the one range holding an address;
@@ -98,7 +98,7 @@ impl DwarfInfo {
     pub(crate) fn lookup(&self) -> Lookup<'_> {
         let (units, contexts) = self.lookup.get_or_init(|| {
             let units = UnitTable::read(&self.sections);
-            let contexts = Contexts::new(&units);
+            let contexts = Contexts::default();
             (units, contexts)
         });
         Lookup {

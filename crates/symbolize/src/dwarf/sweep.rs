@@ -73,7 +73,7 @@ pub(crate) fn sweep<T: Send, V: FnMut(&[RawLevel<'_>]) -> T>(
     probes: &[u64],
     visitor: impl Fn(Option<&str>) -> V + Sync,
 ) -> Vec<(u64, T)> {
-    let groups = lookup.units.probes_by_unit(probes);
+    let groups = lookup.units.probes_by_unit(lookup.sections, probes);
     let (nowhere, mut answers) = rayon::join(
         || {
             // In no unit at all: addr2line finds nothing.

@@ -2,23 +2,24 @@
 //! persisted index stores.
 //!
 //! What [`Lookup::with_raw_chain`] answers at an address depends only on
-//! how the address compares with a finite set of boundaries: where
-//! `.debug_aranges` starts or ends a unit's range (which picks the unit),
-//! and within the unit it picks, where the unit's ranges, its functions'
+//! how the address compares with a finite set of boundaries: where the
+//! unit table's choice of unit changes (`.debug_aranges`, or for addresses
+//! it puts in no unit, the units' own ranges; see [`super::units`]), and
+//! within the unit it picks, where the unit's ranges, its functions'
 //! ranges and their inline calls' ranges start and end, and where its
 //! line rows and sequences are. Between two consecutive boundaries the
 //! answer is the same everywhere.
 //!
 //! Each unit is read once, by the sweep ([`UnitSweep`](super::sweep::UnitSweep)): its top level,
 //! every function and its line program. The sweep then answers at the
-//! unit's boundaries that `.debug_aranges` puts in the unit; where it
+//! unit's boundaries that the unit table puts in the unit; where it
 //! declines (see the [`sweep`](super::sweep) module), `with_raw_chain`
 //! answers. A unit the sweep cannot read at all has the start and end of
 //! every range of every DIE and every line row as boundaries, all answered
-//! by `with_raw_chain`. So do the boundaries in no unit's aranges, whichever
-//! unit they come from.
+//! by `with_raw_chain`. So do the boundaries the table puts in no unit (or
+//! in several), whichever unit they come from.
 //!
-//! A unit's boundaries that `.debug_aranges` puts in another unit are left
+//! A unit's boundaries that the unit table puts in another unit are left
 //! out: there the answer depends on that other unit alone, whose own
 //! boundaries are all there.
 
@@ -56,10 +57,11 @@ pub(crate) fn tabulate<P: Send>(
         offsets.extend(header.debug_info_offset().map(|offset| offset.0));
     }
     // Where the unit choice changes, with the unit each boundary is in.
-    let mut chosen: Vec<(Option<usize>, u64)> = (lookup.units.boundaries().into_iter())
-        .chain([0])
-        .map(|address| (owner(lookup, address), address))
-        .collect();
+    let mut chosen: Vec<(Option<usize>, u64)> =
+        (lookup.units.boundaries(lookup.sections).into_iter())
+            .chain([0])
+            .map(|address| (owner(lookup, address), address))
+            .collect();
     chosen.sort_unstable();
     let extra = |offset: usize| {
         let first = chosen.partition_point(|&(owner, _)| owner < Some(offset));
@@ -93,12 +95,10 @@ pub(crate) fn tabulate<P: Send>(
     Ok(parts)
 }
 
-/// The `.debug_info` offset of the unit `.debug_aranges` puts `address` in.
+/// The `.debug_info` offset of the one unit the lookup picks for
+/// `address` (see [`UnitTable::unit_at`](super::units::UnitTable::unit_at)).
 fn owner(lookup: Lookup<'_>, address: u64) -> Option<usize> {
-    lookup
-        .units
-        .unit_at(address)
-        .map(|unit| lookup.units.offset(unit))
+    lookup.units.unit_at(lookup.sections, address)
 }
 
 /// The unit-choice boundaries in no unit.
@@ -196,7 +196,7 @@ pub(crate) fn per_boundary(
     lookup: Lookup<'_>,
     mut visit: impl FnMut(u64, Option<&str>, &[RawLevel<'_>]),
 ) -> gimli::Result<()> {
-    let mut boundaries = lookup.units.boundaries();
+    let mut boundaries = lookup.units.boundaries(lookup.sections);
     boundaries.push(0);
     let mut headers = lookup.sections.gimli().units();
     while let Some(header) = headers.next()? {

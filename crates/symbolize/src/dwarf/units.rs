@@ -1,174 +1,272 @@
-//! The unit table: which compilation unit holds an address, from
-//! `.debug_aranges`, and for an address it puts in no unit, whether any
-//! unit covers it at all (read from each unit's root the way addr2line
-//! reads it).
+//! The unit table: which compilation unit holds an address.
+//!
+//! `.debug_aranges` answers first, as it is read at once and small. For an
+//! address it puts in no unit, every unit's ranges are read (once, on
+//! first need) as addr2line chooses them (`ResUnits::parse` in its
+//! `unit.rs`): the root's `DW_AT_ranges`, else the unit's `.debug_aranges`
+//! entries, else the root's `DW_AT_low_pc`/`DW_AT_high_pc`, else its line
+//! sequences. So a unit `.debug_aranges` leaves out (clang writes aranges
+//! for C units only with `-gdwarf-aranges`) is found by its own ranges, and
+//! an address no unit covers is known to be in none.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use super::lines::sequence_ranges;
 use super::ranges::RangeAttributes;
-use super::sections::Sections;
+use super::sections::{Reader, Sections};
 
-/// Compilation units by address, from `.debug_aranges`.
+/// Compilation units by address, named by their `.debug_info` offsets.
 pub(crate) struct UnitTable {
-    /// Address ranges sorted by start.
-    ranges: Vec<UnitRange>,
-    /// By unit number: the unit's `.debug_info` offset.
-    offsets: Vec<usize>,
-    /// The ranges every unit declares itself, read on first need (see
-    /// [`UnitTable::in_no_unit`]); `None` inside when some unit cannot be
-    /// read that way.
-    own_ranges: OnceLock<Option<Vec<gimli::Range>>>,
+    /// `.debug_aranges`' ranges, sorted by start.
+    listed: Vec<Segment>,
+    /// Every unit's ranges, read on first need (see [`UnitTable::unit_at`]).
+    all: OnceLock<AllUnits>,
 }
 
-/// An address range of one compilation unit.
-struct UnitRange {
+/// Addresses covered by the same units.
+struct Segment {
     begin: u64,
     end: u64,
-    /// The unit's number.
-    unit: usize,
+    /// The unit's `.debug_info` offset, or `None` when several units cover
+    /// the range (then addr2line tries them in an order of its own).
+    unit: Option<usize>,
+}
+
+/// Every unit's ranges as addr2line chooses them.
+struct AllUnits {
+    /// Disjoint, sorted by start; addresses between them are in no unit.
+    segments: Vec<Segment>,
+    /// Whether every unit's ranges were read: if not, an address in no
+    /// segment may still lie in some unit.
+    complete: bool,
 }
 
 impl UnitTable {
     /// Read `.debug_aranges`; what cannot be read is left out.
     pub(crate) fn read(sections: &Sections) -> UnitTable {
-        let mut ranges = Vec::new();
-        let mut offsets = Vec::new();
-        let mut headers = gimli::DebugAranges::new(sections.aranges(), sections.endian).headers();
-        while let Ok(Some(header)) = headers.next() {
-            let unit = offsets.len();
-            offsets.push(header.debug_info_offset().0);
-            let mut entries = header.entries();
-            while let Ok(Some(entry)) = entries.next() {
-                let range = entry.range();
-                if range.begin < range.end {
-                    ranges.push(UnitRange {
-                        begin: range.begin,
-                        end: range.end,
-                        unit,
-                    });
-                }
-            }
-        }
-        ranges.sort_by_key(|r| r.begin);
+        let mut listed: Vec<Segment> = read_aranges(sections)
+            .into_iter()
+            .flat_map(|(offset, ranges)| {
+                ranges.into_iter().map(move |range| Segment {
+                    begin: range.begin,
+                    end: range.end,
+                    unit: Some(offset),
+                })
+            })
+            .collect();
+        listed.sort_by_key(|segment| segment.begin);
         UnitTable {
-            ranges,
-            offsets,
-            own_ranges: OnceLock::new(),
+            listed,
+            all: OnceLock::new(),
         }
     }
 
-    /// How many units `.debug_aranges` names.
-    pub(crate) fn len(&self) -> usize {
-        self.offsets.len()
+    /// The `.debug_info` offset of the one unit whose ranges cover `probe`:
+    /// the unit `.debug_aranges` names, else, when exactly one unit's own
+    /// ranges cover it, that unit; `None` when no unit or several do.
+    pub(crate) fn unit_at(&self, sections: &Sections, probe: u64) -> Option<usize> {
+        match segment_at(&self.listed, probe) {
+            Some(segment) => segment.unit,
+            None => segment_at(&self.all(sections).segments, probe)?.unit,
+        }
     }
 
-    /// The `.debug_info` offset of unit number `unit`.
-    pub(crate) fn offset(&self, unit: usize) -> usize {
-        self.offsets[unit]
-    }
-
-    /// The number of the unit whose ranges cover `probe`.
-    pub(crate) fn unit_at(&self, probe: u64) -> Option<usize> {
-        let index = self
-            .ranges
-            .partition_point(|r| r.begin <= probe)
-            .checked_sub(1)?;
-        let range = &self.ranges[index];
-        (probe < range.end).then_some(range.unit)
-    }
-
-    /// Whether no compilation unit covers `probe`, for a probe `.debug_aranges`
-    /// puts in no unit: then the lookup over the whole file (which reads
-    /// each unit's own ranges, as addr2line does) finds nothing either.
-    /// `false` when unsure: some unit states its ranges in a way this does
-    /// not read.
+    /// Whether no compilation unit covers `probe`: then the lookup over the
+    /// whole file (which reads each unit's ranges, as addr2line does) finds
+    /// nothing either. `false` when unsure: some unit's ranges could not be
+    /// read.
     pub(crate) fn in_no_unit(&self, sections: &Sections, probe: u64) -> bool {
-        if self.unit_at(probe).is_some() {
+        if segment_at(&self.listed, probe).is_some() {
             return false;
         }
-        let own = self
-            .own_ranges
-            .get_or_init(|| self.read_own_ranges(sections));
-        own.as_ref()
-            .is_some_and(|ranges| !ranges.iter().any(|r| r.begin <= probe && probe < r.end))
+        let all = self.all(sections);
+        all.complete && segment_at(&all.segments, probe).is_none()
     }
 
-    /// The ranges every compilation unit declares on its root DIE
-    /// (`DW_AT_ranges`, else `DW_AT_low_pc`/`DW_AT_high_pc` for units
-    /// without aranges), or failing both its line sequences, the way
-    /// addr2line chooses them; `None` when a unit cannot be read this way.
-    fn read_own_ranges(&self, sections: &Sections) -> Option<Vec<gimli::Range>> {
-        let dwarf = sections.gimli();
-        let with_aranges: HashSet<usize> = self
-            .ranges
+    /// `probes` grouped by the one unit that covers them (see
+    /// [`UnitTable::unit_at`]), as (unit offset, its probes in the order
+    /// given); probes in no unit or in several are left out.
+    pub(crate) fn probes_by_unit(
+        &self,
+        sections: &Sections,
+        probes: &[u64],
+    ) -> Vec<(usize, Vec<u64>)> {
+        let mut groups: HashMap<usize, Vec<u64>> = HashMap::new();
+        for &probe in probes {
+            if let Some(unit) = self.unit_at(sections, probe) {
+                groups.entry(unit).or_default().push(probe);
+            }
+        }
+        let mut groups: Vec<_> = groups.into_iter().collect();
+        groups.sort_unstable_by_key(|(unit, _)| *unit);
+        groups
+    }
+
+    /// Every address where `.debug_aranges` or some unit's own ranges start
+    /// or end: where the choice of lookup context may change.
+    pub(crate) fn boundaries(&self, sections: &Sections) -> Vec<u64> {
+        self.listed
             .iter()
-            .map(|range| self.offsets[range.unit])
-            .collect();
-        let mut ranges = Vec::new();
-        let mut headers = dwarf.units();
-        while let Some(header) = headers.next().ok()? {
-            let offset = header.debug_info_offset()?.0;
-            match header.type_() {
-                gimli::UnitType::Compilation | gimli::UnitType::Skeleton(_) => {}
-                gimli::UnitType::Partial | gimli::UnitType::Type { .. } => continue,
-                _ => return None,
+            .chain(&self.all(sections).segments)
+            .flat_map(|segment| [segment.begin, segment.end])
+            .collect()
+    }
+
+    /// Every unit's ranges, read now on first call.
+    fn all(&self, sections: &Sections) -> &AllUnits {
+        self.all.get_or_init(|| read_all(sections))
+    }
+}
+
+/// The segment of `segments` (sorted by start) holding `probe`, of those
+/// starting last at or before it.
+fn segment_at(segments: &[Segment], probe: u64) -> Option<&Segment> {
+    let index = segments
+        .partition_point(|s| s.begin <= probe)
+        .checked_sub(1)?;
+    let segment = &segments[index];
+    (probe < segment.end).then_some(segment)
+}
+
+/// Every compilation unit's ranges as addr2line chooses them.
+fn read_all(sections: &Sections) -> AllUnits {
+    let aranges = read_aranges(sections);
+    let mut ranges: Vec<(gimli::Range, usize)> = Vec::new();
+    let mut complete = true;
+    let dwarf = sections.gimli();
+    let mut headers = dwarf.units();
+    loop {
+        let header = match headers.next() {
+            Ok(Some(header)) => header,
+            Ok(None) => break,
+            Err(_) => {
+                complete = false;
+                break;
             }
-            // The root's abbreviation alone spares parsing the unit's table.
-            let abbreviations = Arc::new(sections.root_abbreviation(&header)?);
-            let unit = gimli::Unit::new_with_abbreviations(&dwarf, header, abbreviations).ok()?;
-            let unit = gimli::UnitRef::new(&dwarf, &unit);
-            let mut entries = unit.entries_raw(None).ok()?;
-            let root = entries.read_abbreviation().ok()??;
-            let mut declared = RangeAttributes::default();
-            for spec in root.attributes() {
-                let attr = entries.read_attribute(*spec).ok()?;
-                declared.note(unit, &attr).ok()?;
+        };
+        let Some(offset) = header.debug_info_offset().map(|offset| offset.0) else {
+            continue;
+        };
+        let listed = aranges.get(&offset).map(Vec::as_slice);
+        let own = match header.type_() {
+            gimli::UnitType::Compilation | gimli::UnitType::Skeleton(_) => {
+                own_ranges(sections, header, listed)
             }
-            if !declared.has_list() && with_aranges.contains(&offset) {
-                // addr2line takes this unit's ranges from its aranges,
-                // which do not hold the probe.
-                continue;
+            gimli::UnitType::Partial | gimli::UnitType::Type { .. } => continue,
+            _ => None,
+        };
+        let Some(own) = own else {
+            complete = false;
+            continue;
+        };
+        ranges.extend(own.into_iter().map(|range| (range, offset)));
+    }
+    AllUnits {
+        segments: segments(ranges),
+        complete,
+    }
+}
+
+/// The non-empty `.debug_aranges` ranges by unit offset; a unit may have
+/// several sets (addr2line takes them all). What cannot be read is left
+/// out.
+fn read_aranges(sections: &Sections) -> HashMap<usize, Vec<gimli::Range>> {
+    let mut by_unit: HashMap<usize, Vec<gimli::Range>> = HashMap::new();
+    let mut headers = gimli::DebugAranges::new(sections.aranges(), sections.endian).headers();
+    while let Ok(Some(header)) = headers.next() {
+        let listed = by_unit.entry(header.debug_info_offset().0).or_default();
+        let mut entries = header.entries();
+        while let Ok(Some(entry)) = entries.next() {
+            let range = entry.range();
+            if range.begin < range.end {
+                listed.push(range);
             }
-            let mut own = Vec::new();
-            declared.for_each(unit, |range| own.push(range)).ok()?;
-            if own.is_empty() {
-                // Declared none: addr2line takes the line program's sequences.
-                if let Some(program) = unit.line_program.clone() {
-                    own = sequence_ranges(unit, program).ok()?;
+        }
+    }
+    by_unit
+}
+
+/// The ranges addr2line gives a compilation unit: its root's
+/// `DW_AT_ranges`, else `listed` (its `.debug_aranges` entries) when there
+/// are any, else its root's `DW_AT_low_pc`/`DW_AT_high_pc`, else its line
+/// sequences; `None` when the unit cannot be read this way.
+fn own_ranges(
+    sections: &Sections,
+    header: gimli::UnitHeader<Reader>,
+    listed: Option<&[gimli::Range]>,
+) -> Option<Vec<gimli::Range>> {
+    let dwarf = sections.gimli();
+    // The root's abbreviation alone spares parsing the unit's table.
+    let abbreviations = Arc::new(sections.root_abbreviation(&header)?);
+    let unit = gimli::Unit::new_with_abbreviations(&dwarf, header, abbreviations).ok()?;
+    let unit = gimli::UnitRef::new(&dwarf, &unit);
+    let mut entries = unit.entries_raw(None).ok()?;
+    let root = entries.read_abbreviation().ok()??;
+    let mut declared = RangeAttributes::default();
+    for spec in root.attributes() {
+        let attr = entries.read_attribute(*spec).ok()?;
+        declared.note(unit, &attr).ok()?;
+    }
+    if !declared.has_list()
+        && let Some(listed) = listed.filter(|listed| !listed.is_empty())
+    {
+        return Some(listed.to_vec());
+    }
+    let mut own = Vec::new();
+    declared.for_each(unit, |range| own.push(range)).ok()?;
+    if own.is_empty()
+        && let Some(program) = unit.line_program.clone()
+    {
+        // Declared none: addr2line takes the line program's sequences.
+        own = sequence_ranges(unit, program).ok()?;
+    }
+    Some(own)
+}
+
+/// The disjoint segments `ranges` (range, unit offset) make, each with
+/// the one unit covering it or `None` for several; adjacent segments of
+/// the same unit are merged.
+fn segments(ranges: Vec<(gimli::Range, usize)>) -> Vec<Segment> {
+    let mut events: Vec<(u64, bool, usize)> = ranges
+        .into_iter()
+        .filter(|(range, _)| range.begin < range.end)
+        .flat_map(|(range, unit)| [(range.begin, true, unit), (range.end, false, unit)])
+        .collect();
+    events.sort_unstable();
+    // How many ranges of each unit cover the current address.
+    let mut open: HashMap<usize, usize> = HashMap::new();
+    let mut segments: Vec<Segment> = Vec::new();
+    let mut at = 0;
+    while at < events.len() {
+        let address = events[at].0;
+        while let Some(&(_, starts, unit)) = events.get(at).filter(|e| e.0 == address) {
+            if starts {
+                *open.entry(unit).or_default() += 1;
+            } else if let Some(count) = open.get_mut(&unit) {
+                *count -= 1;
+                if *count == 0 {
+                    open.remove(&unit);
                 }
             }
-            ranges.extend(own);
+            at += 1;
         }
-        Some(ranges)
-    }
-
-    /// `probes` grouped by the compilation unit `.debug_aranges` puts them
-    /// in, as (unit offset, its probes in the order given); probes in no
-    /// unit are left out.
-    pub(crate) fn probes_by_unit(&self, probes: &[u64]) -> Vec<(usize, Vec<u64>)> {
-        let mut groups: Vec<Vec<u64>> = Vec::new();
-        groups.resize_with(self.offsets.len(), Vec::new);
-        for &probe in probes {
-            if let Some(unit) = self.unit_at(probe) {
-                groups[unit].push(probe);
-            }
+        let Some(&(end, _, _)) = events.get(at) else {
+            break;
+        };
+        let unit = match open.len() {
+            0 => continue,
+            1 => open.keys().next().copied(),
+            _ => None,
+        };
+        match segments.last_mut() {
+            Some(last) if last.end == address && last.unit == unit => last.end = end,
+            _ => segments.push(Segment {
+                begin: address,
+                end,
+                unit,
+            }),
         }
-        groups
-            .into_iter()
-            .enumerate()
-            .filter(|(_, probes)| !probes.is_empty())
-            .map(|(unit, probes)| (self.offsets[unit], probes))
-            .collect()
     }
-
-    /// Every address where `.debug_aranges` starts or ends a unit's range:
-    /// where the choice of lookup context may change.
-    pub(crate) fn boundaries(&self) -> Vec<u64> {
-        self.ranges
-            .iter()
-            .flat_map(|range| [range.begin, range.end])
-            .collect()
-    }
+    segments
 }
