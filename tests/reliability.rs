@@ -122,6 +122,59 @@ fn non_elf_files_directories_and_missing_files_are_errors() {
     assert_unusable(&dir.path().join("missing"), "cannot read");
 }
 
+/// `kresym CMD ARGS...` with `stdin` piped in; kresym may stop reading early.
+fn kresym_fed(args: &[&str], stdin: Vec<u8>) -> Output {
+    let mut child = common::kresym()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    // A refused input closes the pipe early: a broken pipe is expected.
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(&stdin);
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    output
+}
+
+/// A vmlinux piped in where a report belongs is refused at its first bytes
+/// with a hint, by every command that reads standard input (it used to be
+/// copied to stdout as if it were text).
+#[test]
+fn an_elf_file_on_standard_input_is_refused_not_passed_through() {
+    let elf = std::fs::read(vmlinux()).unwrap();
+    let vmlinux = vmlinux();
+    let vmlinux = path(&vmlinux);
+    let runs: [&[&str]; 5] = [
+        &["symbolize", "--vmlinux", vmlinux],
+        &["symbolize", "--vmlinux", vmlinux, "-"],
+        &["symbolize", "--vmlinux", vmlinux, "--format", "json"],
+        &["parse"],
+        &["verify", "--vmlinux", vmlinux],
+    ];
+    for args in runs {
+        let output = kresym_fed(args, elf.clone());
+        let err = stderr(&output);
+        assert!(!output.status.success(), "{args:?}: exit 0; stderr: {err}");
+        assert!(
+            err.contains("standard input is an ELF file, not a report")
+                && err.contains("--vmlinux"),
+            "{args:?}: {err}"
+        );
+        assert!(
+            !output.stdout.windows(4).any(|w| w == b"\x7fELF"),
+            "{args:?}: the binary reached stdout"
+        );
+    }
+    // Text that merely starts like ELF's magic but is short is still text.
+    let output = kresym_fed(&["parse"], b"\x7fEL".to_vec());
+    assert!(!stderr(&output).contains("ELF file"), "{}", stderr(&output));
+}
+
 #[test]
 fn a_program_or_a_module_given_as_vmlinux_is_refused_with_exit_2() {
     // This test's own executable: an ELF program, not a kernel.

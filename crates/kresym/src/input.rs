@@ -8,7 +8,9 @@
 //! are not text (a NUL byte in their first 8 KiB) are skipped; the last are
 //! named on stderr. A named file is always read, unless it is an ELF file:
 //! then the user typed `kresym symbolize vmlinux` for
-//! `kresym symbolize --vmlinux vmlinux`, and is told so.
+//! `kresym symbolize --vmlinux vmlinux`, and is told so. Standard input
+//! that starts with ELF's magic is refused the same way, at its first bytes
+//! ([`open_stdin`]), instead of passing the binary through as text.
 //!
 //! An input that cannot be read (missing, unreadable directory) does not
 //! stop the others: it becomes an [`Input::Unreadable`], whose error each
@@ -18,6 +20,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
+
+/// The first bytes of every ELF file.
+const ELF_MAGIC: &[u8] = b"\x7fELF";
 
 /// How much of a file found in a directory is read to tell text from binary.
 const SNIFF: u64 = 8 << 10;
@@ -66,7 +71,7 @@ impl Input {
     /// Open the input for reading it piece by piece.
     pub fn reader(&self) -> Result<Box<dyn std::io::BufRead>> {
         match self {
-            Input::Stdin => Ok(Box::new(std::io::stdin().lock())),
+            Input::Stdin => Ok(Box::new(open_stdin()?)),
             Input::File { path, .. } => {
                 let file = std::fs::File::open(path)
                     .map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
@@ -81,8 +86,7 @@ impl Input {
         match self {
             Input::Stdin => {
                 let mut bytes = Vec::new();
-                std::io::stdin()
-                    .lock()
+                open_stdin()?
                     .read_to_end(&mut bytes)
                     .map_err(|e| anyhow!("cannot read standard input: {e}"))?;
                 Ok(bytes)
@@ -132,7 +136,7 @@ pub fn collect(args: &[PathBuf], command: &str) -> Result<Vec<Input>> {
         }
         // Only a regular file can be looked at without consuming it (a
         // named pipe or `<(...)` cannot).
-        if metadata.is_file() && starts_with(arg, b"\x7fELF") {
+        if metadata.is_file() && starts_with(arg, ELF_MAGIC) {
             bail!(
                 "{} is an ELF file, not a report: to symbolize against it, type\n    {}",
                 arg.display(),
@@ -152,6 +156,36 @@ pub fn collect(args: &[PathBuf], command: &str) -> Result<Vec<Input>> {
         say_skipped(&binary);
     }
     Ok(inputs)
+}
+
+/// Standard input, refused at its first bytes when they are ELF's magic:
+/// a vmlinux or module piped in by mistake (for `--vmlinux`) is not a report.
+pub type StdinReader =
+    std::io::Chain<std::io::Cursor<Vec<u8>>, std::io::BufReader<std::io::StdinLock<'static>>>;
+
+/// Lock standard input, read its first bytes and refuse it if it is ELF.
+pub fn open_stdin() -> Result<StdinReader> {
+    let mut lock = std::io::stdin().lock();
+    let mut head = Vec::with_capacity(ELF_MAGIC.len());
+    // A pipe may deliver fewer bytes than the magic at first: read on until
+    // there are enough, or the input ends.
+    while head.len() < ELF_MAGIC.len() {
+        let mut byte = [0u8; 4];
+        let want = ELF_MAGIC.len() - head.len();
+        match lock.read(&mut byte[..want]) {
+            Ok(0) => break,
+            Ok(n) => head.extend_from_slice(&byte[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => bail!("cannot read standard input: {e}"),
+        }
+    }
+    if head == ELF_MAGIC {
+        bail!(
+            "standard input is an ELF file, not a report: to symbolize against it, \
+             name it with --vmlinux FILE and give the report as input"
+        );
+    }
+    Ok(std::io::Cursor::new(head).chain(std::io::BufReader::with_capacity(1 << 16, lock)))
 }
 
 fn unreadable(path: &Path, error: &dyn std::fmt::Display) -> Input {

@@ -266,7 +266,7 @@ impl Spill {
             .open(&path)
             .with_context(|| format!("cannot create {}", path.display()))?;
         let spill = Spill { path };
-        std::io::copy(&mut std::io::stdin().lock(), &mut file)
+        std::io::copy(&mut crate::input::open_stdin()?, &mut file)
             .with_context(|| format!("cannot copy standard input to {}", spill.path.display()))?;
         Ok(spill)
     }
