@@ -83,19 +83,12 @@ fn levels(answer: &Value) -> Vec<Level> {
 
 /// llvm-symbolizer's chains at `addresses` of `object`.
 fn llvm_symbolizer(object: &Path, addresses: &[u64]) -> Vec<Vec<Level>> {
-    let mut child = Command::new("llvm-symbolizer")
-        .arg(format!("--obj={}", object.display()))
-        .args(["--inlining", "--output-style=JSON"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let input: String = addresses.iter().map(|a| format!("0x{a:x}\n")).collect();
-    let feeder = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().unwrap();
-    feeder.join().unwrap().unwrap();
-    let answers: Vec<_> = json_lines(&out.stdout).iter().map(levels).collect();
+    let text = kresym_test_support::llvm_symbolizer(
+        object,
+        &["--inlining", "--output-style=JSON"],
+        addresses,
+    );
+    let answers: Vec<_> = json_lines(text.as_bytes()).iter().map(levels).collect();
     assert_eq!(answers.len(), addresses.len(), "llvm-symbolizer answers");
     answers
 }

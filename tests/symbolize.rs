@@ -745,21 +745,12 @@ type ChainLevel = (String, String, u64);
 /// llvm-symbolizer's chains (innermost first) at `addresses` in `object`,
 /// paths without the samples' build directory.
 fn llvm_chains(object: &Path, addresses: &[u64]) -> Vec<Vec<ChainLevel>> {
-    let mut child = std::process::Command::new("llvm-symbolizer")
-        .arg(format!("--obj={}", object.display()))
-        .args(["--inlining", "--functions=linkage"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let input: String = addresses.iter().map(|a| format!("0x{a:x}\n")).collect();
-    let feeder = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().unwrap();
-    feeder.join().unwrap().unwrap();
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .split("\n\n")
+    let text = kresym_test_support::llvm_symbolizer(
+        object,
+        &["--inlining", "--functions=linkage"],
+        addresses,
+    );
+    text.split("\n\n")
         .filter(|block| !block.trim().is_empty())
         .map(|block| {
             let lines: Vec<_> = block.lines().collect();

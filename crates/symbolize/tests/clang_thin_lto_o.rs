@@ -13,9 +13,8 @@
 //! Without clang and ld.lld the test is skipped, except under `CI=true`.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Component, Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use kresym_report::PcKind;
 use kresym_symbolize::kallsyms::printed_name;
@@ -164,21 +163,12 @@ type Level = (String, Option<(String, u32)>);
 
 /// llvm-symbolizer's chains at `addresses`, paths relative to `root`.
 fn llvm_symbolize(object: &Path, addresses: &[u64], root: &Path) -> Vec<Vec<Level>> {
-    let mut child = Command::new("llvm-symbolizer")
-        .arg(format!("--obj={}", object.display()))
-        .args(["--inlining", "--functions=linkage"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("llvm-symbolizer");
-    let mut stdin = child.stdin.take().unwrap();
-    let input: String = addresses.iter().map(|a| format!("0x{a:x}\n")).collect();
-    let feeder = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().unwrap();
-    feeder.join().unwrap().unwrap();
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .split("\n\n")
+    let text = kresym_test_support::llvm_symbolizer(
+        object,
+        &["--inlining", "--functions=linkage"],
+        addresses,
+    );
+    text.split("\n\n")
         .filter(|block| !block.trim().is_empty())
         .map(|block| {
             let lines: Vec<_> = block.lines().collect();

@@ -16,9 +16,8 @@
 //! where a missing tool fails it (see `kresym_test_support`).
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use kresym_report::{LineKind, PcKind};
 use kresym_symbolize::{FrameQuery, Resolution, Symbolizer, SymbolizerOptions};
@@ -183,20 +182,11 @@ struct OracleLevel {
 
 /// Run llvm-symbolizer once over many addresses; paths lose `prefix`.
 fn llvm_symbolize(object: &Path, addresses: &[u64], prefix: &str) -> Vec<Vec<OracleLevel>> {
-    let mut child = Command::new("llvm-symbolizer")
-        .arg(format!("--obj={}", object.display()))
-        .args(["--inlining", "--functions=linkage"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let input: String = addresses.iter().map(|a| format!("0x{a:x}\n")).collect();
-    // Fed from a thread: llvm-symbolizer answers while it reads.
-    let feeder = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().unwrap();
-    feeder.join().unwrap().unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = kresym_test_support::llvm_symbolizer(
+        object,
+        &["--inlining", "--functions=linkage"],
+        addresses,
+    );
     text.split("\n\n")
         .filter(|block| !block.trim().is_empty())
         .map(|block| {

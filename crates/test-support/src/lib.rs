@@ -1,5 +1,6 @@
 //! What the tests of every kresym crate share: deciding what a test does
-//! when a tool or file it needs is missing.
+//! when a tool or file it needs is missing, and running the oracle
+//! ([`llvm_symbolizer`]).
 //!
 //! Locally the test skips, and says so where it shows: libtest captures
 //! `eprintln!` of passing tests, so the message is written to the process's
@@ -114,6 +115,25 @@ pub fn deep_inline_c(depth: usize) -> String {
          int main(int argc, char **argv) {{ (void)argv; return entry(argc); }}\n"
     ));
     source
+}
+
+/// llvm-symbolizer's output for `addresses` of `object`, run once with
+/// `args` (e.g. `--inlining`); the addresses are fed from a thread, since
+/// llvm-symbolizer answers while it reads.
+pub fn llvm_symbolizer(object: &std::path::Path, args: &[&str], addresses: &[u64]) -> String {
+    let mut child = Command::new("llvm-symbolizer")
+        .arg(format!("--obj={}", object.display()))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("llvm-symbolizer");
+    let mut stdin = child.stdin.take().unwrap();
+    let input: String = addresses.iter().map(|a| format!("0x{a:x}\n")).collect();
+    let feeder = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap().unwrap();
+    String::from_utf8(out.stdout).unwrap()
 }
 
 #[cfg(test)]
