@@ -219,11 +219,11 @@ impl<'a> SymbolizerBuilder<'a> {
             let vmlinux = &symbolizer.vmlinux;
             // The symbol table is read meanwhile: the prefetch needs it.
             let (_, frames) = rayon::join(|| vmlinux.symbols(), frames);
-            symbolizer.prefetch(
-                frames
-                    .iter()
-                    .map(|f| FrameQuery::vmlinux(&f.function, f.offset, f.size, f.pc_kind)),
-            );
+            let queries: Vec<_> = frames
+                .iter()
+                .map(|f| FrameQuery::vmlinux(&f.function, f.offset, f.size, f.pc_kind))
+                .collect();
+            symbolizer.prefetch(&queries);
         }
         Ok(symbolizer)
     }

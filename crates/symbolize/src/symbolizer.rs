@@ -144,24 +144,23 @@ impl Symbolizer {
 
     /// Look up at once, from DWARF, the inline chains the vmlinux frames
     /// among `frames` will need (see [`SymbolizerBuilder::prefetch`](crate::SymbolizerBuilder::prefetch)).
-    pub(crate) fn prefetch<'a>(&mut self, frames: impl IntoIterator<Item = FrameQuery<'a>>) {
+    pub(crate) fn prefetch(&mut self, frames: &[FrameQuery<'_>]) {
+        use rayon::prelude::*;
         if self.index.is_some() || !self.vmlinux.has_dwarf() {
             return;
         }
         let symbols = self.vmlinux.symbols();
-        let mut probes = Vec::new();
-        for frame in frames {
-            if frame.module.is_some() {
-                continue;
-            }
-            for symbol in symbols.by_name(frame.function) {
-                if frame.offset > symbol.size.max(frame.size) {
-                    continue;
-                }
-                probes.push(frame.pcs_in(symbol).1);
-            }
-        }
-        probes.sort_unstable();
+        let mut probes: Vec<u64> = frames
+            .par_iter()
+            .filter(|frame| frame.module.is_none())
+            .flat_map_iter(|frame| {
+                symbols
+                    .by_name(frame.function)
+                    .filter(|symbol| frame.offset <= symbol.size.max(frame.size))
+                    .map(|symbol| frame.pcs_in(symbol).1)
+            })
+            .collect();
+        probes.par_sort_unstable();
         probes.dedup();
         probes.retain(|probe| !self.prefetched.contains_key(probe));
         let strip = self.strip.as_ref();

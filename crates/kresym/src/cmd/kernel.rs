@@ -139,9 +139,15 @@ pub struct ReadAhead {
     thread: Option<std::thread::JoinHandle<Option<Opened>>>,
 }
 
-/// A vmlinux, and what loading its index answered (when indexes are used
-/// and it has DWARF).
-type Opened = (Binary, Option<Result<Index, IndexError>>);
+/// A vmlinux read ahead.
+struct Opened {
+    vmlinux: Binary,
+    /// Whether it is a vmlinux at all (see [`check_vmlinux`]).
+    checked: Result<()>,
+    /// What loading its index answered (when indexes are used and it has
+    /// DWARF).
+    index: Option<Result<Index, IndexError>>,
+}
 
 impl ReadAhead {
     /// What was read, if it is the vmlinux at `path`.
@@ -171,15 +177,26 @@ impl KernelArgs {
                 std::thread::Builder::new()
                     .spawn(move || {
                         let vmlinux = Binary::open(&path).ok()?;
-                        let index = dir
-                            .filter(|_| vmlinux.has_dwarf())
-                            .map(|dir| Index::load(&dir, &vmlinux));
-                        // Without an index to answer, the symbol table will
-                        // be needed: read it now too.
-                        if !matches!(index, Some(Ok(_))) {
-                            vmlinux.symbols();
-                        }
-                        Some((vmlinux, index))
+                        // The check reads the ELF symbol table, the index
+                        // a file of its own: both at once.
+                        std::thread::scope(|scope| {
+                            let checked = scope.spawn(|| check_vmlinux(&vmlinux));
+                            let index = dir
+                                .filter(|_| vmlinux.has_dwarf())
+                                .map(|dir| Index::load(&dir, &vmlinux));
+                            // Without an index to answer, the symbol table
+                            // will be needed: read it now too.
+                            if !matches!(index, Some(Ok(_))) {
+                                vmlinux.symbols();
+                            }
+                            let checked = checked.join().ok()?;
+                            Some((checked, index))
+                        })
+                        .map(|(checked, index)| Opened {
+                            vmlinux,
+                            checked,
+                            index,
+                        })
                     })
                     .ok()
             });
@@ -224,14 +241,17 @@ impl KernelArgs {
         quiet: bool,
     ) -> Result<Kernel> {
         let (vmlinux, loaded) = match ahead {
-            Some((vmlinux, loaded)) => (vmlinux, loaded),
-            None => (
-                Binary::open(&found.vmlinux)
-                    .map_err(|error| vmlinux_error(&found.vmlinux, error))?,
-                None,
-            ),
+            Some(opened) => {
+                opened.checked?;
+                (opened.vmlinux, opened.index)
+            }
+            None => {
+                let vmlinux = Binary::open(&found.vmlinux)
+                    .map_err(|error| vmlinux_error(&found.vmlinux, error))?;
+                check_vmlinux(&vmlinux)?;
+                (vmlinux, None)
+            }
         };
-        check_vmlinux(&vmlinux)?;
         // The index policy and the prefetch ask the session in turn.
         let session = std::sync::Mutex::new(session);
         let session = || {

@@ -2,6 +2,8 @@
 //! what reading a unit's header or abbreviations straight from their bytes
 //! needs.
 
+use std::sync::Arc;
+
 use gimli::{EndianSlice, Reader as _, RunTimeEndian, Section as _};
 
 /// The DWARF reader used for every binary.
@@ -114,6 +116,68 @@ impl Sections {
         .ok()?;
         table
     }
+}
+
+/// The unit of `header` as gimli's `Unit::new_with_abbreviations` makes
+/// it (the bases and `DW_AT_low_pc` its root declares), but without its
+/// line program: parsing the program's header, file table and all, is
+/// most of what making a unit costs, and decoding the root's ranges does
+/// not need it. `None` when the root cannot be read.
+pub(crate) fn unit_without_lines(
+    dwarf: &gimli::Dwarf<Reader>,
+    header: gimli::UnitHeader<Reader>,
+    abbreviations: Arc<gimli::Abbreviations>,
+) -> Option<gimli::Unit<Reader>> {
+    use gimli::AttributeValue as Value;
+    let (encoding, file) = (header.encoding(), dwarf.file_type);
+    let mut unit = gimli::Unit {
+        abbreviations,
+        name: None,
+        comp_dir: None,
+        low_pc: 0,
+        str_offsets_base: gimli::DebugStrOffsetsBase::default_for_encoding_and_file(encoding, file),
+        addr_base: gimli::DebugAddrBase(0),
+        loclists_base: gimli::DebugLocListsBase::default_for_encoding_and_file(encoding, file),
+        rnglists_base: gimli::DebugRngListsBase::default_for_encoding_and_file(encoding, file),
+        line_program: None,
+        dwo_id: match header.type_() {
+            gimli::UnitType::Skeleton(id) | gimli::UnitType::SplitCompilation(id) => Some(id),
+            _ => None,
+        },
+        header,
+    };
+    let mut low_pc = None;
+    let mut entries = unit.header.entries_raw(&unit.abbreviations, None).ok()?;
+    let root = entries.read_abbreviation().ok()??;
+    for spec in root.attributes() {
+        let attr = entries.read_attribute(*spec).ok()?;
+        match (attr.name(), attr.value()) {
+            (gimli::DW_AT_low_pc, value) => low_pc = Some(value),
+            (gimli::DW_AT_str_offsets_base, Value::DebugStrOffsetsBase(base)) => {
+                unit.str_offsets_base = base;
+            }
+            (gimli::DW_AT_addr_base | gimli::DW_AT_GNU_addr_base, Value::DebugAddrBase(base)) => {
+                unit.addr_base = base;
+            }
+            (gimli::DW_AT_loclists_base, Value::DebugLocListsBase(base)) => {
+                unit.loclists_base = base;
+            }
+            (
+                gimli::DW_AT_rnglists_base | gimli::DW_AT_GNU_ranges_base,
+                Value::DebugRngListsBase(base),
+            ) => unit.rnglists_base = base,
+            (gimli::DW_AT_GNU_dwo_id, Value::DwoId(id)) if unit.dwo_id.is_none() => {
+                unit.dwo_id = Some(id);
+            }
+            _ => {}
+        }
+    }
+    if let Some(value) = low_pc
+        && let Some(address) = dwarf.attr_address(&unit, value).ok()?
+    {
+        unit.low_pc = address;
+    }
+    Some(unit)
 }
 
 /// Whether a unit's abbreviations use a form that refers outside the unit

@@ -11,6 +11,8 @@
 //! anywhere else (`make O=$OUT` with the source elsewhere, where
 //! `DW_AT_comp_dir` says nothing about the source).
 
+use rayon::prelude::*;
+
 use super::Reader;
 use crate::paths::normalize;
 
@@ -46,54 +48,89 @@ pub(crate) fn tree_roots<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<St
 }
 
 /// The tree roots of a binary's DWARF (see [`tree_roots`]), from the line
-/// tables of its first units; empty when none shows a tree.
+/// tables of its first units (read in parallel); empty when none shows a
+/// tree.
 pub(crate) fn detect(dwarf: &gimli::Dwarf<Reader>) -> Vec<String> {
     let mut roots: Vec<String> = Vec::new();
     let mut units = dwarf.units();
     let mut read = 0;
     while read < UNITS_READ {
-        let Ok(Some(header)) = units.next() else {
+        let mut headers = Vec::new();
+        while headers.len() < UNITS_READ - read {
+            let Ok(Some(header)) = units.next() else {
+                break;
+            };
+            headers.push(header);
+        }
+        if headers.is_empty() {
             break;
-        };
-        let Ok(unit) = dwarf.unit(header) else {
-            continue;
-        };
-        let Some(program) = &unit.line_program else {
-            continue;
-        };
-        let header = program.header();
-        let comp_dir = unit
-            .comp_dir
-            .map(|dir| String::from_utf8_lossy(dir.slice()).into_owned())
-            .unwrap_or_default();
-        let string = |value| {
-            dwarf
-                .attr_string(&unit, value)
-                .map(|s| String::from_utf8_lossy(s.slice()).into_owned())
-                .ok()
-        };
-        // A file's path as addr2line renders it (clang names headers by
-        // paths below the common ancestor of build and source directories,
-        // so directories alone are not enough).
-        let paths: Vec<String> = header
-            .file_names()
-            .iter()
-            .filter_map(|file| {
-                let mut path = comp_dir.clone();
-                if file.directory_index() != 0 {
-                    path = joined(&path, &string(file.directory(header)?)?);
-                }
-                Some(normalize(&joined(&path, &string(file.path_name())?)))
-            })
+        }
+        let found: Vec<Option<Vec<String>>> = headers
+            .into_par_iter()
+            .map(|header| unit_roots(dwarf, header))
             .collect();
-        read += 1;
-        for root in tree_roots(paths.iter().map(String::as_str)) {
-            if !roots.contains(&root) {
-                roots.push(root);
+        for unit in found.into_iter().flatten() {
+            read += 1;
+            for root in unit {
+                if !roots.contains(&root) {
+                    roots.push(root);
+                }
             }
         }
     }
     roots
+}
+
+/// The tree roots one unit's line table shows; `None` when the unit has
+/// no line table or cannot be read.
+fn unit_roots(
+    dwarf: &gimli::Dwarf<Reader>,
+    header: gimli::UnitHeader<Reader>,
+) -> Option<Vec<String>> {
+    let unit = dwarf.unit(header).ok()?;
+    let program = unit.line_program.as_ref()?;
+    let header = program.header();
+    let comp_dir = unit
+        .comp_dir
+        .map(|dir| String::from_utf8_lossy(dir.slice()).into_owned())
+        .unwrap_or_default();
+    let string = |value| {
+        dwarf
+            .attr_string(&unit, value)
+            .map(|s| String::from_utf8_lossy(s.slice()).into_owned())
+            .ok()
+    };
+    // A file's path as addr2line renders it (clang names headers by
+    // paths below the common ancestor of build and source directories,
+    // so directory entries alone are not enough). A path's last part
+    // counts only if it is `include` (or steps up or stays): otherwise its
+    // directory alone shows the same roots, and a unit's hundreds of
+    // headers sit in a few dozen directories.
+    let mut seen: foldhash::HashSet<String> = Default::default();
+    let mut paths = Vec::new();
+    for file in header.file_names() {
+        let mut path = comp_dir.clone();
+        if file.directory_index() != 0 {
+            let Some(directory) = file.directory(header).and_then(string) else {
+                continue;
+            };
+            path = joined(&path, &directory);
+        }
+        let Some(name) = string(file.path_name()) else {
+            continue;
+        };
+        let mut path = joined(&path, &name);
+        if let Some((directory, last)) = path.rsplit_once('/')
+            && !matches!(last, "include" | ".." | "." | "")
+        {
+            path.truncate(directory.len());
+        }
+        if !seen.contains(&path) {
+            paths.push(normalize(&path));
+            seen.insert(path);
+        }
+    }
+    Some(tree_roots(paths.iter().map(String::as_str)))
 }
 
 /// `path` relative to `dir` unless absolute, as addr2line joins them.

@@ -73,41 +73,58 @@ pub(crate) fn sweep<T: Send, V: FnMut(&[RawLevel<'_>]) -> T>(
     probes: &[u64],
     visitor: impl Fn(Option<&str>) -> V + Sync,
 ) -> Vec<(u64, T)> {
-    let groups = lookup.units.probes_by_unit(lookup.sections, probes);
-    let (nowhere, mut answers) = rayon::join(
+    // Probes `.debug_aranges` places are swept at once; the others need
+    // every unit's own ranges, which are read meanwhile.
+    let (listed, unlisted): (Vec<u64>, Vec<u64>) = probes
+        .iter()
+        .partition(|&&probe| lookup.units.is_listed(probe));
+    let (mut answers, others) = rayon::join(
+        || sweep_groups(lookup, &listed, &visitor),
         || {
+            let mut answers = sweep_groups(lookup, &unlisted, &visitor);
             // In no unit at all: addr2line finds nothing.
             let mut visit = visitor(None);
-            probes
-                .iter()
-                .filter(|&&probe| lookup.units.in_no_unit(lookup.sections, probe))
-                .map(|&probe| (probe, visit(&[])))
-                .collect::<Vec<_>>()
-        },
-        || {
-            groups
-                .par_iter()
-                .flat_map_iter(|(offset, probes)| {
-                    // A unit that cannot be swept is left to `with_raw_chain`.
-                    with_unit(lookup, *offset, |unit| {
-                        let Some(unit) = unit else {
-                            return Vec::new();
-                        };
-                        let mut visit = visitor(unit.comp_dir().as_deref());
-                        let mut probes = probes.clone();
-                        probes.sort_unstable();
-                        probes.dedup();
-                        probes
-                            .into_iter()
-                            .filter_map(|probe| Some((probe, unit.answer(probe, &mut visit)?)))
-                            .collect()
-                    })
-                })
-                .collect::<Vec<_>>()
+            answers.extend(
+                unlisted
+                    .iter()
+                    .filter(|&&probe| lookup.units.in_no_unit(lookup.sections, probe))
+                    .map(|&probe| (probe, visit(&[]))),
+            );
+            answers
         },
     );
-    answers.extend(nowhere);
+    answers.extend(others);
     answers
+}
+
+/// The sweep's answers at those of `probes` that lie in exactly one unit,
+/// the units swept in parallel.
+fn sweep_groups<T: Send, V: FnMut(&[RawLevel<'_>]) -> T>(
+    lookup: Lookup<'_>,
+    probes: &[u64],
+    visitor: &(impl Fn(Option<&str>) -> V + Sync),
+) -> Vec<(u64, T)> {
+    lookup
+        .units
+        .probes_by_unit(lookup.sections, probes)
+        .par_iter()
+        .flat_map_iter(|(offset, probes)| {
+            // A unit that cannot be swept is left to `with_raw_chain`.
+            with_unit(lookup, *offset, |unit| {
+                let Some(unit) = unit else {
+                    return Vec::new();
+                };
+                let mut visit = visitor(unit.comp_dir().as_deref());
+                let mut probes = probes.clone();
+                probes.sort_unstable();
+                probes.dedup();
+                probes
+                    .into_iter()
+                    .filter_map(|probe| Some((probe, unit.answer(probe, &mut visit)?)))
+                    .collect()
+            })
+        })
+        .collect()
 }
 
 /// Run `sweep` with the unit at `offset` read for sweeping, or with `None`

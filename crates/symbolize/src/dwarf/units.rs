@@ -12,9 +12,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
+use rayon::prelude::*;
+
 use super::lines::sequence_ranges;
 use super::ranges::RangeAttributes;
-use super::sections::{Reader, Sections};
+use super::sections::{Reader, Sections, unit_without_lines};
 
 /// Compilation units by address, named by their `.debug_info` offsets.
 pub(crate) struct UnitTable {
@@ -70,6 +72,12 @@ impl UnitTable {
             Some(segment) => segment.unit,
             None => segment_at(&self.all(sections).segments, probe)?.unit,
         }
+    }
+
+    /// Whether `.debug_aranges` covers `probe`: then [`UnitTable::unit_at`]
+    /// answers without reading every unit's ranges.
+    pub(crate) fn is_listed(&self, probe: u64) -> bool {
+        segment_at(&self.listed, probe).is_some()
     }
 
     /// Whether no compilation unit covers `probe`: then the lookup over the
@@ -129,41 +137,41 @@ fn segment_at(segments: &[Segment], probe: u64) -> Option<&Segment> {
     (probe < segment.end).then_some(segment)
 }
 
-/// Every compilation unit's ranges as addr2line chooses them.
+/// Every compilation unit's ranges as addr2line chooses them, the units
+/// read in parallel.
 fn read_all(sections: &Sections) -> AllUnits {
     let aranges = read_aranges(sections);
-    let mut ranges: Vec<(gimli::Range, usize)> = Vec::new();
+    let mut headers = Vec::new();
     let mut complete = true;
-    let dwarf = sections.gimli();
-    let mut headers = dwarf.units();
+    let mut units = sections.gimli().units();
     loop {
-        let header = match headers.next() {
-            Ok(Some(header)) => header,
+        match units.next() {
+            Ok(Some(header)) => headers.push(header),
             Ok(None) => break,
             Err(_) => {
                 complete = false;
                 break;
             }
-        };
-        let Some(offset) = header.debug_info_offset().map(|offset| offset.0) else {
-            continue;
-        };
-        let listed = aranges.get(&offset).map(Vec::as_slice);
-        let own = match header.type_() {
-            gimli::UnitType::Compilation | gimli::UnitType::Skeleton(_) => {
-                own_ranges(sections, header, listed)
-            }
-            gimli::UnitType::Partial | gimli::UnitType::Type { .. } => continue,
-            _ => None,
-        };
-        let Some(own) = own else {
-            complete = false;
-            continue;
-        };
-        ranges.extend(own.into_iter().map(|range| (range, offset)));
+        }
     }
+    let read: Vec<Option<Vec<(gimli::Range, usize)>>> = headers
+        .into_par_iter()
+        .filter_map(|header| {
+            let offset = header.debug_info_offset()?.0;
+            let listed = aranges.get(&offset).map(Vec::as_slice);
+            let own = match header.type_() {
+                gimli::UnitType::Compilation | gimli::UnitType::Skeleton(_) => {
+                    own_ranges(sections, header, listed)
+                }
+                gimli::UnitType::Partial | gimli::UnitType::Type { .. } => return None,
+                _ => None,
+            };
+            Some(own.map(|own| own.into_iter().map(|range| (range, offset)).collect()))
+        })
+        .collect();
+    complete &= read.iter().all(Option::is_some);
     AllUnits {
-        segments: segments(ranges),
+        segments: segments(read.into_iter().flatten().flatten().collect()),
         complete,
     }
 }
@@ -197,9 +205,10 @@ fn own_ranges(
     listed: Option<&[gimli::Range]>,
 ) -> Option<Vec<gimli::Range>> {
     let dwarf = sections.gimli();
-    // The root's abbreviation alone spares parsing the unit's table.
+    // The root's abbreviation alone spares parsing the unit's table, and a
+    // unit without its line program spares parsing the program's header.
     let abbreviations = Arc::new(sections.root_abbreviation(&header)?);
-    let unit = gimli::Unit::new_with_abbreviations(&dwarf, header, abbreviations).ok()?;
+    let unit = unit_without_lines(&dwarf, header, abbreviations)?;
     let unit = gimli::UnitRef::new(&dwarf, &unit);
     let mut entries = unit.entries_raw(None).ok()?;
     let root = entries.read_abbreviation().ok()??;
@@ -215,11 +224,12 @@ fn own_ranges(
     }
     let mut own = Vec::new();
     declared.for_each(unit, |range| own.push(range)).ok()?;
-    if own.is_empty()
-        && let Some(program) = unit.line_program.clone()
-    {
+    if own.is_empty() {
         // Declared none: addr2line takes the line program's sequences.
-        own = sequence_ranges(unit, program).ok()?;
+        let unit = dwarf.unit(header).ok()?;
+        if let Some(program) = unit.line_program.clone() {
+            own = sequence_ranges(unit.unit_ref(&dwarf), program).ok()?;
+        }
     }
     Some(own)
 }
