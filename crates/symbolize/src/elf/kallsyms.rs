@@ -27,12 +27,17 @@ pub struct TextSymbol {
     pub size: u64,
 }
 
+/// The bit of a [`SymbolTable::by_name`] entry filed under the symbol's
+/// printed name rather than its own.
+const PRINTED: u32 = 1 << 31;
+
 /// All text symbols of one binary, sorted by address, with kallsyms sizes.
 #[derive(Debug, Default)]
 pub struct SymbolTable {
     symbols: Vec<TextSymbol>,
     /// Positions in `symbols`, hashed by exact name and, when it differs,
-    /// by [`printed_name`] (the names themselves are not copied).
+    /// by [`printed_name`] (then with [`PRINTED`] set; the names themselves
+    /// are not copied).
     by_name: HashTable<u32>,
     /// Another end the last symbol's size may run to (a module's text end
     /// rounded up to a page, as Linux 6.1 with `STRICT_MODULE_RWX` prints it).
@@ -72,16 +77,21 @@ impl SymbolTable {
         }
         table.reverse();
         let mut by_name = HashTable::with_capacity(table.len());
+        // Growing the table rehashes each entry by the name it was filed
+        // under: the symbol's own, or with PRINTED set, its printed name.
+        let rehash = |&entry: &u32| {
+            let name = &table[(entry & !PRINTED) as usize].name;
+            match entry & PRINTED {
+                0 => name_hash(name),
+                _ => name_hash(printed_name(name)),
+            }
+        };
         for (index, symbol) in table.iter().enumerate() {
             let index = index as u32;
-            by_name.insert_unique(name_hash(&symbol.name), index, |&i| {
-                name_hash(&table[i as usize].name)
-            });
+            by_name.insert_unique(name_hash(&symbol.name), index, rehash);
             let printed = printed_name(&symbol.name);
             if printed.len() != symbol.name.len() {
-                by_name.insert_unique(name_hash(printed), index, |&i| {
-                    name_hash(&table[i as usize].name)
-                });
+                by_name.insert_unique(name_hash(printed), index | PRINTED, rehash);
             }
         }
         SymbolTable {
@@ -119,7 +129,7 @@ impl SymbolTable {
         let mut found: Vec<u32> = self
             .by_name
             .iter_hash(name_hash(name))
-            .copied()
+            .map(|&entry| entry & !PRINTED)
             .filter(|&index| {
                 let symbol = &self.symbols[index as usize].name;
                 symbol == name || printed_name(symbol) == name
@@ -277,6 +287,24 @@ mod tests {
         assert!(!t.size_matches(&last, 0x1001));
         let first = t.iter().next().unwrap().clone();
         assert!(!t.size_matches(&first, 0x2000));
+    }
+
+    #[test]
+    fn printed_names_are_found_after_the_table_grows() {
+        // Each symbol is filed twice, so the table outgrows the capacity
+        // it starts with and every entry is rehashed.
+        let count = 1000;
+        let t = SymbolTable::new(
+            (0..count)
+                .map(|i| (format!("f{i}.llvm.{i}"), 0x1000 + 0x10 * i))
+                .collect(),
+            0x1000 + 0x10 * count,
+        );
+        for i in 0..count {
+            let found: Vec<_> = t.by_name(&format!("f{i}")).map(|s| s.address).collect();
+            assert_eq!(found, [0x1000 + 0x10 * i], "f{i}");
+            assert_eq!(t.by_name(&format!("f{i}.llvm.{i}")).count(), 1);
+        }
     }
 
     #[test]
