@@ -48,7 +48,13 @@ const EMPTY_CHAIN: Chain = [0; 6];
 
 /// Build the index of `binary` and return the bytes of the file.
 pub(crate) fn build(binary: &Binary) -> Result<Vec<u8>, IndexError> {
-    let parts = binary.dwarf().tabulate(Part::default, Part::answer)?;
+    // The index holds the symbol table too: it is read meanwhile, on a
+    // thread of its own (the tabulation stays on the caller's thread, whose
+    // stack a deep inline nest may need).
+    let parts = std::thread::scope(|scope| {
+        scope.spawn(|| binary.symbols());
+        binary.dwarf().tabulate(Part::default, Part::answer)
+    })?;
     Ok(merge(parts).write(binary))
 }
 
@@ -417,7 +423,7 @@ impl Tables {
             names.push(name);
         }
         let mut by_name: Vec<u32> = (0..names.len() as u32).collect();
-        by_name.sort_by(|&a, &b| {
+        by_name.par_sort_by(|&a, &b| {
             let (x, y) = (names[a as usize], names[b as usize]);
             self.strings.items[x as usize]
                 .cmp(&self.strings.items[y as usize])
@@ -438,12 +444,25 @@ impl Tables {
             files.extend(clean.to_le_bytes());
         }
 
-        let (chain_offsets, chain_data) = encode_chains(&self.chains.items);
-        let (blocks, records) = encode_records(&self.records);
-        let block_buckets = encode_block_buckets(&self.records);
-        let (string_offsets, string_data) = encode_strings(&self.strings.items);
-        let name_hash =
-            encode_name_hash(&by_name, &names, |name| &self.strings.items[name as usize]);
+        // The sections do not depend on each other: encoded in parallel.
+        let strings = &self.strings.items;
+        let (((chain_offsets, chain_data), (blocks, records)), (block_buckets, strings, name_hash)) =
+            rayon::join(
+                || {
+                    rayon::join(
+                        || encode_chains(&self.chains.items),
+                        || encode_records(&self.records),
+                    )
+                },
+                || {
+                    (
+                        encode_block_buckets(&self.records),
+                        encode_strings(strings),
+                        encode_name_hash(&by_name, &names, |name| &strings[name as usize]),
+                    )
+                },
+            );
+        let (string_offsets, string_data) = strings;
         let by_name: Vec<u8> = by_name.iter().flat_map(|i| i.to_le_bytes()).collect();
 
         let mut meta = Vec::new();
