@@ -8,6 +8,8 @@
 
 use std::ops::Range;
 
+use gimli::Section as _;
+
 use super::levels::RawLocation;
 use super::line_rows;
 use super::ranges::{Container, RangeTable};
@@ -83,7 +85,10 @@ impl Lines {
         program: gimli::IncompleteLineProgram<Reader>,
     ) -> gimli::Result<Lines> {
         let mut sequences: Vec<(gimli::Range, Range<usize>)> = Vec::new();
-        let mut rows: Vec<LineRow> = Vec::new();
+        // Kernel programs spend about three bytes a row: reserved at once
+        // rather than grown (and copied) a dozen times.
+        let program_len = program.header().raw_program_buf().len();
+        let mut rows: Vec<LineRow> = Vec::with_capacity(program_len / 3);
         // Where the current sequence's rows start.
         let mut first = 0;
         line_rows::for_each_row(program.header(), |row| {
@@ -121,9 +126,9 @@ impl Lines {
                 if file.directory_index() != 0
                     && let Some(directory) = file.directory(header)
                 {
-                    unit.attr_string(directory)?;
+                    readable(unit, directory)?;
                 }
-                unit.attr_string(file.path_name())?;
+                readable(unit, file.path_name())?;
             }
         }
         Ok(Lines {
@@ -189,6 +194,35 @@ impl Lines {
             line,
             column: line.map(|_| row.column),
         }
+    }
+}
+
+/// Fail where `attr_string` fails on `value`. A string given by offset
+/// into `.debug_str` or `.debug_line_str` can be read when a NUL follows
+/// it in the section, that is when it starts at or before the section's
+/// last NUL: checked so, without walking the string (a unit names a few
+/// hundred files, and the sweep reads most units).
+fn readable(unit: UnitRef<'_>, value: gimli::AttributeValue<Reader>) -> gimli::Result<()> {
+    let ends_in = |section: &[u8], offset: usize| {
+        section
+            .iter()
+            .rposition(|&byte| byte == 0)
+            .is_some_and(|last| offset <= last)
+    };
+    let dwarf = unit.dwarf;
+    match value {
+        gimli::AttributeValue::String(_) => Ok(()),
+        gimli::AttributeValue::DebugStrRef(offset)
+            if ends_in(dwarf.debug_str.reader().slice(), offset.0) =>
+        {
+            Ok(())
+        }
+        gimli::AttributeValue::DebugLineStrRef(offset)
+            if ends_in(dwarf.debug_line_str.reader().slice(), offset.0) =>
+        {
+            Ok(())
+        }
+        value => unit.attr_string(value).map(drop),
     }
 }
 
