@@ -66,28 +66,37 @@ pub enum Error {
     /// An HTTP request failed (connection, timeout, status, or cut-short body).
     #[error("{url}: {reason}")]
     Http {
-        /// The URL.
+        /// The URL (for the client itself, the servers' URLs).
         url: String,
-        /// Why, for a person.
-        reason: String,
+        /// Why.
+        reason: debuginfod::HttpReason,
     },
     /// No server has the file (or a recent attempt found none, see the
     /// negative cache in [`debuginfod`]).
-    #[error("no debuginfod server has build id {build_id}: {detail}")]
+    #[error("no debuginfod server has build id {build_id}: {}", joined(.misses, &[]))]
     NotFound {
         /// The build id.
         build_id: String,
-        /// What was asked and answered.
-        detail: String,
+        /// What was asked and answered, in order.
+        misses: Vec<debuginfod::Miss>,
     },
     /// Servers failed to give the file (several errors, or misses and errors).
-    #[error("cannot download build id {build_id}: {detail}")]
+    #[error("cannot download build id {build_id}: {}", joined(.misses, .errors))]
     Download {
         /// The build id.
         build_id: String,
-        /// What each server answered.
-        detail: String,
+        /// The servers that answered they have no such file.
+        misses: Vec<debuginfod::Miss>,
+        /// How the other servers failed.
+        errors: Vec<Error>,
     },
+}
+
+/// `misses`, then `errors`, `; `-separated.
+fn joined(misses: &[debuginfod::Miss], errors: &[Error]) -> String {
+    let misses = misses.iter().map(ToString::to_string);
+    let errors = errors.iter().map(ToString::to_string);
+    misses.chain(errors).collect::<Vec<_>>().join("; ")
 }
 
 /// Why a file is not an ELF file whose ids can be read ([`Error::NotElf`]).
