@@ -34,14 +34,15 @@ mod links;
 use std::path::PathBuf;
 
 pub use commit::{ChosenCommit, CommitChooser, CommitSource};
-pub use forge::{Forge, Repo};
+pub use forge::{BadRepoUrl, Forge, Repo};
 pub use linker::{Linker, infer_verdict, resolve_repo, tree_maintainers};
 pub use links::{
     CommitLink, DocumentLinks, FrameLink, LineLinks, Located, ReportMaintainers, TestLink,
 };
 pub use snippet::{Fit, Snippet};
 pub use source::{
-    Cache, DirSource, GitSource, HttpOptions, HttpSource, SourceError, SourceProvider,
+    Cache, DirSource, GitSource, HttpOptions, HttpSource, Missing, NotSource, SourceError,
+    SourceProvider,
 };
 
 /// Errors in the options given to a [`Linker`].
@@ -49,7 +50,7 @@ pub use source::{
 pub enum LinkError {
     /// A repository URL that cannot be used.
     #[error("bad repository URL {0:?}: {1}")]
-    BadRepo(String, String),
+    BadRepo(String, BadRepoUrl),
     /// A host whose forge kresym does not know.
     #[error(
         "cannot tell which forge serves {1} (repository {0:?}); pass --forge cgit|github|gitlab|gitiles"
