@@ -473,10 +473,10 @@ impl Client {
             }));
         }
         let dir = target.parent().unwrap_or(Path::new("."));
-        let io = |path: &Path, source| {
+        let io = |path: &Path, error| {
             Attempt::Failed(Error::Io {
                 path: path.to_owned(),
-                source,
+                error,
             })
         };
         std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;

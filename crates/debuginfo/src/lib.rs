@@ -25,12 +25,12 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file or directory could not be read or written.
-    #[error("cannot access {path}: {source}")]
+    #[error("cannot access {path}: {error}")]
     Io {
         /// The file or directory.
         path: PathBuf,
-        /// Why.
-        source: std::io::Error,
+        /// Why (not a `source`: the message says it already).
+        error: std::io::Error,
     },
     /// A file is not an ELF file whose build id or release can be read.
     #[error("{origin} is not usable: {reason}")]
@@ -172,6 +172,26 @@ mod tests {
             text(NotElfReason::BuildIdNote(malformed)),
             format!("/x is not usable: malformed build-id note: {malformed}")
         );
+    }
+
+    /// Each cause is said once: the CLI prints an error with its sources
+    /// (`a: b`), so a source must not be in the message already. Before, a
+    /// file that could not be read was said twice: `cannot access /x: No
+    /// such file or directory (os error 2): No such file or directory (os
+    /// error 2)`.
+    #[test]
+    fn causes_are_said_once() {
+        let error = elf::read(std::path::Path::new("/nonexistent/kresym")).unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.starts_with("cannot access /nonexistent/kresym: "),
+            "{text}"
+        );
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            assert!(!text.contains(&cause.to_string()), "{text}");
+            source = cause.source();
+        }
     }
 
     #[test]
