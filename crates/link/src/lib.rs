@@ -68,7 +68,7 @@ pub enum LinkError {
     )]
     UnknownTree(String),
     /// The source provider could not be set up.
-    #[error("{0}")]
+    #[error(transparent)]
     Source(#[from] SourceError),
 }
 
@@ -117,6 +117,32 @@ impl Default for LinkOptions {
             http: HttpOptions::default(),
             context: 3,
             jobs: 8,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each cause is said once: the CLI prints an error with its sources
+    /// (`a: b`). Before, `kresym link --source-dir /nonexistent` said
+    /// `source dir /nonexistent: No such file or directory (os error 2)`
+    /// twice, once as the message and once as its source.
+    #[test]
+    fn a_source_error_is_said_once() {
+        let error = LinkError::from(
+            DirSource::new(std::path::Path::new("/nonexistent/kresym")).unwrap_err(),
+        );
+        let text = error.to_string();
+        assert!(
+            text.starts_with("source dir /nonexistent/kresym: "),
+            "{text}"
+        );
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            assert!(!text.contains(&cause.to_string()), "{text}");
+            source = cause.source();
         }
     }
 }
