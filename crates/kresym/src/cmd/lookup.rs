@@ -10,10 +10,13 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use kresym_link::snippet::{Snippet, make_snippet};
 use kresym_link::{DirSource, GitSource, SourceProvider};
+use kresym_render::Format;
 use kresym_render::lookup::{self, Answer};
 use kresym_report::PcKind;
 use kresym_symbolize::{FrameQuery, Resolution, Resolved, SourceFrame, Symbolizer};
 
+use crate::cmd::Failures;
+use crate::cmd::format::{self, Offer};
 use crate::cmd::kernel::KernelArgs;
 
 /// Look up frames and addresses, like faddr2line or llvm-symbolizer.
@@ -69,7 +72,7 @@ pub struct Args {
     #[arg(long)]
     pub return_address: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_parser = format::parser(FORMATS), default_value = "text")]
     pub format: Format,
     /// Show N source lines either side of each answer's lines (needs
     /// --source-dir or --source-git).
@@ -94,14 +97,17 @@ pub struct Args {
     pub queries: Vec<String>,
 }
 
-/// Output formats of `kresym lookup`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// faddr2line style: a header per answer, then the inline chain.
-    Text,
-    /// llvm-symbolizer style JSON, one object per answer.
-    Json,
-}
+/// The formats of `kresym lookup`.
+pub const FORMATS: &[Offer] = &[
+    (
+        Format::Text,
+        "faddr2line style: a header per answer, then the inline chain",
+    ),
+    (
+        Format::Json,
+        "llvm-symbolizer style JSON, one object per answer",
+    ),
+];
 
 /// A number given on the command line: hex with `0x`, else decimal.
 fn parse_number(text: &str) -> Result<u64, String> {
@@ -365,19 +371,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let module_name = symbolizer.vmlinux().path().display().to_string();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let mut failed = 0usize;
+    let mut failures = Failures::default();
     let mut one = |query: &str, out: &mut dyn Write| -> std::io::Result<()> {
         let result = answer(symbolizer, &args, query);
         match result {
             Ok(answers) => {
                 let answered = with_snippets(&answers, &mut sources);
-                let format = match args.format {
-                    Format::Text => kresym_render::Format::Text,
-                    Format::Json => kresym_render::Format::Json,
-                };
                 let module = answers.module.as_deref();
                 out.write_all(&kresym_render::looked_up(
-                    format,
+                    args.format,
                     query,
                     module,
                     &module_name,
@@ -385,11 +387,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 )?)?;
             }
             Err(error) => {
-                failed += 1;
-                match args.format {
+                failures.add();
+                if args.format == Format::Json {
+                    writeln!(out, "{}", lookup::error_json(query, &error))?;
+                } else {
                     // Debug-quoted: a query read from a file must not drive the terminal.
-                    Format::Text => say!("kresym: {:?}: {error}", query.trim()),
-                    Format::Json => writeln!(out, "{}", lookup::error_json(query, &error))?,
+                    say!("kresym: {:?}: {error}", query.trim());
                 }
             }
         }
@@ -419,11 +422,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         other => other.context("cannot write output")?,
     }
     kernel.exit();
-    Ok(if failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(failures.exit_code(ExitCode::SUCCESS))
 }
 
 #[cfg(test)]
