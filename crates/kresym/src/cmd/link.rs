@@ -136,9 +136,9 @@ Examples:
 A file that cannot be fetched (HTTP error, timeout, garbage body) leaves its
 link without a snippet and adds a warning; it never fails the report.
 
-Exit status: 0 when the input was linked (warnings included), 2 on usage
-errors, an unreadable input, no repository to link to, or output that
-cannot be written.")]
+Exit status: 0 when every input was linked (warnings included), 1 when an
+input could not be read (the others are linked), 2 on usage errors, no
+repository to link to, or output that cannot be written.")]
 pub struct Args {
     #[command(flatten)]
     pub link: LinkArgs,

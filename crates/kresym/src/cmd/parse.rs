@@ -41,8 +41,9 @@ Every byte of the input is kept: lines the parser does not understand are
 plain text, and lines that look like frames but are malformed are listed
 as warnings.
 
-Exit status: 0 when the input was parsed (whatever it holds), 2 on usage
-errors or an input that cannot be read.")]
+Exit status: 0 when every input was parsed (whatever it holds), 1 when an
+input could not be read (the others are shown), 2 on usage errors or
+output that cannot be written.")]
 pub struct Args {
     /// Input files or directories of them; `-` or nothing reads stdin.
     #[arg(value_name = "INPUT")]
