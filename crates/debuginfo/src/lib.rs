@@ -187,11 +187,7 @@ mod tests {
             text.starts_with("cannot access /nonexistent/kresym: "),
             "{text}"
         );
-        let mut source = std::error::Error::source(&error);
-        while let Some(cause) = source {
-            assert!(!text.contains(&cause.to_string()), "{text}");
-            source = cause.source();
-        }
+        kresym_test_support::assert_causes_said_once(&error);
     }
 
     #[test]

@@ -139,10 +139,6 @@ mod tests {
             text.starts_with("source dir /nonexistent/kresym: "),
             "{text}"
         );
-        let mut source = std::error::Error::source(&error);
-        while let Some(cause) = source {
-            assert!(!text.contains(&cause.to_string()), "{text}");
-            source = cause.source();
-        }
+        kresym_test_support::assert_causes_said_once(&error);
     }
 }
