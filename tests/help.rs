@@ -71,6 +71,43 @@ fn every_help_has_examples_that_fit_and_exit_statuses() {
     }
 }
 
+/// An unreadable input among others ends the run with the status every
+/// `Exit status:` paragraph of the command's help gives it. Before, the
+/// closing paragraphs of `parse --help` and `link --help` said 2 where the
+/// commands exit 1 (and the lines above them said 1).
+#[test]
+fn an_unreadable_input_exits_as_the_help_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.txt");
+    let missing = missing.to_str().unwrap();
+    let report = samples().join("reports/kasan-tcp.txt");
+    let report = report.to_str().unwrap();
+    let link = ["link", "--repo", "upstream", "--commit", "v6.1"];
+    for args in [&["parse"][..], &link[..]] {
+        let command = args[0];
+        let output = run(&[args, &[report, missing]].concat());
+        assert_eq!(output.status.code(), Some(1), "{command}");
+        let help = stdout(&[command, "--help"]);
+        let paragraphs: Vec<String> = help
+            .split("\n\n")
+            .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|p| p.starts_with("Exit status:"))
+            .collect();
+        assert_eq!(paragraphs.len(), 2, "{command}: {paragraphs:?}");
+        for paragraph in paragraphs {
+            assert!(
+                paragraph.contains(", 1 when an input could not be"),
+                "{command}: {paragraph}"
+            );
+            assert!(!paragraph.contains("unreadable"), "{command}: {paragraph}");
+            assert!(
+                !paragraph.contains("input that cannot be read"),
+                "{command}: {paragraph}"
+            );
+        }
+    }
+}
+
 #[test]
 fn completions_are_generated_for_each_shell() {
     let commands = commands();

@@ -185,9 +185,117 @@ impl std::fmt::Debug for Client {
 /// Why one server did not give a file.
 enum Attempt {
     /// It does not have it (404, 410): may be cached as a miss.
-    Missing(String),
+    Missing(Miss),
     /// Anything else: never cached.
     Failed(Error),
+}
+
+/// A file that is not to be had, as a server or the cache says
+/// ([`Error::NotFound`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Miss {
+    /// A server answered that it has no such file (404 or 410).
+    #[error("{url}: {status}")]
+    Answered {
+        /// The URL asked.
+        url: String,
+        /// The status it answered.
+        status: reqwest::StatusCode,
+    },
+    /// The cache's marker of a recent miss, not yet expired.
+    #[error(
+        "no server had it {}s ago (cached miss {}, asked again after {}s; delete it to retry now)",
+        .age.as_secs(),
+        .marker.display(),
+        .ttl.as_secs()
+    )]
+    Cached {
+        /// How old the marker is.
+        age: Duration,
+        /// The marker (an empty file where the file would be).
+        marker: PathBuf,
+        /// How long a marker is honoured.
+        ttl: Duration,
+    },
+}
+
+/// Why a request to a server failed ([`Error::Http`]).
+#[derive(Debug, thiserror::Error)]
+pub enum HttpReason {
+    /// The HTTP client could not be set up.
+    #[error("cannot start an HTTP client: {}", chain(.0))]
+    Client(reqwest::Error),
+    /// No answer within `DEBUGINFOD_TIMEOUT`.
+    #[error("no answer within {}s (DEBUGINFOD_TIMEOUT)", .0.as_secs_f64())]
+    NoAnswer(Duration),
+    /// The server could not be connected to.
+    #[error("cannot connect: {}", root_cause(.0))]
+    Connect(reqwest::Error),
+    /// The request failed otherwise (the error without its URL).
+    #[error("{}", chain(.0))]
+    Request(reqwest::Error),
+    /// The server answered an error status other than a miss.
+    #[error("server answered {0}")]
+    Status(reqwest::StatusCode),
+    /// The `Content-Length` is over `DEBUGINFOD_MAXSIZE`.
+    #[error("the file is {size} bytes, more than DEBUGINFOD_MAXSIZE ({max_size} bytes)")]
+    TooLarge {
+        /// The `Content-Length`.
+        size: u64,
+        /// `DEBUGINFOD_MAXSIZE`.
+        max_size: u64,
+    },
+    /// The body grew past `DEBUGINFOD_MAXSIZE`; the download stopped there.
+    #[error("the file grows past DEBUGINFOD_MAXSIZE ({max_size} bytes); stopped there")]
+    GrewTooLarge {
+        /// `DEBUGINFOD_MAXSIZE`.
+        max_size: u64,
+    },
+    /// No data for `DEBUGINFOD_TIMEOUT` in the middle of the body.
+    #[error("no data for {}s after {received} bytes (DEBUGINFOD_TIMEOUT)", .timeout.as_secs_f64())]
+    Stalled {
+        /// `DEBUGINFOD_TIMEOUT`.
+        timeout: Duration,
+        /// Bytes received before.
+        received: u64,
+    },
+    /// Reading the body failed.
+    #[error("{}: {}", cut_short(*.received, *.total), chain(.error))]
+    Interrupted {
+        /// Bytes received before.
+        received: u64,
+        /// The `Content-Length`, if the server sent one.
+        total: Option<u64>,
+        /// What reading said.
+        error: std::io::Error,
+    },
+    /// The connection closed before the `Content-Length` bytes came.
+    #[error("{}: connection closed", cut_short(*.received, Some(*.total)))]
+    Closed {
+        /// Bytes received.
+        received: u64,
+        /// The `Content-Length`.
+        total: u64,
+    },
+    /// The temporary file the body goes to could not be written.
+    #[error("cannot write {}: {error}", .path.display())]
+    Write {
+        /// The temporary file.
+        path: PathBuf,
+        /// What writing said.
+        error: std::io::Error,
+    },
+    /// The download took longer than `DEBUGINFOD_MAXTIME`.
+    #[error(
+        "download took longer than {}s (DEBUGINFOD_MAXTIME) after {received} bytes",
+        .max_time.as_secs_f64()
+    )]
+    TooSlow {
+        /// `DEBUGINFOD_MAXTIME`.
+        max_time: Duration,
+        /// Bytes received before.
+        received: u64,
+    },
 }
 
 impl Client {
@@ -200,7 +308,7 @@ impl Client {
             .build()
             .map_err(|e| Error::Http {
                 url: config.urls.join(" "),
-                reason: format!("cannot start an HTTP client: {}", chain(&e)),
+                reason: HttpReason::Client(e),
             })?;
         Ok(Client {
             config,
@@ -234,15 +342,15 @@ impl Client {
         match self.fetch_kind(build_id, Kind::Debuginfo) {
             Err(Error::NotFound {
                 build_id,
-                detail: debuginfo,
+                mut misses,
             }) => match self.fetch_kind(&build_id, Kind::Executable) {
                 Err(Error::NotFound {
                     build_id,
-                    detail: executable,
-                }) => Err(Error::NotFound {
-                    build_id,
-                    detail: format!("{debuginfo}; {executable}"),
-                }),
+                    misses: executable,
+                }) => {
+                    misses.extend(executable);
+                    Err(Error::NotFound { build_id, misses })
+                }
                 other => other,
             },
             other => other,
@@ -266,7 +374,7 @@ impl Client {
             );
             match self.download(&url, &id, &target) {
                 Ok(path) => return Ok(path),
-                Err(Attempt::Missing(reason)) => missing.push(format!("{url}: {reason}")),
+                Err(Attempt::Missing(miss)) => missing.push(miss),
                 Err(Attempt::Failed(error)) => failed.push(error),
             }
         }
@@ -282,17 +390,16 @@ impl Client {
             }
             return Err(Error::NotFound {
                 build_id: id,
-                detail: missing.join("; "),
+                misses: missing,
             });
         }
         if missing.is_empty() && failed.len() == 1 {
             return Err(failed.remove(0));
         }
-        let mut reasons = missing;
-        reasons.extend(failed.iter().map(ToString::to_string));
         Err(Error::Download {
             build_id: id,
-            detail: reasons.join("; "),
+            misses: missing,
+            errors: failed,
         })
     }
 
@@ -315,12 +422,11 @@ impl Client {
         if age < self.config.negative_ttl {
             return Err(Error::NotFound {
                 build_id: id.to_owned(),
-                detail: format!(
-                    "no server had it {}s ago (cached miss {}, asked again after {}s; delete it to retry now)",
-                    age.as_secs(),
-                    target.display(),
-                    self.config.negative_ttl.as_secs()
-                ),
+                misses: vec![Miss::Cached {
+                    age,
+                    marker: target.to_owned(),
+                    ttl: self.config.negative_ttl,
+                }],
             });
         }
         let _ = std::fs::remove_file(target);
@@ -330,8 +436,8 @@ impl Client {
     /// Download `url` into `target`, checked, atomically.
     fn download(&self, url: &str, id: &str, target: &Path) -> Result<PathBuf, Attempt> {
         let started = Instant::now();
-        let timeout = self.config.timeout.as_secs_f64();
-        let failed = |reason: String| {
+        let timeout = self.config.timeout;
+        let failed = |reason| {
             Attempt::Failed(Error::Http {
                 url: url.to_owned(),
                 reason,
@@ -339,34 +445,38 @@ impl Client {
         };
         let mut response = self.http.get(url).send().map_err(|e| {
             failed(if e.is_timeout() {
-                format!("no answer within {timeout}s (DEBUGINFOD_TIMEOUT)")
+                HttpReason::NoAnswer(timeout)
             } else if e.is_connect() {
-                format!("cannot connect: {}", root_cause(&e))
+                HttpReason::Connect(e)
             } else {
-                chain(&e.without_url())
+                HttpReason::Request(e.without_url())
             })
         })?;
         let status = response.status();
         if status == reqwest::StatusCode::NOT_FOUND || status == reqwest::StatusCode::GONE {
-            return Err(Attempt::Missing(status.to_string()));
+            return Err(Attempt::Missing(Miss::Answered {
+                url: url.to_owned(),
+                status,
+            }));
         }
         if !status.is_success() {
-            return Err(failed(format!("server answered {status}")));
+            return Err(failed(HttpReason::Status(status)));
         }
         let total = response.content_length();
         let max_size = self.config.max_size;
         if let Some(total) = total
             && total > max_size
         {
-            return Err(failed(format!(
-                "the file is {total} bytes, more than DEBUGINFOD_MAXSIZE ({max_size} bytes)"
-            )));
+            return Err(failed(HttpReason::TooLarge {
+                size: total,
+                max_size,
+            }));
         }
         let dir = target.parent().unwrap_or(Path::new("."));
-        let io = |path: &Path, source| {
+        let io = |path: &Path, error| {
             Attempt::Failed(Error::Io {
                 path: path.to_owned(),
-                source,
+                error,
             })
         };
         std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
@@ -402,26 +512,26 @@ impl Client {
                 Ok(0) => break Ok(()),
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    break Err(failed(if is_timeout(&e) {
-                        format!(
-                            "no data for {timeout}s after {received} bytes (DEBUGINFOD_TIMEOUT)"
-                        )
+                Err(error) => {
+                    break Err(failed(if is_timeout(&error) {
+                        HttpReason::Stalled { timeout, received }
                     } else {
-                        cut_short(received, total, &chain(&e))
+                        HttpReason::Interrupted {
+                            received,
+                            total,
+                            error,
+                        }
                     }));
                 }
             };
             if received + n as u64 > max_size {
-                break Err(failed(format!(
-                    "the file grows past DEBUGINFOD_MAXSIZE ({max_size} bytes); stopped there"
-                )));
+                break Err(failed(HttpReason::GrewTooLarge { max_size }));
             }
-            if let Err(e) = temp.write_all(&buffer[..n]) {
-                break Err(failed(format!(
-                    "cannot write {}: {e}",
-                    temp.path().display()
-                )));
+            if let Err(error) = temp.write_all(&buffer[..n]) {
+                break Err(failed(HttpReason::Write {
+                    path: temp.path().to_owned(),
+                    error,
+                }));
             }
             received += n as u64;
             report(received, false);
@@ -449,10 +559,10 @@ impl Client {
             if let Some(max) = self.config.max_time
                 && started.elapsed() > max
             {
-                break Err(failed(format!(
-                    "download took longer than {}s (DEBUGINFOD_MAXTIME) after {received} bytes",
-                    max.as_secs_f64()
-                )));
+                break Err(failed(HttpReason::TooSlow {
+                    max_time: max,
+                    received,
+                }));
             }
         };
         report(received, true);
@@ -460,11 +570,7 @@ impl Client {
         if let Some(total) = total
             && received != total
         {
-            return Err(failed(cut_short(
-                received,
-                total.into(),
-                "connection closed",
-            )));
+            return Err(failed(HttpReason::Closed { received, total }));
         }
         temp.as_file_mut()
             .sync_all()
@@ -519,10 +625,11 @@ fn check_arrived_notes(
     Ok(())
 }
 
-fn cut_short(received: u64, total: Option<u64>, why: &str) -> String {
+/// How much of a body came before it stopped.
+fn cut_short(received: u64, total: Option<u64>) -> String {
     match total {
-        Some(total) => format!("download cut short after {received} of {total} bytes: {why}"),
-        None => format!("download cut short after {received} bytes: {why}"),
+        Some(total) => format!("download cut short after {received} of {total} bytes"),
+        None => format!("download cut short after {received} bytes"),
     }
 }
 
@@ -561,6 +668,132 @@ fn chain(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The typed reasons say what the `String`s they replaced said.
+    #[test]
+    fn reasons_read_as_before() {
+        let http = |reason| {
+            Error::Http {
+                url: "http://s/buildid/ab12/debuginfo".into(),
+                reason,
+            }
+            .to_string()
+        };
+        let prefix = "http://s/buildid/ab12/debuginfo: ";
+        let cases = [
+            (
+                HttpReason::NoAnswer(Duration::from_secs(30)),
+                "no answer within 30s (DEBUGINFOD_TIMEOUT)",
+            ),
+            (
+                HttpReason::NoAnswer(Duration::from_millis(1500)),
+                "no answer within 1.5s (DEBUGINFOD_TIMEOUT)",
+            ),
+            (
+                HttpReason::Status(reqwest::StatusCode::SERVICE_UNAVAILABLE),
+                "server answered 503 Service Unavailable",
+            ),
+            (
+                HttpReason::TooLarge {
+                    size: 9,
+                    max_size: 8,
+                },
+                "the file is 9 bytes, more than DEBUGINFOD_MAXSIZE (8 bytes)",
+            ),
+            (
+                HttpReason::GrewTooLarge { max_size: 8 },
+                "the file grows past DEBUGINFOD_MAXSIZE (8 bytes); stopped there",
+            ),
+            (
+                HttpReason::Stalled {
+                    timeout: Duration::from_secs(2),
+                    received: 7,
+                },
+                "no data for 2s after 7 bytes (DEBUGINFOD_TIMEOUT)",
+            ),
+            (
+                HttpReason::Interrupted {
+                    received: 7,
+                    total: Some(10),
+                    error: std::io::Error::other("reset"),
+                },
+                "download cut short after 7 of 10 bytes: reset",
+            ),
+            (
+                HttpReason::Interrupted {
+                    received: 7,
+                    total: None,
+                    error: std::io::Error::other("reset"),
+                },
+                "download cut short after 7 bytes: reset",
+            ),
+            (
+                HttpReason::Closed {
+                    received: 7,
+                    total: 10,
+                },
+                "download cut short after 7 of 10 bytes: connection closed",
+            ),
+            (
+                HttpReason::Write {
+                    path: "/c/.debuginfo.x".into(),
+                    error: std::io::Error::other("disk full"),
+                },
+                "cannot write /c/.debuginfo.x: disk full",
+            ),
+            (
+                HttpReason::TooSlow {
+                    max_time: Duration::from_secs(60),
+                    received: 7,
+                },
+                "download took longer than 60s (DEBUGINFOD_MAXTIME) after 7 bytes",
+            ),
+        ];
+        for (reason, said) in cases {
+            assert_eq!(http(reason), format!("{prefix}{said}"));
+        }
+
+        let answered = |kind| Miss::Answered {
+            url: format!("http://s/buildid/ab12/{kind}"),
+            status: reqwest::StatusCode::NOT_FOUND,
+        };
+        let not_found = Error::NotFound {
+            build_id: "ab12".into(),
+            misses: vec![answered("debuginfo"), answered("executable")],
+        };
+        assert_eq!(
+            not_found.to_string(),
+            "no debuginfod server has build id ab12: \
+             http://s/buildid/ab12/debuginfo: 404 Not Found; \
+             http://s/buildid/ab12/executable: 404 Not Found"
+        );
+        let cached = Error::NotFound {
+            build_id: "ab12".into(),
+            misses: vec![Miss::Cached {
+                age: Duration::from_millis(5900),
+                marker: "/c/ab12/debuginfo".into(),
+                ttl: DEFAULT_NEGATIVE_TTL,
+            }],
+        };
+        assert_eq!(
+            cached.to_string(),
+            "no debuginfod server has build id ab12: no server had it 5s ago \
+             (cached miss /c/ab12/debuginfo, asked again after 600s; delete it to retry now)"
+        );
+        let download = Error::Download {
+            build_id: "ab12".into(),
+            misses: vec![answered("debuginfo")],
+            errors: vec![Error::Http {
+                url: "http://t/buildid/ab12/debuginfo".into(),
+                reason: HttpReason::Status(reqwest::StatusCode::BAD_GATEWAY),
+            }],
+        };
+        assert_eq!(
+            download.to_string(),
+            "cannot download build id ab12: http://s/buildid/ab12/debuginfo: 404 Not Found; \
+             http://t/buildid/ab12/debuginfo: server answered 502 Bad Gateway"
+        );
+    }
 
     #[test]
     fn config_comes_from_the_environment() {

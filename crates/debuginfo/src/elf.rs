@@ -48,9 +48,9 @@ impl ElfIds {
 
 /// Read the build id and release of the ELF file at `path`.
 pub fn read(path: &Path) -> Result<ElfIds> {
-    let io = |source| Error::Io {
+    let io = |error| Error::Io {
         path: path.to_owned(),
-        source,
+        error,
     };
     let file = File::open(path).map_err(io)?;
     if file.metadata().map_err(io)?.is_dir() {

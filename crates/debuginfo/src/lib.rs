@@ -25,12 +25,12 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file or directory could not be read or written.
-    #[error("cannot access {path}: {source}")]
+    #[error("cannot access {path}: {error}")]
     Io {
         /// The file or directory.
         path: PathBuf,
-        /// Why.
-        source: std::io::Error,
+        /// Why (not a `source`: the message says it already).
+        error: std::io::Error,
     },
     /// A file is not an ELF file whose build id or release can be read.
     #[error("{origin} is not usable: {reason}")]
@@ -66,28 +66,37 @@ pub enum Error {
     /// An HTTP request failed (connection, timeout, status, or cut-short body).
     #[error("{url}: {reason}")]
     Http {
-        /// The URL.
+        /// The URL (for the client itself, the servers' URLs).
         url: String,
-        /// Why, for a person.
-        reason: String,
+        /// Why.
+        reason: debuginfod::HttpReason,
     },
     /// No server has the file (or a recent attempt found none, see the
     /// negative cache in [`debuginfod`]).
-    #[error("no debuginfod server has build id {build_id}: {detail}")]
+    #[error("no debuginfod server has build id {build_id}: {}", joined(.misses, &[]))]
     NotFound {
         /// The build id.
         build_id: String,
-        /// What was asked and answered.
-        detail: String,
+        /// What was asked and answered, in order.
+        misses: Vec<debuginfod::Miss>,
     },
     /// Servers failed to give the file (several errors, or misses and errors).
-    #[error("cannot download build id {build_id}: {detail}")]
+    #[error("cannot download build id {build_id}: {}", joined(.misses, .errors))]
     Download {
         /// The build id.
         build_id: String,
-        /// What each server answered.
-        detail: String,
+        /// The servers that answered they have no such file.
+        misses: Vec<debuginfod::Miss>,
+        /// How the other servers failed.
+        errors: Vec<Error>,
     },
+}
+
+/// `misses`, then `errors`, `; `-separated.
+fn joined(misses: &[debuginfod::Miss], errors: &[Error]) -> String {
+    let misses = misses.iter().map(ToString::to_string);
+    let errors = errors.iter().map(ToString::to_string);
+    misses.chain(errors).collect::<Vec<_>>().join("; ")
 }
 
 /// Why a file is not an ELF file whose ids can be read ([`Error::NotElf`]).
@@ -163,6 +172,22 @@ mod tests {
             text(NotElfReason::BuildIdNote(malformed)),
             format!("/x is not usable: malformed build-id note: {malformed}")
         );
+    }
+
+    /// Each cause is said once: the CLI prints an error with its sources
+    /// (`a: b`), so a source must not be in the message already. Before, a
+    /// file that could not be read was said twice: `cannot access /x: No
+    /// such file or directory (os error 2): No such file or directory (os
+    /// error 2)`.
+    #[test]
+    fn causes_are_said_once() {
+        let error = elf::read(std::path::Path::new("/nonexistent/kresym")).unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.starts_with("cannot access /nonexistent/kresym: "),
+            "{text}"
+        );
+        kresym_test_support::assert_causes_said_once(&error);
     }
 
     #[test]

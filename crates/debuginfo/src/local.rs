@@ -162,9 +162,9 @@ impl ModuleStage {
         let dir = tempfile::Builder::new()
             .prefix("kresym-modules.")
             .tempdir()
-            .map_err(|source| Error::Io {
+            .map_err(|error| Error::Io {
                 path: std::env::temp_dir(),
-                source,
+                error,
             })?;
         Ok(ModuleStage { dir, count: 0 })
     }
@@ -198,9 +198,9 @@ impl ModuleStage {
             })
             .collect();
         let dir = self.dir.path().join(id);
-        let io = |path: &Path, source| Error::Io {
+        let io = |path: &Path, error| Error::Io {
             path: path.to_owned(),
-            source,
+            error,
         };
         std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
         let link = dir.join(format!("{name}.ko"));

@@ -105,6 +105,38 @@ pub struct Repo {
     pub path: String,
 }
 
+/// Why a repository URL cannot be used ([`LinkError::BadRepo`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadRepoUrl {
+    /// Nothing but white space.
+    #[error("empty")]
+    Empty,
+    /// White space or control characters inside.
+    #[error("contains whitespace")]
+    Whitespace,
+    /// A scheme other than https, http, git or ssh (the scheme, lower-cased).
+    #[error("unsupported scheme (expected https, http, git or ssh)")]
+    Scheme(String),
+    /// A port that is not a number from 1 to 65535.
+    #[error("bad port")]
+    Port,
+    /// A host that is not a plain host name or IP address (lower-cased).
+    #[error("bad host (expected a host name of letters, digits, `-` and `.`, or an IP address)")]
+    Host(String),
+    /// A query or fragment.
+    #[error("a repository URL has no query (`?`) or fragment (`#`)")]
+    QueryOrFragment,
+    /// A path segment with other characters, or `.` or `..`.
+    #[error("bad path segment {0:?} (expected letters, digits and `-._~+`, no `.` or `..`)")]
+    PathSegment(String),
+    /// No path after the host.
+    #[error("no repository path")]
+    NoPath,
+    /// What a browser makes of it differs from what was checked.
+    #[error("not a plain http(s) URL")]
+    NotPlain,
+}
+
 impl Repo {
     /// Parse a clone URL in any usual form: `https://host/path(.git)`,
     /// `git://host/path`, `ssh://user@host[:port]/path`, `user@host:path`,
@@ -117,20 +149,20 @@ impl Repo {
     /// query, fragment, `..`, quotes, brackets, `%`, non-ASCII) is refused,
     /// so the URL can be written into Markdown and HTML as it is.
     pub fn parse(url: &str, forge: Option<Forge>) -> Result<Repo, LinkError> {
-        let bad = |why: &str| LinkError::BadRepo(url.to_string(), why.to_string());
+        let bad = |why| LinkError::BadRepo(url.to_string(), why);
         let s = url.trim();
         if s.is_empty() {
-            return Err(bad("empty"));
+            return Err(bad(BadRepoUrl::Empty));
         }
         if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(bad("contains whitespace"));
+            return Err(bad(BadRepoUrl::Whitespace));
         }
         let (scheme, rest) = match s.split_once("://") {
             Some((scheme, rest)) => {
                 let scheme = scheme.to_ascii_lowercase();
                 match scheme.as_str() {
                     "https" | "http" | "git" | "ssh" | "git+ssh" | "ssh+git" => {}
-                    _ => return Err(bad("unsupported scheme (expected https, http, git or ssh)")),
+                    _ => return Err(bad(BadRepoUrl::Scheme(scheme))),
                 }
                 (scheme, rest.to_string())
             }
@@ -154,15 +186,13 @@ impl Repo {
         let (hostname, port) = match authority.rsplit_once(':') {
             Some((h, p)) if !authority.ends_with(']') => match p.parse::<u16>() {
                 Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => (h, Some(n)),
-                _ => return Err(bad("bad port")),
+                _ => return Err(bad(BadRepoUrl::Port)),
             },
             _ => (authority, None),
         };
         let hostname = hostname.to_ascii_lowercase();
         if !plain_host(&hostname) {
-            return Err(bad(
-                "bad host (expected a host name of letters, digits, `-` and `.`, or an IP address)",
-            ));
+            return Err(bad(BadRepoUrl::Host(hostname)));
         }
         // Only http(s) ports are web ports; git/ssh ports say nothing of the web.
         let host = match (scheme.as_str(), port) {
@@ -171,13 +201,11 @@ impl Repo {
         };
         let web_scheme = if scheme == "http" { "http" } else { "https" };
         if path.contains(['?', '#']) {
-            return Err(bad("a repository URL has no query (`?`) or fragment (`#`)"));
+            return Err(bad(BadRepoUrl::QueryOrFragment));
         }
         let mut path = path.trim_end_matches('/').to_string();
         if let Some(seg) = path.split('/').skip(1).find(|seg| !plain_segment(seg)) {
-            return Err(bad(&format!(
-                "bad path segment {seg:?} (expected letters, digits and `-._~+`, no `.` or `..`)"
-            )));
+            return Err(bad(BadRepoUrl::PathSegment(seg.to_string())));
         }
         let forge = match forge.or_else(|| Forge::detect(&hostname, &path)) {
             Some(f) => f,
@@ -203,13 +231,13 @@ impl Repo {
             }
         }
         if path.is_empty() || path == "/" {
-            return Err(bad("no repository path"));
+            return Err(bad(BadRepoUrl::NoPath));
         }
         let base = format!("{web_scheme}://{host}{path}");
         // What a browser makes of it must be exactly what was checked.
         match url::Url::parse(&base) {
             Ok(u) if u.as_str() == base => {}
-            _ => return Err(bad("not a plain http(s) URL")),
+            _ => return Err(bad(BadRepoUrl::NotPlain)),
         }
         Ok(Repo {
             forge,
@@ -478,6 +506,56 @@ mod tests {
         }
         assert!("svn".parse::<Forge>().is_err());
         assert_eq!("GitHub".parse::<Forge>().unwrap(), Forge::GitHub);
+    }
+
+    /// Each refusal names its reason, in the words the `String`s it
+    /// replaced said.
+    #[test]
+    fn bad_repos_say_why() {
+        let why = |url| match Repo::parse(url, Some(Forge::Cgit)) {
+            Err(LinkError::BadRepo(_, why)) => why,
+            other => panic!("{url}: {other:?}"),
+        };
+        let cases = [
+            (" ", BadRepoUrl::Empty, "empty"),
+            (
+                "https://a\tb/c",
+                BadRepoUrl::Whitespace,
+                "contains whitespace",
+            ),
+            (
+                "FTP://x/y",
+                BadRepoUrl::Scheme("ftp".into()),
+                "unsupported scheme (expected https, http, git or ssh)",
+            ),
+            ("https://x:0/y", BadRepoUrl::Port, "bad port"),
+            (
+                "https://X_Y/z",
+                BadRepoUrl::Host("x_y".into()),
+                "bad host (expected a host name of letters, digits, `-` and `.`, or an IP address)",
+            ),
+            (
+                "https://x/y?z",
+                BadRepoUrl::QueryOrFragment,
+                "a repository URL has no query (`?`) or fragment (`#`)",
+            ),
+            (
+                "https://x/y/../z",
+                BadRepoUrl::PathSegment("..".into()),
+                "bad path segment \"..\" (expected letters, digits and `-._~+`, no `.` or `..`)",
+            ),
+            ("https://x/", BadRepoUrl::NoPath, "no repository path"),
+        ];
+        for (url, reason, said) in cases {
+            assert_eq!(why(url), reason, "{url}");
+            assert_eq!(reason.to_string(), said);
+        }
+        assert_eq!(
+            Repo::parse("https://x/", Some(Forge::Cgit))
+                .unwrap_err()
+                .to_string(),
+            "bad repository URL \"https://x/\": no repository path"
+        );
     }
 
     /// Issue #15: a `git tree:` or `--repo` that smuggles Markdown or HTML

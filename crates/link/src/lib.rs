@@ -34,14 +34,15 @@ mod links;
 use std::path::PathBuf;
 
 pub use commit::{ChosenCommit, CommitChooser, CommitSource};
-pub use forge::{Forge, Repo};
+pub use forge::{BadRepoUrl, Forge, Repo};
 pub use linker::{Linker, infer_verdict, resolve_repo, tree_maintainers};
 pub use links::{
     CommitLink, DocumentLinks, FrameLink, LineLinks, Located, ReportMaintainers, TestLink,
 };
 pub use snippet::{Fit, Snippet};
 pub use source::{
-    Cache, DirSource, GitSource, HttpOptions, HttpSource, SourceError, SourceProvider,
+    Cache, DirSource, GitSource, HttpOptions, HttpSource, Missing, NotSource, SourceError,
+    SourceProvider,
 };
 
 /// Errors in the options given to a [`Linker`].
@@ -49,7 +50,7 @@ pub use source::{
 pub enum LinkError {
     /// A repository URL that cannot be used.
     #[error("bad repository URL {0:?}: {1}")]
-    BadRepo(String, String),
+    BadRepo(String, BadRepoUrl),
     /// A host whose forge kresym does not know.
     #[error(
         "cannot tell which forge serves {1} (repository {0:?}); pass --forge cgit|github|gitlab|gitiles"
@@ -67,7 +68,7 @@ pub enum LinkError {
     )]
     UnknownTree(String),
     /// The source provider could not be set up.
-    #[error("{0}")]
+    #[error(transparent)]
     Source(#[from] SourceError),
 }
 
@@ -117,5 +118,27 @@ impl Default for LinkOptions {
             context: 3,
             jobs: 8,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each cause is said once: the CLI prints an error with its sources
+    /// (`a: b`). Before, `kresym link --source-dir /nonexistent` said
+    /// `source dir /nonexistent: No such file or directory (os error 2)`
+    /// twice, once as the message and once as its source.
+    #[test]
+    fn a_source_error_is_said_once() {
+        let error = LinkError::from(
+            DirSource::new(std::path::Path::new("/nonexistent/kresym")).unwrap_err(),
+        );
+        let text = error.to_string();
+        assert!(
+            text.starts_with("source dir /nonexistent/kresym: "),
+            "{text}"
+        );
+        kresym_test_support::assert_causes_said_once(&error);
     }
 }

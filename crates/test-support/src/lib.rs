@@ -19,6 +19,21 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+/// Panic unless each cause of `error` is said once: a program printing an
+/// error with its sources (`a: b`, as anyhow's `{:#}` does) must not repeat
+/// a source that the message already says.
+pub fn assert_causes_said_once(error: &(dyn std::error::Error + 'static)) {
+    let text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        assert!(
+            !text.contains(&cause.to_string()),
+            "said twice: {text}: {cause}"
+        );
+        source = cause.source();
+    }
+}
+
 /// Whether this is a CI run: `CI` is set, and not to empty, `0` or `false`.
 pub fn in_ci() -> bool {
     std::env::var_os("CI").is_some_and(|value| !matches!(value.to_str(), Some("" | "0" | "false")))

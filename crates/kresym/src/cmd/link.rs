@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use kresym_link::{Cache, Forge, HttpOptions, LinkOptions, SourceChoice};
+use kresym_pipeline::Format;
 
+use crate::cmd::Failures;
+use crate::cmd::format::{self, Offer};
 use crate::input;
 use crate::output::{self, AtomicFile, Stdout};
 
@@ -60,6 +63,12 @@ impl LinkArgs {
         self.repo.is_some() || self.commit.is_some() || self.snippets
     }
 
+    /// Whether output in `format` is linked: when asked for, and always in
+    /// Markdown and HTML.
+    pub fn wanted(&self, format: Format) -> bool {
+        self.requested() || matches!(format, Format::Markdown | Format::Html)
+    }
+
     /// The linker options these flags stand for.
     pub fn options(&self) -> Result<LinkOptions> {
         let forge = self.forge.as_deref().map(str::parse::<Forge>).transpose()?;
@@ -94,30 +103,19 @@ impl LinkArgs {
     }
 }
 
-/// Output format of `kresym link`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// The input, each linked line followed by its URLs (and snippets).
-    #[default]
-    Text,
-    /// Markdown: every `file:line` a link, snippets in collapsible blocks.
-    Markdown,
-    /// One self-contained HTML page.
-    Html,
-    /// The links as JSON.
-    Json,
-}
-
-impl From<Format> for kresym_pipeline::Format {
-    fn from(format: Format) -> Self {
-        match format {
-            Format::Text => Self::Text,
-            Format::Markdown => Self::Markdown,
-            Format::Html => Self::Html,
-            Format::Json => Self::Json,
-        }
-    }
-}
+/// The formats of `kresym link`.
+pub const FORMATS: &[Offer] = &[
+    (
+        Format::Text,
+        "The input, each linked line followed by its URLs (and snippets)",
+    ),
+    (
+        Format::Markdown,
+        "Markdown: every `file:line` a link, snippets in collapsible blocks",
+    ),
+    (Format::Html, "One self-contained HTML page"),
+    (Format::Json, "The links as JSON"),
+];
 
 /// Link every frame of already symbolized reports to upstream source.
 ///
@@ -138,14 +136,14 @@ Examples:
 A file that cannot be fetched (HTTP error, timeout, garbage body) leaves its
 link without a snippet and adds a warning; it never fails the report.
 
-Exit status: 0 when the input was linked (warnings included), 2 on usage
-errors, an unreadable input, no repository to link to, or output that
-cannot be written.")]
+Exit status: 0 when every input was linked (warnings included), 1 when an
+input could not be read (the others are linked), 2 on usage errors, no
+repository to link to, or output that cannot be written.")]
 pub struct Args {
     #[command(flatten)]
     pub link: LinkArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_parser = format::parser(FORMATS), default_value = "text")]
     pub format: Format,
     /// Write the output (of every input) to this file instead of stdout.
     #[arg(short, long, value_name = "FILE", conflicts_with = "out_dir")]
@@ -163,7 +161,7 @@ pub struct Args {
 /// Parse each input, link it and write it in the chosen format.
 pub fn run(args: Args) -> Result<ExitCode> {
     let inputs = input::collect(&args.inputs, "link")?;
-    let format = kresym_pipeline::Format::from(args.format);
+    let format = args.format;
     let out_paths = match &args.out_dir {
         Some(dir) => output::plan_out_dir(dir, &inputs, format.extension())?,
         None => vec![None; inputs.len()],
@@ -172,13 +170,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let several = inputs.len() > 1;
     let mut file = args.output.as_deref().map(AtomicFile::create).transpose()?;
     let mut stdout = Stdout::lock();
-    let mut failed = 0;
+    let mut failures = Failures::default();
     for (input, out_path) in inputs.iter().zip(&out_paths) {
         let bytes = match input.read() {
             Ok(bytes) => bytes,
             Err(error) => {
-                failed += 1;
-                say!("kresym: error: {error:#}");
+                failures.say(&error);
                 continue;
             }
         };
@@ -204,11 +201,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Some(file) => file.commit(Some(output::default_permissions()), false)?,
         None => stdout.flush().context("cannot write output")?,
     }
-    Ok(if failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(failures.exit_code(ExitCode::SUCCESS))
 }
 
 #[cfg(test)]

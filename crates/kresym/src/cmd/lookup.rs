@@ -10,10 +10,13 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use kresym_link::snippet::{Snippet, make_snippet};
 use kresym_link::{DirSource, GitSource, SourceProvider};
+use kresym_render::Format;
 use kresym_render::lookup::{self, Answer};
 use kresym_report::PcKind;
 use kresym_symbolize::{FrameQuery, Resolution, Resolved, SourceFrame, Symbolizer};
 
+use crate::cmd::Failures;
+use crate::cmd::format::{self, Offer};
 use crate::cmd::kernel::KernelArgs;
 
 /// Look up frames and addresses, like faddr2line or llvm-symbolizer.
@@ -69,7 +72,7 @@ pub struct Args {
     #[arg(long)]
     pub return_address: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_parser = format::parser(FORMATS), default_value = "text")]
     pub format: Format,
     /// Show N source lines either side of each answer's lines (needs
     /// --source-dir or --source-git).
@@ -94,22 +97,74 @@ pub struct Args {
     pub queries: Vec<String>,
 }
 
-/// Output formats of `kresym lookup`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// faddr2line style: a header per answer, then the inline chain.
-    Text,
-    /// llvm-symbolizer style JSON, one object per answer.
-    Json,
-}
+/// The formats of `kresym lookup`.
+pub const FORMATS: &[Offer] = &[
+    (
+        Format::Text,
+        "faddr2line style: a header per answer, then the inline chain",
+    ),
+    (
+        Format::Json,
+        "llvm-symbolizer style JSON, one object per answer",
+    ),
+];
 
 /// A number given on the command line: hex with `0x`, else decimal.
-fn parse_number(text: &str) -> Result<u64, String> {
+fn parse_number(text: &str) -> Result<u64, NotANumber> {
     let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
         Some(hex) => u64::from_str_radix(hex, 16),
         None => text.parse(),
     };
-    parsed.map_err(|_| format!("{text:?} is not a number (hex with 0x, or decimal)"))
+    parsed.map_err(|_| NotANumber(text.to_owned()))
+}
+
+/// A text that is not a number ([`parse_number`]).
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a number (hex with 0x, or decimal)")]
+struct NotANumber(String);
+
+/// Why a query has no answer (said on stderr, or as JSON's `Error`).
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+enum NoAnswer {
+    /// Nothing but white space.
+    #[error("empty query")]
+    Empty,
+    /// `0x` and then not hex digits (the query).
+    #[error("{0:?} is not a hex address")]
+    NotHex(String),
+    /// More than a module and a build id in brackets (the query).
+    #[error("{0:?}: expected [module] or [module buildid]")]
+    BracketWords(String),
+    /// An offset or size that is not a number.
+    #[error("{frame:?}: {error}")]
+    Number {
+        /// The frame part of the query.
+        frame: String,
+        /// The number.
+        error: NotANumber,
+    },
+    /// No function name, or one with characters no symbol has (the query).
+    #[error("{0:?}: expected func+0xOFF/0xSIZE, func+0xOFF, func or 0xADDRESS")]
+    Shape(String),
+    /// A module name or build id that cannot be one (the query).
+    #[error("{0:?}: bad module name or build id")]
+    Module(String),
+    /// An address below `--kaslr-offset`.
+    #[error("0x{0:x} is below the KASLR offset")]
+    BelowKaslrOffset(u64),
+    /// No vmlinux symbol holds the address (after the KASLR offset).
+    #[error("no vmlinux symbol holds 0x{0:x}")]
+    NoSymbolAt(u64),
+    /// The symbolizer did not resolve the frame.
+    #[error("{}", explain(.resolution, .function, .module.as_deref()))]
+    Unresolved {
+        /// What it found instead (boxed: it is large).
+        resolution: Box<Resolution>,
+        /// The function asked for.
+        function: String,
+        /// The module asked for, `None` for the vmlinux.
+        module: Option<String>,
+    },
 }
 
 /// What a query asks for.
@@ -128,15 +183,15 @@ enum Query<'a> {
 }
 
 /// Read one query, or say what is wrong with it.
-fn parse_query(text: &str) -> Result<Query<'_>, String> {
+fn parse_query(text: &str) -> Result<Query<'_>, NoAnswer> {
     let text = text.trim();
     if text.is_empty() {
-        return Err("empty query".to_owned());
+        return Err(NoAnswer::Empty);
     }
     if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
         return u64::from_str_radix(hex, 16)
             .map(Query::Address)
-            .map_err(|_| format!("{text:?} is not a hex address"));
+            .map_err(|_| NoAnswer::NotHex(text.to_owned()));
     }
     let (mut frame, mut module, mut build_id) = (text, None, None);
     if let Some(open) = text.rfind(" [")
@@ -147,7 +202,7 @@ fn parse_query(text: &str) -> Result<Query<'_>, String> {
         module = words.next();
         build_id = words.next();
         if words.next().is_some() {
-            return Err(format!("{text:?}: expected [module] or [module buildid]"));
+            return Err(NoAnswer::BracketWords(text.to_owned()));
         }
     } else if let Some((name, rest)) = text.split_once(':') {
         module = Some(name);
@@ -157,7 +212,12 @@ fn parse_query(text: &str) -> Result<Query<'_>, String> {
         Some((function, place)) => (function, Some(place)),
         None => (frame, None),
     };
-    let number = |text: &str| parse_number(text).map_err(|e| format!("{frame:?}: {e}"));
+    let number = |text: &str| {
+        parse_number(text).map_err(|error| NoAnswer::Number {
+            frame: frame.to_owned(),
+            error,
+        })
+    };
     let (offset, size) = match place {
         None => (0, None),
         Some(place) => match place.split_once('/') {
@@ -172,14 +232,12 @@ fn parse_query(text: &str) -> Result<Query<'_>, String> {
                 .any(|c| c.is_whitespace() || c.is_control() || "+/[]:".contains(c))
     };
     if bad_name(function) {
-        return Err(format!(
-            "{text:?}: expected func+0xOFF/0xSIZE, func+0xOFF, func or 0xADDRESS"
-        ));
+        return Err(NoAnswer::Shape(text.to_owned()));
     }
     if module.is_some_and(bad_name)
         || build_id.is_some_and(|id| !id.bytes().all(|b| b.is_ascii_hexdigit()))
     {
-        return Err(format!("{text:?}: bad module name or build id"));
+        return Err(NoAnswer::Module(text.to_owned()));
     }
     Ok(Query::Symbol {
         function,
@@ -199,7 +257,7 @@ struct Answers {
 }
 
 /// Look one query up.
-fn answer(symbolizer: &Symbolizer, args: &Args, text: &str) -> Result<Answers, String> {
+fn answer(symbolizer: &Symbolizer, args: &Args, text: &str) -> Result<Answers, NoAnswer> {
     let pc_kind = if args.return_address {
         PcKind::ReturnAddress
     } else {
@@ -208,11 +266,11 @@ fn answer(symbolizer: &Symbolizer, args: &Args, text: &str) -> Result<Answers, S
     match parse_query(text)? {
         Query::Address(address) => {
             let Some(address) = address.checked_sub(args.kaslr_offset) else {
-                return Err(format!("0x{address:x} is below the KASLR offset"));
+                return Err(NoAnswer::BelowKaslrOffset(address));
             };
             let found = symbolizer
                 .resolve_address(address, pc_kind)
-                .ok_or_else(|| format!("no vmlinux symbol holds 0x{address:x}"))?;
+                .ok_or(NoAnswer::NoSymbolAt(address))?;
             Ok(Answers {
                 module: None,
                 found: vec![found],
@@ -246,7 +304,11 @@ fn answer(symbolizer: &Symbolizer, args: &Args, text: &str) -> Result<Answers, S
                     other => Err(other),
                 },
             };
-            let found = found.map_err(|why| explain(&why, function, module))?;
+            let found = found.map_err(|resolution| NoAnswer::Unresolved {
+                resolution: Box::new(resolution),
+                function: function.to_owned(),
+                module: module.map(str::to_owned),
+            })?;
             Ok(Answers {
                 module: module.map(str::to_owned),
                 found,
@@ -365,19 +427,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let module_name = symbolizer.vmlinux().path().display().to_string();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let mut failed = 0usize;
+    let mut failures = Failures::default();
     let mut one = |query: &str, out: &mut dyn Write| -> std::io::Result<()> {
         let result = answer(symbolizer, &args, query);
         match result {
             Ok(answers) => {
                 let answered = with_snippets(&answers, &mut sources);
-                let format = match args.format {
-                    Format::Text => kresym_render::Format::Text,
-                    Format::Json => kresym_render::Format::Json,
-                };
                 let module = answers.module.as_deref();
                 out.write_all(&kresym_render::looked_up(
-                    format,
+                    args.format,
                     query,
                     module,
                     &module_name,
@@ -385,11 +443,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 )?)?;
             }
             Err(error) => {
-                failed += 1;
-                match args.format {
+                failures.add();
+                if args.format == Format::Json {
+                    writeln!(out, "{}", lookup::error_json(query, &error.to_string()))?;
+                } else {
                     // Debug-quoted: a query read from a file must not drive the terminal.
-                    Format::Text => say!("kresym: {:?}: {error}", query.trim()),
-                    Format::Json => writeln!(out, "{}", lookup::error_json(query, &error))?,
+                    say!("kresym: {:?}: {error}", query.trim());
                 }
             }
         }
@@ -419,11 +478,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         other => other.context("cannot write output")?,
     }
     kernel.exit();
-    Ok(if failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(failures.exit_code(ExitCode::SUCCESS))
 }
 
 #[cfg(test)]
@@ -472,6 +527,48 @@ mod tests {
                 module: Some("mod"),
                 build_id: Some("00ff"),
             })
+        );
+    }
+
+    /// The typed reasons say what the `String`s they replaced said (JSON
+    /// carries them as `Error.Message`).
+    #[test]
+    fn malformed_queries_read_as_before() {
+        let said = |text| parse_query(text).unwrap_err().to_string();
+        assert_eq!(said(" "), "empty query");
+        assert_eq!(said("0xzz"), "\"0xzz\" is not a hex address");
+        assert_eq!(
+            said("f+0x1 [a b c]"),
+            "\"f+0x1 [a b c]\": expected [module] or [module buildid]"
+        );
+        assert_eq!(
+            said("f+0x1/zz"),
+            "\"f+0x1/zz\": \"zz\" is not a number (hex with 0x, or decimal)"
+        );
+        assert_eq!(
+            said("+0x10"),
+            "\"+0x10\": expected func+0xOFF/0xSIZE, func+0xOFF, func or 0xADDRESS"
+        );
+        assert_eq!(
+            said("f+0x1 [mod xyz]"),
+            "\"f+0x1 [mod xyz]\": bad module name or build id"
+        );
+        assert_eq!(
+            NoAnswer::BelowKaslrOffset(0x10).to_string(),
+            "0x10 is below the KASLR offset"
+        );
+        assert_eq!(
+            NoAnswer::NoSymbolAt(0x10).to_string(),
+            "no vmlinux symbol holds 0x10"
+        );
+        assert_eq!(
+            NoAnswer::Unresolved {
+                resolution: Box::new(Resolution::UnknownSymbol),
+                function: "f".into(),
+                module: Some("m".into()),
+            }
+            .to_string(),
+            "no symbol named f in module m"
         );
     }
 

@@ -2,6 +2,7 @@
 
 pub mod discover;
 pub mod docs;
+pub mod format;
 pub mod index;
 pub mod kernel;
 pub mod link;
@@ -10,6 +11,39 @@ pub mod parse;
 pub mod serve;
 pub mod symbolize;
 pub mod verify;
+
+/// The inputs (or queries) a command could not read or answer, each said
+/// as it failed while the others went on. Any makes the exit status 1
+/// (`kresym verify`'s 1 means wrong frames: it says 2).
+#[derive(Debug, Default)]
+pub struct Failures(usize);
+
+impl Failures {
+    /// Count one and say `error` on stderr.
+    pub fn say(&mut self, error: &anyhow::Error) {
+        self.add();
+        say!("kresym: error: {error:#}");
+    }
+
+    /// Count one whose error is said elsewhere.
+    pub fn add(&mut self) {
+        self.0 += 1;
+    }
+
+    /// How many failed.
+    pub fn count(&self) -> usize {
+        self.0
+    }
+
+    /// The exit status: 1 when any failed, else `otherwise`.
+    pub fn exit_code(&self, otherwise: std::process::ExitCode) -> std::process::ExitCode {
+        if self.0 > 0 {
+            std::process::ExitCode::from(1)
+        } else {
+            otherwise
+        }
+    }
+}
 
 /// Stack of each worker thread. DWARF lookups recurse once per level of
 /// inline nesting (addr2line's too); 64 MiB of address space, touched only

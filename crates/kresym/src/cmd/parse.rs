@@ -7,29 +7,21 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use kresym_link::maintainers::Maintainers;
 use kresym_link::{DirSource, SourceProvider};
-use kresym_pipeline::Position;
+use kresym_pipeline::{Format, Position};
 
+use crate::cmd::Failures;
+use crate::cmd::format::{self, Offer};
 use crate::input;
 use crate::output::Stdout;
 
-/// Output format of `kresym parse`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Readable at a glance.
-    #[default]
-    Text,
-    /// One JSON object (see the README for its schema).
-    Json,
-}
-
-impl From<Format> for kresym_pipeline::Format {
-    fn from(format: Format) -> Self {
-        match format {
-            Format::Text => Self::Text,
-            Format::Json => Self::Json,
-        }
-    }
-}
+/// The formats of `kresym parse`.
+pub const FORMATS: &[Offer] = &[
+    (Format::Text, "Readable at a glance"),
+    (
+        Format::Json,
+        "One JSON object (see the README for its schema)",
+    ),
+];
 
 /// Show the reports, frames and bisection metadata found in each input.
 ///
@@ -49,14 +41,15 @@ Every byte of the input is kept: lines the parser does not understand are
 plain text, and lines that look like frames but are malformed are listed
 as warnings.
 
-Exit status: 0 when the input was parsed (whatever it holds), 2 on usage
-errors or an input that cannot be read.")]
+Exit status: 0 when every input was parsed (whatever it holds), 1 when an
+input could not be read (the others are shown), 2 on usage errors or
+output that cannot be written.")]
 pub struct Args {
     /// Input files or directories of them; `-` or nothing reads stdin.
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_parser = format::parser(FORMATS), default_value = "text")]
     pub format: Format,
     /// The top of a kernel source tree: each report also names the
     /// maintainers and lists of its guilty file, from the tree's
@@ -76,27 +69,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let inputs = input::collect(&args.inputs, "parse")?;
     let several = inputs.len() > 1;
     let mut stdout = Stdout::lock();
-    let mut failed = 0;
+    let mut failures = Failures::default();
     for (i, input) in inputs.iter().enumerate() {
         let text = match input.read() {
             Ok(text) => text,
             Err(error) => {
-                failed += 1;
-                say!("kresym: error: {error:#}");
+                failures.say(&error);
                 continue;
             }
         };
         let doc = kresym_report::parse(text);
         let position = Position { index: i, several };
-        let out = kresym_pipeline::parse(args.format.into(), &input.name(), &doc, position, tree)?;
+        let out = kresym_pipeline::parse(args.format, &input.name(), &doc, position, tree)?;
         stdout.write_all(&out).context("cannot write output")?;
     }
     stdout.flush().context("cannot write output")?;
-    Ok(if failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(failures.exit_code(ExitCode::SUCCESS))
 }
 
 /// The `MAINTAINERS` of the tree at `dir`, and the tree.

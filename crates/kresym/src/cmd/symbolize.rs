@@ -8,10 +8,13 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use kresym_link::Linker;
+use kresym_pipeline::Format;
 use kresym_report::Document;
 use kresym_symbolize::Symbolizer;
 use rayon::prelude::*;
 
+use crate::cmd::Failures;
+use crate::cmd::format::{self, Offer};
 use crate::cmd::kernel::KernelArgs;
 use crate::cmd::link::LinkArgs;
 use crate::input::{self, Input};
@@ -86,7 +89,7 @@ pub struct Args {
     #[command(flatten)]
     pub kernel: KernelArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_parser = format::parser(FORMATS), default_value = "text")]
     pub format: Format,
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long = "jobs", value_name = "N")]
@@ -110,29 +113,25 @@ pub struct Args {
     pub inputs: Vec<PathBuf>,
 }
 
-/// Output formats of `kresym symbolize`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// The input with frames annotated, syzkaller style.
-    Text,
-    /// One JSON object per input (JSON Lines when there are several).
-    Json,
-    /// Markdown with every `file:line` linked (needs a repository).
-    Markdown,
-    /// One self-contained HTML page per input (needs a repository).
-    Html,
-}
-
-impl From<Format> for kresym_pipeline::Format {
-    fn from(format: Format) -> Self {
-        match format {
-            Format::Text => Self::Text,
-            Format::Json => Self::Json,
-            Format::Markdown => Self::Markdown,
-            Format::Html => Self::Html,
-        }
-    }
-}
+/// The formats of `kresym symbolize`.
+pub const FORMATS: &[Offer] = &[
+    (
+        Format::Text,
+        "The input with frames annotated, syzkaller style",
+    ),
+    (
+        Format::Json,
+        "One JSON object per input (JSON Lines when there are several)",
+    ),
+    (
+        Format::Markdown,
+        "Markdown with every `file:line` linked (needs a repository)",
+    ),
+    (
+        Format::Html,
+        "One self-contained HTML page per input (needs a repository)",
+    ),
+];
 
 /// Totals for the summary line.
 #[derive(Default)]
@@ -143,7 +142,7 @@ struct Summary {
     resolved: usize,
     unresolved: usize,
     warnings: usize,
-    failed: usize,
+    failures: Failures,
     /// Reports left unchanged: not produced by the vmlinux or a module.
     withheld: usize,
 }
@@ -223,7 +222,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     crate::cmd::start_workers(args.jobs)?;
     let ahead = args.kernel.read_ahead();
     let inputs = input::collect(&args.inputs, "symbolize")?;
-    let format = kresym_pipeline::Format::from(args.format);
+    let format = args.format;
     let options = kresym_pipeline::SymbolizeOptions {
         format,
         disassemble: args.disassemble,
@@ -235,7 +234,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut session = Session::new(inputs);
     let kernel = args.kernel.open_with(&mut session, args.quiet, ahead)?;
     let symbolizer = &kernel.symbolizer;
-    let linking = args.link.requested() || matches!(args.format, Format::Markdown | Format::Html);
+    let linking = args.link.wanted(format);
     let linker = linking
         .then(|| args.link.options().and_then(|o| Ok(Linker::new(o)?)))
         .transpose()?;
@@ -301,10 +300,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                             .context("cannot write output")?,
                     }
                 }
-                Err(error) => {
-                    summary.failed += 1;
-                    progress.suspend(|| say!("kresym: error: {error:#}"));
-                }
+                Err(error) => progress.suspend(|| summary.failures.say(&error)),
             }
         }
         Ok(())
@@ -344,8 +340,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             summary.unresolved,
             summary.warnings,
             plural(summary.warnings),
-            if summary.failed > 0 {
-                format!(", {} unreadable", summary.failed)
+            if summary.failures.count() > 0 {
+                format!(", {} unreadable", summary.failures.count())
             } else {
                 String::new()
             },
@@ -362,13 +358,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
     }
     kernel.exit();
-    Ok(if summary.failed > 0 {
-        ExitCode::from(1)
-    } else if summary.withheld > 0 {
+    Ok(summary.failures.exit_code(if summary.withheld > 0 {
         ExitCode::from(3)
     } else {
         ExitCode::SUCCESS
-    })
+    }))
 }
 
 /// Symbolize one input: its document kept from the session's scan, or

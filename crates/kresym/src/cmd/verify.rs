@@ -6,12 +6,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use kresym_pipeline::{Verified, VerifyOptions};
+use kresym_pipeline::{Format, Verified, VerifyOptions};
 use kresym_report::Document;
 use kresym_symbolize::Symbolizer;
 use kresym_verify::Summary;
 use rayon::prelude::*;
 
+use crate::cmd::Failures;
+use crate::cmd::format::{self, Offer};
 use crate::cmd::kernel::KernelArgs;
 use crate::input::{self, Input};
 use crate::output::{AtomicFile, Stdout};
@@ -60,7 +62,7 @@ pub struct Args {
     #[command(flatten)]
     pub kernel: KernelArgs,
     /// Output format of the verdicts.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_parser = format::parser(FORMATS), default_value = "text")]
     pub format: Format,
     /// Write the corrected report (exactly `kresym symbolize`'s output:
     /// every other line unchanged) to stdout instead of the verdicts.
@@ -78,23 +80,17 @@ pub struct Args {
     pub inputs: Vec<PathBuf>,
 }
 
-/// Output formats of `kresym verify`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Wrong frames with their corrected blocks, and a summary.
-    Text,
-    /// One JSON object per input (JSON Lines when there are several) with every frame's verdict.
-    Json,
-}
-
-impl From<Format> for kresym_pipeline::Format {
-    fn from(format: Format) -> Self {
-        match format {
-            Format::Text => Self::Text,
-            Format::Json => Self::Json,
-        }
-    }
-}
+/// The formats of `kresym verify`'s verdicts.
+pub const FORMATS: &[Offer] = &[
+    (
+        Format::Text,
+        "Wrong frames with their corrected blocks, and a summary",
+    ),
+    (
+        Format::Json,
+        "One JSON object per input (JSON Lines when there are several) with every frame's verdict",
+    ),
+];
 
 pub fn run(args: Args) -> Result<ExitCode> {
     crate::cmd::start_workers(args.jobs)?;
@@ -109,12 +105,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // Verdicts go to stdout unless --fix writes the corrected reports there.
     let verdicts_on_stdout = !args.fix || args.in_place;
     let options = VerifyOptions {
-        format: args.format.into(),
+        format: args.format,
         verdicts: verdicts_on_stdout,
         fix: args.fix,
     };
     let mut total = Summary::default();
-    let mut failed = 0usize;
+    let mut failures = Failures::default();
     let mut stdout = Stdout::lock();
     let count = session.inputs().len();
     for start in (0..count).step_by(BATCH) {
@@ -134,18 +130,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
                         match input {
                             Input::File { path, .. } if args.in_place => {
                                 if let Err(error) = rewrite(path, fixed) {
-                                    failed += 1;
-                                    say!("kresym: error: {error:#}");
+                                    failures.say(&error);
                                 }
                             }
                             _ => stdout.write_all(fixed).context("cannot write output")?,
                         }
                     }
                 }
-                Err(error) => {
-                    failed += 1;
-                    say!("kresym: error: {error:#}");
-                }
+                Err(error) => failures.say(&error),
             }
         }
     }
@@ -157,7 +149,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         say!("kresym: {total}");
     }
     kernel.exit();
-    Ok(if failed > 0 {
+    Ok(if failures.count() > 0 {
         ExitCode::from(2)
     } else if total.wrong > 0 {
         ExitCode::from(1)

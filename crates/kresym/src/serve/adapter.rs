@@ -6,10 +6,12 @@ use std::sync::{Arc, OnceLock};
 
 use axum::http::StatusCode;
 use kresym_link::Linker;
+use kresym_pipeline::Format;
 use kresym_report::Document;
 
 use super::builds::{Builds, KernelQuery};
 use super::error::ApiError;
+use crate::cmd::format::{self, Offer};
 use crate::cmd::link::LinkArgs;
 use crate::cmd::{link, parse, symbolize, verify};
 
@@ -96,19 +98,18 @@ pub fn run(request: &Request, shared: &Shared) -> Result<Answer, ApiError> {
     let failed = |error: kresym_pipeline::Error| command_error(request.command, error);
     match request.command {
         Command::Parse => {
-            let format = value_enum::<parse::Format>(&request.format)?;
+            let format = format_of(parse::FORMATS, &request.format)?;
             let document = request.document();
-            let output =
-                kresym_pipeline::parse(format.into(), name, document, Default::default(), None)
-                    .map_err(failed)?;
+            let output = kresym_pipeline::parse(format, name, document, Default::default(), None)
+                .map_err(failed)?;
             Ok(Answer::plain(output))
         }
         Command::Link => {
-            let format = value_enum::<link::Format>(&request.format)?;
+            let format = format_of(link::FORMATS, &request.format)?;
             let linker = linker(request)?;
             let document = request.document();
-            let linked = kresym_pipeline::link(&linker, format.into(), name, document, false)
-                .map_err(failed)?;
+            let linked =
+                kresym_pipeline::link(&linker, format, name, document, false).map_err(failed)?;
             Ok(Answer {
                 body: linked.output,
                 counts: None,
@@ -116,11 +117,11 @@ pub fn run(request: &Request, shared: &Shared) -> Result<Answer, ApiError> {
             })
         }
         Command::Verify => {
-            let format = value_enum::<verify::Format>(&request.format)?;
+            let format = format_of(verify::FORMATS, &request.format)?;
             let kernel = kernel(request, shared)?;
             let document = request.document();
             let options = kresym_pipeline::VerifyOptions {
-                format: format.into(),
+                format,
                 verdicts: true,
                 fix: false,
             };
@@ -129,18 +130,13 @@ pub fn run(request: &Request, shared: &Shared) -> Result<Answer, ApiError> {
             Ok(Answer::plain(verified.verdicts))
         }
         Command::Symbolize => {
-            let format = value_enum::<symbolize::Format>(&request.format)?;
+            let format = format_of(symbolize::FORMATS, &request.format)?;
             let kernel = kernel(request, shared)?;
-            let link_args = link_args(request);
-            let linking = link_args.requested()
-                || matches!(
-                    format,
-                    symbolize::Format::Markdown | symbolize::Format::Html
-                );
+            let linking = link_args(request).wanted(format);
             let linker = linking.then(|| linker(request)).transpose()?;
             let document = request.document();
             let options = kresym_pipeline::SymbolizeOptions {
-                format: format.into(),
+                format,
                 disassemble: request.disassemble,
             };
             let symbolized = kresym_pipeline::symbolize(
@@ -164,6 +160,16 @@ impl Command {
     /// Whether it needs the kernel the input names.
     pub fn needs_kernel(self) -> bool {
         matches!(self, Command::Symbolize | Command::Verify)
+    }
+
+    /// The formats the command offers.
+    pub fn formats(self) -> &'static [Offer] {
+        match self {
+            Command::Symbolize => symbolize::FORMATS,
+            Command::Verify => verify::FORMATS,
+            Command::Link => link::FORMATS,
+            Command::Parse => parse::FORMATS,
+        }
     }
 
     /// The CLI's name for it.
@@ -190,12 +196,7 @@ impl Answer {
 /// Refuse a request whose flags the command would refuse (a `--format` it
 /// does not have), before any work is done for it.
 pub fn check(request: &Request) -> Result<(), ApiError> {
-    match request.command {
-        Command::Parse => value_enum::<parse::Format>(&request.format).map(drop),
-        Command::Link => value_enum::<link::Format>(&request.format).map(drop),
-        Command::Verify => value_enum::<verify::Format>(&request.format).map(drop),
-        Command::Symbolize => value_enum::<symbolize::Format>(&request.format).map(drop),
-    }
+    format_of(request.command.formats(), &request.format).map(drop)
 }
 
 /// The kernel the request names.
@@ -225,18 +226,15 @@ fn linker(request: &Request) -> Result<Linker, ApiError> {
         .map_err(|error| ApiError::bad_request("bad_parameter", format!("{error:#}")))
 }
 
-/// A `--format` value of the command, or a 400 naming the possible ones.
-fn value_enum<T: clap::ValueEnum>(value: &str) -> Result<T, ApiError> {
-    T::from_str(value, false).map_err(|_| {
-        let possible: Vec<String> = T::value_variants()
-            .iter()
-            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_owned()))
-            .collect();
+/// A `--format` value of the command (offering `offers`), or a 400 naming
+/// the possible ones.
+fn format_of(offers: &[Offer], value: &str) -> Result<Format, ApiError> {
+    format::find(offers, value).ok_or_else(|| {
         ApiError::bad_request(
             "bad_format",
             format!(
                 "format={value} is not one of this command's formats: {}",
-                possible.join(", ")
+                format::names(offers)
             ),
         )
     })

@@ -4,7 +4,9 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::{MAX_FILE_BYTES, SourceError, SourceProvider, bytes_to_source, safe_relative_path};
+use super::{
+    MAX_FILE_BYTES, Missing, SourceError, SourceProvider, bytes_to_source, safe_relative_path,
+};
 use crate::forge::Repo;
 
 /// Reads files from a source tree; never outside it (`..`, absolute paths
@@ -18,13 +20,12 @@ pub struct DirSource {
 impl DirSource {
     /// A provider over `root`, which must be a directory.
     pub fn new(root: &Path) -> Result<Self, SourceError> {
-        let root = fs::canonicalize(root)
-            .map_err(|e| SourceError::Other(format!("source dir {}: {e}", root.display())))?;
+        let root = fs::canonicalize(root).map_err(|error| SourceError::DirUnusable {
+            path: root.to_path_buf(),
+            error,
+        })?;
         if !root.is_dir() {
-            return Err(SourceError::Other(format!(
-                "source dir {} is not a directory",
-                root.display()
-            )));
+            return Err(SourceError::DirNotADirectory(root));
         }
         Ok(DirSource { root })
     }
@@ -40,21 +41,27 @@ impl SourceProvider for DirSource {
         let rel = safe_relative_path(path)?;
         let joined = self.root.join(rel);
         let real = fs::canonicalize(&joined).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => SourceError::NotFound(rel.to_string()),
-            _ => SourceError::Other(format!("{}: {e}", joined.display())),
+            std::io::ErrorKind::NotFound => SourceError::NotFound(Missing::Path(rel.to_string())),
+            _ => SourceError::Io {
+                path: joined.clone(),
+                error: e,
+            },
         })?;
         if !real.starts_with(&self.root) {
             return Err(SourceError::UnsafePath(path.to_string()));
         }
         if !real.is_file() {
-            return Err(SourceError::NotFound(rel.to_string()));
+            return Err(SourceError::NotFound(Missing::Path(rel.to_string())));
         }
-        let file = fs::File::open(&real)
-            .map_err(|e| SourceError::Other(format!("{}: {e}", real.display())))?;
+        let io = |error| SourceError::Io {
+            path: real.clone(),
+            error,
+        };
+        let file = fs::File::open(&real).map_err(io)?;
         let mut bytes = Vec::new();
         file.take(MAX_FILE_BYTES + 1)
             .read_to_end(&mut bytes)
-            .map_err(|e| SourceError::Other(format!("{}: {e}", real.display())))?;
+            .map_err(io)?;
         bytes_to_source(&bytes, &real.display().to_string())
     }
 }

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::{SourceError, SourceProvider, bytes_to_source, safe_relative_path};
+use super::{Missing, SourceError, SourceProvider, bytes_to_source, safe_relative_path};
 use crate::forge::Repo;
 
 /// Reads `SHA:PATH` blobs with `git cat-file`, no shell involved. The blob
@@ -19,10 +19,7 @@ impl GitSource {
     /// A provider over the repository (work tree or bare) at `dir`.
     pub fn new(dir: &Path) -> Result<Self, SourceError> {
         if !dir.is_dir() {
-            return Err(SourceError::Other(format!(
-                "source git dir {} is not a directory",
-                dir.display()
-            )));
+            return Err(SourceError::GitDirNotADirectory(dir.to_path_buf()));
         }
         let git = GitSource {
             dir: dir.to_path_buf(),
@@ -32,12 +29,9 @@ impl GitSource {
             .command()
             .args(["rev-parse", "--git-dir"])
             .output()
-            .map_err(|e| SourceError::Other(format!("cannot run git: {e}")))?;
+            .map_err(SourceError::RunGit)?;
         if !out.status.success() {
-            return Err(SourceError::Other(format!(
-                "{} is not a git repository",
-                dir.display()
-            )));
+            return Err(SourceError::NotARepository(dir.to_path_buf()));
         }
         Ok(git)
     }
@@ -58,20 +52,20 @@ impl SourceProvider for GitSource {
     fn fetch(&self, _repo: Option<&Repo>, commit: &str, path: &str) -> Result<String, SourceError> {
         let rel = safe_relative_path(path)?;
         if commit.is_empty() || commit.starts_with('-') || commit.contains(':') {
-            return Err(SourceError::Other(format!("bad commit {commit:?}")));
+            return Err(SourceError::BadCommit(commit.to_string()));
         }
         let spec = format!("{commit}:{rel}");
         let out = self
             .command()
             .args(["cat-file", "blob", "--end-of-options", &spec])
             .output()
-            .map_err(|e| SourceError::Other(format!("cannot run git: {e}")))?;
+            .map_err(SourceError::RunGit)?;
         if !out.status.success() {
-            return Err(SourceError::NotFound(format!(
-                "{spec} in {}: {}",
-                self.dir.display(),
-                String::from_utf8_lossy(&out.stderr).trim()
-            )));
+            return Err(SourceError::NotFound(Missing::Blob {
+                spec,
+                repo: self.dir.clone(),
+                git_says: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            }));
         }
         bytes_to_source(&out.stdout, &spec)
     }

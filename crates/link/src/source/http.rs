@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 
 use super::{
-    Cache, MAX_FILE_BYTES, SourceError, SourceProvider, bytes_to_source, safe_relative_path,
+    Cache, MAX_FILE_BYTES, Missing, NotSource, SourceError, SourceProvider, bytes_to_source,
+    safe_relative_path,
 };
 use crate::forge::{RawEncoding, Repo};
 
@@ -56,8 +57,7 @@ impl HttpSource {
             if direct {
                 b = b.no_proxy();
             }
-            b.build()
-                .map_err(|e| SourceError::Other(format!("HTTP client: {e}")))
+            b.build().map_err(SourceError::Client)
         };
         let (client, direct) = if options.offline {
             (None, None)
@@ -88,7 +88,10 @@ impl HttpSource {
             if e.is_timeout() {
                 SourceError::Timeout(url.to_string())
             } else {
-                SourceError::Other(format!("fetching {url}: {e}"))
+                SourceError::Fetch {
+                    url: url.to_string(),
+                    error: e,
+                }
             }
         };
         let deadline = Instant::now() + self.options.timeout;
@@ -101,7 +104,7 @@ impl HttpSource {
             .map_err(map_err)?;
         let status = resp.status();
         if status == reqwest::StatusCode::NOT_FOUND {
-            return Err(SourceError::NotFound(url.to_string()));
+            return Err(SourceError::NotFound(Missing::Url(url.to_string())));
         }
         if !status.is_success() {
             return Err(SourceError::Status {
@@ -121,7 +124,12 @@ impl HttpSource {
                 Err(e) if e.kind() == std::io::ErrorKind::TimedOut || is_timeout(&e) => {
                     return Err(SourceError::Timeout(url.to_string()));
                 }
-                Err(e) => return Err(SourceError::Other(format!("reading {url}: {e}"))),
+                Err(error) => {
+                    return Err(SourceError::Read {
+                        url: url.to_string(),
+                        error,
+                    });
+                }
             };
             body.extend_from_slice(&chunk[..n]);
             if Instant::now() >= deadline {
@@ -142,7 +150,7 @@ impl HttpSource {
                     .decode(&compact)
                     .map_err(|e| SourceError::Garbage {
                         url: url.to_string(),
-                        why: format!("bad base64: {e}"),
+                        why: NotSource::Base64(e),
                     })?
             }
         };
@@ -160,7 +168,7 @@ fn is_timeout(error: &std::io::Error) -> bool {
 
 impl SourceProvider for HttpSource {
     fn fetch(&self, repo: Option<&Repo>, commit: &str, path: &str) -> Result<String, SourceError> {
-        let repo = repo.ok_or_else(|| SourceError::Other("no repository to fetch from".into()))?;
+        let repo = repo.ok_or(SourceError::NoRepo)?;
         let path = safe_relative_path(path)?;
         let key = repo.key();
         if let Some(cache) = &self.options.cache
