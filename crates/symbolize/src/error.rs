@@ -30,9 +30,10 @@ pub enum Error {
         /// Why (in the message, not chained: said once).
         reason: ElfError,
     },
-    /// The DWARF could not be parsed.
+    /// The DWARF could not be parsed (the reason is in the message, not
+    /// chained: said once).
     #[error("malformed DWARF: {0}")]
-    Dwarf(#[from] gimli::Error),
+    Dwarf(gimli::Error),
     /// The index asked for ([`IndexPolicy::Build`](crate::IndexPolicy::Build)) could not be built.
     #[error(transparent)]
     Index(Box<IndexError>),
@@ -86,6 +87,12 @@ pub enum ElfError {
     Decompress(#[from] DecompressError),
 }
 
+impl From<gimli::Error> for Error {
+    fn from(error: gimli::Error) -> Self {
+        Error::Dwarf(error)
+    }
+}
+
 /// Why an index cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -119,9 +126,10 @@ pub enum IndexError {
         /// What is wrong.
         reason: Corruption,
     },
-    /// The DWARF could not be read completely, so no index was built.
+    /// The DWARF could not be read completely, so no index was built (the
+    /// reason is in the message, not chained: said once).
     #[error("cannot index malformed DWARF: {0}")]
-    Dwarf(#[from] gimli::Error),
+    Dwarf(gimli::Error),
     /// The binary could not be opened for the build.
     #[error(transparent)]
     Open(Box<Error>),
@@ -132,6 +140,12 @@ impl IndexError {
     /// corrupt index), as opposed to there being nothing yet or nothing to do.
     pub fn needs_rebuild(&self) -> bool {
         matches!(self, IndexError::Stale { .. } | IndexError::Corrupt { .. })
+    }
+}
+
+impl From<gimli::Error> for IndexError {
+    fn from(error: gimli::Error) -> Self {
+        IndexError::Dwarf(error)
     }
 }
 
@@ -219,6 +233,15 @@ impl Serialize for SharedError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Printed with their causes (`a: b`), DWARF errors say gimli's reason
+    /// once (it was also their source, so said twice).
+    #[test]
+    fn dwarf_errors_say_their_reason_once() {
+        let reason = gimli::Error::UnexpectedEof(gimli::ReaderOffsetId(7));
+        kresym_test_support::assert_causes_said_once(&Error::from(reason));
+        kresym_test_support::assert_causes_said_once(&IndexError::from(reason));
+    }
 
     /// The reasons say what the `String`s they replaced said, word for word.
     #[test]
