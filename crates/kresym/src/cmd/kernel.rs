@@ -159,11 +159,13 @@ impl ReadAhead {
 }
 
 impl KernelArgs {
-    /// Start reading the vmlinux named by --vmlinux and its index (or,
-    /// without a usable index, its symbol table) on another thread, when
-    /// there is more than one worker thread: that is most of what a batch
-    /// waits for before its first frame, and meanwhile the inputs are
-    /// listed and discovery checks the vmlinux's release.
+    /// Start opening the vmlinux named by --vmlinux, checking it is one and
+    /// reading its index on another thread, when there is more than one
+    /// worker thread: that is most of what a batch from an index waits for
+    /// before its first frame, and meanwhile the inputs are listed and
+    /// discovery checks the vmlinux's release. (Without an index, the
+    /// symbol table is read later, while the inputs are parsed: see
+    /// [`SymbolizerBuilder::prefetch`](kresym_symbolize::SymbolizerBuilder::prefetch).)
     /// Whatever goes wrong there is left for [`Self::open_with`] to meet
     /// again and report.
     pub fn read_ahead(&self) -> ReadAhead {
@@ -184,11 +186,6 @@ impl KernelArgs {
                             let index = dir
                                 .filter(|_| vmlinux.has_dwarf())
                                 .map(|dir| Index::load(&dir, &vmlinux));
-                            // Without an index to answer, the symbol table
-                            // will be needed: read it now too.
-                            if !matches!(index, Some(Ok(_))) {
-                                vmlinux.symbols();
-                            }
                             let checked = checked.join().ok()?;
                             Some((checked, index))
                         })
