@@ -399,6 +399,8 @@ fn parse_raw_address(content: &[u8], content_start: usize) -> Option<RawAddressF
 mod tests {
     use std::path::Path;
 
+    use proptest::prelude::*;
+
     use super::*;
 
     /// Whether [`frame_match_end`] finds what [`FRAME`] finds in `line`.
@@ -430,68 +432,60 @@ mod tests {
         assert!(lines > 1000, "{lines} lines");
     }
 
-    #[test]
-    fn frame_matches_are_the_patterns_on_random_lines() {
-        // Lines made of the characters the pattern cares about.
-        const PARTS: &[&[u8]] = &[
-            b" ",
-            b"\t",
-            b"(",
-            b")",
-            b":",
-            b"12",
-            b"[<ffff8101>]",
-            b"[<0x1f>]",
-            b"+0x",
-            b"/0x",
-            b"1f",
-            b"a",
-            b"Z",
-            b"x",
-            b"_f.o$@",
-            b"+",
-            b"/",
-            b"0x",
-            b"[",
-            b"]",
-            b"?",
-            b"\xff",
-        ];
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        let mut found = 0;
-        for _ in 0..200_000 {
-            let mut line = Vec::new();
-            let mut pick = |line: &mut Vec<u8>, from: &[&[u8]]| {
-                line.extend_from_slice(from[(next() % from.len() as u64) as usize]);
-            };
-            for round in 0..3 {
-                for _ in 0..3 {
-                    pick(&mut line, PARTS);
-                }
-                if round < 2 {
-                    // Something close to a frame.
-                    pick(
-                        &mut line,
-                        &[b" ", b"\t", b" (", b" 12:", b"(", b":", b"", b"x"],
-                    );
-                    pick(&mut line, &[b"a", b"_f.o$@", b"x9", b"", b"-"]);
-                    pick(&mut line, &[b"+0x", b"+0x", b"+", b"+0X"]);
-                    pick(&mut line, &[b"1f", b"a", b"", b"Z"]);
-                    pick(&mut line, &[b"/0x", b"/0x", b"/", b"/0X"]);
-                    pick(&mut line, &[b"1f", b"0", b"", b"g"]);
-                }
-            }
-            line.truncate((next() % 64) as usize);
-            assert!(agrees(&line), "{:?}", String::from_utf8_lossy(&line));
-            found += usize::from(frame_match_end(&line).is_some());
+    /// Lines of pieces the pattern cares about around two near-frames
+    /// (a blank or not, a name, `+0x`, hex, `/0x`, hex, each possibly off).
+    fn near_frame_lines() -> impl Strategy<Value = Vec<u8>> {
+        fn one_of(pieces: &'static [&'static [u8]]) -> impl Strategy<Value = Vec<u8>> + Clone {
+            proptest::sample::select(pieces).prop_map(<[u8]>::to_vec)
         }
-        assert!(found > 1000, "{found} lines with a frame");
+        let junk = proptest::collection::vec(
+            one_of(&[
+                b" ",
+                b"\t",
+                b"(",
+                b")",
+                b":",
+                b"12",
+                b"[<ffff8101>]",
+                b"[<0x1f>]",
+                b"+0x",
+                b"/0x",
+                b"1f",
+                b"a",
+                b"Z",
+                b"x",
+                b"_f.o$@",
+                b"+",
+                b"/",
+                b"0x",
+                b"[",
+                b"]",
+                b"?",
+                b"\xff",
+            ]),
+            0..4,
+        )
+        .prop_map(|pieces| pieces.concat());
+        let frame = (
+            one_of(&[b" ", b"\t", b" (", b" 12:", b"(", b":", b"", b"x"]),
+            one_of(&[b"a", b"_f.o$@", b"x9", b"", b"-"]),
+            one_of(&[b"+0x", b"+0x", b"+", b"+0X"]),
+            one_of(&[b"1f", b"a", b"", b"Z"]),
+            one_of(&[b"/0x", b"/0x", b"/", b"/0X"]),
+            one_of(&[b"1f", b"0", b"", b"g"]),
+        )
+            .prop_map(|(a, b, c, d, e, f)| [a, b, c, d, e, f].concat());
+        (junk.clone(), frame.clone(), junk.clone(), frame, junk)
+            .prop_map(|(a, b, c, d, e)| [a, b, c, d, e].concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+        #[test]
+        fn frame_matches_are_the_patterns_on_random_lines(line in near_frame_lines()) {
+            let line = &line[..];
+            prop_assert_eq!(frame_match_end(line), FRAME.find(line).map(|m| m.end()));
+        }
     }
 
     fn frame(line: &str) -> Frame {
