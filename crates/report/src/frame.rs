@@ -4,11 +4,21 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
+use memchr::memmem::Finder;
 use regex::bytes::Regex;
 
 use crate::{
     Frame, FrameSpans, InlineFrame, LineKind, PcKind, RawAddressFrame, SourceLocation, StackMarker,
 };
+
+// The searches every line goes through, built once (`memmem::find`
+// builds its searcher at every call).
+/// What every frame holds.
+static PLUS_HEX: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"+0x"));
+/// What every inline frame holds.
+static INLINE_MARK: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b" [inline]"));
+/// What every bare address holds.
+static ADDRESS_OPEN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"[<"));
 
 /// Where a frame's function name is: the core of syzkaller's
 /// `linuxSymbolizeRe`, unanchored, first match per line, with `@` allowed in
@@ -108,7 +118,8 @@ impl Classified {
 /// `line`, console prefix included.
 pub fn classify_line(line: &[u8], content_start: usize) -> Classified {
     let content_start = content_start.min(line.len());
-    if memchr::memmem::find(line, b"+0x").is_some() {
+    let has_plus_hex = PLUS_HEX.find(line).is_some();
+    if has_plus_hex {
         match parse_frame(line, content_start) {
             Ok(Some(frame)) => return Classified::kind(LineKind::Frame(frame)),
             Err(warning) => {
@@ -120,7 +131,7 @@ pub fn classify_line(line: &[u8], content_start: usize) -> Classified {
             Ok(None) => {}
         }
     }
-    if memchr::memmem::find(line, b" [inline]").is_some() {
+    if INLINE_MARK.find(line).is_some() {
         if let Some(inline) = parse_inline(line) {
             return Classified::kind(LineKind::InlineFrame(inline));
         }
@@ -129,12 +140,12 @@ pub fn classify_line(line: &[u8], content_start: usize) -> Classified {
     if let Some(marker) = parse_marker(content) {
         return Classified::kind(LineKind::Marker(marker));
     }
-    if memchr::memmem::find(content, b"[<").is_some() {
+    if ADDRESS_OPEN.find(content).is_some() {
         if let Some(raw) = parse_raw_address(content, content_start) {
             return Classified::kind(LineKind::RawAddress(raw));
         }
     }
-    if memchr::memmem::find(line, b"+0x").is_some() {
+    if has_plus_hex {
         if let Some(m) = LOOSE_FRAME.find(&line[content_start..]) {
             let text = String::from_utf8_lossy(m.as_bytes());
             return Classified {
@@ -179,7 +190,7 @@ fn frame_match_end(line: &[u8]) -> Option<usize> {
     let run_back = |to: usize, class: fn(&u8) -> bool| {
         line[..to].iter().rev().take_while(|b| class(b)).count()
     };
-    for plus in memchr::memmem::find_iter(line, b"+0x") {
+    for plus in PLUS_HEX.find_iter(line) {
         let offset = plus + 3;
         let offset_len = run(offset, hex);
         let slash = offset + offset_len;

@@ -13,11 +13,23 @@
 //! neither a taint letter nor the `#0` is ever taken for it. syzbot's
 //! kernels print `Not tainted syzkaller #0`: their release is `syzkaller`.
 
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
+
+/// What both taint markers hold: most lines have neither, and one search
+/// built once tells (a `str` pattern builds its searcher at every call).
+static TAINT_MARKER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("ainted"));
+
+/// What a CPU line holds before its release.
+static PID: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("PID: "));
+
 /// The release named by a console message (prefix removed), if any.
 pub fn kernel_release(message: &str) -> Option<&str> {
     if let Some(release) = boot_release(message) {
         return Some(release);
     }
+    TAINT_MARKER.find(message.as_bytes())?;
     for (position, marker) in markers(message) {
         let before: Vec<&str> = message[..position].split_whitespace().collect();
         // lockdep: `RELEASE #N Not tainted`.
@@ -84,7 +96,7 @@ fn is_version(word: &str) -> bool {
 /// 4f7a...`), as printed: the word after the version, when it has at least
 /// 16 characters (whether it is hex is for the caller to check).
 pub fn cpu_build_id(message: &str) -> Option<&str> {
-    message.find("PID: ")?;
+    PID.find(message.as_bytes())?;
     let release = kernel_release(message)?;
     let at = message.find(&format!(" {release} #"))? + release.len() + 2;
     let mut words = message[at..].split_whitespace();
