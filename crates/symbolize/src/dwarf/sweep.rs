@@ -67,7 +67,9 @@ const MAX_INLINE_DEPTH: usize = 256;
 /// chain [`Lookup::with_raw_chain`] would give, where `visit` is what
 /// `visitor(comp_dir)` made for the probe's compilation unit; the
 /// results, in no particular order. Probes left out must be asked with
-/// `with_raw_chain`. Units are swept in parallel on the current rayon pool.
+/// `with_raw_chain`. Units are swept in parallel on the current rayon pool,
+/// those `.debug_aranges` names at once, while every unit's ranges are
+/// read for the other probes.
 pub(crate) fn sweep<T: Send, V: FnMut(&[RawLevel<'_>]) -> T>(
     lookup: Lookup<'_>,
     probes: &[u64],

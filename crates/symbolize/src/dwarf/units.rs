@@ -2,7 +2,8 @@
 //!
 //! `.debug_aranges` answers first, as it is read at once and small. For an
 //! address it puts in no unit, every unit's ranges are read (once, on
-//! first need) as addr2line chooses them (`ResUnits::parse` in its
+//! first need, the units in parallel, each unit's root without its line
+//! program) as addr2line chooses them (`ResUnits::parse` in its
 //! `unit.rs`): the root's `DW_AT_ranges`, else the unit's `.debug_aranges`
 //! entries, else the root's `DW_AT_low_pc`/`DW_AT_high_pc`, else its line
 //! sequences. So a unit `.debug_aranges` leaves out (clang writes aranges
