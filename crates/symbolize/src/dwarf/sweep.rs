@@ -100,16 +100,21 @@ pub(crate) fn sweep<T: Send, V: FnMut(&[RawLevel<'_>]) -> T>(
 }
 
 /// The sweep's answers at those of `probes` that lie in exactly one unit,
-/// the units swept in parallel.
+/// the units swept in parallel, largest first: a large unit left for last
+/// would keep one thread busy while the others wait.
 fn sweep_groups<T: Send, V: FnMut(&[RawLevel<'_>]) -> T>(
     lookup: Lookup<'_>,
     probes: &[u64],
     visitor: &(impl Fn(Option<&str>) -> V + Sync),
 ) -> Vec<(u64, T)> {
-    lookup
-        .units
-        .probes_by_unit(lookup.sections, probes)
+    let mut groups = lookup.units.probes_by_unit(lookup.sections, probes);
+    groups.sort_by_cached_key(|(offset, _)| {
+        let size = lookup.sections.unit_header(*offset);
+        std::cmp::Reverse(size.map_or(0, |header| header.length_including_self()))
+    });
+    groups
         .par_iter()
+        .with_max_len(1)
         .flat_map_iter(|(offset, probes)| {
             // A unit that cannot be swept is left to `with_raw_chain`.
             with_unit(lookup, *offset, |unit| {
