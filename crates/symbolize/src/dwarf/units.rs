@@ -124,7 +124,7 @@ impl UnitTable {
 
     /// Every unit's ranges, read now on first call.
     fn all(&self, sections: &Sections) -> &AllUnits {
-        self.all.get_or_init(|| read_all(sections))
+        self.all.get_or_init(|| read_all(sections, &self.listed))
     }
 }
 
@@ -139,9 +139,19 @@ fn segment_at(segments: &[Segment], probe: u64) -> Option<&Segment> {
 }
 
 /// Every compilation unit's ranges as addr2line chooses them, the units
-/// read in parallel.
-fn read_all(sections: &Sections) -> AllUnits {
-    let aranges = read_aranges(sections);
+/// read in parallel; `listed` is the table's `.debug_aranges`.
+fn read_all(sections: &Sections, listed: &[Segment]) -> AllUnits {
+    // `.debug_aranges` again, by unit: what the table already holds.
+    let mut aranges: HashMap<usize, Vec<gimli::Range>> = HashMap::new();
+    for segment in listed {
+        if let Some(unit) = segment.unit {
+            let range = gimli::Range {
+                begin: segment.begin,
+                end: segment.end,
+            };
+            aranges.entry(unit).or_default().push(range);
+        }
+    }
     let mut headers = Vec::new();
     let mut complete = true;
     let mut units = sections.gimli().units();
