@@ -5,7 +5,6 @@
 //! layout, not kresym's.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -103,20 +102,10 @@ fn json_lines(bytes: &[u8]) -> Vec<Value> {
 
 /// Run `kresym lookup ARGS`, feeding `stdin` when given.
 fn lookup(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = kresym()
-        .arg("lookup")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut pipe = child.stdin.take().unwrap();
-    let input = stdin.unwrap_or_default().to_owned();
-    let feeder = std::thread::spawn(move || pipe.write_all(input.as_bytes()));
-    let out = child.wait_with_output().unwrap();
-    feeder.join().unwrap().unwrap();
-    out
+    let input = stdin.unwrap_or_default().as_bytes().to_vec();
+    let (output, written) = common::run_fed(kresym().arg("lookup").args(args), input);
+    written.unwrap();
+    output
 }
 
 fn address(answer: &Value) -> u64 {

@@ -4,9 +4,8 @@
 //! large inputs (a 100k-frame report, 5,000 inputs, streamed standard
 //! input) work, with parallel output equal to `-j1`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use kresym_render::text;
 use kresym_symbolize::{Binary, Symbolizer, SymbolizerOptions};
@@ -30,17 +29,8 @@ fn symbolize_with(vmlinux: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output
     let Some(stdin) = stdin else {
         return command.output().unwrap();
     };
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut pipe = child.stdin.take().unwrap();
-    let stdin = stdin.to_vec();
-    let writer = std::thread::spawn(move || pipe.write_all(&stdin));
-    let output = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
+    let (output, written) = common::run_fed(&mut command, stdin.to_vec());
+    written.unwrap();
     output
 }
 
@@ -124,21 +114,8 @@ fn non_elf_files_directories_and_missing_files_are_errors() {
 
 /// `kresym CMD ARGS...` with `stdin` piped in; kresym may stop reading early.
 fn kresym_fed(args: &[&str], stdin: Vec<u8>) -> Output {
-    let mut child = common::kresym()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut pipe = child.stdin.take().unwrap();
     // A refused input closes the pipe early: a broken pipe is expected.
-    let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(&stdin);
-    });
-    let output = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    output
+    common::run_fed(common::kresym().args(args), stdin).0
 }
 
 /// A vmlinux piped in where a report belongs is refused at its first bytes

@@ -183,23 +183,9 @@ fn cli(flags: &[&str], input: &[u8]) -> std::process::Output {
 
 /// What `kresym ARGS -` prints for `input` on standard input.
 fn run_cli(args: &[&str], input: &[u8]) -> std::process::Output {
-    let mut child = common::kresym()
-        .args(args)
-        .arg("-")
-        .env_remove("DEBUGINFOD_URLS")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let output = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    output
+    let mut command = common::kresym();
+    command.args(args).arg("-").env_remove("DEBUGINFOD_URLS");
+    common::run_fed(&mut command, input.to_vec()).0
 }
 
 /// The CLI flags for a format, as the query string asks.

@@ -745,24 +745,15 @@ type ChainLevel = (String, String, u64);
 /// llvm-symbolizer's chains (innermost first) at `addresses` in `object`,
 /// paths without the samples' build directory.
 fn llvm_chains(object: &Path, addresses: &[u64]) -> Vec<Vec<ChainLevel>> {
-    let text = kresym_test_support::llvm_symbolizer(
-        object,
-        &["--inlining", "--functions=linkage"],
-        addresses,
-    );
-    text.split("\n\n")
-        .filter(|block| !block.trim().is_empty())
-        .map(|block| {
-            let lines: Vec<_> = block.lines().collect();
-            lines
-                .chunks(2)
-                .map(|pair| {
-                    let mut parts = pair[1].rsplitn(3, ':');
-                    let _column = parts.next();
-                    let line = parts.next().unwrap().parse().unwrap();
-                    let file = parts.next().unwrap();
-                    let file = file.strip_prefix("/build/kresym-sample/").unwrap_or(file);
-                    (pair[0].to_owned(), file.to_owned(), line)
+    kresym_test_support::llvm_chains(object, addresses)
+        .into_iter()
+        .map(|chain| {
+            chain
+                .into_iter()
+                .map(|level| {
+                    let file = level.file.strip_prefix("/build/kresym-sample/");
+                    let file = file.unwrap_or(&level.file).to_owned();
+                    (level.function, file, u64::from(level.line))
                 })
                 .collect()
         })

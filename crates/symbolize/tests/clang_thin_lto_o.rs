@@ -163,28 +163,20 @@ type Level = (String, Option<(String, u32)>);
 
 /// llvm-symbolizer's chains at `addresses`, paths relative to `root`.
 fn llvm_symbolize(object: &Path, addresses: &[u64], root: &Path) -> Vec<Vec<Level>> {
-    let text = kresym_test_support::llvm_symbolizer(
-        object,
-        &["--inlining", "--functions=linkage"],
-        addresses,
-    );
-    text.split("\n\n")
-        .filter(|block| !block.trim().is_empty())
-        .map(|block| {
-            let lines: Vec<_> = block.lines().collect();
-            if lines[0] == "??" {
+    kresym_test_support::llvm_chains(object, addresses)
+        .into_iter()
+        .map(|chain| {
+            if chain.first().is_some_and(|level| level.function == "??") {
                 return Vec::new();
             }
-            lines
-                .chunks(2)
-                .map(|pair| {
-                    let mut parts = pair[1].rsplitn(3, ':');
-                    let _column = parts.next();
-                    let line: u32 = parts.next().unwrap().parse().unwrap();
-                    let file = normalize(parts.next().unwrap());
+            chain
+                .into_iter()
+                .map(|level| {
+                    let file = normalize(&level.file);
                     let file = file.strip_prefix(root).unwrap_or(&file);
-                    let location = (line != 0).then(|| (file.display().to_string(), line));
-                    (pair[0].to_owned(), location)
+                    let location =
+                        (level.line != 0).then(|| (file.display().to_string(), level.line));
+                    (level.function, location)
                 })
                 .collect()
         })

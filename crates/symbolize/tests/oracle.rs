@@ -182,28 +182,19 @@ struct OracleLevel {
 
 /// Run llvm-symbolizer once over many addresses; paths lose `prefix`.
 fn llvm_symbolize(object: &Path, addresses: &[u64], prefix: &str) -> Vec<Vec<OracleLevel>> {
-    let text = kresym_test_support::llvm_symbolizer(
-        object,
-        &["--inlining", "--functions=linkage"],
-        addresses,
-    );
-    text.split("\n\n")
-        .filter(|block| !block.trim().is_empty())
-        .map(|block| {
-            let lines: Vec<_> = block.lines().collect();
-            lines
-                .chunks(2)
-                .map(|pair| {
-                    let location = pair[1];
-                    let mut parts = location.rsplitn(3, ':');
-                    let _column = parts.next();
-                    let line = parts.next().unwrap().parse().unwrap();
-                    let file = parts.next().unwrap();
-                    OracleLevel {
-                        function: pair[0].to_owned(),
-                        file: file.strip_prefix(prefix).unwrap_or(file).to_owned(),
-                        line,
-                    }
+    kresym_test_support::llvm_chains(object, addresses)
+        .into_iter()
+        .map(|chain| {
+            chain
+                .into_iter()
+                .map(|level| OracleLevel {
+                    file: level
+                        .file
+                        .strip_prefix(prefix)
+                        .unwrap_or(&level.file)
+                        .to_owned(),
+                    function: level.function,
+                    line: level.line,
                 })
                 .collect()
         })

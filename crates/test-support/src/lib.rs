@@ -151,6 +151,45 @@ pub fn llvm_symbolizer(object: &std::path::Path, args: &[&str], addresses: &[u64
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// One level of an inline chain as llvm-symbolizer prints it: the
+/// function (`??` when it names none), the file and the line (0 when
+/// unknown).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LlvmLevel {
+    /// The function's linkage name.
+    pub function: String,
+    /// The file, as the line table names it.
+    pub file: String,
+    /// The line.
+    pub line: u32,
+}
+
+/// llvm-symbolizer's inline chains (innermost first) at `addresses` of
+/// `object`, one per address, with linkage names (`--inlining
+/// --functions=linkage`).
+pub fn llvm_chains(object: &std::path::Path, addresses: &[u64]) -> Vec<Vec<LlvmLevel>> {
+    let text = llvm_symbolizer(object, &["--inlining", "--functions=linkage"], addresses);
+    text.split("\n\n")
+        .filter(|block| !block.trim().is_empty())
+        .map(|block| {
+            let lines: Vec<_> = block.lines().collect();
+            lines
+                .chunks(2)
+                .map(|pair| {
+                    let mut parts = pair[1].rsplitn(3, ':');
+                    let _column = parts.next();
+                    let line = parts.next().unwrap().parse().unwrap();
+                    LlvmLevel {
+                        function: pair[0].to_owned(),
+                        file: parts.next().unwrap().to_owned(),
+                        line,
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
