@@ -1,6 +1,7 @@
 //! What the tests of every kresym crate share: deciding what a test does
-//! when a tool or file it needs is missing, and running the oracle
-//! ([`llvm_symbolizer`]).
+//! when a tool or file it needs is missing, running the oracle
+//! ([`llvm_symbolizer`]) and reading its inline chains ([`llvm_chains`]),
+//! and telling an error's causes are each said once.
 //!
 //! Locally the test skips, and says so where it shows: libtest captures
 //! `eprintln!` of passing tests, so the message is written to the process's
