@@ -252,7 +252,6 @@ impl Binary {
         self.has_dwarf
     }
 
-    /// The file's DWARF.
     /// The source and object tree roots its DWARF shows.
     pub(crate) fn source_roots(&self) -> &[String] {
         self.dwarf.source_roots()

@@ -70,6 +70,7 @@ pub(crate) fn build(binary: &Binary) -> Result<Vec<u8>, IndexError> {
 /// The index file of `binary` with the answers of `parts`.
 fn write(parts: Vec<Part>, binary: &Binary) -> Vec<u8> {
     let mut shared = Shared::for_parts(&parts, binary.symbols().len());
+    let names: Vec<&str> = binary.symbols().iter().map(|s| &*s.name).collect();
     let (parts, names) = rayon::join(
         || {
             (parts.into_par_iter())
@@ -77,15 +78,28 @@ fn write(parts: Vec<Part>, binary: &Binary) -> Vec<u8> {
                 .collect::<Vec<_>>()
         },
         || {
-            let table: Vec<&str> = binary.symbols().iter().map(|s| &*s.name).collect();
-            (table.par_iter())
+            (names.par_iter())
                 .map(|name| shared.strings.intern_str(name))
                 .collect::<Vec<_>>()
         },
     );
-    let tables = merge(&parts, &mut shared);
+    // The merge is one thread's work: meanwhile the others sort the
+    // symbols by name and find the source roots the file paths are
+    // cleaned with.
+    let (tables, by_name) = rayon::join(
+        || merge(&parts, &mut shared),
+        || {
+            let table: Vec<&str> = binary.symbols().iter().map(|s| &*s.name).collect();
+            let mut by_name: Vec<u32> = (0..table.len() as u32).collect();
+            by_name
+                .par_sort_by(|&a, &b| (table[a as usize].cmp(table[b as usize])).then(a.cmp(&b)));
+            binary.source_roots();
+            by_name
+        },
+    );
     // Dropping the parts' many answers takes a while: meanwhile.
-    rayon::join(|| drop(parts), || tables.write(binary, shared, &names)).1
+    let write = || tables.write(binary, shared, &names, &by_name);
+    rayon::join(|| drop(parts), write).1
 }
 
 /// Merge the parts' answers in address order into the tables of the index.
@@ -616,8 +630,15 @@ impl Tables {
     }
 
     /// The index file; `names` are the provisional string ids of the
-    /// symbols' names, in the symbol table's order.
-    fn write(mut self, binary: &Binary, mut shared: Shared, names: &[u32]) -> Vec<u8> {
+    /// symbols' names, in the symbol table's order, and `by_name` the
+    /// symbols' indices sorted by name.
+    fn write(
+        mut self,
+        binary: &Binary,
+        mut shared: Shared,
+        names: &[u32],
+        by_name: &[u32],
+    ) -> Vec<u8> {
         // Symbols, with names in the string table.
         let table = binary.symbols();
         let mut symbols = Vec::with_capacity(table.len() * super::format::SYMBOL_LEN);
@@ -652,11 +673,6 @@ impl Tables {
         let strings: Vec<&str> = (self.strings.iter())
             .map(|&id| &*texts[shard_of(id)][index_in_shard(id)])
             .collect();
-        let mut by_name: Vec<u32> = (0..names.len() as u32).collect();
-        by_name.par_sort_by(|&a, &b| {
-            let (x, y) = (names[a as usize], names[b as usize]);
-            strings[x as usize].cmp(strings[y as usize]).then(a.cmp(&b))
-        });
         let strings = &strings;
         let ((chain_offsets, chain_data), (block_buckets, strings, name_hash)) = rayon::join(
             || encode_chains(&self.chains),
@@ -664,7 +680,7 @@ impl Tables {
                 (
                     encode_block_buckets(&self.records.starts),
                     encode_strings(strings),
-                    encode_name_hash(&by_name, &names, |name| strings[name as usize]),
+                    encode_name_hash(by_name, &names, |name| strings[name as usize]),
                 )
             },
         );
