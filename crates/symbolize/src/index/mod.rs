@@ -59,8 +59,9 @@
 //! 6. **files**: 8 bytes each: the path as DWARF gives it and the path made
 //!    tree-relative with the unit's compilation directory (string ids).
 //!    `--strip-prefix` cleans the first; otherwise the second is used as is.
-//! 7. **chain offsets** and 8. **chain data**: each distinct inline chain,
-//!    LEB128: the number of levels (0 for the empty chain, and nothing
+//! 7. **chain offsets** and 8. **chain data**: each inline chain (each
+//!    compilation unit's once; the few two units share may be stored
+//!    twice), LEB128: the number of levels (0 for the empty chain, and nothing
 //!    follows); the innermost function (string id + 1, or 0); and with two
 //!    levels or more, the id of the chain of the outer levels (which has one
 //!    level less) and where the innermost function is called in the next
