@@ -70,7 +70,7 @@ pub(crate) fn build(binary: &Binary) -> Result<Vec<u8>, IndexError> {
 /// The index file of `binary` with the answers of `parts`.
 fn write(parts: Vec<Part>, binary: &Binary) -> Vec<u8> {
     let mut shared = Shared::for_parts(&parts, binary.symbols().len());
-    let names: Vec<&str> = binary.symbols().iter().map(|s| &*s.name).collect();
+    let symbol_names: Vec<&str> = binary.symbols().iter().map(|s| &*s.name).collect();
     let (parts, names) = rayon::join(
         || {
             (parts.into_par_iter())
@@ -78,7 +78,7 @@ fn write(parts: Vec<Part>, binary: &Binary) -> Vec<u8> {
                 .collect::<Vec<_>>()
         },
         || {
-            (names.par_iter())
+            (symbol_names.par_iter())
                 .map(|name| shared.strings.intern_str(name))
                 .collect::<Vec<_>>()
         },
@@ -89,10 +89,8 @@ fn write(parts: Vec<Part>, binary: &Binary) -> Vec<u8> {
     let (tables, by_name) = rayon::join(
         || merge(&parts, &mut shared),
         || {
-            let table: Vec<&str> = binary.symbols().iter().map(|s| &*s.name).collect();
-            let mut by_name: Vec<u32> = (0..table.len() as u32).collect();
-            by_name
-                .par_sort_by(|&a, &b| (table[a as usize].cmp(table[b as usize])).then(a.cmp(&b)));
+            let mut by_name: Vec<u32> = (0..symbol_names.len() as u32).collect();
+            by_name.par_sort_by_key(|&index| (symbol_names[index as usize], index));
             binary.source_roots();
             by_name
         },
