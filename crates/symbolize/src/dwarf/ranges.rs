@@ -32,7 +32,15 @@ impl RangeAttributes {
         unit: UnitRef<'_>,
         attr: &gimli::Attribute<Reader>,
     ) -> gimli::Result<()> {
-        match (attr.name(), attr.value()) {
+        // Most attributes are none of these: their values are not decoded.
+        let name = attr.name();
+        if !matches!(
+            name,
+            gimli::DW_AT_low_pc | gimli::DW_AT_high_pc | gimli::DW_AT_ranges
+        ) {
+            return Ok(());
+        }
+        match (name, attr.value()) {
             (gimli::DW_AT_low_pc, AttributeValue::Addr(address)) => self.low_pc = Some(address),
             (gimli::DW_AT_low_pc, AttributeValue::DebugAddrIndex(index)) => {
                 self.low_pc = Some(unit.address(index)?);

@@ -560,9 +560,14 @@ impl<'a> Skim<'a> {
 /// A name as the answers give it, checked as UTF-8 once.
 type Name = Option<Cow<'static, str>>;
 
-/// The text of a name read from DWARF.
+/// The text of a name read from DWARF (checked by `str::from_utf8`, whose
+/// ASCII fast path `from_utf8_lossy` lacks; an invalid name is made valid
+/// as `from_utf8_lossy` makes it).
 fn text(name: Option<Reader>) -> Name {
-    name.map(|name| String::from_utf8_lossy(name.slice()))
+    name.map(|name| match std::str::from_utf8(name.slice()) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(name.slice()),
+    })
 }
 
 /// One function's name and inline calls.
@@ -602,10 +607,12 @@ impl Function {
             .read_abbreviation()?
             .ok_or(gimli::Error::NoEntryAtGivenOffset(offset.0 as u64))?;
         let mut name = None;
-        for spec in abbrev.attributes() {
-            let attr = entries.read_attribute(*spec)?;
-            note_name(unit, &attr, &mut name, names)?;
-        }
+        read_wanted(
+            &mut entries,
+            abbrev.attributes(),
+            names_a_function,
+            |attr| note_name(unit, &attr, &mut name, names),
+        )?;
         let mut function = Function {
             name: text(name),
             calls: Vec::new(),
@@ -661,26 +668,40 @@ impl Function {
                         call_line: None,
                         call_column: None,
                     };
-                    for spec in abbrev.attributes() {
-                        let attr = entries.read_attribute(*spec)?;
+                    let wanted = |at: gimli::DwAt| {
+                        names_a_function(at)
+                            || matches!(
+                                at,
+                                gimli::DW_AT_low_pc
+                                    | gimli::DW_AT_high_pc
+                                    | gimli::DW_AT_ranges
+                                    | gimli::DW_AT_call_file
+                                    | gimli::DW_AT_call_line
+                                    | gimli::DW_AT_call_column
+                            )
+                    };
+                    read_wanted(entries, abbrev.attributes(), wanted, |attr| {
                         ranges.note(unit, &attr)?;
                         note_name(unit, &attr, &mut name, names)?;
-                        match (attr.name(), attr.value()) {
-                            // In DWARF 5, file 0 is a real file.
-                            (gimli::DW_AT_call_file, AttributeValue::FileIndex(index))
-                                if index > 0 || unit.header.version() >= 5 =>
-                            {
-                                call.call_file = Some(index);
+                        match attr.name() {
+                            gimli::DW_AT_call_file => {
+                                // In DWARF 5, file 0 is a real file.
+                                if let AttributeValue::FileIndex(index) = attr.value()
+                                    && (index > 0 || unit.header.version() >= 5)
+                                {
+                                    call.call_file = Some(index);
+                                }
                             }
-                            (gimli::DW_AT_call_line, _) => {
+                            gimli::DW_AT_call_line => {
                                 call.call_line = nonzero(attr.udata_value());
                             }
-                            (gimli::DW_AT_call_column, _) => {
+                            gimli::DW_AT_call_column => {
                                 call.call_column = nonzero(attr.udata_value());
                             }
                             _ => {}
                         }
-                    }
+                        Ok(())
+                    })?;
                     call.name = text(name);
                     let index = self.calls.len();
                     self.calls.push(call);
@@ -730,6 +751,39 @@ impl Function {
             rest = &rest[index + 1..];
         }
     }
+}
+
+/// Read the attributes `specs` of the entry at `entries` whose names are
+/// `wanted`, each passed to `each`, and step over the others (a run of them
+/// at a time), leaving `entries` after the entry's attributes.
+fn read_wanted(
+    entries: &mut gimli::EntriesRaw<'_, Reader>,
+    specs: &[gimli::AttributeSpecification],
+    wanted: impl Fn(gimli::DwAt) -> bool,
+    mut each: impl FnMut(gimli::Attribute<Reader>) -> gimli::Result<()>,
+) -> gimli::Result<()> {
+    let mut unread = 0;
+    for (index, spec) in specs.iter().enumerate() {
+        if !wanted(spec.name()) {
+            continue;
+        }
+        entries.skip_attributes(&specs[unread..index])?;
+        unread = index + 1;
+        each(entries.read_attribute(*spec)?)?;
+    }
+    entries.skip_attributes(&specs[unread..])
+}
+
+/// Whether an attribute may name a function (see [`note_name`]).
+fn names_a_function(at: gimli::DwAt) -> bool {
+    matches!(
+        at,
+        gimli::DW_AT_linkage_name
+            | gimli::DW_AT_MIPS_linkage_name
+            | gimli::DW_AT_name
+            | gimli::DW_AT_abstract_origin
+            | gimli::DW_AT_specification
+    )
 }
 
 /// A line or column attribute, `None` when absent or 0.
