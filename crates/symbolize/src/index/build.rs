@@ -206,6 +206,13 @@ const VALUE_HASH: foldhash::fast::FixedState = foldhash::fast::FixedState::with_
 /// Bits of a provisional id that name its shard.
 const SHARD_BITS: u32 = 6;
 
+/// A value's id in a [`Sharded`] table: its number in its shard, shifted,
+/// plus the shard (64 bits, so that no shard's numbers can overflow it).
+type Provisional = u64;
+
+/// Provisional id meaning "none" (see [`NO_STRING`]).
+const NO_PROVISIONAL: Provisional = u64::MAX;
+
 /// An [`Interner`] threads share, in shards of their own locks: a value's
 /// provisional id is its number in its shard, shifted, plus the shard.
 /// Which provisional id a value gets depends on which thread came first;
@@ -251,7 +258,7 @@ impl<K> Sharded<K> {
 
     /// The value of provisional id `id` (no lock: no other thread has
     /// the table any more).
-    fn get(&mut self, id: u32) -> &K {
+    fn get(&mut self, id: Provisional) -> &K {
         let shard = self.shards[shard_of(id)]
             .get_mut()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -270,34 +277,35 @@ impl<K> Sharded<K> {
 }
 
 /// The shard of a provisional id.
-fn shard_of(id: u32) -> usize {
+fn shard_of(id: Provisional) -> usize {
     (id & ((1 << SHARD_BITS) - 1)) as usize
 }
 
 /// A provisional id's number in its shard.
-fn index_in_shard(id: u32) -> usize {
+fn index_in_shard(id: Provisional) -> usize {
     (id >> SHARD_BITS) as usize
 }
 
 impl<K: Hash + Eq + Copy> Sharded<K> {
-    fn intern(&self, key: K) -> u32 {
+    fn intern(&self, key: K) -> Provisional {
         let (shard, mut interner) = self.shard(&key);
-        (interner.intern(key) << SHARD_BITS) | shard as u32
+        (Provisional::from(interner.intern(key)) << SHARD_BITS) | shard as Provisional
     }
 }
 
 impl Sharded<Box<str>> {
-    fn intern_str(&self, text: &str) -> u32 {
+    fn intern_str(&self, text: &str) -> Provisional {
         let (shard, mut interner) = self.shard(text);
-        (interner.intern_str(text) << SHARD_BITS) | shard as u32
+        (Provisional::from(interner.intern_str(text)) << SHARD_BITS) | shard as Provisional
     }
 }
 
 /// Strings and file entries of every part, by provisional id.
 struct Shared {
     strings: Sharded<Box<str>>,
-    /// (raw path string, compilation directory string or [`NO_STRING`]).
-    files: Sharded<(u32, u32)>,
+    /// (raw path string, compilation directory string or
+    /// [`NO_PROVISIONAL`]).
+    files: Sharded<(Provisional, Provisional)>,
 }
 
 impl Shared {
@@ -323,7 +331,7 @@ struct Tables {
     string_numbers: Vec<u32>,
     file_numbers: Vec<u32>,
     /// The provisional ids of the strings, in the index's order.
-    strings: Vec<u32>,
+    strings: Vec<Provisional>,
     /// (raw path string, compilation directory string or [`NO_STRING`]).
     files: Vec<(u32, u32)>,
     chains: Vec<Chain>,
@@ -352,8 +360,8 @@ struct Part {
 /// files, by its own ids.
 struct SharedPart {
     part: Part,
-    strings: Vec<u32>,
-    files: Vec<u32>,
+    strings: Vec<Provisional>,
+    files: Vec<Provisional>,
 }
 
 /// The answer at one address, in a part's numbering.
@@ -480,14 +488,14 @@ impl Part {
 
     /// The part, with its strings, files and chains put in `shared`.
     fn share(self, shared: &Shared) -> SharedPart {
-        let strings: Vec<u32> = (self.strings.items.iter())
+        let strings: Vec<Provisional> = (self.strings.items.iter())
             .map(|text| shared.strings.intern_str(text))
             .collect();
         let string = |id: u32| match id {
-            NO_STRING => NO_STRING,
+            NO_STRING => NO_PROVISIONAL,
             id => strings[id as usize],
         };
-        let files: Vec<u32> = (self.files.items.iter())
+        let files: Vec<Provisional> = (self.files.items.iter())
             .map(|&(raw, dir)| shared.files.intern((string(raw), string(dir))))
             .collect();
         SharedPart {
@@ -560,7 +568,7 @@ impl Tables {
     }
 
     /// The number of the string of provisional id `id`.
-    fn number_shared_string(&mut self, id: u32) -> u32 {
+    fn number_shared_string(&mut self, id: Provisional) -> u32 {
         if id as usize >= self.string_numbers.len() {
             // A string first put in after the merge (a cleaned path).
             self.string_numbers.resize(id as usize + 1, UNNUMBERED);
@@ -634,7 +642,7 @@ impl Tables {
         mut self,
         binary: &Binary,
         mut shared: Shared,
-        names: &[u32],
+        names: &[Provisional],
         by_name: &[u32],
     ) -> Vec<u8> {
         // Symbols, with names in the string table.
