@@ -128,7 +128,8 @@ fn tabulate_unit(
         boundaries.sort_unstable();
         boundaries.dedup();
         let mut nowhere = Vec::new();
-        boundaries.retain(|&address| match owner(lookup, address) {
+        let mut units = lookup.units.walk(lookup.sections);
+        boundaries.retain(|&address| match units.unit_at(address) {
             Some(owner) => owner == offset,
             None => {
                 nowhere.push(address);

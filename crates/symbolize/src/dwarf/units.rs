@@ -75,6 +75,17 @@ impl UnitTable {
         }
     }
 
+    /// [`UnitTable::unit_at`] for many probes in increasing order, each
+    /// search going on from where the last one stopped.
+    pub(crate) fn walk<'a>(&'a self, sections: &'a Sections) -> UnitWalk<'a> {
+        UnitWalk {
+            table: self,
+            sections,
+            listed: SegmentWalk::new(&self.listed),
+            all: None,
+        }
+    }
+
     /// Whether `.debug_aranges` covers `probe`: then [`UnitTable::unit_at`]
     /// answers without reading every unit's ranges.
     pub(crate) fn is_listed(&self, probe: u64) -> bool {
@@ -125,6 +136,64 @@ impl UnitTable {
     /// Every unit's ranges, read now on first call.
     fn all(&self, sections: &Sections) -> &AllUnits {
         self.all.get_or_init(|| read_all(sections, &self.listed))
+    }
+}
+
+/// [`UnitTable::unit_at`] over probes in increasing order (see
+/// [`UnitTable::walk`]).
+pub(crate) struct UnitWalk<'a> {
+    table: &'a UnitTable,
+    sections: &'a Sections,
+    listed: SegmentWalk<'a>,
+    /// Every unit's ranges, once a probe is not in `.debug_aranges`.
+    all: Option<SegmentWalk<'a>>,
+}
+
+impl UnitWalk<'_> {
+    /// What [`UnitTable::unit_at`] answers at `probe`.
+    pub(crate) fn unit_at(&mut self, probe: u64) -> Option<usize> {
+        if let Some(segment) = self.listed.at(probe) {
+            return segment.unit;
+        }
+        let (table, sections) = (self.table, self.sections);
+        let all = (self.all).get_or_insert_with(|| SegmentWalk::new(&table.all(sections).segments));
+        all.at(probe)?.unit
+    }
+}
+
+/// [`segment_at`] over probes in increasing order: what [`segment_at`]
+/// searches the whole table for is the next segment, or a few beyond.
+struct SegmentWalk<'a> {
+    segments: &'a [Segment],
+    /// How many segments start at or before the last probe.
+    started: usize,
+    last: u64,
+}
+
+impl<'a> SegmentWalk<'a> {
+    fn new(segments: &'a [Segment]) -> Self {
+        SegmentWalk {
+            segments,
+            started: 0,
+            last: 0,
+        }
+    }
+
+    /// [`segment_at`]`(segments, probe)`; a probe below the last one is
+    /// searched for from the start.
+    fn at(&mut self, probe: u64) -> Option<&'a Segment> {
+        if probe < self.last {
+            self.started = 0;
+        }
+        self.last = probe;
+        let rest = &self.segments[self.started..];
+        let step = match rest.iter().take(4).position(|s| s.begin > probe) {
+            Some(step) => step,
+            None => rest.partition_point(|s| s.begin <= probe),
+        };
+        self.started += step;
+        let segment = &self.segments[self.started.checked_sub(1)?];
+        (probe < segment.end).then_some(segment)
     }
 }
 
@@ -290,4 +359,36 @@ fn segments(ranges: Vec<(gimli::Range, usize)>) -> Vec<Segment> {
         }
     }
     segments
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_walk_finds_the_segment_a_search_finds() {
+        // Overlapping and adjacent segments, gaps, a long run of small ones.
+        let mut segments = vec![
+            (0x100, 0x200, Some(1)),
+            (0x180, 0x190, Some(2)),
+            (0x200, 0x210, None),
+            (0x400, 0x800, Some(3)),
+        ];
+        segments.extend((0..40).map(|i| (0x1000 + i * 0x10, 0x1008 + i * 0x10, Some(i as usize))));
+        let segments: Vec<Segment> = (segments.into_iter())
+            .map(|(begin, end, unit)| Segment { begin, end, unit })
+            .collect();
+        let unit = |segment: Option<&Segment>| segment.map(|s| (s.begin, s.unit));
+        let mut probes: Vec<u64> = (0..0x1400).step_by(3).collect();
+        // Probes repeat, and one goes back.
+        probes.extend([0x1400, 0x1400, 0x150, 0x185, 0x1200]);
+        let mut walk = SegmentWalk::new(&segments);
+        for probe in probes {
+            assert_eq!(
+                unit(walk.at(probe)),
+                unit(segment_at(&segments, probe)),
+                "{probe:#x}"
+            );
+        }
+    }
 }
