@@ -46,6 +46,7 @@ use gimli::AttributeValue;
 
 type UnitOffset = gimli::UnitOffset<usize>;
 use rayon::prelude::*;
+use smallvec::SmallVec;
 
 use super::levels::RawLevel;
 use super::lines::{LineAnswer, Lines, Location};
@@ -57,6 +58,10 @@ type UnitRef<'a> = gimli::UnitRef<'a, Reader>;
 
 /// How deep `DW_AT_abstract_origin`/`DW_AT_specification` chains are followed for a name.
 const NAME_DEPTH: usize = 16;
+
+/// Levels of an answer held without a heap allocation: deeper nests are
+/// rare (an answer is asked at every boundary of a kernel, 1.6M times).
+const INLINE_LEVELS: usize = 8;
 
 /// How deep inline calls nest before the sweep declines a function and
 /// leaves it to the one-by-one lookup. Kernels nest a few dozen deep; the
@@ -264,7 +269,7 @@ impl<'a> UnitSweep<'a> {
         let inlined = match function.map(|function| function.inlined_at(probe)) {
             Some(None) => return None,
             Some(Some(inlined)) => inlined,
-            None => Vec::new(),
+            None => SmallVec::new(),
         };
         if let Some(lines) = self.lines.as_mut() {
             let files = row.map(|row| row.file);
@@ -285,7 +290,7 @@ impl<'a> UnitSweep<'a> {
                 None => visit(&[]),
             });
         };
-        let mut levels = Vec::with_capacity(inlined.len() + 1);
+        let mut levels: SmallVec<[RawLevel<'_>; INLINE_LEVELS]> = SmallVec::new();
         let mut next = location;
         for call in inlined.iter().rev() {
             levels.push(RawLevel {
@@ -725,11 +730,11 @@ impl Function {
 
     /// The inline calls holding `probe`, outermost first; `None` when the
     /// answer could depend on the order of equal keys.
-    fn inlined_at(&self, probe: u64) -> Option<Vec<&InlinedCall>> {
+    fn inlined_at(&self, probe: u64) -> Option<SmallVec<[&InlinedCall; INLINE_LEVELS]>> {
         if self.tied {
             return None;
         }
-        let mut found = Vec::new();
+        let mut found = SmallVec::new();
         let mut rest = &self.call_ranges[..];
         loop {
             let depth = found.len();
