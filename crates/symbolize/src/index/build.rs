@@ -29,6 +29,7 @@ use std::sync::Mutex;
 use foldhash::HashMap;
 use hashbrown::HashTable;
 use rayon::prelude::*;
+use smallvec::SmallVec;
 
 use super::format::{
     BLOCK_RECORDS, CHECKSUM_OFFSET, FORMAT_VERSION, HEADER_LEN, MAGIC, MAX_BUCKETS,
@@ -603,7 +604,7 @@ impl Tables {
     /// docs), after its outer chains.
     fn number_chain(&mut self, part: &SharedPart, numbers: &mut Numbers, id: u32) -> u32 {
         // The chain and its outer chains not numbered yet, innermost first.
-        let mut new = Vec::new();
+        let mut new: SmallVec<[u32; 16]> = SmallVec::new();
         let mut next = id;
         while numbers.chains[next as usize] == UNNUMBERED {
             new.push(next);
