@@ -131,7 +131,7 @@ impl DwarfInfo {
     /// parts (see [`tabulate::tabulate`]).
     pub(crate) fn tabulate<P: Send>(
         &self,
-        part: impl Fn() -> P + Sync,
+        part: impl Fn(usize) -> P + Sync,
         visit: impl Fn(&mut P, u64, Option<&str>, &[RawLevel<'_>]) + Sync,
     ) -> gimli::Result<Vec<P>> {
         tabulate::tabulate(self.lookup(), part, visit)

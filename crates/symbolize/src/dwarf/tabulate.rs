@@ -37,7 +37,8 @@ use super::sweep::with_unit;
 const CHUNK: usize = 1 << 12;
 
 /// The answers at every boundary (see the module docs), in parts: each
-/// part, made by `part()`, gets `visit(part, address, comp_dir, chain)`
+/// part, made by `part(count)` for `count` answers, gets
+/// `visit(part, address, comp_dir, chain)`
 /// for some of the boundaries, in increasing address order, where
 /// `comp_dir` and `chain` are what [`Lookup::with_raw_chain`] gives (no
 /// directory and no level where it gives nothing); every boundary goes to
@@ -47,7 +48,7 @@ const CHUNK: usize = 1 << 12;
 /// partly readable by the lookup, and the answers must not guess.
 pub(crate) fn tabulate<P: Send>(
     lookup: Lookup<'_>,
-    part: impl Fn() -> P + Sync,
+    part: impl Fn(usize) -> P + Sync,
     visit: impl Fn(&mut P, u64, Option<&str>, &[RawLevel<'_>]) + Sync,
 ) -> gimli::Result<Vec<P>> {
     let dwarf = lookup.sections.gimli();
@@ -70,13 +71,7 @@ pub(crate) fn tabulate<P: Send>(
     };
     let per_unit: Vec<(P, Vec<u64>)> = offsets
         .par_iter()
-        .map(|&offset| {
-            let mut out = part();
-            let nowhere = tabulate_unit(lookup, offset, extra(offset), |address, dir, chain| {
-                visit(&mut out, address, dir, chain)
-            })?;
-            Ok((out, nowhere))
-        })
+        .map(|&offset| tabulate_unit(lookup, offset, extra(offset), &part, &visit))
         .collect::<gimli::Result<_>>()?;
     let (mut parts, nowhere): (Vec<P>, Vec<Vec<u64>>) = per_unit.into_iter().unzip();
     let mut nowhere: Vec<u64> = nowhere.into_iter().flatten().collect();
@@ -84,7 +79,7 @@ pub(crate) fn tabulate<P: Send>(
     nowhere.sort_unstable();
     nowhere.dedup();
     parts.par_extend(nowhere.par_chunks(CHUNK).map(|chunk| {
-        let mut out = part();
+        let mut out = part(chunk.len());
         for &address in chunk {
             ask(lookup, address, |dir, chain| {
                 visit(&mut out, address, dir, chain)
@@ -110,14 +105,15 @@ fn extra_in_no_unit(chosen: &[(Option<usize>, u64)]) -> impl Iterator<Item = u64
 }
 
 /// Answer at the boundaries of the unit at `offset` that are in it, and at
-/// `extra` (the unit-choice boundaries in it); return its boundaries in no
-/// unit.
-fn tabulate_unit(
+/// `extra` (the unit-choice boundaries in it), in a part of their own; return
+/// it with the unit's boundaries in no unit.
+fn tabulate_unit<P>(
     lookup: Lookup<'_>,
     offset: usize,
     extra: impl Iterator<Item = u64>,
-    mut visit: impl FnMut(u64, Option<&str>, &[RawLevel<'_>]),
-) -> gimli::Result<Vec<u64>> {
+    part: impl FnOnce(usize) -> P,
+    visit: impl Fn(&mut P, u64, Option<&str>, &[RawLevel<'_>]),
+) -> gimli::Result<(P, Vec<u64>)> {
     with_unit(lookup, offset, |mut swept| {
         let mut boundaries = Vec::new();
         match swept.as_deref_mut() {
@@ -137,15 +133,20 @@ fn tabulate_unit(
             }
         });
         let comp_dir = swept.as_ref().and_then(|swept| swept.comp_dir());
+        let mut out = part(boundaries.len());
         for address in boundaries {
             let answered = swept.as_deref_mut().and_then(|swept| {
-                swept.answer(address, |chain| visit(address, comp_dir.as_deref(), chain))
+                swept.answer(address, |chain| {
+                    visit(&mut out, address, comp_dir.as_deref(), chain)
+                })
             });
             if answered.is_none() {
-                ask(lookup, address, |dir, chain| visit(address, dir, chain));
+                ask(lookup, address, |dir, chain| {
+                    visit(&mut out, address, dir, chain)
+                });
             }
         }
-        Ok(nowhere)
+        Ok((out, nowhere))
     })
 }
 

@@ -63,7 +63,7 @@ pub(crate) fn build(binary: &Binary) -> Result<Vec<u8>, IndexError> {
     // stack a deep inline nest may need).
     let parts = std::thread::scope(|scope| {
         scope.spawn(|| binary.symbols());
-        binary.dwarf().tabulate(Part::default, Part::answer)
+        binary.dwarf().tabulate(Part::with_capacity, Part::answer)
     })?;
     Ok(write(parts, binary))
 }
@@ -386,22 +386,21 @@ struct Level {
     location: Option<(Row, u32)>,
 }
 
-impl Default for Part {
-    fn default() -> Self {
+impl Part {
+    /// A part for `answers` answers.
+    fn with_capacity(answers: usize) -> Self {
         let mut chains = Interner::default();
         chains.intern(EMPTY_CHAIN);
         Part {
             strings: Interner::default(),
             files: Interner::default(),
             chains,
-            answers: Vec::new(),
+            answers: Vec::with_capacity(answers),
             last_comp_dir: NO_STRING,
             last: Vec::new(),
         }
     }
-}
 
-impl Part {
     /// Take down the answer at `address`.
     fn answer(&mut self, address: u64, comp_dir: Option<&str>, levels: &[RawLevel<'_>]) {
         let strings = &mut self.strings;
@@ -966,7 +965,7 @@ mod tests {
         assert!(samples.len() >= 10, "{samples:?}");
         for path in samples {
             let binary = Binary::open(&path).unwrap();
-            let mut part = Part::default();
+            let mut part = Part::with_capacity(0);
             let mut boundaries = Vec::new();
             crate::dwarf::per_boundary(binary.dwarf().lookup(), |address, dir, chain| {
                 boundaries.push(address);
