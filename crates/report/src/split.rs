@@ -10,6 +10,7 @@
 
 use std::sync::LazyLock;
 
+use aho_corasick::AhoCorasick;
 use regex::bytes::Regex;
 
 use crate::{Document, Report, ReportKind, guilty, release, title};
@@ -30,12 +31,39 @@ fn marker(re: &str, kind: ReportKind, secondary: bool) -> StartMarker {
     }
 }
 
+/// Words one of which every start marker holds.
+const MARKER_WORDS: &[&str] = &[
+    "BUG",
+    "WARNING",
+    "INFO:",
+    "general protection",
+    "Oops",
+    "Unable to handle",
+    "Kernel panic",
+    "sysrq: Show",
+    "NMI backtrace",
+    "divide error",
+    "invalid opcode",
+    "stack segment",
+    "PANIC:",
+    "Internal error",
+    "Unhandled fault",
+    "UBSAN:",
+    "kernel stack overflow",
+    "unregister_netdevice: waiting",
+    "int3:",
+];
+
 /// Cheap test before the start markers.
-static PREFILTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?-u)BUG|WARNING|INFO:|general protection|Oops|Unable to handle|Kernel panic|sysrq: Show|NMI backtrace|divide error|invalid opcode|stack segment|PANIC:|Internal error|Unhandled fault|UBSAN:|kernel stack overflow|unregister_netdevice: waiting|int3:",
-    )
-    .expect("prefilter regex")
+static PREFILTER: LazyLock<AhoCorasick> =
+    LazyLock::new(|| AhoCorasick::new(MARKER_WORDS).expect("marker words"));
+
+/// Cheaper still, for every line: one search for a start marker's word or
+/// an oops header (see [`title::starts_oops`]), one of which a line holds
+/// to start a report.
+static ANY_START: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    let words = MARKER_WORDS.iter().map(|word| word.as_bytes());
+    AhoCorasick::new(words.chain(title::oops_headers())).expect("start words")
 });
 
 /// Lines that look like start markers but are not.
@@ -104,6 +132,9 @@ static END: LazyLock<Regex> = LazyLock::new(|| {
 /// What starts a report on this line, if anything: its kind and whether it
 /// is secondary (see the module docs).
 pub fn start_marker(message: &[u8]) -> Option<(ReportKind, bool)> {
+    if !ANY_START.is_match(message) {
+        return None;
+    }
     let known = PREFILTER.is_match(message);
     // Any other line syzkaller takes for the start of an oops (a Go
     // runtime error, `SYZFAIL:`, a free-text `WARNING:`...).

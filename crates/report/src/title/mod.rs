@@ -64,6 +64,11 @@ pub fn starts_oops(line: &[u8]) -> bool {
     text::oops_of(line).is_some()
 }
 
+/// The strings one of which a line holds when [`starts_oops`] says yes.
+pub(crate) fn oops_headers() -> impl Iterator<Item = &'static [u8]> {
+    rules::OOPSES.iter().map(|oops| oops.header)
+}
+
 /// Classify the report whose lines are `lines` (indexes into
 /// [`Document::lines`]): the title is made from its first line that starts
 /// an oops, and the text that follows it. `None` when no line does.
