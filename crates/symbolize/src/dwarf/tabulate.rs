@@ -121,7 +121,9 @@ fn tabulate_unit<P>(
             None => every_boundary(lookup, offset, &mut boundaries)?,
         }
         boundaries.extend(extra);
-        boundaries.sort_unstable();
+        // Mostly long sorted runs (line rows, a function's ranges): the
+        // stable sort merges runs it finds, where the unstable one does not.
+        boundaries.sort();
         boundaries.dedup();
         let mut nowhere = Vec::new();
         let mut units = lookup.units.walk(lookup.sections);
