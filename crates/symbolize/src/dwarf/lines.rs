@@ -12,7 +12,7 @@ use gimli::Section as _;
 
 use super::levels::RawLocation;
 use super::line_rows;
-use super::ranges::{Container, RangeTable};
+use super::ranges::{Container, RangeTable, partition_point_near};
 use super::sections::Reader;
 
 type UnitRef<'a> = gimli::UnitRef<'a, Reader>;
@@ -43,6 +43,13 @@ pub(crate) struct LineRow {
     pub(crate) file: u64,
     line: u32,
     column: u32,
+}
+
+/// Where [`Lines::row_at`] found the last probe's sequence and row.
+#[derive(Default)]
+pub(crate) struct RowHints {
+    sequence: usize,
+    row: usize,
 }
 
 /// The line row at one probe.
@@ -140,12 +147,13 @@ impl Lines {
     }
 
     /// The row at `probe`: the last row at or before it in the one
-    /// sequence holding it.
-    pub(crate) fn row_at(&self, probe: u64) -> LineAnswer {
-        match self.sequences.container(probe) {
+    /// sequence holding it. `hints` as for
+    /// [`partition_point_near`](super::ranges::partition_point_near).
+    pub(crate) fn row_at(&self, probe: u64, hints: &mut RowHints) -> LineAnswer {
+        match self.sequences.container(probe, &mut hints.sequence) {
             Container::One(rows) => {
                 let rows = &self.rows[rows.clone()];
-                match rows.partition_point(|row| row.address <= probe) {
+                match partition_point_near(rows, &mut hints.row, |row| row.address <= probe) {
                     0 => LineAnswer::NoRow,
                     after => LineAnswer::Row(rows[after - 1]),
                 }

@@ -1,6 +1,8 @@
 //! The one decoder of the address ranges a DIE declares, used by the unit
-//! table, the sweep and the index build; and the table that tells when a
-//! range holding an address is found whatever the order of equal keys.
+//! table, the sweep and the index build; the table that tells when a
+//! range holding an address is found whatever the order of equal keys;
+//! and the search those tables share, which probes in increasing order
+//! (the sweep's, the index build's) make cheap.
 //!
 //! The rules are addr2line's (`RangeAttributes::for_each_range` in its
 //! `function.rs`, which the one-by-one lookup runs): `DW_AT_ranges` wins,
@@ -171,22 +173,19 @@ impl<T> RangeTable<T> {
         &self.entries
     }
 
-    /// Whether any range holds `probe`.
-    pub(crate) fn holds(&self, probe: u64) -> bool {
-        let before = self
-            .entries
-            .partition_point(|(range, _)| range.begin <= probe);
+    /// Whether any range holds `probe`; `hint` as for
+    /// [`partition_point_near`].
+    pub(crate) fn holds(&self, probe: u64, hint: &mut usize) -> bool {
+        let before = partition_point_near(&self.entries, hint, |(range, _)| range.begin <= probe);
         before > 0 && self.reach[before - 1] > probe
     }
 
     /// The range holding `probe`, when a binary search over the ranges
     /// finds it whatever order equal starts are in: it is the only range
     /// holding `probe`, and it starts after every other range that starts
-    /// at or before `probe`.
-    pub(crate) fn container(&self, probe: u64) -> Container<'_, T> {
-        let before = self
-            .entries
-            .partition_point(|(range, _)| range.begin <= probe);
+    /// at or before `probe`. `hint` as for [`partition_point_near`].
+    pub(crate) fn container(&self, probe: u64, hint: &mut usize) -> Container<'_, T> {
+        let before = partition_point_near(&self.entries, hint, |(range, _)| range.begin <= probe);
         let Some(last) = before.checked_sub(1) else {
             return Container::None;
         };
@@ -198,5 +197,56 @@ impl<T> RangeTable<T> {
             (false, false) => Container::None,
             _ => Container::Unsure,
         }
+    }
+}
+
+/// `slice.partition_point(pred)`, searched from `hint`, the point this
+/// search found last, and left there: when the probes behind `pred` come in
+/// increasing order, the point is at the hint or a few elements on, and
+/// the search steps there instead of halving the whole slice. Any hint
+/// gives the right answer.
+pub(crate) fn partition_point_near<T>(
+    slice: &[T],
+    hint: &mut usize,
+    pred: impl Fn(&T) -> bool,
+) -> usize {
+    let at = (*hint).min(slice.len());
+    let point = if at > 0 && !pred(&slice[at - 1]) {
+        // The point is before the hint: the probe went back.
+        slice[..at].partition_point(pred)
+    } else {
+        let rest = &slice[at..];
+        at + match rest.iter().take(4).position(|item| !pred(item)) {
+            Some(step) => step,
+            None => rest.partition_point(pred),
+        }
+    };
+    *hint = point;
+    point
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_search_near_a_hint_finds_what_a_search_of_the_whole_slice_finds() {
+        // Repeated keys, and every probe from below the first to past the
+        // last, in increasing order, repeated, going back, and from any hint.
+        let keys = [2u64, 2, 3, 5, 5, 5, 8, 13, 21, 21, 34, 55, 89, 89, 144];
+        let mut probes: Vec<u64> = (0..150).collect();
+        probes.extend([150, 150, 4, 0, 89, 1000, 2]);
+        for start in 0..=keys.len() + 2 {
+            let mut hint = start;
+            for &probe in &probes {
+                assert_eq!(
+                    partition_point_near(&keys, &mut hint, |&key| key <= probe),
+                    keys.partition_point(|&key| key <= probe),
+                    "probe {probe}, first hint {start}"
+                );
+            }
+        }
+        let mut hint = 3;
+        assert_eq!(partition_point_near(&[] as &[u64], &mut hint, |_| true), 0);
     }
 }

@@ -49,7 +49,7 @@ use rayon::prelude::*;
 use smallvec::SmallVec;
 
 use super::levels::RawLevel;
-use super::lines::{LineAnswer, Lines, Location};
+use super::lines::{LineAnswer, Lines, Location, RowHints};
 use super::lookup::Lookup;
 use super::ranges::{Container, RangeAttributes, RangeTable, declares_ranges, subtree_ranges};
 use super::sections::Reader;
@@ -174,6 +174,18 @@ pub(crate) struct UnitSweep<'a> {
     /// Functions parsed so far, by offset; `None` for those declined.
     functions: foldhash::HashMap<UnitOffset, Option<Function>>,
     names: Names,
+    /// Where the last answer's searches ended: answers are asked in
+    /// increasing address order.
+    hints: Hints,
+}
+
+/// Where [`UnitSweep::answer`]'s searches ended last (see
+/// [`partition_point_near`](super::ranges::partition_point_near)).
+#[derive(Default)]
+struct Hints {
+    unit_ranges: usize,
+    functions: usize,
+    rows: RowHints,
 }
 
 impl<'a> UnitSweep<'a> {
@@ -191,6 +203,7 @@ impl<'a> UnitSweep<'a> {
             lines,
             functions: Default::default(),
             names: Names::default(),
+            hints: Hints::default(),
         })
     }
 
@@ -247,16 +260,17 @@ impl<'a> UnitSweep<'a> {
         probe: u64,
         visit: impl FnOnce(&[RawLevel<'_>]) -> T,
     ) -> Option<T> {
-        if !self.tree.unit_ranges.holds(probe) {
+        let hints = &mut self.hints;
+        if !self.tree.unit_ranges.holds(probe, &mut hints.unit_ranges) {
             // In no range of the unit: addr2line finds nothing.
             return Some(visit(&[]));
         }
-        let row = match self.lines.as_ref().map(|lines| lines.row_at(probe)) {
+        let row = match (self.lines.as_ref()).map(|lines| lines.row_at(probe, &mut hints.rows)) {
             Some(LineAnswer::Row(row)) => Some(row),
             Some(LineAnswer::NoRow) | None => None,
             Some(LineAnswer::Unsure) => return None,
         };
-        let found = match self.tree.functions.container(probe) {
+        let found = match self.tree.functions.container(probe, &mut hints.functions) {
             Container::One(&offset) => Some(offset),
             Container::Unsure => return None,
             Container::None => None,

@@ -16,7 +16,7 @@ use std::sync::{Arc, OnceLock};
 use rayon::prelude::*;
 
 use super::lines::sequence_ranges;
-use super::ranges::RangeAttributes;
+use super::ranges::{RangeAttributes, partition_point_near};
 use super::sections::{Reader, Sections, unit_without_lines};
 
 /// Compilation units by address, named by their `.debug_info` offsets.
@@ -161,13 +161,12 @@ impl UnitWalk<'_> {
     }
 }
 
-/// [`segment_at`] over probes in increasing order: what [`segment_at`]
-/// searches the whole table for is the next segment, or a few beyond.
+/// [`segment_at`] over probes in increasing order (see
+/// [`partition_point_near`]).
 struct SegmentWalk<'a> {
     segments: &'a [Segment],
     /// How many segments start at or before the last probe.
     started: usize,
-    last: u64,
 }
 
 impl<'a> SegmentWalk<'a> {
@@ -175,24 +174,13 @@ impl<'a> SegmentWalk<'a> {
         SegmentWalk {
             segments,
             started: 0,
-            last: 0,
         }
     }
 
-    /// [`segment_at`]`(segments, probe)`; a probe below the last one is
-    /// searched for from the start.
+    /// [`segment_at`]`(segments, probe)`.
     fn at(&mut self, probe: u64) -> Option<&'a Segment> {
-        if probe < self.last {
-            self.started = 0;
-        }
-        self.last = probe;
-        let rest = &self.segments[self.started..];
-        let step = match rest.iter().take(4).position(|s| s.begin > probe) {
-            Some(step) => step,
-            None => rest.partition_point(|s| s.begin <= probe),
-        };
-        self.started += step;
-        let segment = &self.segments[self.started.checked_sub(1)?];
+        let started = partition_point_near(self.segments, &mut self.started, |s| s.begin <= probe);
+        let segment = &self.segments[started.checked_sub(1)?];
         (probe < segment.end).then_some(segment)
     }
 }
