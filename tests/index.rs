@@ -538,3 +538,77 @@ fn an_unusable_index_directory_is_named_with_its_cause_once() {
     assert!(stderr.contains(index_dir.to_str().unwrap()), "{stderr}");
     assert_eq!(stderr.matches("Not a directory").count(), 1, "{stderr}");
 }
+
+/// `kresym index --prune BYTES` removes the least recently used indexes
+/// first (reading one counts as using it), keeps the vmlinux's own when
+/// built in the same run, and touches nothing that is not an index file: a
+/// symbolic link named like one (its target stays), a directory, a file of
+/// another name.
+#[test]
+fn prune_removes_the_least_recently_used_indexes_and_nothing_else() {
+    use std::time::{Duration, SystemTime};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let v = vmlinux();
+    let v = v.to_str().unwrap();
+    let (real, _) = ok(&run(&["index", "--vmlinux", v, "--index-dir", d]));
+    let real = PathBuf::from(real.trim_end());
+    let aged = |path: &Path, days: u64| {
+        let file = std::fs::File::options().write(true).open(path).unwrap();
+        let when = SystemTime::now() - Duration::from_secs(days * 86_400);
+        file.set_modified(when).unwrap();
+    };
+    // Three fake indexes of 1,000 bytes, 30, 20 and 10 days unused.
+    let fake = |name: &str, days| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, [0u8; 1000]).unwrap();
+        aged(&path, days);
+        path
+    };
+    let oldest = fake("aa.kri", 30);
+    let older = fake("bbbb.kri", 20);
+    let old = fake("cc.kri", 10);
+    // The real index is the oldest of all, until it is read.
+    aged(&real, 40);
+    ok(&run(&["index", "--vmlinux", v, "--index-dir", d]));
+    let touched = std::fs::metadata(&real).unwrap().modified().unwrap();
+    assert!(touched > SystemTime::now() - Duration::from_secs(3600));
+    // Not indexes: left alone whatever their age and size.
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("big");
+    std::fs::write(&target, vec![0u8; 1 << 20]).unwrap();
+    std::os::unix::fs::symlink(&target, dir.path().join("dd.kri")).unwrap();
+    std::fs::create_dir(dir.path().join("ee.kri")).unwrap();
+    let other = fake("notes.txt", 50);
+    let odd = fake("abc.kri", 50);
+    let upper = fake("AB.kri", 50);
+    let real_len = std::fs::metadata(&real).unwrap().len();
+    // Room for the real index and one fake: the two oldest fakes go.
+    let limit = (real_len + 1500).to_string();
+    let (_, stderr) = ok(&run(&["index", "--prune", &limit, "--index-dir", d]));
+    assert!(stderr.contains("2 indexes removed"), "{stderr}");
+    assert!(!oldest.exists() && !older.exists(), "{stderr}");
+    assert!(old.exists() && real.exists(), "{stderr}");
+    assert!(other.exists() && odd.exists() && upper.exists());
+    assert!(target.exists() && dir.path().join("dd.kri").is_symlink());
+    assert!(dir.path().join("ee.kri").is_dir());
+    // Built in the same run, the vmlinux's index stays even at 0 bytes.
+    let (_, stderr) = ok(&run(&[
+        "index",
+        "--vmlinux",
+        v,
+        "--index-dir",
+        d,
+        "--prune",
+        "0",
+    ]));
+    assert!(stderr.contains("1 index removed"), "{stderr}");
+    assert!(real.exists() && !old.exists(), "{stderr}");
+    assert!(stderr.contains("warning"), "{stderr}");
+    // What is not an index does not need --vmlinux; --modules does.
+    let output = run(&["index", "--prune", "0", "--modules", d, "--index-dir", d]);
+    assert_eq!(output.status.code(), Some(2));
+    let output = run(&["index", "--prune", "lots", "--index-dir", d]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--prune"));
+}

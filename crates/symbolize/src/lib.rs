@@ -81,5 +81,5 @@ pub use elf::decompress::{DecompressError, DecompressionLimits};
 pub use elf::kallsyms;
 pub use error::{Corruption, ElfError, Error, ModuleIndexError, Result, SharedError, Staleness};
 pub use frame::{FrameQuery, Resolution, Resolved, SizeMismatch, SourceFrame};
-pub use index::{Index, IndexError};
+pub use index::{Index, IndexError, Pruned};
 pub use symbolizer::{Prefetched, Symbolizer};

@@ -27,6 +27,7 @@ Examples:
   kresym index --vmlinux vmlinux \\
       --modules /usr/lib/debug/lib/modules/6.1.0-53-cloud-amd64
   kresym index --vmlinux vmlinux --index-dir /var/cache/kresym --force
+  kresym index --prune 4000000000   # keep the index directory within 4 GB
 
 An index that is already there and valid is kept (unless --force); a stale
 (another kresym version) or corrupt one is rebuilt. Prints the vmlinux's
@@ -40,18 +41,20 @@ addresses spread evenly over the text) from the DWARF and prints every
 difference; it builds nothing.
 
 Exit status: 0 when a valid index is in place (with --check: and answers as
-the DWARF does), 1 when --check finds a difference, 2 when none could be built
-or checked (no build id, malformed DWARF, unwritable directory, no index).")]
+the DWARF does; with --prune alone: when the directory could be read), 1 when
+--check finds a difference, 2 when none could be built or checked (no build
+id, malformed DWARF, unwritable directory, no index) or the directory to prune
+cannot be read.")]
 pub struct Args {
     /// The vmlinux (with DWARF) to index.
-    #[arg(long, value_name = "FILE")]
-    pub vmlinux: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "prune")]
+    pub vmlinux: Option<PathBuf>,
     /// Rebuild the vmlinux's index even when a valid one is there.
-    #[arg(long)]
+    #[arg(long, requires = "vmlinux")]
     pub force: bool,
     /// Also index every module file (.ko, .ko.debug, .ko.xz, .ko.zst) under
     /// this directory that has no valid index yet; repeatable.
-    #[arg(long = "modules", value_name = "DIR")]
+    #[arg(long = "modules", value_name = "DIR", requires = "vmlinux")]
     pub modules: Vec<PathBuf>,
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long = "jobs", value_name = "N")]
@@ -63,6 +66,11 @@ pub struct Args {
     /// How many addresses --check compares, spread evenly over the text.
     #[arg(long, value_name = "N", default_value_t = 4096, requires = "check")]
     pub samples: u64,
+    /// Then remove the least recently used indexes (built or read) from the
+    /// index directory until those left take at most BYTES; the vmlinux's
+    /// own stays. Without --vmlinux, only this.
+    #[arg(long, value_name = "BYTES", conflicts_with = "check")]
+    pub prune: Option<u64>,
     /// Do not print progress on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -81,50 +89,81 @@ pub fn run(args: Args) -> Result<ExitCode> {
     else {
         bail!("no index directory: pass --index-dir DIR, or set HOME or XDG_CACHE_HOME");
     };
+    let Some(vmlinux_path) = args.vmlinux.as_deref() else {
+        // Only --prune: clap requires --vmlinux otherwise.
+        return prune(&args, &dir, &[]);
+    };
     if args.check {
-        return check(&args, &dir);
+        return check(&args, vmlinux_path, &dir);
     }
-    let vmlinux = Binary::open(&args.vmlinux)?;
+    let vmlinux = Binary::open(vmlinux_path)?;
     if !vmlinux.has_dwarf() {
         bail!(
             "{} has no DWARF; index the unstripped (-dbg) vmlinux",
-            args.vmlinux.display()
+            vmlinux_path.display()
         );
     }
-    let index = vmlinux_index(&args, &dir, vmlinux)?;
+    let index = vmlinux_index(&args, vmlinux_path, &dir, vmlinux)?;
     let mut stdout = crate::output::Stdout::lock();
     writeln!(stdout, "{}", index.path().display())
         .and_then(|()| stdout.flush())
         .context("cannot write output")?;
     if !args.modules.is_empty() {
-        index_modules(&args, &dir)?;
+        index_modules(&args, vmlinux_path, &dir)?;
+    }
+    prune(&args, &dir, &[index.path().to_owned()])
+}
+
+/// With --prune, keep the index directory within its size, `keep` staying.
+fn prune(args: &Args, dir: &Path, keep: &[PathBuf]) -> Result<ExitCode> {
+    let Some(max) = args.prune else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let pruned = Index::prune(dir, max, keep)
+        .with_context(|| format!("cannot prune the index directory {}", dir.display()))?;
+    if !args.quiet {
+        let freed: u64 = pruned.removed.iter().map(|(_, len)| len).sum();
+        say!(
+            "kresym: {} index{} removed ({}); {} left ({})",
+            pruned.removed.len(),
+            if pruned.removed.len() == 1 { "" } else { "es" },
+            crate::cmd::file_size(freed),
+            pruned.kept_files,
+            crate::cmd::file_size(pruned.kept_bytes)
+        );
+        if pruned.kept_bytes > max {
+            say!(
+                "kresym: warning: {} still holds more than {max} bytes: what is left cannot be removed or is kept",
+                dir.display()
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Compare the vmlinux's index with its DWARF at `--samples` addresses.
-fn check(args: &Args, dir: &Path) -> Result<ExitCode> {
+fn check(args: &Args, vmlinux: &Path, dir: &Path) -> Result<ExitCode> {
     let options = || SymbolizerOptions {
         module_dirs: Vec::new(),
         strip_prefixes: Vec::new(),
     };
-    let dwarf = Symbolizer::open(&args.vmlinux, options())?;
+    let dwarf = Symbolizer::open(vmlinux, options())?;
     if !dwarf.vmlinux().has_dwarf() {
         bail!(
             "{} has no DWARF to check its index against",
-            args.vmlinux.display()
+            vmlinux.display()
         );
     }
-    let binary = Binary::open(&args.vmlinux)?;
+    let binary = Binary::open(vmlinux)?;
     let index = Index::load(dir, &binary)
-        .with_context(|| format!("no index of {} to check", args.vmlinux.display()))?;
+        .with_context(|| format!("no index of {} to check", vmlinux.display()))?;
     let path = index.path().to_owned();
     let indexed = Symbolizer::builder(binary)
         .index(IndexPolicy::Loaded(Box::new(index)))
         .build()?;
     let symbols = dwarf.vmlinux().symbols();
     let (Some(first), Some(last)) = (symbols.iter().next(), symbols.iter().last()) else {
-        bail!("{} has no text symbols", args.vmlinux.display());
+        bail!("{} has no text symbols", vmlinux.display());
     };
     let start = first.address;
     let span = (last.address + last.size.max(1))
@@ -193,7 +232,7 @@ fn describe(resolved: Option<&Resolved>) -> String {
 }
 
 /// The vmlinux's valid index: the one there, or a new one.
-fn vmlinux_index(args: &Args, dir: &Path, vmlinux: Binary) -> Result<Index> {
+fn vmlinux_index(args: &Args, path: &Path, dir: &Path, vmlinux: Binary) -> Result<Index> {
     let say = |message: String| {
         if !args.quiet {
             say!("kresym: {message}");
@@ -218,25 +257,25 @@ fn vmlinux_index(args: &Args, dir: &Path, vmlinux: Binary) -> Result<Index> {
         let _ = std::fs::remove_file(Index::path_in(dir, build_id));
     }
     let started = Instant::now();
-    say(format!("indexing {}", args.vmlinux.display()));
-    let index = Index::build(dir, &vmlinux)
-        .with_context(|| format!("cannot index {}", args.vmlinux.display()))?;
+    say(format!("indexing {}", path.display()));
+    let index =
+        Index::build(dir, &vmlinux).with_context(|| format!("cannot index {}", path.display()))?;
     say(format!(
         "{} ({:.1}% of the vmlinux) in {:.1?}",
         crate::cmd::file_size(index.size()),
-        100.0 * index.size() as f64 / std::fs::metadata(&args.vmlinux)?.len().max(1) as f64,
+        100.0 * index.size() as f64 / std::fs::metadata(path)?.len().max(1) as f64,
         started.elapsed()
     ));
     Ok(index)
 }
 
 /// Index every module file under --modules that has no valid index yet.
-fn index_modules(args: &Args, dir: &Path) -> Result<()> {
+fn index_modules(args: &Args, vmlinux: &Path, dir: &Path) -> Result<()> {
     let options = SymbolizerOptions {
         module_dirs: args.modules.clone(),
         strip_prefixes: Vec::new(),
     };
-    let symbolizer = Symbolizer::open(&args.vmlinux, options)?;
+    let symbolizer = Symbolizer::open(vmlinux, options)?;
     let count = symbolizer.module_file_count();
     let progress = if args.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()

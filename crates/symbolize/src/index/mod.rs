@@ -8,7 +8,9 @@
 //! `<build-id>.kri`, and read into memory whole ([`Index::load`]: an index
 //! is tens of MiB at most, and a copy in memory cannot be pulled away by a
 //! farm that rewrites the file in place, as `cp` or `rsync --inplace` do,
-//! where a mapping would die of `SIGBUS`).
+//! where a mapping would die of `SIGBUS`). Loading a valid index sets its
+//! file's modification time, so that [`Index::prune`] can keep a
+//! directory within a size by removing the least recently used.
 //!
 //! # What it answers
 //!
@@ -140,21 +142,46 @@ impl std::ops::Deref for Bytes {
 }
 
 /// Read a whole file into anonymous memory (huge pages when the kernel
-/// gives them; the advice is only a hint, so a refusal is no error).
-fn read_whole(path: &Path) -> std::io::Result<Bytes> {
+/// gives them; the advice is only a hint, so a refusal is no error); the
+/// file stays open.
+fn read_whole(path: &Path) -> std::io::Result<(Bytes, std::fs::File)> {
     use std::io::Read;
     let mut file = std::fs::File::open(path)?;
     let len = usize::try_from(file.metadata()?.len())
         .map_err(|_| std::io::Error::other("index file too large"))?;
     if len == 0 {
-        return Ok(Bytes::Built(Vec::new()));
+        return Ok((Bytes::Built(Vec::new()), file));
     }
     let mut bytes = memmap2::MmapOptions::new().len(len).map_anon()?;
     let _ = bytes.advise(memmap2::Advice::HugePage);
     // A file cut short meanwhile fails here; one grown meanwhile fails its
     // checksum.
     file.read_exact(&mut bytes)?;
-    Ok(Bytes::Read(bytes.make_read_only()?))
+    Ok((Bytes::Read(bytes.make_read_only()?), file))
+}
+
+/// Whether a file name is one [`Index::path_in`] gives: hex digits in
+/// pairs (a build id) and the index extension.
+fn is_index_name(name: &std::ffi::OsStr) -> bool {
+    let name = name.as_encoded_bytes();
+    let Some(id) = name.strip_suffix(format!(".{EXTENSION}").as_bytes()) else {
+        return false;
+    };
+    !id.is_empty()
+        && id.len() % 2 == 0
+        && id.len() <= 128
+        && id.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// What [`Index::prune`] did.
+#[derive(Debug)]
+pub struct Pruned {
+    /// The index files removed, with their sizes.
+    pub removed: Vec<(PathBuf, u64)>,
+    /// How many bytes the index files left take.
+    pub kept_bytes: u64,
+    /// How many index files are left.
+    pub kept_files: usize,
 }
 
 /// An open, validated index of one vmlinux or module.
@@ -215,16 +242,70 @@ impl Index {
 
     /// Open the index of the file with this GNU build id in `dir` and
     /// validate it, without reading the file itself.
+    ///
+    /// A valid index's modification time is set to now, where the file is
+    /// this user's: [`Index::prune`] removes the least recently used first.
     pub fn load_by_id(dir: &Path, build_id: &[u8]) -> Result<Index, IndexError> {
         let path = Self::path_in(dir, build_id);
-        let bytes = match read_whole(&path) {
-            Ok(bytes) => bytes,
+        let (bytes, file) = match read_whole(&path) {
+            Ok(read) => read,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(IndexError::Missing(path));
             }
             Err(error) => return Err(IndexError::Io { path, error }),
         };
-        Self::validate(bytes, path, build_id)
+        let index = Self::validate(bytes, path, build_id)?;
+        // Another user's file, or a read-only directory: left as it is.
+        let _ = file.set_modified(std::time::SystemTime::now());
+        Ok(index)
+    }
+
+    /// Remove index files from `dir`, least recently used (built or
+    /// loaded) first, until those left take at most `max_bytes`; the
+    /// files in `keep` stay whatever their age. Only regular files named
+    /// as an index is (`<hex build id>.kri`) are counted or removed:
+    /// symbolic links, directories and other files are left alone, and so
+    /// is a file that cannot be removed (another user's in a shared
+    /// directory). An index removed while a run reads it costs that run
+    /// nothing: the run holds its own copy.
+    pub fn prune(dir: &Path, max_bytes: u64, keep: &[PathBuf]) -> std::io::Result<Pruned> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            // The entry's own type: a symbolic link is not followed.
+            if !entry.file_type()?.is_file() || !is_index_name(&entry.file_name()) {
+                continue;
+            }
+            let Ok(metadata) = entry.metadata() else {
+                continue; // removed meanwhile
+            };
+            let used = metadata.modified().unwrap_or(std::time::UNIX_EPOCH);
+            found.push((used, entry.path(), metadata.len()));
+        }
+        // Oldest first; the name breaks ties, so the order is the same every time.
+        found.sort();
+        let mut pruned = Pruned {
+            removed: Vec::new(),
+            kept_bytes: found.iter().map(|(_, _, len)| len).sum(),
+            kept_files: found.len(),
+        };
+        for (_, path, len) in found {
+            if pruned.kept_bytes <= max_bytes {
+                break;
+            }
+            if keep.contains(&path) {
+                continue;
+            }
+            match std::fs::remove_file(&path) {
+                Ok(()) => pruned.removed.push((path, len)),
+                // Another process pruned it first: it is gone all the same.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(_) => continue,
+            }
+            pruned.kept_bytes -= len;
+            pruned.kept_files -= 1;
+        }
+        Ok(pruned)
     }
 
     /// Build the index of `binary` (a vmlinux or a module), write it into `dir`
