@@ -43,14 +43,42 @@ fn index_files(dir: &Path) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
+/// The sample vmlinux's index, built by `kresym index` in a new directory.
+struct Built {
+    dir: tempfile::TempDir,
+    /// The directory and the vmlinux, as arguments.
+    d: String,
+    v: String,
+    /// The index file, as printed, and what was said on stderr.
+    path: PathBuf,
+    stderr: String,
+}
+
+fn build_in_a_new_dir() -> Built {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap().to_owned();
+    let v = vmlinux().to_str().unwrap().to_owned();
+    let (path, stderr) = ok(&run(&["index", "--vmlinux", &v, "--index-dir", &d]));
+    let path = PathBuf::from(path.trim_end());
+    Built {
+        dir,
+        d,
+        v,
+        path,
+        stderr,
+    }
+}
+
 #[test]
 fn index_command_builds_once_and_reports_the_path() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().to_str().unwrap();
-    let v = vmlinux();
-    let v = v.to_str().unwrap();
-    let (path, stderr) = ok(&run(&["index", "--vmlinux", v, "--index-dir", d]));
-    let path = PathBuf::from(path.trim_end());
+    let Built {
+        dir,
+        d,
+        v,
+        path,
+        stderr,
+    } = build_in_a_new_dir();
+    let (d, v) = (d.as_str(), v.as_str());
     assert!(path.starts_with(dir.path()) && path.is_file(), "{path:?}");
     assert!(stderr.contains("KiB"), "{stderr}");
     let (again, stderr) = ok(&run(&["index", "--vmlinux", v, "--index-dir", d]));
@@ -547,12 +575,10 @@ fn an_unusable_index_directory_is_named_with_its_cause_once() {
 #[test]
 fn prune_removes_the_least_recently_used_indexes_and_nothing_else() {
     use std::time::{Duration, SystemTime};
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().to_str().unwrap();
-    let v = vmlinux();
-    let v = v.to_str().unwrap();
-    let (real, _) = ok(&run(&["index", "--vmlinux", v, "--index-dir", d]));
-    let real = PathBuf::from(real.trim_end());
+    let Built {
+        dir, d, v, path, ..
+    } = build_in_a_new_dir();
+    let (d, v, real) = (d.as_str(), v.as_str(), path);
     let aged = |path: &Path, days: u64| {
         let file = std::fs::File::options().write(true).open(path).unwrap();
         let when = SystemTime::now() - Duration::from_secs(days * 86_400);
