@@ -103,7 +103,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             vmlinux_path.display()
         );
     }
-    let index = vmlinux_index(&args, vmlinux_path, &dir, vmlinux)?;
+    let index = vmlinux_index(&args, &dir, vmlinux)?;
     let mut stdout = crate::output::Stdout::lock();
     writeln!(stdout, "{}", index.path().display())
         .and_then(|()| stdout.flush())
@@ -232,7 +232,7 @@ fn describe(resolved: Option<&Resolved>) -> String {
 }
 
 /// The vmlinux's valid index: the one there, or a new one.
-fn vmlinux_index(args: &Args, path: &Path, dir: &Path, vmlinux: Binary) -> Result<Index> {
+fn vmlinux_index(args: &Args, dir: &Path, vmlinux: Binary) -> Result<Index> {
     let say = |message: String| {
         if !args.quiet {
             say!("kresym: {message}");
@@ -257,6 +257,7 @@ fn vmlinux_index(args: &Args, path: &Path, dir: &Path, vmlinux: Binary) -> Resul
         let _ = std::fs::remove_file(Index::path_in(dir, build_id));
     }
     let started = Instant::now();
+    let path = vmlinux.path();
     say(format!("indexing {}", path.display()));
     let index =
         Index::build(dir, &vmlinux).with_context(|| format!("cannot index {}", path.display()))?;
