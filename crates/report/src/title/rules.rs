@@ -72,7 +72,8 @@ pub(super) struct RuleRegex {
 }
 
 impl RuleRegex {
-    fn new(source: &str) -> Self {
+    /// `source`, not compiled yet.
+    pub(super) fn new(source: &str) -> Self {
         RuleRegex {
             source: source.to_owned(),
             compiled: OnceLock::new(),
@@ -980,6 +981,11 @@ mod tests {
                         check(re);
                     }
                 }
+                format
+                    .stack
+                    .iter()
+                    .flat_map(|s| &s.skip.0)
+                    .for_each(&mut check);
             }
         }
         assert!(compiled > 100, "{compiled} regexes");

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 
 use regex::bytes::Regex;
 
-use super::rules::{OopsFormat, Part, StackFmt, compile};
+use super::rules::{OopsFormat, Part, RuleRegex, StackFmt, compile};
 
 /// Picks the title's frame among the (prefix-stripped) frames of one
 /// stack: the frame to show and the index of the raw frame it stands for.
@@ -282,13 +282,14 @@ pub(super) const STRIP_PREFIXES: &[&str] = &[
 /// [`SKIP`] as one regex, compiled once.
 static COMMON_SKIP: LazyLock<Regex> = LazyLock::new(|| compile(&SKIP.join("|")));
 
-/// Functions a stack section skips: the common list and its own.
-pub(super) struct Skip(Option<Regex>);
+/// Functions a stack section skips: the common list and its own (compiled
+/// on first use, as every rule regex is).
+pub(super) struct Skip(pub(super) Option<RuleRegex>);
 
 impl Skip {
     /// The common list and `extra`.
     pub(super) fn new(extra: &[&str]) -> Skip {
-        Skip((!extra.is_empty()).then(|| compile(&extra.join("|"))))
+        Skip((!extra.is_empty()).then(|| RuleRegex::new(&extra.join("|"))))
     }
 
     fn skips(&self, name: &[u8]) -> bool {
