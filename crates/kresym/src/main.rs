@@ -24,6 +24,14 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+/// jemalloc instead of glibc's malloc: a batch allocates a few short
+/// strings per frame from every worker thread, which glibc's arenas served
+/// at about 300 instructions a malloc and free. With jemalloc the 20k-frame
+/// batch from the index took 17% fewer instructions, and a one-frame report
+/// peaks 2 MiB higher (mimalloc, also tried, peaked 21 MiB higher).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Symbolize, verify and link Linux kernel crash reports.
 #[derive(Parser)]
 #[command(name = "kresym", version, about, long_about = None, after_help = "\
