@@ -160,11 +160,30 @@ pub fn classify_line(line: &[u8], content_start: usize) -> Classified {
     Classified::kind(LineKind::Text)
 }
 
+/// At most 16 hex digits of either case, after an optional `+`, as
+/// `u64::from_str_radix(text, 16)` reads them (without its UTF-8 check and
+/// general radix loop: two per frame line).
 fn parse_hex(text: &[u8]) -> Option<u64> {
     if text.is_empty() || text.len() > 16 {
         return None;
     }
-    u64::from_str_radix(std::str::from_utf8(text).ok()?, 16).ok()
+    let digits = text.strip_prefix(b"+").unwrap_or(text);
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |value, &byte| {
+        let digit = char::from(byte).to_digit(16)?;
+        Some(value << 4 | u64::from(digit))
+    })
+}
+
+/// `bytes` as a string, invalid UTF-8 replaced; valid text (every name a
+/// kernel prints) is only checked and copied.
+fn lossy(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
 }
 
 fn parse_dec(text: &[u8]) -> Option<u32> {
@@ -260,7 +279,7 @@ fn parse_frame(line: &[u8], content_start: usize) -> Result<Option<Frame>, Strin
     } else {
         return Ok(None);
     };
-    let function = String::from_utf8_lossy(&line[func.clone()]).into_owned();
+    let function = lossy(&line[func.clone()]);
     let (Some(offset), Some(size_value)) = (parse_hex(&line[off]), parse_hex(&line[size.clone()]))
     else {
         return Err(format!(
@@ -285,7 +304,7 @@ fn parse_frame(line: &[u8], content_start: usize) -> Result<Option<Frame>, Strin
         if let (Some(file), Some(line_no)) = (c.get(1), line_no) {
             if !next.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_') {
                 annotation = Some(SourceLocation {
-                    file: String::from_utf8_lossy(file.as_bytes()).into_owned(),
+                    file: lossy(file.as_bytes()),
                     line: line_no,
                     column: c.get(3).and_then(|m| parse_dec(m.as_bytes())),
                 });
@@ -304,10 +323,8 @@ fn parse_frame(line: &[u8], content_start: usize) -> Result<Option<Frame>, Strin
     if let Some(c) = module_caps {
         let name = c.get(1).map(|m| m.as_bytes()).unwrap_or_default();
         if name != b"inline" {
-            module = Some(String::from_utf8_lossy(name).into_owned());
-            build_id = c
-                .get(2)
-                .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned());
+            module = Some(lossy(name));
+            build_id = c.get(2).map(|m| lossy(m.as_bytes()));
             module_span = c.get(0).map(|m| shift(m.range(), pos));
         }
     }
@@ -364,15 +381,13 @@ fn parse_inline(line: &[u8]) -> Option<InlineFrame> {
     let c = INLINE.captures(line)?;
     let func = c.get(1)?;
     Some(InlineFrame {
-        function: String::from_utf8_lossy(func.as_bytes()).into_owned(),
+        function: lossy(func.as_bytes()),
         location: SourceLocation {
-            file: String::from_utf8_lossy(c.get(2)?.as_bytes()).into_owned(),
+            file: lossy(c.get(2)?.as_bytes()),
             line: parse_dec(c.get(3)?.as_bytes())?,
             column: c.get(4).and_then(|m| parse_dec(m.as_bytes())),
         },
-        module: c
-            .get(5)
-            .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned()),
+        module: c.get(5).map(|m| lossy(m.as_bytes())),
         function_span: func.range(),
     })
 }
@@ -496,6 +511,25 @@ mod tests {
         fn frame_matches_are_the_patterns_on_random_lines(line in near_frame_lines()) {
             let line = &line[..];
             prop_assert_eq!(frame_match_end(line), FRAME.find(line).map(|m| m.end()));
+        }
+
+        #[test]
+        fn hex_is_read_as_the_standard_library_reads_it(
+            text in proptest::collection::vec(
+                proptest::sample::select(b"+-0159afAFgx \xff".to_vec()),
+                0..19,
+            )
+        ) {
+            let std = std::str::from_utf8(&text)
+                .ok()
+                .filter(|_| !text.is_empty() && text.len() <= 16)
+                .and_then(|t| u64::from_str_radix(t, 16).ok());
+            prop_assert_eq!(parse_hex(&text), std);
+        }
+
+        #[test]
+        fn text_is_read_as_from_utf8_lossy_reads_it(bytes in proptest::collection::vec(any::<u8>(), 0..12)) {
+            prop_assert_eq!(lossy(&bytes), String::from_utf8_lossy(&bytes));
         }
     }
 
