@@ -39,8 +39,9 @@
 //! - `source.rs`: where a frame's symbols and chains come from (DWARF, the
 //!   index, the prefetched chains); `modules.rs`: module files by name
 //!   (found by `kresym_debuginfo::modules`), loaded on first use.
-//! - [`index`]: the persisted per-build index (format, build, lookups, and
-//!   pruning a directory of them).
+//! - [`index`]: the persisted per-build index (format, build, lookups,
+//!   files mapped under a read lease (`lease.rs`), and pruning a directory
+//!   of them).
 //! - `frame.rs`: what a frame asks ([`FrameQuery`]) and what it gets
 //!   ([`Resolution`], [`Resolved`], [`SourceFrame`]).
 //! - `elf/`: one ELF file ([`Binary`]): opening and decompression

@@ -297,21 +297,58 @@ fn module_frames_from_module_indexes_equal_module_dwarf() {
 }
 
 /// Farms sync index directories with `cp` or `rsync --inplace`, which cut
-/// the file short and rewrite it in place while a run has it open: the run
-/// must keep answering (a mapped file would kill it with `SIGBUS`).
+/// the file short and rewrite it in place while a run has it open. A run
+/// maps the file under a read lease: the writer waits until the run has
+/// put a private copy in place of the mapping and released the lease, and
+/// the run keeps answering (a plain mapping would die of `SIGBUS`; so would
+/// releasing the lease without the copy).
 #[test]
 fn an_index_cut_short_or_rewritten_in_place_after_loading_keeps_answering() {
-    let dir = tempfile::tempdir().unwrap();
-    build_index("vmlinux-dwarf5", dir.path(), &[]);
+    let leases = std::fs::read_to_string("/proc/sys/fs/leases-enable")
+        .is_ok_and(|enabled| enabled.trim() == "1");
     let dwarf = open("vmlinux-dwarf5", &[]);
-    let (index, path) = indexed("vmlinux-dwarf5", dir.path(), &[]);
-    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let load = || Index::load(dir.path(), builder("vmlinux-dwarf5", &[]).vmlinux()).unwrap();
+    let writers = [
+        ("another process", rewrite_from_another_process as fn(&Path)),
+        ("this process", rewrite_from_this_process),
+    ];
+    for (who, write) in writers {
+        build_index("vmlinux-dwarf5", dir.path(), &[]);
+        let (index, path) = indexed("vmlinux-dwarf5", dir.path(), &[]);
+        let watched = load();
+        assert_eq!(watched.is_mapped(), leases, "mapped where leases are on");
+        let started = std::time::Instant::now();
+        write(&path);
+        // The lease-break timeout is 45 s by default.
+        let waited = started.elapsed();
+        assert!(waited.as_secs() < 20, "{who}: the writer waited {waited:?}");
+        assert!(!watched.is_mapped(), "{who}: still mapped");
+        assert_ne!(
+            std::fs::read(&path).unwrap().get(..8),
+            Some(&b"KRESYMIX"[..])
+        );
+        assert_same_everywhere(&dwarf, &index);
+    }
+}
+
+/// Cut `path` short and write two bytes, as `cp` would, from a shell.
+fn rewrite_from_another_process(path: &Path) {
+    let script = ": > \"$1\" && printf zz >> \"$1\"";
+    let status = std::process::Command::new("sh")
+        .args(["-c", script, "sh"])
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Cut `path` short and write a page of other bytes, from this process.
+fn rewrite_from_this_process(path: &Path) {
+    let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
     file.set_len(0).unwrap();
-    assert_same_everywhere(&dwarf, &index);
-    // Rewritten in place with other bytes, at a smaller size.
     std::io::Write::write_all(&mut &file, &[0x5a; 4096]).unwrap();
     file.sync_all().unwrap();
-    assert_same_everywhere(&dwarf, &index);
 }
 
 /// A program whose `entry` inlines a chain of `depth` distinct functions,

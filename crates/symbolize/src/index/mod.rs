@@ -5,12 +5,15 @@
 //! Parsing that build's DWARF again for every batch costs seconds; the index
 //! does it once. It is keyed by the file's GNU build id, built in
 //! parallel ([`Index::build`]), written atomically to a cache directory as
-//! `<build-id>.kri`, and read into memory whole ([`Index::load`]: an index
-//! is tens of MiB at most, and a copy in memory cannot be pulled away by a
-//! farm that rewrites the file in place, as `cp` or `rsync --inplace` do,
-//! where a mapping would die of `SIGBUS`). Loading a valid index sets its
-//! file's modification time, so that [`Index::prune`] can keep a
-//! directory within a size by removing the least recently used.
+//! `<build-id>.kri`, and loaded ([`Index::load`]) by mapping it under a
+//! read lease: lookups read the page cache's copy, shared by every process,
+//! and a writer that would cut the file short (`cp` or `rsync --inplace`
+//! over it, which would kill a process that merely mapped it with
+//! `SIGBUS`) waits until the process has put a private copy in place (see
+//! the `lease` module). Where no lease can be had, the file is read into
+//! memory whole. Loading a valid index sets its file's modification time,
+//! so that [`Index::prune`] can keep a directory within a size by removing
+//! the least recently used.
 //!
 //! # What it answers
 //!
@@ -92,6 +95,7 @@
 
 mod build;
 mod format;
+mod lease;
 
 use foldhash::{HashMap, HashMapExt};
 use std::ops::Range;
@@ -118,15 +122,17 @@ const GENERATOR: &str = concat!("kresym-symbolize ", env!("CARGO_PKG_VERSION"));
 /// File name extension of index files.
 const EXTENSION: &str = "kri";
 
-/// An index's bytes, in memory: built here, or read whole from its file
-/// (never mapped from it, so that whatever happens to the file afterwards,
-/// cut short or rewritten in place by a sync, lookups use this copy).
+/// An index's bytes: built here, mapped from its file under a lease, or
+/// read from it into memory.
 enum Bytes {
     Built(Vec<u8>),
+    /// The file's pages in the page cache, until a writer comes (see the
+    /// `lease` module).
+    Leased(lease::Leased),
     /// Read into anonymous memory asked to be backed by huge pages where
-    /// the kernel allows (`MADV_HUGEPAGE`): 4,400 small-page faults for
-    /// Debian's 17 MiB index cost more than the lookups of a whole report,
-    /// and lookups that jump around the file miss the TLB far less.
+    /// the kernel allows (`MADV_HUGEPAGE`), where the file cannot be
+    /// leased: a copy that nothing done to the file afterwards (cut short,
+    /// rewritten in place) can pull away.
     Read(memmap2::Mmap),
 }
 
@@ -136,28 +142,33 @@ impl std::ops::Deref for Bytes {
     fn deref(&self) -> &[u8] {
         match self {
             Bytes::Built(bytes) => bytes,
+            Bytes::Leased(bytes) => bytes,
             Bytes::Read(bytes) => bytes,
         }
     }
 }
 
-/// Read a whole file into anonymous memory (huge pages when the kernel
-/// gives them; the advice is only a hint, so a refusal is no error); the
-/// file stays open.
-fn read_whole(path: &Path) -> std::io::Result<(Bytes, std::fs::File)> {
+/// An index file's bytes: mapped under a read lease where the file can be
+/// leased, else read whole into anonymous memory (huge pages when the
+/// kernel gives them; the advice is only a hint, so a refusal is no error).
+fn read_whole(path: &Path) -> std::io::Result<Bytes> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
+    let file = std::fs::File::open(path)?;
+    let mut file = match lease::map(file) {
+        Ok(leased) => return Ok(Bytes::Leased(leased)),
+        Err(file) => file,
+    };
     let len = usize::try_from(file.metadata()?.len())
         .map_err(|_| std::io::Error::other("index file too large"))?;
     if len == 0 {
-        return Ok((Bytes::Built(Vec::new()), file));
+        return Ok(Bytes::Built(Vec::new()));
     }
     let mut bytes = memmap2::MmapOptions::new().len(len).map_anon()?;
     let _ = bytes.advise(memmap2::Advice::HugePage);
     // A file cut short meanwhile fails here; one grown meanwhile fails its
     // checksum.
     file.read_exact(&mut bytes)?;
-    Ok((Bytes::Read(bytes.make_read_only()?), file))
+    Ok(Bytes::Read(bytes.make_read_only()?))
 }
 
 /// Whether a file name is one [`Index::path_in`] gives: hex digits in
@@ -247,8 +258,8 @@ impl Index {
     /// this user's: [`Index::prune`] removes the least recently used first.
     pub fn load_by_id(dir: &Path, build_id: &[u8]) -> Result<Index, IndexError> {
         let path = Self::path_in(dir, build_id);
-        let (bytes, file) = match read_whole(&path) {
-            Ok(read) => read,
+        let bytes = match read_whole(&path) {
+            Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(IndexError::Missing(path));
             }
@@ -256,7 +267,8 @@ impl Index {
         };
         let index = Self::validate(bytes, path, build_id)?;
         // Another user's file, or a read-only directory: left as it is.
-        let _ = file.set_modified(std::time::SystemTime::now());
+        let _ = std::fs::File::open(&index.path)
+            .and_then(|file| file.set_modified(std::time::SystemTime::now()));
         Ok(index)
     }
 
@@ -267,7 +279,8 @@ impl Index {
     /// symbolic links, directories and other files are left alone, and so
     /// is a file that cannot be removed (another user's in a shared
     /// directory). An index removed while a run reads it costs that run
-    /// nothing: the run holds its own copy.
+    /// nothing: the removed file lives on for the runs that have it mapped
+    /// or hold a copy.
     pub fn prune(dir: &Path, max_bytes: u64, keep: &[PathBuf]) -> std::io::Result<Pruned> {
         let mut found = Vec::new();
         for entry in std::fs::read_dir(dir)? {
@@ -355,6 +368,12 @@ impl Index {
     /// The index file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether lookups read the file's own pages, mapped under a read
+    /// lease, rather than a private copy (see the module documentation).
+    pub fn is_mapped(&self) -> bool {
+        matches!(&self.bytes, Bytes::Leased(leased) if leased.is_mapped())
     }
 
     /// Its size in bytes.
