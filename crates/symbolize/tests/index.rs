@@ -301,7 +301,7 @@ fn module_frames_from_module_indexes_equal_module_dwarf() {
 /// maps the file under a read lease: the writer waits until the run has
 /// put a private copy in place of the mapping and released the lease, and
 /// the run keeps answering (a plain mapping would die of `SIGBUS`; so would
-/// releasing the lease without the copy).
+/// releasing the lease without the copy). Only that file's index is copied.
 #[test]
 fn an_index_cut_short_or_rewritten_in_place_after_loading_keeps_answering() {
     let leases = std::fs::read_to_string("/proc/sys/fs/leases-enable")
@@ -309,6 +309,10 @@ fn an_index_cut_short_or_rewritten_in_place_after_loading_keeps_answering() {
     let dwarf = open("vmlinux-dwarf5", &[]);
     let dir = tempfile::tempdir().unwrap();
     let load = || Index::load(dir.path(), builder("vmlinux-dwarf5", &[]).vmlinux()).unwrap();
+    // Another file's index, which no writer touches, stays mapped.
+    let other_dir = tempfile::tempdir().unwrap();
+    build_index("vmlinux-dwarf4", other_dir.path(), &[]);
+    let other = Index::load(other_dir.path(), builder("vmlinux-dwarf4", &[]).vmlinux()).unwrap();
     let writers = [
         ("another process", rewrite_from_another_process as fn(&Path)),
         ("this process", rewrite_from_this_process),
@@ -324,6 +328,7 @@ fn an_index_cut_short_or_rewritten_in_place_after_loading_keeps_answering() {
         let waited = started.elapsed();
         assert!(waited.as_secs() < 20, "{who}: the writer waited {waited:?}");
         assert!(!watched.is_mapped(), "{who}: still mapped");
+        assert_eq!(other.is_mapped(), leases, "{who}: another file's copied");
         assert_ne!(
             std::fs::read(&path).unwrap().get(..8),
             Some(&b"KRESYMIX"[..])

@@ -10,11 +10,11 @@
 //!
 //! A read lease (`fcntl(F_SETLEASE, F_RDLCK)`) closes that hole: while it
 //! is held, every other open of the file for writing, and every
-//! truncation, waits, and the kernel tells the holder with a signal. On
-//! that signal a watcher thread copies each leased index into private
-//! memory, moves the copy over the mapping at the same addresses
-//! (`mremap`), and closes the file, which releases the lease; the writer
-//! then proceeds. Lookups never stop: they read the same bytes before and
+//! truncation, waits, and the kernel tells the holder with a signal that
+//! names the file's descriptor. On that signal a watcher thread copies
+//! that index into private memory, moves the copy over the mapping at the
+//! same addresses (`mremap`), and releases the lease; the writer then
+//! proceeds. Lookups never stop: they read the same bytes before and
 //! after, from the page cache and then from the copy.
 //!
 //! Where a lease cannot be had (another user's file, a file open for
@@ -69,6 +69,11 @@ struct Entry {
 }
 
 impl Entry {
+    /// The leased file's descriptor, until the copy is in place.
+    fn fd(&self) -> Option<libc::c_int> {
+        self.file.as_ref().map(File::as_raw_fd)
+    }
+
     /// Put a private copy in place of the mapping, then release the lease.
     fn copy_and_release(&mut self) {
         let Some(file) = self.file.take() else {
@@ -144,29 +149,62 @@ fn set_up() -> std::io::Result<()> {
     check(unsafe { libc::sigaction(signal, &action, std::ptr::null_mut()) })
 }
 
-/// The lease-break signal's handler: wake the watcher (async-signal-safe:
-/// one `write`, errno kept).
-extern "C" fn on_break(_: libc::c_int, _: *mut libc::siginfo_t, _: *mut libc::c_void) {
-    let fd = WAKE.load(Ordering::SeqCst);
-    if fd >= 0 {
-        // SAFETY: errno is this thread's; the write is of one local byte.
+/// `si_code` of a signal the kernel sends for a lease break (`POLL_MSG`;
+/// the libc crate lacks it).
+const POLL_MSG: libc::c_int = 3;
+
+/// The descriptor a lease-break signal names, or -1 when it names none (a
+/// signal sent by `kill`): `si_fd`, after `si_band` in the siginfo union,
+/// which starts 16 bytes in on 64-bit Linux.
+///
+/// # Safety
+///
+/// `info` is the siginfo the kernel passed to an `SA_SIGINFO` handler.
+unsafe fn broken_fd(info: *const libc::siginfo_t) -> libc::c_int {
+    const SI_FD: usize = 16 + std::mem::size_of::<libc::c_long>();
+    // SAFETY: the kernel's siginfo is 128 bytes; si_code is a field.
+    unsafe {
+        if cfg!(target_pointer_width = "64") && (*info).si_code == POLL_MSG {
+            info.cast::<u8>()
+                .add(SI_FD)
+                .cast::<libc::c_int>()
+                .read_unaligned()
+        } else {
+            -1
+        }
+    }
+}
+
+/// The lease-break signal's handler: hand the broken lease's descriptor to
+/// the watcher (async-signal-safe: one 4-byte `write`, which a pipe never
+/// splits; errno kept).
+extern "C" fn on_break(_: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
+    let wake = WAKE.load(Ordering::SeqCst);
+    if wake >= 0 {
+        // SAFETY: info is the kernel's; errno is this thread's; the write
+        // is of four local bytes.
         unsafe {
             let errno = *libc::__errno_location();
-            let byte = 1u8;
-            let _ = libc::write(fd, (&raw const byte).cast(), 1);
+            let fd = broken_fd(info).to_ne_bytes();
+            let _ = libc::write(wake, fd.as_ptr().cast(), fd.len());
             *libc::__errno_location() = errno;
         }
     }
 }
 
-/// The watcher: on every wake-up, copy and release every leased index
-/// (a break names no file; another writer's wait is short anyway).
+/// The watcher: for every broken lease, copy that index and release it
+/// (every leased index, for a signal that names no descriptor).
 fn watch(mut wake: File) {
-    let mut buf = [0u8; 64];
+    let mut message = [0u8; 4];
     loop {
-        match wake.read(&mut buf) {
-            Ok(0) => return,
-            Ok(_) => leased().iter_mut().for_each(Entry::copy_and_release),
+        match wake.read_exact(&mut message) {
+            Ok(()) => {
+                let fd = libc::c_int::from_ne_bytes(message);
+                leased()
+                    .iter_mut()
+                    .filter(|entry| fd < 0 || entry.fd() == Some(fd))
+                    .for_each(Entry::copy_and_release);
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(_) => return,
         }
