@@ -337,6 +337,22 @@ fn an_index_cut_short_or_rewritten_in_place_after_loading_keeps_answering() {
     }
 }
 
+/// A file that someone has open for writing cannot be leased: it is read
+/// into memory, and what the writer does afterwards changes nothing.
+#[test]
+fn an_index_open_for_writing_is_read_not_mapped() {
+    let dwarf = open("vmlinux-dwarf5", &[]);
+    let dir = tempfile::tempdir().unwrap();
+    build_index("vmlinux-dwarf5", dir.path(), &[]);
+    let path = Index::path_in(dir.path(), dwarf.vmlinux().build_id().unwrap());
+    let writer = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    let (index, _) = indexed("vmlinux-dwarf5", dir.path(), &[]);
+    let read = Index::load(dir.path(), dwarf.vmlinux()).unwrap();
+    assert!(!read.is_mapped());
+    writer.set_len(0).unwrap();
+    assert_same_everywhere(&dwarf, &index);
+}
+
 /// Cut `path` short and write two bytes, as `cp` would, from a shell.
 fn rewrite_from_another_process(path: &Path) {
     let script = ": > \"$1\" && printf zz >> \"$1\"";
