@@ -173,6 +173,9 @@ pub enum Staleness {
 /// What is wrong with a corrupt index ([`IndexError::Corrupt`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Corruption {
+    /// A FIFO, device or directory where the index file should be.
+    #[error("not a regular file")]
+    NotAFile,
     /// No index magic, or too short for a header.
     #[error("not a kresym index file")]
     NotAnIndex,
@@ -273,6 +276,7 @@ mod tests {
             wanted: "ef01".into(),
         };
         let corrupt = [
+            (Corruption::NotAFile, "not a regular file"),
             (Corruption::NotAnIndex, "not a kresym index file"),
             (Corruption::Checksum, "checksum mismatch"),
             (Corruption::SectionCount, "unexpected number of sections"),

@@ -353,6 +353,34 @@ fn an_index_open_for_writing_is_read_not_mapped() {
     assert_same_everywhere(&dwarf, &index);
 }
 
+/// A FIFO, a directory or a device where the index should be (another
+/// user's, in a shared directory) is refused at once: opening a FIFO to
+/// read it would wait for a writer forever.
+#[test]
+fn an_index_path_that_is_no_regular_file_is_refused_without_waiting() {
+    let dwarf = open("vmlinux-dwarf5", &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = Index::path_in(dir.path(), dwarf.vmlinux().build_id().unwrap());
+    let fifo = std::process::Command::new("mkfifo").arg(&path).status();
+    assert!(fifo.is_ok_and(|status| status.success()), "mkfifo");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let dir_path = dir.path().to_owned();
+    std::thread::spawn(move || {
+        let vmlinux = Binary::open(&build().join("vmlinux-dwarf5")).unwrap();
+        let _ = sender.send(Index::load(&dir_path, &vmlinux).map(|_| ()));
+    });
+    let loaded = receiver.recv_timeout(std::time::Duration::from_secs(20));
+    let error = loaded.expect("the load waited on the FIFO").unwrap_err();
+    assert!(error.to_string().contains("not a regular file"), "{error}");
+    std::fs::remove_file(&path).unwrap();
+    for other in [Path::new("/dev/null"), dir.path()] {
+        std::os::unix::fs::symlink(other, &path).unwrap();
+        let error = Index::load(dir.path(), dwarf.vmlinux()).unwrap_err();
+        assert!(error.to_string().contains("not a regular file"), "{error}");
+        std::fs::remove_file(&path).unwrap();
+    }
+}
+
 /// Cut `path` short and write two bytes, as `cp` would, from a shell.
 fn rewrite_from_another_process(path: &Path) {
     let script = ": > \"$1\" && printf zz >> \"$1\"";

@@ -148,27 +148,42 @@ impl std::ops::Deref for Bytes {
     }
 }
 
+/// Open an index file to read it; `None` when it is no regular file (a
+/// FIFO another user left in a shared directory would block the open, and
+/// so every run, forever: it is opened without waiting).
+fn open_file(path: &Path) -> std::io::Result<Option<std::fs::File>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    Ok(file.metadata()?.is_file().then_some(file))
+}
+
 /// An index file's bytes: mapped under a read lease where the file can be
 /// leased, else read whole into anonymous memory (huge pages when the
 /// kernel gives them; the advice is only a hint, so a refusal is no error).
-fn read_whole(path: &Path) -> std::io::Result<Bytes> {
+/// `None` when it is no regular file.
+fn read_whole(path: &Path) -> std::io::Result<Option<Bytes>> {
     use std::io::Read;
-    let file = std::fs::File::open(path)?;
+    let Some(file) = open_file(path)? else {
+        return Ok(None);
+    };
     let mut file = match lease::map(file) {
-        Ok(leased) => return Ok(Bytes::Leased(leased)),
+        Ok(leased) => return Ok(Some(Bytes::Leased(leased))),
         Err(file) => file,
     };
     let len = usize::try_from(file.metadata()?.len())
         .map_err(|_| std::io::Error::other("index file too large"))?;
     if len == 0 {
-        return Ok(Bytes::Built(Vec::new()));
+        return Ok(Some(Bytes::Built(Vec::new())));
     }
     let mut bytes = memmap2::MmapOptions::new().len(len).map_anon()?;
     let _ = bytes.advise(memmap2::Advice::HugePage);
     // A file cut short meanwhile fails here; one grown meanwhile fails its
     // checksum.
     file.read_exact(&mut bytes)?;
-    Ok(Bytes::Read(bytes.make_read_only()?))
+    Ok(Some(Bytes::Read(bytes.make_read_only()?)))
 }
 
 /// Whether a file name is one [`Index::path_in`] gives: hex digits in
@@ -259,7 +274,11 @@ impl Index {
     pub fn load_by_id(dir: &Path, build_id: &[u8]) -> Result<Index, IndexError> {
         let path = Self::path_in(dir, build_id);
         let bytes = match read_whole(&path) {
-            Ok(bytes) => bytes,
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => {
+                let reason = Corruption::NotAFile;
+                return Err(IndexError::Corrupt { path, reason });
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(IndexError::Missing(path));
             }
@@ -267,8 +286,9 @@ impl Index {
         };
         let index = Self::validate(bytes, path, build_id)?;
         // Another user's file, or a read-only directory: left as it is.
-        let _ = std::fs::File::open(&index.path)
-            .and_then(|file| file.set_modified(std::time::SystemTime::now()));
+        if let Ok(Some(file)) = open_file(&index.path) {
+            let _ = file.set_modified(std::time::SystemTime::now());
+        }
         Ok(index)
     }
 
