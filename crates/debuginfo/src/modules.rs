@@ -62,8 +62,8 @@ pub fn suffix_rank(path: &Path) -> usize {
 
 /// Every module file under `dirs`, recursively, in file-name order within
 /// each directory. Symlinks are followed; a symlink back to a directory
-/// being walked and a dangling symlink are passed over, and a file reached
-/// by several paths is found once. Any other error (a directory that does
+/// being walked and a dangling symlink are passed over, so are FIFOs and
+/// devices, and a file reached by several paths is found once. Any other error (a directory that does
 /// not exist or cannot be read) is yielded, and the walk goes on: the
 /// caller decides whether it fails the search.
 pub fn find(dirs: &[PathBuf]) -> impl Iterator<Item = std::io::Result<FoundModule>> + '_ {
@@ -84,7 +84,9 @@ pub fn find(dirs: &[PathBuf]) -> impl Iterator<Item = std::io::Result<FoundModul
                 }
                 Err(error) => return Some(Err(error.into())),
             };
-            if entry.file_type().is_dir() {
+            // A directory, or a FIFO or device named like a module (whose
+            // open would wait, or read forever).
+            if !entry.file_type().is_file() {
                 return None;
             }
             let path = entry.into_path();
@@ -144,6 +146,11 @@ mod tests {
         std::os::unix::fs::symlink(root.path(), sub.join("loop")).unwrap();
         std::os::unix::fs::symlink(sub.join("gone.ko"), sub.join("dangling.ko")).unwrap();
         std::os::unix::fs::symlink(sub.join("c.ko.zst"), sub.join("z.ko")).unwrap();
+        let fifo = std::process::Command::new("mkfifo")
+            .arg(sub.join("f.ko"))
+            .status();
+        assert!(fifo.is_ok_and(|status| status.success()), "mkfifo");
+        std::os::unix::fs::symlink("/dev/zero", sub.join("zero.ko")).unwrap();
         let dirs = [root.path().to_owned(), sub.clone()];
         let found: Vec<_> = find(&dirs).map(Result::unwrap).collect();
         let names: Vec<_> = found
