@@ -17,9 +17,10 @@
 //! proceeds. Lookups never stop: they read the same bytes before and
 //! after, from the page cache and then from the copy.
 //!
-//! Where a lease cannot be had (another user's file, a file open for
-//! writing, a file system without leases, leases disabled, the signal
-//! taken by someone else), [`map`] gives the file back, and the caller
+//! Where a lease cannot be had or cannot be trusted (another user's file, a
+//! file open for writing, leases disabled, the signal taken by someone
+//! else, a network or FUSE file system, whose writers on other machines no
+//! local lease holds back), [`map`] gives the file back, and the caller
 //! reads it into memory instead.
 
 use std::fs::File;
@@ -215,7 +216,7 @@ fn watch(mut wake: File) {
 /// or mapped.
 pub(super) fn map(file: File) -> Result<Leased, File> {
     static NEXT_ID: AtomicU64 = AtomicU64::new(0);
-    if !ready() {
+    if !ready() || !on_local_file_system(&file) {
         return Err(file);
     }
     let fd = file.as_raw_fd();
@@ -245,6 +246,27 @@ pub(super) fn map(file: File) -> Result<Leased, File> {
         file: Some(file),
     });
     Ok(Leased { map, id })
+}
+
+/// Whether `file` is on a local disk or in memory (ext2/3/4, XFS, Btrfs,
+/// tmpfs), where every writer is on this machine and so waits for the
+/// lease. A lease on a network or FUSE file system may be granted locally
+/// while a writer elsewhere goes ahead: such files are read instead.
+fn on_local_file_system(file: &File) -> bool {
+    // SAFETY: statfs is plain data, filled by fstatfs on an open descriptor.
+    let mut stat: libc::statfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstatfs(file.as_raw_fd(), &mut stat) } != 0 {
+        return false;
+    }
+    // Magic numbers are 32 bits; the field's type differs between targets.
+    let magic = stat.f_type as u32;
+    [
+        libc::EXT4_SUPER_MAGIC as u32,
+        libc::XFS_SUPER_MAGIC as u32,
+        libc::BTRFS_SUPER_MAGIC as u32,
+        libc::TMPFS_MAGIC as u32,
+    ]
+    .contains(&magic)
 }
 
 /// Release the lease on `file` and give it back.
