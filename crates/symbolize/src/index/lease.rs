@@ -55,7 +55,8 @@ impl Leased {
 
 impl Drop for Leased {
     fn drop(&mut self) {
-        // Closes the file, which releases the lease; the mapping goes after.
+        // Closes the file; the lease goes with the mapping, right after (a
+        // mapping holds the file open).
         leased().retain(|entry| entry.id != self.id);
     }
 }
