@@ -104,7 +104,7 @@ fn write(parts: Vec<Part>, binary: &Binary) -> Vec<u8> {
 /// Merge the parts' answers in address order into the tables of the index.
 fn merge(parts: &[SharedPart], shared: &mut Shared) -> Tables {
     let mut numbers: Vec<Numbers> = parts.iter().map(|part| Numbers::new(&part.part)).collect();
-    let mut tables = Tables::new(shared);
+    let mut tables = Tables::new(shared, parts);
     // Id 0 is the empty chain: no DWARF answer at all.
     tables.chains.push(EMPTY_CHAIN);
     // The parts by their next answer's address. A part's answers mostly
@@ -527,14 +527,19 @@ impl Numbers {
 }
 
 impl Tables {
-    fn new(shared: &mut Shared) -> Self {
+    /// Tables for the answers of `parts`, made as large as they will
+    /// grow (at most): the largest would otherwise be copied as they
+    /// double, into fresh memory each time.
+    fn new(shared: &mut Shared, parts: &[SharedPart]) -> Self {
+        let answers: usize = parts.iter().map(|p| p.part.answers.len()).sum();
+        let chains: usize = parts.iter().map(|p| p.part.chains.items.len()).sum();
         Tables {
             string_numbers: vec![UNNUMBERED; shared.strings.id_bound()],
             file_numbers: vec![UNNUMBERED; shared.files.id_bound()],
             strings: Vec::new(),
             files: Vec::new(),
-            chains: Vec::new(),
-            records: RecordWriter::default(),
+            chains: Vec::with_capacity(chains + 1),
+            records: RecordWriter::with_capacity(answers),
         }
     }
 
@@ -821,6 +826,18 @@ struct RecordWriter {
 }
 
 impl RecordWriter {
+    /// A writer for at most `records` records (each takes about 5 bytes;
+    /// room is kept for 6).
+    fn with_capacity(records: usize) -> Self {
+        let blocks = records.div_ceil(BLOCK_RECORDS) + 1;
+        RecordWriter {
+            blocks: Vec::with_capacity(blocks * super::format::BLOCK_LEN),
+            records: Vec::with_capacity(records * 6),
+            starts: Vec::with_capacity(blocks),
+            ..RecordWriter::default()
+        }
+    }
+
     /// Append a record unless it says what the last one said.
     fn push(&mut self, record: Record) {
         if self.last == Some((record.row, record.chain)) {
