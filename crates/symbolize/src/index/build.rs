@@ -32,9 +32,8 @@ use rayon::prelude::*;
 use smallvec::SmallVec;
 
 use super::format::{
-    BLOCK_RECORDS, CHECKSUM_OFFSET, FORMAT_VERSION, HEADER_LEN, MAGIC, MAX_BUCKETS,
-    MIN_BUCKET_SHIFT, NAME_SLOT_LEN, SECTION_ENTRY_LEN, SectionId, TAG_CHAIN, TAG_FILE, TAG_ROW,
-    name_hash, push_sleb, push_uleb,
+    BLOCK_RECORDS, FORMAT_VERSION, HEADER_LEN, MAGIC, MAX_BUCKETS, MIN_BUCKET_SHIFT, NAME_SLOT_LEN,
+    SECTION_ENTRY_LEN, SectionId, TAG_CHAIN, TAG_FILE, TAG_ROW, name_hash, push_sleb, push_uleb,
 };
 use super::{GENERATOR, IndexError};
 use crate::Binary;
@@ -57,7 +56,7 @@ type Chain = [u32; 6];
 const EMPTY_CHAIN: Chain = [0; 6];
 
 /// Build the index of `binary` and return the bytes of the file.
-pub(crate) fn build(binary: &Binary) -> Result<Vec<u8>, IndexError> {
+pub(crate) fn build(binary: &Binary) -> Result<Sections, IndexError> {
     // The index holds the symbol table too: it is read meanwhile, on a
     // thread of its own (the tabulation stays on the caller's thread, whose
     // stack a deep inline nest may need).
@@ -69,7 +68,7 @@ pub(crate) fn build(binary: &Binary) -> Result<Vec<u8>, IndexError> {
 }
 
 /// The index file of `binary` with the answers of `parts`.
-fn write(parts: Vec<Part>, binary: &Binary) -> Vec<u8> {
+fn write(parts: Vec<Part>, binary: &Binary) -> Sections {
     let mut shared = Shared::for_parts(&parts, binary.symbols().len());
     let symbol_names: Vec<&str> = binary.symbols().iter().map(|s| &*s.name).collect();
     let (parts, names) = rayon::join(
@@ -649,7 +648,7 @@ impl Tables {
         mut shared: Shared,
         names: &[Provisional],
         by_name: &[u32],
-    ) -> Vec<u8> {
+    ) -> Sections {
         // Symbols, with names in the string table.
         let table = binary.symbols();
         let mut symbols = Vec::with_capacity(table.len() * super::format::SYMBOL_LEN);
@@ -723,21 +722,20 @@ impl Tables {
             None => meta.push(0),
         }
 
-        let sections: [(SectionId, &[u8]); SectionId::ALL.len()] = [
-            (SectionId::Meta, &meta),
-            (SectionId::StringOffsets, &string_offsets),
-            (SectionId::StringData, &string_data),
-            (SectionId::Symbols, &symbols),
-            (SectionId::SymbolsByName, &by_name),
-            (SectionId::Files, &files),
-            (SectionId::ChainOffsets, &chain_offsets),
-            (SectionId::ChainData, &chain_data),
-            (SectionId::Blocks, &blocks),
-            (SectionId::Records, &records),
-            (SectionId::NameHash, &name_hash),
-            (SectionId::BlockBuckets, &block_buckets),
-        ];
-        assemble(&sections)
+        Sections(vec![
+            (SectionId::Meta, meta),
+            (SectionId::StringOffsets, string_offsets),
+            (SectionId::StringData, string_data),
+            (SectionId::Symbols, symbols),
+            (SectionId::SymbolsByName, by_name),
+            (SectionId::Files, files),
+            (SectionId::ChainOffsets, chain_offsets),
+            (SectionId::ChainData, chain_data),
+            (SectionId::Blocks, blocks),
+            (SectionId::Records, records),
+            (SectionId::NameHash, name_hash),
+            (SectionId::BlockBuckets, block_buckets),
+        ])
     }
 }
 
@@ -909,31 +907,66 @@ fn encode_block_buckets(starts: &[u64]) -> Vec<u8> {
     out
 }
 
-/// Header, section table, 8-aligned sections; then the checksum.
-fn assemble(sections: &[(SectionId, &[u8])]) -> Vec<u8> {
-    let table_end = HEADER_LEN + SECTION_ENTRY_LEN * sections.len();
-    let mut out =
-        Vec::with_capacity(table_end + sections.iter().map(|s| s.1.len() + 8).sum::<usize>());
-    out.extend(MAGIC);
-    out.extend(FORMAT_VERSION.to_le_bytes());
-    out.extend((sections.len() as u32).to_le_bytes());
-    out.extend([0; 8]);
-    let mut offset = table_end;
-    for (id, bytes) in sections {
-        offset = offset.next_multiple_of(8);
-        out.extend((*id as u32).to_le_bytes());
-        out.extend([0; 4]);
-        out.extend((offset as u64).to_le_bytes());
-        out.extend((bytes.len() as u64).to_le_bytes());
-        offset += bytes.len();
+/// A built index's sections, in file order: the file is written from
+/// them piece by piece, never gathered in one buffer (17 MiB of fresh
+/// memory for Debian's kernel, copied once more into the file).
+pub(crate) struct Sections(Vec<(SectionId, Vec<u8>)>);
+
+impl Sections {
+    /// Write the file: header, section table, sections at 8-aligned
+    /// offsets; the header's checksum covers everything after it.
+    pub(crate) fn write_to(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        const PADDING: [u8; 8] = [0; 8];
+        let table_end = HEADER_LEN + SECTION_ENTRY_LEN * self.0.len();
+        let mut table = Vec::with_capacity(table_end - HEADER_LEN);
+        let mut offset = table_end;
+        for (id, bytes) in &self.0 {
+            offset = offset.next_multiple_of(8);
+            table.extend((*id as u32).to_le_bytes());
+            table.extend([0; 4]);
+            table.extend((offset as u64).to_le_bytes());
+            table.extend((bytes.len() as u64).to_le_bytes());
+            offset += bytes.len();
+        }
+        // Each section after the padding that aligns it.
+        let pieces = || {
+            let mut offset = table_end;
+            self.0.iter().map(move |(_, bytes)| {
+                let padding = &PADDING[..offset.next_multiple_of(8) - offset];
+                offset += padding.len() + bytes.len();
+                (padding, &bytes[..])
+            })
+        };
+        let mut checksum = xxhash_rust::xxh3::Xxh3Default::new();
+        checksum.update(&table);
+        for (padding, bytes) in pieces() {
+            checksum.update(padding);
+            checksum.update(bytes);
+        }
+        let mut header = Vec::with_capacity(HEADER_LEN);
+        header.extend(MAGIC);
+        header.extend(FORMAT_VERSION.to_le_bytes());
+        header.extend((self.0.len() as u32).to_le_bytes());
+        header.extend(checksum.digest().to_le_bytes());
+        debug_assert_eq!(header.len(), HEADER_LEN);
+        out.write_all(&header)?;
+        out.write_all(&table)?;
+        for (padding, bytes) in pieces() {
+            out.write_all(padding)?;
+            out.write_all(bytes)?;
+        }
+        Ok(())
     }
-    for (_, bytes) in sections {
-        out.resize(out.len().next_multiple_of(8), 0);
-        out.extend(*bytes);
+
+    /// The file's bytes.
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
+        let len = HEADER_LEN
+            + SECTION_ENTRY_LEN * self.0.len()
+            + self.0.iter().map(|(_, b)| b.len() + 8).sum::<usize>();
+        let mut out = Vec::with_capacity(len);
+        self.write_to(&mut out).expect("writing to memory");
+        out
     }
-    let checksum = xxhash_rust::xxh3::xxh3_64(&out[HEADER_LEN..]);
-    out[CHECKSUM_OFFSET..HEADER_LEN].copy_from_slice(&checksum.to_le_bytes());
-    out
 }
 
 #[cfg(test)]
@@ -989,8 +1022,8 @@ mod tests {
                 part.answer(address, dir, chain)
             })
             .unwrap();
-            let asked = open(write(vec![part], &binary), &binary);
-            let built = open(build(&binary).unwrap(), &binary);
+            let asked = open(write(vec![part], &binary).to_bytes(), &binary);
+            let built = open(build(&binary).unwrap().to_bytes(), &binary);
             let strip = PathCleaner::with_prefixes(["/work/".to_owned()]);
             let mut answered = 0;
             for address in boundaries {
@@ -1021,7 +1054,7 @@ mod tests {
         for path in samples() {
             let binary = Binary::open(&path).unwrap();
             assert!(
-                build(&binary).unwrap() == build(&binary).unwrap(),
+                build(&binary).unwrap().to_bytes() == build(&binary).unwrap().to_bytes(),
                 "{}",
                 path.display()
             );

@@ -353,7 +353,7 @@ impl Index {
         let build_id = binary
             .build_id()
             .ok_or_else(|| IndexError::NoBuildId(binary.path().to_owned()))?;
-        let bytes = build::build(binary)?;
+        let sections = build::build(binary)?;
         let path = Self::path_in(dir, build_id);
         let io = |error| IndexError::Io {
             path: dir.to_owned(),
@@ -361,7 +361,7 @@ impl Index {
         };
         std::fs::create_dir_all(dir).map_err(io)?;
         let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-        std::io::Write::write_all(&mut temp, &bytes).map_err(io)?;
+        sections.write_to(&mut temp).map_err(io)?;
         // Readable by all, like any cache: other users may share the directory.
         #[cfg(unix)]
         {
@@ -382,7 +382,10 @@ impl Index {
             }
             Err(error) => return Err(io(error.error)),
         }
-        Self::validate(Bytes::Built(bytes), path, build_id)
+        // The file just written, from the page cache (see `lease`); the
+        // sections themselves if it cannot be loaded (replaced meanwhile).
+        Self::load_by_id(dir, build_id)
+            .or_else(|_| Self::validate(Bytes::Built(sections.to_bytes()), path, build_id))
     }
 
     /// The index file.
