@@ -221,8 +221,14 @@ pub(super) fn map(file: File) -> Result<Leased, File> {
         return Err(file);
     }
     let fd = file.as_raw_fd();
-    // SAFETY: fcntl on a descriptor this function owns.
-    if unsafe { libc::fcntl(fd, F_SETSIG, break_signal()) } != 0 {
+    // The break is told to the process (its main thread's id), not to the
+    // thread taking the lease, which the kernel would name otherwise and
+    // which may be gone by then (a read-ahead thread): the signal would go
+    // nowhere, and the writer wait for the lease-break timeout.
+    // SAFETY: fcntl on a descriptor this function owns; getpid cannot fail.
+    if unsafe { libc::fcntl(fd, libc::F_SETOWN, libc::getpid()) } != 0
+        || unsafe { libc::fcntl(fd, F_SETSIG, break_signal()) } != 0
+    {
         return Err(file);
     }
     // Held from the lease on: a break meanwhile waits for the entry.
