@@ -63,9 +63,9 @@ pub fn suffix_rank(path: &Path) -> usize {
 /// Every module file under `dirs`, recursively, in file-name order within
 /// each directory. Symlinks are followed; a symlink back to a directory
 /// being walked and a dangling symlink are passed over, so are FIFOs and
-/// devices, and a file reached by several paths is found once. Any other error (a directory that does
-/// not exist or cannot be read) is yielded, and the walk goes on: the
-/// caller decides whether it fails the search.
+/// devices, and a file reached by several paths is found once. Any other
+/// error (a directory that does not exist or cannot be read) is yielded,
+/// and the walk goes on: the caller decides whether it fails the search.
 pub fn find(dirs: &[PathBuf]) -> impl Iterator<Item = std::io::Result<FoundModule>> + '_ {
     let mut seen = HashSet::new();
     dirs.iter()

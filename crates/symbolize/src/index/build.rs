@@ -917,29 +917,23 @@ impl Sections {
     /// offsets; the header's checksum covers everything after it.
     pub(crate) fn write_to(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
         const PADDING: [u8; 8] = [0; 8];
-        let table_end = HEADER_LEN + SECTION_ENTRY_LEN * self.0.len();
-        let mut table = Vec::with_capacity(table_end - HEADER_LEN);
-        let mut offset = table_end;
+        // Each section with the padding that aligns it, and its table entry.
+        let mut table = Vec::with_capacity(SECTION_ENTRY_LEN * self.0.len());
+        let mut offset = HEADER_LEN + SECTION_ENTRY_LEN * self.0.len();
+        let mut pieces = Vec::with_capacity(self.0.len());
         for (id, bytes) in &self.0 {
-            offset = offset.next_multiple_of(8);
+            let padding = &PADDING[..offset.next_multiple_of(8) - offset];
+            offset += padding.len();
             table.extend((*id as u32).to_le_bytes());
             table.extend([0; 4]);
             table.extend((offset as u64).to_le_bytes());
             table.extend((bytes.len() as u64).to_le_bytes());
             offset += bytes.len();
+            pieces.push((padding, &bytes[..]));
         }
-        // Each section after the padding that aligns it.
-        let pieces = || {
-            let mut offset = table_end;
-            self.0.iter().map(move |(_, bytes)| {
-                let padding = &PADDING[..offset.next_multiple_of(8) - offset];
-                offset += padding.len() + bytes.len();
-                (padding, &bytes[..])
-            })
-        };
         let mut checksum = xxhash_rust::xxh3::Xxh3Default::new();
         checksum.update(&table);
-        for (padding, bytes) in pieces() {
+        for (padding, bytes) in &pieces {
             checksum.update(padding);
             checksum.update(bytes);
         }
@@ -951,7 +945,7 @@ impl Sections {
         debug_assert_eq!(header.len(), HEADER_LEN);
         out.write_all(&header)?;
         out.write_all(&table)?;
-        for (padding, bytes) in pieces() {
+        for (padding, bytes) in pieces {
             out.write_all(padding)?;
             out.write_all(bytes)?;
         }

@@ -164,7 +164,7 @@ fn open_file(path: &Path) -> std::io::Result<Option<std::fs::File>> {
 /// leased, else read whole into anonymous memory (huge pages when the
 /// kernel gives them; the advice is only a hint, so a refusal is no error).
 /// `None` when it is no regular file.
-fn read_whole(path: &Path) -> std::io::Result<Option<Bytes>> {
+fn file_bytes(path: &Path) -> std::io::Result<Option<Bytes>> {
     use std::io::Read;
     let Some(file) = open_file(path)? else {
         return Ok(None);
@@ -273,7 +273,7 @@ impl Index {
     /// this user's: [`Index::prune`] removes the least recently used first.
     pub fn load_by_id(dir: &Path, build_id: &[u8]) -> Result<Index, IndexError> {
         let path = Self::path_in(dir, build_id);
-        let bytes = match read_whole(&path) {
+        let bytes = match file_bytes(&path) {
             Ok(Some(bytes)) => bytes,
             Ok(None) => {
                 let reason = Corruption::NotAFile;
