@@ -45,6 +45,14 @@ pub(crate) struct LineRow {
     column: u32,
 }
 
+impl LineRow {
+    /// Whether `other` points at the same place: where the next row
+    /// says what the row before it said, no answer changes.
+    fn says_same(&self, other: &LineRow) -> bool {
+        (self.file, self.line, self.column) == (other.file, other.line, other.column)
+    }
+}
+
 /// Where [`Lines::row_at`] found the last probe's sequence and row.
 #[derive(Default)]
 pub(crate) struct RowHints {
@@ -66,7 +74,8 @@ pub(crate) enum LineAnswer {
 pub(crate) struct Lines {
     program: gimli::IncompleteLineProgram<Reader>,
     /// The rows of every non-empty sequence, one per address (the last
-    /// row at an address wins, as in addr2line), sequence after sequence.
+    /// row at an address wins, as in addr2line) and none that says what
+    /// the one before it says, sequence after sequence.
     rows: Vec<LineRow>,
     /// The address range of each non-empty sequence, and its rows.
     sequences: RangeTable<Range<usize>>,
@@ -118,7 +127,16 @@ impl Lines {
                 column: row.column as u32,
             };
             match rows[first..].last_mut() {
-                Some(last) if last.address == new.address => *last = new,
+                Some(last) if last.address == new.address => {
+                    *last = new;
+                    // Now perhaps saying what the row before it says.
+                    if let [.., before, last] = &rows[first..]
+                        && before.says_same(last)
+                    {
+                        rows.pop();
+                    }
+                }
+                Some(last) if last.says_same(&new) => {}
                 _ => rows.push(new),
             }
         })?;
