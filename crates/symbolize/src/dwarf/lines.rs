@@ -37,7 +37,7 @@ impl<'a> Location<'a> {
 }
 
 /// One row of a line sequence.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct LineRow {
     address: u64,
     pub(crate) file: u64,
@@ -83,6 +83,25 @@ pub(crate) struct Lines {
     files: Vec<Option<String>>,
 }
 
+/// Add `new`, at or after the last row of the sequence whose rows start at
+/// `first`: the last row at an address wins, and a row that says what the
+/// row before it says is not kept (no answer changes there).
+fn push_row(rows: &mut Vec<LineRow>, first: usize, new: LineRow) {
+    match rows[first..].last_mut() {
+        Some(last) if last.address == new.address => {
+            *last = new;
+            // Now perhaps saying what the row before it says.
+            if let [.., before, last] = &rows[first..]
+                && before.says_same(last)
+            {
+                rows.pop();
+            }
+        }
+        Some(last) if last.says_same(&new) => {}
+        _ => rows.push(new),
+    }
+}
+
 /// The address ranges of a unit's line sequences, which addr2line takes as
 /// the unit's ranges when it declares none; fails as addr2line's line table
 /// would (then addr2line gives the unit no ranges).
@@ -126,19 +145,7 @@ impl Lines {
                 line: row.line as u32,
                 column: row.column as u32,
             };
-            match rows[first..].last_mut() {
-                Some(last) if last.address == new.address => {
-                    *last = new;
-                    // Now perhaps saying what the row before it says.
-                    if let [.., before, last] = &rows[first..]
-                        && before.says_same(last)
-                    {
-                        rows.pop();
-                    }
-                }
-                Some(last) if last.says_same(&new) => {}
-                _ => rows.push(new),
-            }
+            push_row(&mut rows, first, new);
         })?;
         // Every file name must be readable, or the unit has no lines at all.
         let header = program.header();
@@ -300,4 +307,73 @@ fn push_path(path: &mut String, part: &str) {
         path.push(separator);
     }
     path.push_str(part);
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A sequence's rows as a line program gives them: addresses that never
+    /// go down, often repeated, and few distinct places.
+    fn program_rows() -> impl Strategy<Value = Vec<LineRow>> {
+        prop::collection::vec((0u64..3, 0u64..2, 0u32..3, 0u32..2), 0..40).prop_map(|steps| {
+            let mut address = 0x1000;
+            (steps.into_iter())
+                .map(|(advance, file, line, column)| {
+                    address += advance;
+                    LineRow {
+                        address,
+                        file,
+                        line,
+                        column,
+                    }
+                })
+                .collect()
+        })
+    }
+
+    /// Where a row points.
+    fn place(row: &LineRow) -> (u64, u32, u32) {
+        (row.file, row.line, row.column)
+    }
+
+    proptest! {
+        /// At every address, the row the kept rows give points where the
+        /// last row at or before it in the program points; and no kept
+        /// row repeats the one before it or shares its address.
+        #[test]
+        fn kept_rows_answer_as_every_row_does(program in program_rows(), before in 0usize..3) {
+            // Rows of an earlier sequence, which must stay as they are.
+            let earlier: Vec<LineRow> = (0..before as u64)
+                .map(|n| LineRow { address: n, file: 0, line: 1, column: 0 })
+                .collect();
+            let mut rows = earlier.clone();
+            for &row in &program {
+                push_row(&mut rows, earlier.len(), row);
+            }
+            prop_assert_eq!(fields(&rows[..earlier.len()]), fields(&earlier));
+            let kept = &rows[earlier.len()..];
+            for pair in kept.windows(2) {
+                prop_assert!(pair[0].address < pair[1].address);
+                prop_assert!(!pair[0].says_same(&pair[1]));
+            }
+            prop_assert_eq!(kept.first().map(|r| r.address), program.first().map(|r| r.address));
+            // Every address from the first row to past the last.
+            for probe in 0x1000..=0x1000 + 2 * 40 + 1 {
+                let every = program.iter().rev().find(|row| row.address <= probe);
+                let at = kept.partition_point(|row| row.address <= probe);
+                let kept_row = at.checked_sub(1).map(|at| &kept[at]);
+                prop_assert_eq!(every.map(place), kept_row.map(place), "at {:#x}", probe);
+            }
+        }
+    }
+
+    /// The rows, every field.
+    fn fields(rows: &[LineRow]) -> Vec<(u64, u64, u32, u32)> {
+        rows.iter()
+            .map(|r| (r.address, r.file, r.line, r.column))
+            .collect()
+    }
 }
