@@ -60,7 +60,7 @@ type UnitRef<'a> = gimli::UnitRef<'a, Reader>;
 const NAME_DEPTH: usize = 16;
 
 /// Levels of an answer held without a heap allocation: deeper nests are
-/// rare (an answer is asked at every boundary of a kernel, 1.6M times).
+/// rare (an answer is asked at every boundary of a kernel, 1.3M times).
 const INLINE_LEVELS: usize = 8;
 
 /// How deep inline calls nest before the sweep declines a function and
