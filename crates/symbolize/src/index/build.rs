@@ -12,24 +12,25 @@
 //! Each part of the answers numbers its strings, files and chains itself.
 //! Then, still in parallel, every part's strings and files are put in
 //! tables [`Shared`] by all parts, where equal ones get one provisional
-//! id. Last, the parts are merged in address order (the records encoded as
-//! they come), numbering strings and files in order of first appearance in
-//! the address space (by provisional id, no text compared again), and each
-//! part's chains as they first appear. A chain names one unit's functions
-//! and call sites, so parts rarely share one (6,000 of Debian 6.1's
-//! 328,000 chains are equal to another part's): those few are stored
-//! twice rather than every chain hashed once more. So the file is the same
-//! whichever thread answered what.
+//! id. One thread then numbers strings and files in the order the parts
+//! (in unit order) first use them, by provisional id, no text compared
+//! again; each part's chains follow the chains of the parts before it. A
+//! chain names one unit's functions and call sites, so parts rarely share
+//! one (6,000 of Debian 6.1's 328,000 chains are equal to another part's):
+//! those few are stored twice rather than every chain hashed once more.
+//! Last, in parallel again, the chains are encoded part by part, and the
+//! records in pieces of the answers in address order. So the file is the
+//! same whichever thread answered what.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::hash::{BuildHasher, Hash};
+use std::ops::Range;
 use std::sync::Mutex;
 
 use foldhash::HashMap;
 use hashbrown::HashTable;
 use rayon::prelude::*;
-use smallvec::SmallVec;
 
 use super::format::{
     BLOCK_RECORDS, FORMAT_VERSION, HEADER_LEN, MAGIC, MAX_BUCKETS, MIN_BUCKET_SHIFT, NAME_SLOT_LEN,
@@ -83,55 +84,145 @@ fn write(parts: Vec<Part>, binary: &Binary) -> Sections {
                 .collect::<Vec<_>>()
         },
     );
-    // The merge is one thread's work: meanwhile the others sort the
-    // symbols by name and find the source roots the file paths are
-    // cleaned with.
-    let (tables, by_name) = rayon::join(
-        || merge(&parts, &mut shared),
+    // Numbering is one thread's work: meanwhile the others put the answers
+    // in address order, sort the symbols by name and find the source roots
+    // the file paths are cleaned with.
+    let ((mut tables, numbers), (runs, by_name)) = rayon::join(
         || {
+            let (mut tables, numbers) = Tables::number(&parts, &mut shared);
+            tables.chains = encode_chains(&parts, &numbers);
+            (tables, numbers)
+        },
+        || {
+            let runs = address_order(&parts);
             let mut by_name: Vec<u32> = (0..symbol_names.len() as u32).collect();
             by_name.par_sort_by_key(|&index| (symbol_names[index as usize], index));
             binary.source_roots();
-            by_name
+            (runs, by_name)
         },
     );
+    tables.records = records(&parts, &numbers, &runs);
     // Dropping the parts' many answers takes a while: meanwhile.
     let write = || tables.write(binary, shared, &names, &by_name);
     rayon::join(|| drop(parts), write).1
 }
 
-/// Merge the parts' answers in address order into the tables of the index.
-fn merge(parts: &[SharedPart], shared: &mut Shared) -> Tables {
-    let mut numbers: Vec<Numbers> = parts.iter().map(|part| Numbers::new(&part.part)).collect();
-    let mut tables = Tables::new(shared, parts);
-    // Id 0 is the empty chain: no DWARF answer at all.
-    tables.chains.push(EMPTY_CHAIN);
-    // The parts by their next answer's address. A part's answers mostly
-    // come in long runs no other part's answer falls into (a unit's code is
-    // mostly in one piece): each run is taken whole.
+/// A stretch of one part's answers with no other part's among them.
+#[derive(Debug, Clone)]
+struct Run {
+    part: usize,
+    answers: Range<usize>,
+}
+
+/// The parts' answers in address order, as runs. A part's answers mostly
+/// come in long runs no other part's answer falls into (a unit's code is
+/// mostly in one piece): each is found whole.
+fn address_order(parts: &[SharedPart]) -> Vec<Run> {
+    // The parts by their next answer's address.
     let mut next: BinaryHeap<Reverse<(u64, usize)>> = (parts.iter().enumerate())
         .filter_map(|(number, part)| Some(Reverse((part.part.answers.first()?.address, number))))
         .collect();
     let mut taken = vec![0; parts.len()];
-    while let Some(Reverse((_, number))) = next.pop() {
+    let mut runs = Vec::new();
+    while let Some(Reverse((_, part))) = next.pop() {
         let until = next
             .peek()
             .map_or(u64::MAX, |Reverse((address, _))| *address);
-        let (part, numbers) = (&parts[number], &mut numbers[number]);
-        let answers = &part.part.answers[taken[number]..];
-        let run = answers
-            .partition_point(|answer| answer.address < until)
-            .max(1);
-        for answer in &answers[..run] {
-            let record = tables.number(part, numbers, answer);
-            tables.records.push(record);
-        }
-        taken[number] += run;
-        if let Some(answer) = answers.get(run) {
-            next.push(Reverse((answer.address, number)));
+        let answers = &parts[part].part.answers;
+        let start = taken[part];
+        let end = start
+            + answers[start..]
+                .partition_point(|answer| answer.address < until)
+                .max(1);
+        runs.push(Run {
+            part,
+            answers: start..end,
+        });
+        taken[part] = end;
+        if let Some(answer) = answers.get(end) {
+            next.push(Reverse((answer.address, part)));
         }
     }
-    tables
+    runs
+}
+
+/// Answers encoded by one task: the address table is encoded in pieces
+/// of about this many answers, in parallel, each starting a block of its
+/// own (fixed in size, so that the file does not depend on the number of
+/// threads).
+const PIECE_ANSWERS: usize = 1 << 16;
+
+/// The address table of the answers of `parts`, in the order of `runs`,
+/// in pieces.
+fn records(parts: &[SharedPart], numbers: &[Numbers], runs: &[Run]) -> Vec<RecordWriter> {
+    // The runs, cut into pieces.
+    let mut pieces: Vec<Vec<Run>> = vec![Vec::new()];
+    let mut in_piece = 0;
+    for run in runs {
+        let mut run = run.clone();
+        while !run.answers.is_empty() {
+            if in_piece == PIECE_ANSWERS {
+                pieces.push(Vec::new());
+                in_piece = 0;
+            }
+            let take = run.answers.len().min(PIECE_ANSWERS - in_piece);
+            let end = run.answers.start + take;
+            (pieces.last_mut().expect("a piece")).push(Run {
+                part: run.part,
+                answers: run.answers.start..end,
+            });
+            in_piece += take;
+            run.answers.start = end;
+        }
+    }
+    let record =
+        |part: usize, answer: usize| numbers[part].record(&parts[part].part.answers[answer]);
+    (pieces.par_iter().enumerate())
+        .map(|(number, piece)| {
+            let mut writer = RecordWriter::with_capacity(PIECE_ANSWERS);
+            // A record that says what the last one said is left out, also
+            // where a piece starts.
+            let before = number.checked_sub(1).and_then(|n| pieces[n].last());
+            writer.last = before.map(|run| record(run.part, run.answers.end - 1));
+            for run in piece {
+                for answer in run.answers.clone() {
+                    writer.push(record(run.part, answer));
+                }
+            }
+            writer
+        })
+        .collect()
+}
+
+/// [`SectionId::ChainOffsets`] and [`SectionId::ChainData`]: the empty
+/// chain, then every part's chains in the index's numbering (encoded part
+/// by part, in parallel).
+fn encode_chains(parts: &[SharedPart], numbers: &[Numbers]) -> (Vec<u8>, Vec<u8>) {
+    let encoded: Vec<(Vec<u32>, Vec<u8>)> = (parts.par_iter().zip(numbers))
+        .map(|(part, numbers)| {
+            // Every part's chain 0 is the empty chain, the index's chain 0.
+            let chains = &part.part.chains.items[1..];
+            let mut offsets = Vec::with_capacity(chains.len());
+            let mut data = Vec::with_capacity(chains.len() * 6);
+            for chain in chains {
+                offsets.push(data.len() as u32);
+                encode_chain(&mut data, numbers.chain_node(chain));
+            }
+            (offsets, data)
+        })
+        .collect();
+    let total = |of: fn(&(Vec<u32>, Vec<u8>)) -> usize| encoded.iter().map(of).sum::<usize>();
+    let mut offsets = Vec::with_capacity((total(|e| e.0.len()) + 2) * 4);
+    let mut data = Vec::with_capacity(total(|e| e.1.len()) + 1);
+    offsets.extend(0u32.to_le_bytes());
+    encode_chain(&mut data, EMPTY_CHAIN);
+    for (starts, piece) in encoded {
+        let base = data.len() as u32;
+        offsets.extend(starts.iter().flat_map(|start| (base + start).to_le_bytes()));
+        data.extend(piece);
+    }
+    offsets.extend((data.len() as u32).to_le_bytes());
+    (offsets, data)
 }
 
 /// What the lookup answers from one boundary to the next.
@@ -320,8 +411,8 @@ impl Shared {
     }
 }
 
-/// Strings, file entries and chains numbered in the order the records
-/// meet them, and the records that use those numbers.
+/// Strings and file entries numbered in the order the parts first use
+/// them; the chains and records encoded in that numbering.
 ///
 /// Chains share their outer levels: each is its innermost level plus the
 /// id of the chain of its outer levels, so a chain of depth `n` costs one
@@ -334,8 +425,10 @@ struct Tables {
     strings: Vec<Provisional>,
     /// (raw path string, compilation directory string or [`NO_STRING`]).
     files: Vec<(u32, u32)>,
-    chains: Vec<Chain>,
-    records: RecordWriter,
+    /// [`SectionId::ChainOffsets`] and [`SectionId::ChainData`].
+    chains: (Vec<u8>, Vec<u8>),
+    /// The address table, in pieces.
+    records: Vec<RecordWriter>,
 }
 
 /// One part of the answers (see [`crate::dwarf::DwarfInfo::tabulate`]),
@@ -368,8 +461,6 @@ struct SharedPart {
 #[derive(Debug)]
 struct Answer {
     address: u64,
-    /// The compilation directory, or [`NO_STRING`].
-    comp_dir: u32,
     row: Option<Row>,
     chain: u32,
 }
@@ -479,7 +570,6 @@ impl Part {
         self.last.truncate(levels.len());
         self.answers.push(Answer {
             address,
-            comp_dir,
             row,
             chain,
         });
@@ -505,76 +595,103 @@ impl Part {
     }
 }
 
-/// A part's ids numbered in the index so far ([`UNNUMBERED`] if not yet).
+/// A part's ids as the index numbers them.
 struct Numbers {
+    /// By the part's string id.
     strings: Vec<u32>,
+    /// By the part's file id.
     files: Vec<u32>,
-    chains: Vec<u32>,
+    /// The index's chain ids of the part's chains are theirs plus this
+    /// (chain 0, the empty chain, excepted).
+    chain_base: u32,
 }
 
 impl Numbers {
-    fn new(part: &Part) -> Self {
-        let mut chains = vec![UNNUMBERED; part.chains.items.len()];
-        // Every part's chain 0 is the empty chain, the index's chain 0.
-        chains[0] = 0;
-        Numbers {
-            strings: vec![UNNUMBERED; part.strings.items.len()],
-            files: vec![UNNUMBERED; part.files.items.len()],
-            chains,
+    /// The index's chain id of the part's chain `id`.
+    fn chain(&self, id: u32) -> u32 {
+        match id {
+            0 => 0,
+            id => self.chain_base + id,
+        }
+    }
+
+    /// A chain of the part, in the index's numbering.
+    fn chain_node(&self, chain: &Chain) -> Chain {
+        let [count, function, outer, call, line, column] = *chain;
+        let function = match function {
+            0 => 0,
+            function => self.strings[function as usize - 1] + 1,
+        };
+        let call = match call {
+            0 => 0,
+            call => self.files[call as usize - 1] + 1,
+        };
+        let outer = if count >= 2 { self.chain(outer) } else { 0 };
+        [count, function, outer, call, line, column]
+    }
+
+    /// The record of one of the part's answers.
+    fn record(&self, answer: &Answer) -> Record {
+        Record {
+            address: answer.address,
+            row: answer.row.map(|row| Row {
+                file: self.files[row.file as usize],
+                ..row
+            }),
+            chain: self.chain(answer.chain),
         }
     }
 }
 
 impl Tables {
-    /// Tables for the answers of `parts`, made as large as they will
-    /// grow (at most): the largest would otherwise be copied as they
-    /// double, into fresh memory each time.
-    fn new(shared: &mut Shared, parts: &[SharedPart]) -> Self {
-        let answers: usize = parts.iter().map(|p| p.part.answers.len()).sum();
-        let chains: usize = parts.iter().map(|p| p.part.chains.items.len()).sum();
-        Tables {
+    /// The strings and files of `parts` numbered in the order the parts
+    /// (in unit order) first use them; and the parts' ids in that
+    /// numbering, the chains one part after another.
+    fn number(parts: &[SharedPart], shared: &mut Shared) -> (Self, Vec<Numbers>) {
+        let mut tables = Tables {
             string_numbers: vec![UNNUMBERED; shared.strings.id_bound()],
             file_numbers: vec![UNNUMBERED; shared.files.id_bound()],
             strings: Vec::new(),
             files: Vec::new(),
-            chains: Vec::with_capacity(chains + 1),
-            records: RecordWriter::with_capacity(answers),
-        }
-    }
-
-    /// The record of a part's answer, numbering what it uses for the first
-    /// time in the order [`Part::answer`] met it: the compilation
-    /// directory; then from the outermost level in, the file of the call
-    /// site (the location of the level outside) and the function; then the
-    /// file of the row. A part's ids are numbered through `numbers`, so
-    /// each of its ids looks up its provisional id once.
-    fn number(&mut self, part: &SharedPart, numbers: &mut Numbers, answer: &Answer) -> Record {
-        if answer.comp_dir != NO_STRING {
-            self.number_string(part, numbers, answer.comp_dir);
-        }
-        let chain = self.number_chain(part, numbers, answer.chain);
-        Record {
-            address: answer.address,
-            row: answer.row.map(|row| Row {
-                file: self.number_file(part, numbers, row.file),
-                ..row
-            }),
-            chain,
-        }
-    }
-
-    fn number_string(&mut self, part: &SharedPart, numbers: &mut Numbers, id: u32) -> u32 {
-        let number = &mut numbers.strings[id as usize];
-        if *number == UNNUMBERED {
-            *number = self.number_shared_string(part.strings[id as usize]);
-        }
-        *number
+            chains: Default::default(),
+            records: Vec::new(),
+        };
+        let mut chain_base = 0;
+        let numbers = (parts.iter())
+            .map(|part| {
+                let strings: Vec<u32> = (part.strings.iter())
+                    .map(|&id| tables.number_shared_string(id))
+                    .collect();
+                let string = |id: u32| match id {
+                    NO_STRING => NO_STRING,
+                    id => strings[id as usize],
+                };
+                let files = (part.part.files.items.iter().zip(&part.files))
+                    .map(|(&(raw, dir), &id)| {
+                        let number = &mut tables.file_numbers[id as usize];
+                        if *number == UNNUMBERED {
+                            *number = tables.files.len() as u32;
+                            tables.files.push((string(raw), string(dir)));
+                        }
+                        *number
+                    })
+                    .collect();
+                let numbers = Numbers {
+                    strings,
+                    files,
+                    chain_base,
+                };
+                chain_base += part.part.chains.items.len() as u32 - 1;
+                numbers
+            })
+            .collect();
+        (tables, numbers)
     }
 
     /// The number of the string of provisional id `id`.
     fn number_shared_string(&mut self, id: Provisional) -> u32 {
         if id as usize >= self.string_numbers.len() {
-            // A string first put in after the merge (a cleaned path).
+            // A string first put in after the numbering (a cleaned path).
             self.string_numbers.resize(id as usize + 1, UNNUMBERED);
         }
         let number = &mut self.string_numbers[id as usize];
@@ -583,60 +700,6 @@ impl Tables {
             self.strings.push(id);
         }
         *number
-    }
-
-    fn number_file(&mut self, part: &SharedPart, numbers: &mut Numbers, id: u32) -> u32 {
-        if numbers.files[id as usize] == UNNUMBERED {
-            let (raw, dir) = part.part.files.items[id as usize];
-            let raw = self.number_string(part, numbers, raw);
-            let dir = match dir {
-                NO_STRING => NO_STRING,
-                dir => self.number_string(part, numbers, dir),
-            };
-            let number = &mut self.file_numbers[part.files[id as usize] as usize];
-            if *number == UNNUMBERED {
-                *number = self.files.len() as u32;
-                self.files.push((raw, dir));
-            }
-            numbers.files[id as usize] = *number;
-        }
-        numbers.files[id as usize]
-    }
-
-    /// The number of a part's chain: a chain of its own (see the module
-    /// docs), after its outer chains.
-    fn number_chain(&mut self, part: &SharedPart, numbers: &mut Numbers, id: u32) -> u32 {
-        // The chain and its outer chains not numbered yet, innermost first.
-        let mut new: SmallVec<[u32; 16]> = SmallVec::new();
-        let mut next = id;
-        while numbers.chains[next as usize] == UNNUMBERED {
-            new.push(next);
-            let [count, _, outer, ..] = part.part.chains.items[next as usize];
-            if count < 2 {
-                break;
-            }
-            next = outer;
-        }
-        for &id in new.iter().rev() {
-            let [count, function, outer, call, line, column] = part.part.chains.items[id as usize];
-            let outer = if count >= 2 {
-                numbers.chains[outer as usize]
-            } else {
-                0
-            };
-            let call = match call {
-                0 => 0,
-                call => self.number_file(part, numbers, call - 1) + 1,
-            };
-            let function = match function {
-                0 => 0,
-                function => self.number_string(part, numbers, function - 1) + 1,
-            };
-            numbers.chains[id as usize] = self.chains.len() as u32;
-            self.chains
-                .push([count, function, outer, call, line, column]);
-        }
-        numbers.chains[id as usize]
     }
 
     /// The index file; `names` are the provisional string ids of the
@@ -684,19 +747,22 @@ impl Tables {
             .map(|&id| &*texts[shard_of(id)][index_in_shard(id)])
             .collect();
         let strings = &strings;
-        let ((chain_offsets, chain_data), (block_buckets, strings, name_hash)) = rayon::join(
-            || encode_chains(&self.chains),
+        let ((starts, blocks), (strings, name_hash)) = rayon::join(
+            || RecordWriter::blocks(&self.records),
             || {
                 (
-                    encode_block_buckets(&self.records.starts),
                     encode_strings(strings),
                     encode_name_hash(by_name, &names, |name| strings[name as usize]),
                 )
             },
         );
-        let RecordWriter {
-            blocks, records, ..
-        } = self.records;
+        let block_buckets = encode_block_buckets(&starts);
+        let records = self
+            .records
+            .into_iter()
+            .map(|piece| piece.records)
+            .collect();
+        let (chain_offsets, chain_data) = self.chains;
         let (string_offsets, string_data) = strings;
         let by_name: Vec<u8> = by_name.iter().flat_map(|i| i.to_le_bytes()).collect();
 
@@ -723,18 +789,18 @@ impl Tables {
         }
 
         Sections(vec![
-            (SectionId::Meta, meta),
-            (SectionId::StringOffsets, string_offsets),
-            (SectionId::StringData, string_data),
-            (SectionId::Symbols, symbols),
-            (SectionId::SymbolsByName, by_name),
-            (SectionId::Files, files),
-            (SectionId::ChainOffsets, chain_offsets),
-            (SectionId::ChainData, chain_data),
-            (SectionId::Blocks, blocks),
+            (SectionId::Meta, vec![meta]),
+            (SectionId::StringOffsets, vec![string_offsets]),
+            (SectionId::StringData, vec![string_data]),
+            (SectionId::Symbols, vec![symbols]),
+            (SectionId::SymbolsByName, vec![by_name]),
+            (SectionId::Files, vec![files]),
+            (SectionId::ChainOffsets, vec![chain_offsets]),
+            (SectionId::ChainData, vec![chain_data]),
+            (SectionId::Blocks, vec![blocks]),
             (SectionId::Records, records),
-            (SectionId::NameHash, name_hash),
-            (SectionId::BlockBuckets, block_buckets),
+            (SectionId::NameHash, vec![name_hash]),
+            (SectionId::BlockBuckets, vec![block_buckets]),
         ])
     }
 }
@@ -778,40 +844,35 @@ fn encode_strings(strings: &[&str]) -> (Vec<u8>, Vec<u8>) {
     (offsets, data)
 }
 
-fn encode_chains(chains: &[Chain]) -> (Vec<u8>, Vec<u8>) {
-    let mut offsets = Vec::with_capacity((chains.len() + 1) * 4);
-    let mut data = Vec::new();
-    for &[count, function, outer, call, line, column] in chains {
-        offsets.extend((data.len() as u32).to_le_bytes());
-        push_uleb(&mut data, count.into());
-        if count == 0 {
-            continue;
-        }
-        push_uleb(&mut data, function.into());
-        if count >= 2 {
-            push_uleb(&mut data, outer.into());
-            push_uleb(&mut data, call.into());
-            if call != 0 {
-                push_uleb(&mut data, line.into());
-                push_uleb(&mut data, column.into());
-            }
+/// Append `chain` to `data`.
+fn encode_chain(data: &mut Vec<u8>, chain: Chain) {
+    let [count, function, outer, call, line, column] = chain;
+    push_uleb(data, count.into());
+    if count == 0 {
+        return;
+    }
+    push_uleb(data, function.into());
+    if count >= 2 {
+        push_uleb(data, outer.into());
+        push_uleb(data, call.into());
+        if call != 0 {
+            push_uleb(data, line.into());
+            push_uleb(data, column.into());
         }
     }
-    offsets.extend((data.len() as u32).to_le_bytes());
-    (offsets, data)
 }
 
-/// The address table, encoded as the records come: in blocks of
+/// The address table, encoded as the records come: in blocks of at most
 /// [`BLOCK_RECORDS`], each starting afresh, so a lookup decodes one block
 /// only.
 #[derive(Default)]
 struct RecordWriter {
-    /// [`SectionId::Blocks`].
-    blocks: Vec<u8>,
     /// [`SectionId::Records`].
     records: Vec<u8>,
     /// The first address of every block.
     starts: Vec<u64>,
+    /// Where in `records` every block starts.
+    offsets: Vec<u64>,
     /// Records in the current block so far.
     in_block: usize,
     /// The current block's last address, file and line, and chain.
@@ -820,7 +881,7 @@ struct RecordWriter {
     line: i64,
     chain: Option<u32>,
     /// The last record's row and chain.
-    last: Option<(Option<Row>, u32)>,
+    last: Option<Record>,
 }
 
 impl RecordWriter {
@@ -829,24 +890,43 @@ impl RecordWriter {
     fn with_capacity(records: usize) -> Self {
         let blocks = records.div_ceil(BLOCK_RECORDS) + 1;
         RecordWriter {
-            blocks: Vec::with_capacity(blocks * super::format::BLOCK_LEN),
             records: Vec::with_capacity(records * 6),
             starts: Vec::with_capacity(blocks),
+            offsets: Vec::with_capacity(blocks),
             ..RecordWriter::default()
         }
     }
 
+    /// The first address of every block of `pieces` (the records of each
+    /// following those of the one before), and [`SectionId::Blocks`].
+    fn blocks(pieces: &[RecordWriter]) -> (Vec<u64>, Vec<u8>) {
+        let count = pieces.iter().map(|piece| piece.starts.len()).sum::<usize>();
+        let mut starts = Vec::with_capacity(count);
+        let mut blocks = Vec::with_capacity(count * super::format::BLOCK_LEN);
+        let mut base = 0;
+        for piece in pieces {
+            for (&start, offset) in piece.starts.iter().zip(&piece.offsets) {
+                starts.push(start);
+                blocks.extend(start.to_le_bytes());
+                blocks.extend((base + offset).to_le_bytes());
+            }
+            base += piece.records.len() as u64;
+        }
+        (starts, blocks)
+    }
+
     /// Append a record unless it says what the last one said.
     fn push(&mut self, record: Record) {
-        if self.last == Some((record.row, record.chain)) {
+        if self
+            .last
+            .is_some_and(|last| (last.row, last.chain) == (record.row, record.chain))
+        {
             return;
         }
-        self.last = Some((record.row, record.chain));
+        self.last = Some(record);
         if self.starts.is_empty() || self.in_block == BLOCK_RECORDS {
             self.starts.push(record.address);
-            self.blocks.extend(record.address.to_le_bytes());
-            self.blocks
-                .extend((self.records.len() as u64).to_le_bytes());
+            self.offsets.push(self.records.len() as u64);
             (self.address, self.file, self.line, self.chain) = (record.address, None, 0, None);
             self.in_block = 0;
         }
@@ -910,7 +990,7 @@ fn encode_block_buckets(starts: &[u64]) -> Vec<u8> {
 /// A built index's sections, in file order: the file is written from
 /// them piece by piece, never gathered in one buffer (17 MiB of fresh
 /// memory for Debian's kernel, copied once more into the file).
-pub(crate) struct Sections(Vec<(SectionId, Vec<u8>)>);
+pub(crate) struct Sections(Vec<(SectionId, Vec<Vec<u8>>)>);
 
 impl Sections {
     /// Write the file: header, section table, sections at 8-aligned
@@ -921,21 +1001,22 @@ impl Sections {
         let mut table = Vec::with_capacity(SECTION_ENTRY_LEN * self.0.len());
         let mut offset = HEADER_LEN + SECTION_ENTRY_LEN * self.0.len();
         let mut pieces = Vec::with_capacity(self.0.len());
-        for (id, bytes) in &self.0 {
+        for (id, section) in &self.0 {
             let padding = &PADDING[..offset.next_multiple_of(8) - offset];
             offset += padding.len();
+            let len: usize = section.iter().map(Vec::len).sum();
             table.extend((*id as u32).to_le_bytes());
             table.extend([0; 4]);
             table.extend((offset as u64).to_le_bytes());
-            table.extend((bytes.len() as u64).to_le_bytes());
-            offset += bytes.len();
-            pieces.push((padding, &bytes[..]));
+            table.extend((len as u64).to_le_bytes());
+            offset += len;
+            pieces.push(padding);
+            pieces.extend(section.iter().map(|piece| &piece[..]));
         }
         let mut checksum = xxhash_rust::xxh3::Xxh3Default::new();
         checksum.update(&table);
-        for (padding, bytes) in &pieces {
-            checksum.update(padding);
-            checksum.update(bytes);
+        for piece in &pieces {
+            checksum.update(piece);
         }
         let mut header = Vec::with_capacity(HEADER_LEN);
         header.extend(MAGIC);
@@ -945,9 +1026,8 @@ impl Sections {
         debug_assert_eq!(header.len(), HEADER_LEN);
         out.write_all(&header)?;
         out.write_all(&table)?;
-        for (padding, bytes) in pieces {
-            out.write_all(padding)?;
-            out.write_all(bytes)?;
+        for piece in pieces {
+            out.write_all(piece)?;
         }
         Ok(())
     }
@@ -956,7 +1036,9 @@ impl Sections {
     pub(crate) fn to_bytes(&self) -> Vec<u8> {
         let len = HEADER_LEN
             + SECTION_ENTRY_LEN * self.0.len()
-            + self.0.iter().map(|(_, b)| b.len() + 8).sum::<usize>();
+            + (self.0.iter())
+                .map(|(_, section)| section.iter().map(Vec::len).sum::<usize>() + 8)
+                .sum::<usize>();
         let mut out = Vec::with_capacity(len);
         self.write_to(&mut out).expect("writing to memory");
         out
