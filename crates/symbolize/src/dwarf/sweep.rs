@@ -40,6 +40,7 @@
 //! samples).
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::cmp::Ordering;
 
 use gimli::AttributeValue;
@@ -51,7 +52,9 @@ use smallvec::SmallVec;
 use super::levels::RawLevel;
 use super::lines::{LineAnswer, Lines, Location, RowHints};
 use super::lookup::Lookup;
-use super::ranges::{Container, RangeAttributes, RangeTable, declares_ranges, subtree_ranges};
+use super::ranges::{
+    Container, RangeAttributes, RangeTable, declares_ranges, partition_point_near, subtree_ranges,
+};
 use super::sections::Reader;
 
 type UnitRef<'a> = gimli::UnitRef<'a, Reader>;
@@ -599,6 +602,13 @@ struct Function {
     /// Whether two ranges at one depth start together (so the sort order
     /// of equal keys would matter).
     tied: bool,
+    /// Where each depth's ranges start in `call_ranges`, and where the
+    /// last depth's end; `None` where two ranges at one depth overlap (or
+    /// one ends before it starts), so that which of them a binary search
+    /// meets could matter.
+    depth_starts: Option<Vec<usize>>,
+    /// For each depth, where [`Function::inlined_at`]'s search ended last.
+    hints: Vec<Cell<usize>>,
 }
 
 /// One `DW_TAG_inlined_subroutine`.
@@ -637,15 +647,31 @@ impl Function {
             calls: Vec::new(),
             call_ranges: Vec::new(),
             tied: false,
+            depth_starts: None,
+            hints: Vec::new(),
         };
         function.parse_children(unit, &mut entries, depth, 0, names)?;
-        function
-            .call_ranges
-            .sort_by_key(|a| (a.depth, a.range.begin));
-        function.tied = function.call_ranges.windows(2).any(|pair| {
+        function.sort_call_ranges();
+        Ok(function)
+    }
+
+    /// Sort the call ranges and note how they may be searched.
+    fn sort_call_ranges(&mut self) {
+        let ranges = &mut self.call_ranges;
+        ranges.sort_by_key(|a| (a.depth, a.range.begin));
+        self.tied = ranges.windows(2).any(|pair| {
             (pair[0].depth, pair[0].range.begin) == (pair[1].depth, pair[1].range.begin)
         });
-        Ok(function)
+        let disjoint = ranges.iter().all(|r| r.range.begin <= r.range.end)
+            && (ranges.windows(2)).all(|pair| {
+                pair[0].depth != pair[1].depth || pair[0].range.end <= pair[1].range.begin
+            });
+        if disjoint {
+            let depths = ranges.last().map_or(0, |r| r.depth + 1);
+            let starts = (0..=depths).map(|depth| ranges.partition_point(|r| r.depth < depth));
+            self.depth_starts = Some(starts.collect());
+            self.hints = (0..depths).map(|_| Cell::new(0)).collect();
+        }
     }
 
     fn parse_children(
@@ -748,6 +774,40 @@ impl Function {
         if self.tied {
             return None;
         }
+        Some(match &self.depth_starts {
+            Some(starts) => self.inlined_near(starts, probe),
+            None => self.inlined_by_search(probe),
+        })
+    }
+
+    /// What [`Function::inlined_by_search`] finds, where no two ranges at
+    /// one depth overlap: at each depth at most one range holds the probe,
+    /// the first that ends after it if it starts at or before it. Each
+    /// depth's search starts where its last one ended (the probes mostly
+    /// come in increasing order).
+    fn inlined_near(
+        &self,
+        starts: &[usize],
+        probe: u64,
+    ) -> SmallVec<[&InlinedCall; INLINE_LEVELS]> {
+        let mut found = SmallVec::new();
+        for (depth, hint) in self.hints.iter().enumerate() {
+            let ranges = &self.call_ranges[starts[depth]..starts[depth + 1]];
+            let mut at = hint.get();
+            let point = partition_point_near(ranges, &mut at, |r| r.range.end <= probe);
+            hint.set(at);
+            match ranges.get(point) {
+                Some(range) if range.range.begin <= probe => found.push(&self.calls[range.call]),
+                _ => break,
+            }
+        }
+        found
+    }
+
+    /// The inline calls holding `probe` as addr2line finds them: a binary
+    /// search at each depth in turn, among the ranges after the one found
+    /// at the depth before.
+    fn inlined_by_search(&self, probe: u64) -> SmallVec<[&InlinedCall; INLINE_LEVELS]> {
         let mut found = SmallVec::new();
         let mut rest = &self.call_ranges[..];
         loop {
@@ -764,7 +824,7 @@ impl Function {
                 })
             });
             let Ok(index) = search else {
-                return Some(found);
+                return found;
             };
             found.push(&self.calls[rest[index].call]);
             rest = &rest[index + 1..];
@@ -896,5 +956,105 @@ fn referenced_name(
         (Some(name), _) => Ok(Some(name)),
         (None, Some(next)) => referenced_name(unit, next, depth - 1),
         (None, None) => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A function with one inline call per range (depth, start, length),
+    /// each call told apart by its line.
+    fn function(ranges: &[(usize, u64, u64)]) -> Function {
+        let mut function = Function {
+            name: None,
+            calls: Vec::new(),
+            call_ranges: Vec::new(),
+            tied: false,
+            depth_starts: None,
+            hints: Vec::new(),
+        };
+        for (call, &(depth, begin, length)) in ranges.iter().enumerate() {
+            function.calls.push(InlinedCall {
+                name: None,
+                call_file: None,
+                call_line: Some(call as u32),
+                call_column: None,
+            });
+            function.call_ranges.push(CallRange {
+                range: gimli::Range {
+                    begin,
+                    end: begin + length,
+                },
+                depth,
+                call,
+            });
+        }
+        function.sort_call_ranges();
+        function
+    }
+
+    /// Ranges that do not overlap at any depth (gaps and lengths may be
+    /// 0), and now and then one more anywhere, which may overlap.
+    fn call_ranges() -> impl Strategy<Value = Vec<(usize, u64, u64)>> {
+        let depth = prop::collection::vec((0u64..4, 0u64..6), 0..6);
+        let extra = prop::option::weighted(0.2, (0usize..3, 0u64..40, 0u64..10));
+        (prop::collection::vec(depth, 1..4), extra).prop_map(|(depths, extra)| {
+            let mut ranges = Vec::new();
+            for (depth, steps) in depths.into_iter().enumerate() {
+                let mut end = 0;
+                for (gap, length) in steps {
+                    ranges.push((depth, end + gap, length));
+                    end += gap + length;
+                }
+            }
+            ranges.extend(extra);
+            ranges
+        })
+    }
+
+    /// The lines of the calls found.
+    fn lines(calls: &[&InlinedCall]) -> Vec<Option<u32>> {
+        calls.iter().map(|call| call.call_line).collect()
+    }
+
+    proptest! {
+        /// The search near the last one finds the calls addr2line's binary
+        /// search finds, at every probe, in increasing order and going back.
+        #[test]
+        fn inline_calls_are_found_as_the_binary_search_finds_them(
+            ranges in call_ranges(),
+            back in prop::collection::vec(0u64..50, 0..8),
+        ) {
+            let function = function(&ranges);
+            let probes = (0..50).chain(back);
+            for probe in probes {
+                let found = function.inlined_at(probe);
+                if function.tied {
+                    prop_assert!(found.is_none());
+                    continue;
+                }
+                let found = found.expect("not tied");
+                prop_assert_eq!(
+                    lines(&found),
+                    lines(&function.inlined_by_search(probe)),
+                    "at {}", probe
+                );
+            }
+        }
+    }
+
+    /// Ranges that overlap at one depth are searched as addr2line searches
+    /// them; disjoint ones near the last search.
+    #[test]
+    fn only_disjoint_ranges_are_searched_near_the_last_search() {
+        assert!(
+            function(&[(0, 0, 4), (0, 4, 4), (1, 1, 2)])
+                .depth_starts
+                .is_some()
+        );
+        assert!(function(&[(0, 0, 4), (0, 3, 4)]).depth_starts.is_none());
     }
 }
