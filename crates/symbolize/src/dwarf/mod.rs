@@ -72,17 +72,16 @@ impl DwarfInfo {
     }
 
     /// The source and object tree roots the line tables show, read once
-    /// (see [`source_root`]).
+    /// (see [`source_root`] and [`get_or_compute`]).
     pub(crate) fn source_roots(&self) -> &[String] {
-        self.source_roots
-            .get_or_init(|| source_root::detect(&self.gimli()))
+        get_or_compute(&self.source_roots, || source_root::detect(&self.gimli())).as_slice()
     }
 
     /// Take `roots` as the tree roots when the line tables show none (a
     /// module whose units name no `arch/*/include` header takes the
     /// vmlinux's).
     pub(crate) fn fall_back_to_source_roots(&self, roots: &[String]) {
-        self.source_roots.get_or_init(|| {
+        get_or_compute(&self.source_roots, || {
             let own = source_root::detect(&self.gimli());
             if own.is_empty() { roots.to_vec() } else { own }
         });
@@ -135,5 +134,70 @@ impl DwarfInfo {
         visit: impl Fn(&mut P, u64, Option<&str>, &[RawLevel<'_>]) + Sync,
     ) -> gimli::Result<Vec<P>> {
         tabulate::tabulate(self.lookup(), part, visit)
+    }
+}
+
+/// `cell`'s value, made by `compute` if it has none yet, outside the
+/// cell's lock. With [`OnceLock::get_or_init`], every other thread asking
+/// meanwhile would wait on the lock; where `compute` runs on the rayon pool
+/// and those threads are the pool's, nothing would be left to run it.
+/// Threads that ask at once may each compute; the first value is kept.
+pub(crate) fn get_or_compute<T>(cell: &OnceLock<T>, compute: impl FnOnce() -> T) -> &T {
+    if let Some(value) = cell.get() {
+        return value;
+    }
+    let value = compute();
+    cell.get_or_init(|| value)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use rayon::prelude::*;
+
+    use crate::Binary;
+
+    /// A thread outside the pool asking for the roots while every pool
+    /// thread asks too gets them, as do the pool threads: reading them
+    /// runs on the pool, so no pool thread may wait for a lock held while
+    /// they are read.
+    #[test]
+    fn roots_asked_for_in_and_out_of_the_pool_at_once_are_found() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../vmlinux-samples/build/vmlinux-dwarf5");
+        let expected = Binary::open(&path).unwrap().source_roots().to_vec();
+        assert!(!expected.is_empty());
+        let (done, finished) = mpsc::channel();
+        std::thread::spawn(move || {
+            for _ in 0..10 {
+                let binary = Binary::open(&path).unwrap();
+                let (outside, inside) = std::thread::scope(|scope| {
+                    // Every pool thread busy, then asking.
+                    let inside = scope.spawn(|| {
+                        let threads = rayon::current_num_threads();
+                        (0..4 * threads)
+                            .into_par_iter()
+                            .map(|_| {
+                                std::thread::sleep(Duration::from_millis(20));
+                                binary.source_roots().to_vec()
+                            })
+                            .collect::<Vec<_>>()
+                    });
+                    // Meanwhile, a thread outside the pool asks first.
+                    std::thread::sleep(Duration::from_millis(5));
+                    let outside = binary.source_roots().to_vec();
+                    (outside, inside.join().unwrap())
+                });
+                assert_eq!(outside, expected);
+                assert!(inside.iter().all(|roots| *roots == expected));
+            }
+            done.send(()).unwrap();
+        });
+        finished
+            .recv_timeout(Duration::from_secs(120))
+            .expect("the threads asking for the roots are stuck");
     }
 }

@@ -133,9 +133,10 @@ impl UnitTable {
             .collect()
     }
 
-    /// Every unit's ranges, read now on first call.
+    /// Every unit's ranges, read now on first call (see
+    /// [`get_or_compute`](super::get_or_compute)).
     fn all(&self, sections: &Sections) -> &AllUnits {
-        self.all.get_or_init(|| read_all(sections, &self.listed))
+        super::get_or_compute(&self.all, || read_all(sections, &self.listed))
     }
 }
 
