@@ -65,7 +65,14 @@ pub(crate) fn build(binary: &Binary) -> Result<Sections, IndexError> {
         scope.spawn(|| binary.symbols());
         binary.dwarf().tabulate(Part::with_capacity, Part::answer)
     })?;
-    Ok(write(parts, binary))
+    // The rest of the build reads nothing more from the DWARF than the
+    // source tree's roots the paths are cleaned with: found now, and the
+    // DWARF's pages are unmapped meanwhile (see `Binary::unmap_pages`).
+    binary.source_roots();
+    Ok(std::thread::scope(|scope| {
+        scope.spawn(|| binary.unmap_pages());
+        write(parts, binary)
+    }))
 }
 
 /// The index file of `binary` with the answers of `parts`.
@@ -85,8 +92,7 @@ fn write(parts: Vec<Part>, binary: &Binary) -> Sections {
         },
     );
     // Numbering is one thread's work: meanwhile the others put the answers
-    // in address order, sort the symbols by name and find the source roots
-    // the file paths are cleaned with.
+    // in address order and sort the symbols by name.
     let ((mut tables, numbers), (runs, by_name)) = rayon::join(
         || {
             let (mut tables, numbers) = Tables::number(&parts, &mut shared);
@@ -97,7 +103,6 @@ fn write(parts: Vec<Part>, binary: &Binary) -> Sections {
             let runs = address_order(&parts);
             let mut by_name: Vec<u32> = (0..symbol_names.len() as u32).collect();
             by_name.par_sort_by_key(|&index| (symbol_names[index as usize], index));
-            binary.source_roots();
             (runs, by_name)
         },
     );
