@@ -23,7 +23,7 @@ pub(crate) const SECTION_ENTRY_LEN: usize = 24;
 /// Where the checksum sits in the header; it covers every byte after the header.
 pub(crate) const CHECKSUM_OFFSET: usize = 16;
 
-/// Records per block of the address table.
+/// Records per block of the address table, at most.
 pub(crate) const BLOCK_RECORDS: usize = 16;
 
 /// A record's tag bit: the record has a line row.

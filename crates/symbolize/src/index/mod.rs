@@ -76,9 +76,11 @@
 //! 9. **blocks** and 10. **records**: the address table. A record says what
 //!    the lookup answers from its address up to the next record's: the
 //!    innermost line row (file, line, column) and the chain. Records are
-//!    LEB128-encoded in blocks of 16, each block indexed by its first
-//!    address (`u64`) and its offset into the records (`u64`); a lookup
-//!    binary-searches the blocks and decodes one. Within a block a record
+//!    LEB128-encoded in blocks of at most 16 (the builder ends a block
+//!    early where the pieces it encodes in parallel meet), each block
+//!    indexed by its first address (`u64`) and its offset into the records
+//!    (`u64`); a lookup binary-searches the blocks and decodes one, up to
+//!    the next block's offset. Within a block a record
 //!    is: address delta; a tag byte (has row, new file, new chain); the new
 //!    file entry; the signed line delta and the column; the new chain id.
 //!    The first record is at address 0, so every address has an answer
