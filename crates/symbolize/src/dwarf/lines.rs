@@ -173,7 +173,7 @@ impl Lines {
 
     /// The row at `probe`: the last row at or before it in the one
     /// sequence holding it. `hints` as for
-    /// [`partition_point_near`](super::ranges::partition_point_near).
+    /// [`partition_point_near`].
     pub(crate) fn row_at(&self, probe: u64, hints: &mut RowHints) -> LineAnswer {
         match self.sequences.container(probe, &mut hints.sequence) {
             Container::One(rows) => {

@@ -183,7 +183,7 @@ pub(crate) struct UnitSweep<'a> {
 }
 
 /// Where [`UnitSweep::answer`]'s searches ended last (see
-/// [`partition_point_near`](super::ranges::partition_point_near)).
+/// [`partition_point_near`]).
 #[derive(Default)]
 struct Hints {
     unit_ranges: usize,
