@@ -194,7 +194,7 @@ fn shift(range: Range<usize>, by: usize) -> Range<usize> {
     range.start + by..range.end + by
 }
 
-/// The end of the first [`FRAME`] match in `line`, found without the
+/// The end of the first `FRAME` match in `line`, found without the
 /// regex engine, which took a tenth of a batch's time: the first `+0x`
 /// with what the pattern asks around it. Forward, hex digits, `/0x` and
 /// hex digits (the match ends after the last); backward, a name (the whole
@@ -239,7 +239,7 @@ fn frame_match_end(line: &[u8]) -> Option<usize> {
     None
 }
 
-/// The function, offset and size of the [`FRAME`] match ending at `end`.
+/// The function, offset and size of the `FRAME` match ending at `end`.
 ///
 /// Walking back from the end finds the same groups the pattern captures:
 /// each part is a run of one character class between fixed separators
