@@ -58,6 +58,9 @@
 //! - `error.rs`: the error types ([`Error`], [`ElfError`], [`IndexError`],
 //!   [`ModuleIndexError`]), which any module may return; it names only
 //!   `elf/decompress.rs`'s error, which imports nothing of the crate.
+//! - `once.rs`: values computed on first use without a lock held while
+//!   computing (work on the rayon pool under a lock can hang); any module
+//!   may use it, and it imports nothing of the crate.
 
 #![deny(missing_docs)]
 
@@ -69,6 +72,7 @@ mod error;
 mod frame;
 pub mod index;
 mod modules;
+mod once;
 pub mod paths;
 mod source;
 mod symbolizer;

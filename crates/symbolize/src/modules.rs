@@ -9,8 +9,11 @@ use kresym_debuginfo::modules::{self as found, FoundModule, is_compressed, suffi
 use crate::elf::{self, Binary};
 use crate::error::Error;
 use crate::index::{Index, IndexError};
+use crate::once::get_or_compute;
 
-/// A module file, loaded on first use.
+/// A module file, loaded on first use. Loading it and building its index
+/// run on the rayon pool, so they are done outside the cells' locks (see
+/// [`get_or_compute`]).
 #[derive(Debug)]
 pub(crate) struct ModuleFile {
     pub(crate) path: PathBuf,
@@ -36,17 +39,16 @@ impl ModuleFile {
     /// The file's GNU build id: read from its notes alone when the file is
     /// not compressed, so that a module read from its index is never loaded.
     pub(crate) fn build_id(&self) -> Result<Option<&[u8]>, Arc<Error>> {
-        self.build_id
-            .get_or_init(|| {
-                if is_compressed(&self.path) {
-                    self.load().map(|b| b.build_id().map(<[u8]>::to_vec))
-                } else {
-                    elf::read_build_id(&self.path).map_err(Arc::new)
-                }
-            })
-            .as_ref()
-            .map(Option::as_deref)
-            .map_err(Clone::clone)
+        get_or_compute(&self.build_id, || {
+            if is_compressed(&self.path) {
+                self.load().map(|b| b.build_id().map(<[u8]>::to_vec))
+            } else {
+                elf::read_build_id(&self.path).map_err(Arc::new)
+            }
+        })
+        .as_ref()
+        .map(Option::as_deref)
+        .map_err(Clone::clone)
     }
 
     /// The module's index in `dir`, once looked up: loaded when valid;
@@ -54,38 +56,34 @@ impl ModuleFile {
     /// is loaded for the build and dropped after it). `None`: read the
     /// module's DWARF.
     pub(crate) fn index(&self, dir: &Path, build: bool) -> Option<&Index> {
-        self.index
-            .get_or_init(|| {
-                let id = self.build_id().ok()??.to_vec();
-                match Index::load_by_id(dir, &id) {
-                    Ok(index) => Some(index),
-                    Err(IndexError::Missing(_)) if !build => None,
-                    Err(error)
-                        if matches!(error, IndexError::Missing(_)) || error.needs_rebuild() =>
-                    {
-                        // Loaded for the build alone, and dropped after it.
-                        let module = Binary::open(&self.path).ok()?;
-                        module.fall_back_to_source_roots(&self.fallback_roots);
-                        module
-                            .has_dwarf()
-                            .then(|| Index::build(dir, &module).ok())?
-                    }
-                    Err(_) => None,
+        get_or_compute(&self.index, || {
+            let id = self.build_id().ok()??.to_vec();
+            match Index::load_by_id(dir, &id) {
+                Ok(index) => Some(index),
+                Err(IndexError::Missing(_)) if !build => None,
+                Err(error) if matches!(error, IndexError::Missing(_)) || error.needs_rebuild() => {
+                    // Loaded for the build alone, and dropped after it.
+                    let module = Binary::open(&self.path).ok()?;
+                    module.fall_back_to_source_roots(&self.fallback_roots);
+                    module
+                        .has_dwarf()
+                        .then(|| Index::build(dir, &module).ok())?
                 }
-            })
-            .as_ref()
+                Err(_) => None,
+            }
+        })
+        .as_ref()
     }
 
     /// The module, loaded on first call; the error says what went wrong.
     pub(crate) fn load(&self) -> Result<Arc<Binary>, Arc<Error>> {
-        self.loaded
-            .get_or_init(|| {
-                Binary::open(&self.path)
-                    .inspect(|module| module.fall_back_to_source_roots(&self.fallback_roots))
-                    .map(Arc::new)
-                    .map_err(Arc::new)
-            })
-            .clone()
+        get_or_compute(&self.loaded, || {
+            Binary::open(&self.path)
+                .inspect(|module| module.fall_back_to_source_roots(&self.fallback_roots))
+                .map(Arc::new)
+                .map_err(Arc::new)
+        })
+        .clone()
     }
 }
 

@@ -41,6 +41,8 @@ mod units;
 
 use std::sync::OnceLock;
 
+use crate::once::get_or_compute;
+
 pub(crate) use levels::RawLevel;
 pub(crate) use lookup::Lookup;
 pub(crate) use sections::{NEEDED_SECTIONS, Reader, Sections};
@@ -135,19 +137,6 @@ impl DwarfInfo {
     ) -> gimli::Result<Vec<P>> {
         tabulate::tabulate(self.lookup(), part, visit)
     }
-}
-
-/// `cell`'s value, made by `compute` if it has none yet, outside the
-/// cell's lock. With [`OnceLock::get_or_init`], every other thread asking
-/// meanwhile would wait on the lock; where `compute` runs on the rayon pool
-/// and those threads are the pool's, nothing would be left to run it.
-/// Threads that ask at once may each compute; the first value is kept.
-pub(crate) fn get_or_compute<T>(cell: &OnceLock<T>, compute: impl FnOnce() -> T) -> &T {
-    if let Some(value) = cell.get() {
-        return value;
-    }
-    let value = compute();
-    cell.get_or_init(|| value)
 }
 
 #[cfg(test)]

@@ -134,9 +134,9 @@ impl UnitTable {
     }
 
     /// Every unit's ranges, read now on first call (see
-    /// [`get_or_compute`](super::get_or_compute)).
+    /// [`get_or_compute`](crate::once::get_or_compute)).
     fn all(&self, sections: &Sections) -> &AllUnits {
-        super::get_or_compute(&self.all, || read_all(sections, &self.listed))
+        crate::once::get_or_compute(&self.all, || read_all(sections, &self.listed))
     }
 }
 
