@@ -42,6 +42,7 @@
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::cmp::Ordering;
+use std::ops::Range;
 
 use gimli::AttributeValue;
 
@@ -602,13 +603,17 @@ struct Function {
     /// Whether two ranges at one depth start together (so the sort order
     /// of equal keys would matter).
     tied: bool,
-    /// Where each depth's ranges start in `call_ranges`, and where the
-    /// last depth's end; `None` where two ranges at one depth overlap (or
-    /// one ends before it starts), so that which of them a binary search
-    /// meets could matter.
-    depth_starts: Option<Vec<usize>>,
-    /// For each depth, where [`Function::inlined_at`]'s search ended last.
-    hints: Vec<Cell<usize>>,
+    /// Each depth's ranges; `None` where two ranges at one depth overlap
+    /// (or one ends before it starts), so that which of them a binary
+    /// search meets could matter.
+    depths: Option<Vec<Depth>>,
+}
+
+/// One call depth's ranges in [`Function::call_ranges`], and where
+/// [`Function::inlined_near`]'s last search among them ended.
+struct Depth {
+    ranges: Range<usize>,
+    hint: Cell<usize>,
 }
 
 /// One `DW_TAG_inlined_subroutine`.
@@ -647,8 +652,7 @@ impl Function {
             calls: Vec::new(),
             call_ranges: Vec::new(),
             tied: false,
-            depth_starts: None,
-            hints: Vec::new(),
+            depths: None,
         };
         function.parse_children(unit, &mut entries, depth, 0, names)?;
         function.sort_call_ranges();
@@ -667,10 +671,13 @@ impl Function {
                 pair[0].depth != pair[1].depth || pair[0].range.end <= pair[1].range.begin
             });
         if disjoint {
-            let depths = ranges.last().map_or(0, |r| r.depth + 1);
-            let starts = (0..=depths).map(|depth| ranges.partition_point(|r| r.depth < depth));
-            self.depth_starts = Some(starts.collect());
-            self.hints = (0..depths).map(|_| Cell::new(0)).collect();
+            let count = ranges.last().map_or(0, |r| r.depth + 1);
+            let start = |depth| ranges.partition_point(|r| r.depth < depth);
+            let depths = (0..count).map(|depth| Depth {
+                ranges: start(depth)..start(depth + 1),
+                hint: Cell::new(0),
+            });
+            self.depths = Some(depths.collect());
         }
     }
 
@@ -774,8 +781,8 @@ impl Function {
         if self.tied {
             return None;
         }
-        Some(match &self.depth_starts {
-            Some(starts) => self.inlined_near(starts, probe),
+        Some(match &self.depths {
+            Some(depths) => self.inlined_near(depths, probe),
             None => self.inlined_by_search(probe),
         })
     }
@@ -787,15 +794,15 @@ impl Function {
     /// come in increasing order).
     fn inlined_near(
         &self,
-        starts: &[usize],
+        depths: &[Depth],
         probe: u64,
     ) -> SmallVec<[&InlinedCall; INLINE_LEVELS]> {
         let mut found = SmallVec::new();
-        for (depth, hint) in self.hints.iter().enumerate() {
-            let ranges = &self.call_ranges[starts[depth]..starts[depth + 1]];
-            let mut at = hint.get();
+        for depth in depths {
+            let ranges = &self.call_ranges[depth.ranges.clone()];
+            let mut at = depth.hint.get();
             let point = partition_point_near(ranges, &mut at, |r| r.range.end <= probe);
-            hint.set(at);
+            depth.hint.set(at);
             match ranges.get(point) {
                 Some(range) if range.range.begin <= probe => found.push(&self.calls[range.call]),
                 _ => break,
@@ -973,8 +980,7 @@ mod tests {
             calls: Vec::new(),
             call_ranges: Vec::new(),
             tied: false,
-            depth_starts: None,
-            hints: Vec::new(),
+            depths: None,
         };
         for (call, &(depth, begin, length)) in ranges.iter().enumerate() {
             function.calls.push(InlinedCall {
@@ -1052,9 +1058,9 @@ mod tests {
     fn only_disjoint_ranges_are_searched_near_the_last_search() {
         assert!(
             function(&[(0, 0, 4), (0, 4, 4), (1, 1, 2)])
-                .depth_starts
+                .depths
                 .is_some()
         );
-        assert!(function(&[(0, 0, 4), (0, 3, 4)]).depth_starts.is_none());
+        assert!(function(&[(0, 0, 4), (0, 3, 4)]).depths.is_none());
     }
 }

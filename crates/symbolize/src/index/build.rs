@@ -188,7 +188,10 @@ fn records(parts: &[SharedPart], numbers: &[Numbers], runs: &[Run]) -> Vec<Recor
             // A record that says what the last one said is left out, also
             // where a piece starts.
             let before = number.checked_sub(1).and_then(|n| pieces[n].last());
-            writer.last = before.map(|run| record(run.part, run.answers.end - 1));
+            writer.last = before.map(|run| {
+                let last = record(run.part, run.answers.end - 1);
+                (last.row, last.chain)
+            });
             for run in piece {
                 for answer in run.answers.clone() {
                     writer.push(record(run.part, answer));
@@ -901,7 +904,7 @@ struct RecordWriter {
     line: i64,
     chain: Option<u32>,
     /// The last record's row and chain.
-    last: Option<Record>,
+    last: Option<(Option<Row>, u32)>,
 }
 
 impl RecordWriter {
@@ -937,13 +940,10 @@ impl RecordWriter {
 
     /// Append a record unless it says what the last one said.
     fn push(&mut self, record: Record) {
-        if self
-            .last
-            .is_some_and(|last| (last.row, last.chain) == (record.row, record.chain))
-        {
+        if self.last == Some((record.row, record.chain)) {
             return;
         }
-        self.last = Some(record);
+        self.last = Some((record.row, record.chain));
         if self.starts.is_empty() || self.in_block == BLOCK_RECORDS {
             self.starts.push(record.address);
             self.offsets.push(self.records.len() as u64);
