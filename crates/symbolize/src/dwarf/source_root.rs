@@ -108,7 +108,19 @@ fn unit_roots(
     // headers sit in a few dozen directories.
     let mut seen: foldhash::HashSet<String> = Default::default();
     let mut paths = Vec::new();
+    // The directories whose plain names (no `/`, not `include`, `..` or
+    // `.`) were cut to the directory: every other plain name there is too.
+    let mut directories_done: foldhash::HashSet<u64> = Default::default();
     for file in header.file_names() {
+        let plain = dwarf
+            .attr_string(&unit, file.path_name())
+            .is_ok_and(|name| {
+                let name = name.slice();
+                !name.contains(&b'/') && !matches!(name, b"include" | b".." | b"." | b"")
+            });
+        if plain && directories_done.contains(&file.directory_index()) {
+            continue;
+        }
         let mut path = comp_dir.clone();
         if file.directory_index() != 0 {
             let Some(directory) = file.directory(header).and_then(string) else {
@@ -124,6 +136,9 @@ fn unit_roots(
             && !matches!(last, "include" | ".." | "." | "")
         {
             path.truncate(directory.len());
+            if plain {
+                directories_done.insert(file.directory_index());
+            }
         }
         if !seen.contains(&path) {
             paths.push(normalize(&path));
