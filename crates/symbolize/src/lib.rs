@@ -9,7 +9,8 @@
 //! modules ([`IndexPolicy`]) no DWARF is parsed at all, and the answers are
 //! the same. A batch without an index is faster and leaner when its frames
 //! are known up front: [`SymbolizerBuilder::prefetch`] looks them all up in
-//! one sweep over the DWARF.
+//! one sweep over the DWARF; for a small input, after reading only the
+//! symbols its frames name rather than the whole symbol table.
 //!
 //! ```no_run
 //! use kresym_symbolize::{Binary, IndexDir, IndexPolicy, Symbolizer};
@@ -46,8 +47,8 @@
 //!   ([`Resolution`], [`Resolved`], [`SourceFrame`]).
 //! - `elf/`: one ELF file ([`Binary`]): opening and decompression
 //!   (`decompress.rs`), the module loader's layout and DWARF relocation
-//!   (`layout.rs`), text symbols and `linux_banner` (`symbols.rs`), kallsyms
-//!   sizes and names ([`kallsyms`]). It hands its DWARF sections to `dwarf/`.
+//!   (`layout.rs`), text symbols, all or only those of some names
+//!   (`symbols.rs`), kallsyms sizes and names ([`kallsyms`]). It hands its DWARF sections to `dwarf/`.
 //! - `dwarf/`: the DWARF of one binary, without knowing ELF: the sections
 //!   (`sections.rs`), the unit table (`units.rs`), the one range decoder
 //!   (`ranges.rs`), kresym's line-program engine (`line_rows.rs`, `lines.rs`,
@@ -78,7 +79,7 @@ mod source;
 mod symbolizer;
 
 pub use builder::{
-    BATCH_FRAMES, IndexDir, IndexEvent, IndexPolicy, PrintedFrame, SymbolizerBuilder,
+    BATCH_FRAMES, IndexDir, IndexEvent, IndexPolicy, PrintedFrame, SMALL_INPUT, SymbolizerBuilder,
     SymbolizerOptions,
 };
 pub use document::{CheckKind, DocumentSymbols, FrameCounts, LineSymbols, ReportCheck};

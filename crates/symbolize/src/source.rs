@@ -32,7 +32,7 @@ pub(crate) trait SymbolSource {
 
 impl SymbolSource for Binary {
     fn symbols_named(&self, name: &str) -> Vec<TextSymbol> {
-        self.symbols().by_name(name).cloned().collect()
+        Binary::symbols_named(self, name)
     }
 
     fn symbol_at(&self, address: u64) -> Option<TextSymbol> {
@@ -40,7 +40,7 @@ impl SymbolSource for Binary {
     }
 
     fn size_matches(&self, symbol: &TextSymbol, printed: u64) -> bool {
-        self.symbols().size_matches(symbol, printed)
+        Binary::size_matches(self, symbol, printed)
     }
 
     fn inline_chain(&self, strip: Option<&PathCleaner>, probe: u64) -> Vec<SourceFrame> {

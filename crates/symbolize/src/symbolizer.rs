@@ -149,15 +149,14 @@ impl Symbolizer {
         if self.index.is_some() || !self.vmlinux.has_dwarf() {
             return;
         }
-        let symbols = self.vmlinux.symbols();
+        let vmlinux = &self.vmlinux;
         let mut probes: Vec<u64> = frames
             .par_iter()
             .filter(|frame| frame.module.is_none())
             .flat_map_iter(|frame| {
-                symbols
-                    .by_name(frame.function)
+                (vmlinux.symbols_named(frame.function).into_iter())
                     .filter(|symbol| frame.offset <= symbol.size.max(frame.size))
-                    .map(|symbol| frame.pcs_in(symbol).1)
+                    .map(|symbol| frame.pcs_in(&symbol).1)
             })
             .collect();
         probes.par_sort_unstable();

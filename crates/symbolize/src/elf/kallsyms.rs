@@ -164,6 +164,41 @@ impl SymbolTable {
     }
 }
 
+/// The text symbols a report may print under a few names, with their
+/// kallsyms sizes: what [`SymbolTable::by_name`] gives for those names,
+/// found without building the whole table (see
+/// `Binary::read_symbols_named`).
+#[derive(Debug, Default)]
+pub(crate) struct NamedSymbols {
+    by_name: foldhash::HashMap<String, Vec<TextSymbol>>,
+}
+
+impl NamedSymbols {
+    /// For each of `names`, the symbols among `found` (kallsyms names with
+    /// their addresses and sizes) it names, exactly or as printed.
+    pub(crate) fn new<'a>(
+        names: impl IntoIterator<Item = &'a str>,
+        found: &[TextSymbol],
+    ) -> NamedSymbols {
+        let mut by_name: foldhash::HashMap<String, Vec<TextSymbol>> = Default::default();
+        for name in names {
+            by_name.entry(name.to_owned()).or_insert_with(|| {
+                (found.iter())
+                    .filter(|symbol| symbol.name == name || printed_name(&symbol.name) == name)
+                    .cloned()
+                    .collect()
+            });
+        }
+        NamedSymbols { by_name }
+    }
+
+    /// The symbols a report may print as `name`, in address order; `None`
+    /// when `name` was not among the names looked up.
+    pub(crate) fn by_name(&self, name: &str) -> Option<&[TextSymbol]> {
+        self.by_name.get(name).map(Vec::as_slice)
+    }
+}
+
 /// The name a kernel prints for symbol `name`: without the `.llvm.<hash>`
 /// suffix of a static promoted by ThinLTO, as `cleanup_symbol_name` in
 /// `kernel/kallsyms.c` cuts it (Linux 6.1 and later).
@@ -208,7 +243,7 @@ const IGNORED_SUFFIXES: &[&str] = &["_from_arm", "_from_thumb", "_veneer"];
 const IGNORED_INFIXES: &[&str] = &[".long_branch.", ".plt_branch."];
 
 /// Whether scripts/kallsyms.c would keep a symbol of this name.
-fn is_kallsyms_name(name: &str) -> bool {
+pub(crate) fn is_kallsyms_name(name: &str) -> bool {
     !(name.is_empty()
         || IGNORED_PREFIXES.iter().any(|p| name.starts_with(p))
         || IGNORED_SUFFIXES.iter().any(|s| name.ends_with(s))

@@ -4,9 +4,10 @@
 //!   and handing its DWARF sections to [`crate::dwarf`];
 //! - [`layout`]: where a module's sections are loaded, and its DWARF
 //!   relocations applied against that layout;
-//! - [`symbols`]: the text symbols, and symbols by name (the build id and
-//!   the kernel release in `linux_banner` are read by `kresym-debuginfo`,
-//!   the one reader of ELF ids);
+//! - [`symbols`]: the text symbols (all, or only those some names print
+//!   as), and symbols by name (the build id and the kernel release in
+//!   `linux_banner` are read by `kresym-debuginfo`, the one reader of ELF
+//!   ids);
 //! - [`kallsyms`]: the table of text symbols with the sizes the kernel prints.
 //!
 //! A vmlinux (`ET_EXEC`) is memory-mapped and its DWARF sections are used in
@@ -35,7 +36,7 @@ use crate::dwarf::{DwarfInfo, NEEDED_SECTIONS, Sections};
 pub use crate::error::ElfError;
 use crate::error::{Error, Result};
 use decompress::{DecompressError, DecompressionLimits};
-use kallsyms::SymbolTable;
+use kallsyms::{NamedSymbols, SymbolTable, TextSymbol};
 use layout::Layout;
 
 /// The bytes of a binary: mapped from disk or decompressed into memory.
@@ -63,6 +64,8 @@ pub struct Binary {
     // must be dropped before them.
     dwarf: DwarfInfo,
     symbols: OnceLock<SymbolTable>,
+    /// Some names' symbols, read without the whole table.
+    named: OnceLock<NamedSymbols>,
     release: OnceLock<Option<String>>,
     elf: ElfFile64<'static, object::Endianness>,
     layout: Layout,
@@ -201,6 +204,7 @@ impl Binary {
         Ok(Binary {
             dwarf: DwarfInfo::new(Sections::new(sections, endian)),
             symbols: OnceLock::new(),
+            named: OnceLock::new(),
             release: OnceLock::new(),
             elf: file,
             layout,
@@ -221,6 +225,41 @@ impl Binary {
     pub fn symbols(&self) -> &SymbolTable {
         self.symbols
             .get_or_init(|| symbols::read_text_symbols(&self.elf, &self.layout))
+    }
+
+    /// Read the symbols a report may print under `names` (see
+    /// [`Self::symbols_named`]) without reading the whole symbol table:
+    /// for a report of a few frames, what its names need costs a tenth of
+    /// the table. Nothing when the table is read already, for a module
+    /// (whose table is small), or when this was done before.
+    pub fn read_symbols_named<'a>(&self, names: impl IntoIterator<Item = &'a str> + Clone) {
+        if self.symbols.get().is_none() && !self.layout.relocatable {
+            self.named
+                .get_or_init(|| symbols::read_named_text_symbols(&self.elf, &self.layout, names));
+        }
+    }
+
+    /// Every text symbol a report may print as `name`, in address order:
+    /// of this exact name, or cut to it as the kernel prints ThinLTO's
+    /// `.llvm.<hash>` names (see [`SymbolTable::by_name`]). From the names
+    /// [`Self::read_symbols_named`] read when `name` was among them, else
+    /// from the whole table (read now if it was not).
+    pub fn symbols_named(&self, name: &str) -> Vec<TextSymbol> {
+        if self.symbols.get().is_none()
+            && let Some(found) = self.named.get().and_then(|named| named.by_name(name))
+        {
+            return found.to_vec();
+        }
+        self.symbols().by_name(name).cloned().collect()
+    }
+
+    /// Whether a printed `/0xSIZE` fits `symbol` (see
+    /// [`SymbolTable::size_matches`]; only a module's needs the table).
+    pub fn size_matches(&self, symbol: &TextSymbol, printed: u64) -> bool {
+        match self.layout.relocatable {
+            true => self.symbols().size_matches(symbol, printed),
+            false => symbol.size == printed,
+        }
     }
 
     /// The GNU build id, if the file has one.
@@ -318,4 +357,60 @@ fn check_elf_class(data: &[u8]) -> std::result::Result<(), ElfError> {
         return Err(ElfError::BigEndian);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::kallsyms::printed_name;
+    use super::*;
+
+    /// The symbols read for some names alone are the whole table's for
+    /// those names, in every linked sample kernel (duplicate statics,
+    /// ThinLTO's `.llvm.` names, arm64's mapping symbols): asked for every
+    /// symbol's name, its printed name, prefixes of names (shorter than the
+    /// eight bytes names are first compared by) and names of no symbol.
+    #[test]
+    fn symbols_read_by_name_are_the_tables() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples");
+        let mut kernels = vec![
+            root.join("build/vmlinux-dwarf4"),
+            root.join("build/vmlinux-dwarf5"),
+        ];
+        for variant in std::fs::read_dir(root.join("variants")).unwrap() {
+            kernels.push(variant.unwrap().path().join("vmlinux"));
+        }
+        let mut llvm_names = 0;
+        for path in kernels {
+            let whole = Binary::open(&path).unwrap();
+            let table = whole.symbols();
+            let mut names: Vec<String> = Vec::new();
+            for symbol in table.iter() {
+                let name = &symbol.name;
+                names.push(name.clone());
+                names.push(printed_name(name).to_owned());
+                names.extend(
+                    (1..name.len().min(10))
+                        .filter_map(|len| name.get(..len))
+                        .map(str::to_owned),
+                );
+                llvm_names += usize::from(printed_name(name) != name);
+            }
+            names.extend(["", "no_such_function", "$x", ".L0", "_etext"].map(str::to_owned));
+            let named = Binary::open(&path).unwrap();
+            named.read_symbols_named(names.iter().map(String::as_str));
+            for name in &names {
+                let expected: Vec<TextSymbol> = table.by_name(name).cloned().collect();
+                assert_eq!(
+                    named.symbols_named(name),
+                    expected,
+                    "{} {name:?}",
+                    path.display()
+                );
+            }
+            assert!(named.symbols.get().is_none(), "the whole table was read");
+        }
+        assert!(llvm_names > 0, "no sample has ThinLTO names");
+    }
 }
