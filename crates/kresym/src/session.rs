@@ -222,6 +222,11 @@ impl Session {
             .fold(0, usize::saturating_add)
     }
 
+    /// The inputs' total size, unless one's is unknown (standard input).
+    pub fn input_size(&self) -> Option<u64> {
+        self.slots.iter().map(|slot| slot.size).sum()
+    }
+
     /// The distinct vmlinux frames of the file inputs (standard input's are
     /// looked up as they come).
     pub fn vmlinux_frames(&mut self) -> HashSet<PrintedFrame> {

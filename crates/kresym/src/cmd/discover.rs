@@ -142,8 +142,11 @@ pub fn discover(
 
     let vmlinux = match vmlinux {
         Some(path) => {
-            // An unreadable file is left to the symbolizer to report.
-            if let Ok(ids) = elf::read(path) {
+            // Nothing to check it against: not read here (a report that
+            // prints neither is symbolized sooner). An unreadable file is
+            // left to the symbolizer to report.
+            let checked = wanted_id.is_some() || release.is_some();
+            if checked && let Ok(ids) = elf::read(path) {
                 let origin = path.display().to_string();
                 if let Some(id) = &wanted_id
                     && let Err(error) = ids.check_build_id(&origin, id)

@@ -256,6 +256,7 @@ impl KernelArgs {
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
         };
+        let input_size = session().input_size();
         let symbolizer = Symbolizer::builder(vmlinux)
             .module_dirs(self.modules.iter().chain(&found.module_dirs).cloned())
             .strip_prefixes(self.strip_prefix.iter().cloned())
@@ -265,6 +266,7 @@ impl KernelArgs {
                     .policy(|| session().frames() >= BATCH_FRAMES, quiet, loaded),
             )
             .prefetch(|| session().vmlinux_frames().into_iter().collect())
+            .input_size(input_size)
             .build()
             .map_err(|error| vmlinux_error(&found.vmlinux, error))?;
         if !symbolizer.vmlinux().has_dwarf() && !quiet {
