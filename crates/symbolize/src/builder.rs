@@ -17,10 +17,10 @@ use crate::symbolizer::Symbolizer;
 
 /// A run with this many frames is a batch, for which a front end builds
 /// the index when there is none ([`IndexDir::build_missing`]). Building
-/// costs about eight times what sweeping 20,000 frames through DWARF does
-/// (3.8 s against 0.47 s on Debian's 6.1 kernel, 2 cores), so the first
-/// such run is slower; but a run this large is usually one of many against
-/// a build, and each later one reads no DWARF (0.06 s).
+/// costs about twice what sweeping 20,000 frames through DWARF does (0.61
+/// against 0.31 s on Debian's 6.1 kernel, 2 cores), so the first such run
+/// is slower; but a run this large is usually one of many against a build,
+/// and each later one reads no DWARF (0.05 s).
 pub const BATCH_FRAMES: usize = 5_000;
 
 /// A vmlinux frame as printed: what [`SymbolizerBuilder::prefetch`] looks up.
