@@ -33,6 +33,9 @@ pub(crate) trait SymbolSource {
 impl SymbolSource for Binary {
     fn symbols_named(&self, name: &str) -> Vec<TextSymbol> {
         Binary::symbols_named(self, name)
+            .into_iter()
+            .cloned()
+            .collect()
     }
 
     fn symbol_at(&self, address: u64) -> Option<TextSymbol> {
@@ -173,7 +176,7 @@ impl SymbolSource for Indexed<'_> {
                 symbols.sort_by(|a, b| a.address.cmp(&b.address).then_with(|| a.name.cmp(&b.name)));
                 Some(symbols)
             })
-            .or_else(|| self.dwarf.with(|b| b.symbols_named(name)))
+            .or_else(|| self.dwarf.with(|b| SymbolSource::symbols_named(b, name)))
             .unwrap_or_default()
     }
 

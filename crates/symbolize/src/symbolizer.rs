@@ -156,7 +156,7 @@ impl Symbolizer {
             .flat_map_iter(|frame| {
                 (vmlinux.symbols_named(frame.function).into_iter())
                     .filter(|symbol| frame.offset <= symbol.size.max(frame.size))
-                    .map(|symbol| frame.pcs_in(&symbol).1)
+                    .map(|symbol| frame.pcs_in(symbol).1)
             })
             .collect();
         probes.par_sort_unstable();

@@ -130,10 +130,7 @@ impl SymbolTable {
             .by_name
             .iter_hash(name_hash(name))
             .map(|&entry| entry & !PRINTED)
-            .filter(|&index| {
-                let symbol = &self.symbols[index as usize].name;
-                symbol == name || printed_name(symbol) == name
-            })
+            .filter(|&index| printed_as(&self.symbols[index as usize].name).any(|n| n == name))
             .collect();
         found.sort_unstable();
         found.dedup();
@@ -174,20 +171,18 @@ pub(crate) struct NamedSymbols {
 }
 
 impl NamedSymbols {
-    /// For each of `names`, the symbols among `found` (kallsyms names with
-    /// their addresses and sizes) it names, exactly or as printed.
-    pub(crate) fn new<'a>(
-        names: impl IntoIterator<Item = &'a str>,
-        found: &[TextSymbol],
-    ) -> NamedSymbols {
-        let mut by_name: foldhash::HashMap<String, Vec<TextSymbol>> = Default::default();
-        for name in names {
-            by_name.entry(name.to_owned()).or_insert_with(|| {
-                (found.iter())
-                    .filter(|symbol| symbol.name == name || printed_name(&symbol.name) == name)
-                    .cloned()
-                    .collect()
-            });
+    /// Each of the `wanted` names with the symbols among `found` (kallsyms
+    /// symbols in address order, with their sizes) a report prints as it.
+    pub(crate) fn new(wanted: &foldhash::HashSet<&str>, found: Vec<TextSymbol>) -> NamedSymbols {
+        let mut by_name: foldhash::HashMap<String, Vec<TextSymbol>> = (wanted.iter())
+            .map(|&name| (name.to_owned(), Vec::new()))
+            .collect();
+        for symbol in found {
+            for name in printed_as(&symbol.name) {
+                if let Some(symbols) = by_name.get_mut(name) {
+                    symbols.push(symbol.clone());
+                }
+            }
         }
         NamedSymbols { by_name }
     }
@@ -197,6 +192,13 @@ impl NamedSymbols {
     pub(crate) fn by_name(&self, name: &str) -> Option<&[TextSymbol]> {
         self.by_name.get(name).map(Vec::as_slice)
     }
+}
+
+/// The names a report may print symbol `name` as: its own, and its
+/// [`printed_name`] when that differs.
+pub(crate) fn printed_as(name: &str) -> impl Iterator<Item = &str> {
+    let printed = printed_name(name);
+    std::iter::once(name).chain((printed != name).then_some(printed))
 }
 
 /// The name a kernel prints for symbol `name`: without the `.llvm.<hash>`

@@ -232,7 +232,7 @@ impl Binary {
     /// for a report of a few frames, what its names need costs a tenth of
     /// the table. Nothing when the table is read already, for a module
     /// (whose table is small), or when this was done before.
-    pub fn read_symbols_named<'a>(&self, names: impl IntoIterator<Item = &'a str> + Clone) {
+    pub fn read_symbols_named<'a>(&self, names: impl IntoIterator<Item = &'a str>) {
         if self.symbols.get().is_none() && !self.layout.relocatable {
             self.named
                 .get_or_init(|| symbols::read_named_text_symbols(&self.elf, &self.layout, names));
@@ -244,13 +244,13 @@ impl Binary {
     /// `.llvm.<hash>` names (see [`SymbolTable::by_name`]). From the names
     /// [`Self::read_symbols_named`] read when `name` was among them, else
     /// from the whole table (read now if it was not).
-    pub fn symbols_named(&self, name: &str) -> Vec<TextSymbol> {
+    pub fn symbols_named(&self, name: &str) -> Vec<&TextSymbol> {
         if self.symbols.get().is_none()
             && let Some(found) = self.named.get().and_then(|named| named.by_name(name))
         {
-            return found.to_vec();
+            return found.iter().collect();
         }
-        self.symbols().by_name(name).cloned().collect()
+        self.symbols().by_name(name).collect()
     }
 
     /// Whether a printed `/0xSIZE` fits `symbol` (see
@@ -401,7 +401,7 @@ mod tests {
             let named = Binary::open(&path).unwrap();
             named.read_symbols_named(names.iter().map(String::as_str));
             for name in &names {
-                let expected: Vec<TextSymbol> = table.by_name(name).cloned().collect();
+                let expected: Vec<&TextSymbol> = table.by_name(name).collect();
                 assert_eq!(
                     named.symbols_named(name),
                     expected,

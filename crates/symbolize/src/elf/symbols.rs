@@ -4,13 +4,13 @@
 use object::read::elf::{ElfFile64, ElfSymbol64, Sym as _};
 use object::{Object, ObjectSection, ObjectSymbol};
 
-use super::kallsyms::{NamedSymbols, SymbolTable, TextSymbol, is_kallsyms_name, printed_name};
+use super::kallsyms::{NamedSymbols, SymbolTable, TextSymbol, is_kallsyms_name, printed_as};
 use super::layout::Layout;
 
 type Elf<'data> = ElfFile64<'data, object::Endianness>;
 
 /// Addresses of the defined symbols with this name.
-pub(crate) fn symbols_by_name(file: &ElfFile64<'_, object::Endianness>, name: &str) -> Vec<u64> {
+pub(crate) fn symbols_by_name(file: &Elf<'_>, name: &str) -> Vec<u64> {
     // Every place `.strtab` holds `name` followed by its NUL (one fast
     // substring search; a linker may store it as the tail of a longer name,
     // `x86_64_start_kernel`) is an offset a symbol of that name points at:
@@ -103,10 +103,10 @@ const MODULE_PAGE_SIZE: u64 = 4096;
 pub(crate) fn read_named_text_symbols<'a>(
     file: &Elf<'_>,
     layout: &Layout,
-    names: impl IntoIterator<Item = &'a str> + Clone,
+    names: impl IntoIterator<Item = &'a str>,
 ) -> NamedSymbols {
     debug_assert!(!layout.relocatable, "a module's sizes need the whole table");
-    let wanted: foldhash::HashSet<&str> = names.clone().into_iter().collect();
+    let wanted: foldhash::HashSet<&str> = names.into_iter().collect();
     let prefixes = NamePrefixes::new(wanted.iter().copied());
     let strings = (file
         .section_by_index(file.elf_symbol_table().string_section())
@@ -121,8 +121,7 @@ pub(crate) fn read_named_text_symbols<'a>(
                 return None;
             }
             let name = symbol.name().ok()?;
-            let printed = printed_name(name);
-            let named = wanted.contains(name) || (printed != name && wanted.contains(printed));
+            let named = printed_as(name).any(|name| wanted.contains(name));
             (named && is_kallsyms_name(name)).then_some((name, address))
         })
         .collect();
@@ -160,7 +159,7 @@ pub(crate) fn read_named_text_symbols<'a>(
             }
         })
         .collect();
-    NamedSymbols::new(names, &symbols)
+    NamedSymbols::new(&wanted, symbols)
 }
 
 /// The first eight bytes of some names, and of their ThinLTO forms: a
