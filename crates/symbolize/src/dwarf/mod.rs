@@ -76,7 +76,7 @@ impl DwarfInfo {
     /// The source and object tree roots the line tables show, read once
     /// (see [`source_root`] and [`get_or_compute`]).
     pub(crate) fn source_roots(&self) -> &[String] {
-        get_or_compute(&self.source_roots, || source_root::detect(&self.gimli())).as_slice()
+        get_or_compute(&self.source_roots, || source_root::detect(&self.sections)).as_slice()
     }
 
     /// Take `roots` as the tree roots when the line tables show none (a
@@ -84,12 +84,13 @@ impl DwarfInfo {
     /// vmlinux's).
     pub(crate) fn fall_back_to_source_roots(&self, roots: &[String]) {
         get_or_compute(&self.source_roots, || {
-            let own = source_root::detect(&self.gimli());
+            let own = source_root::detect(&self.sections);
             if own.is_empty() { roots.to_vec() } else { own }
         });
     }
 
     /// gimli's view of the sections.
+    #[cfg(test)]
     pub(crate) fn gimli(&self) -> gimli::Dwarf<Reader> {
         self.sections.gimli()
     }

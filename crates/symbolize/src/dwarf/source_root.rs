@@ -11,9 +11,11 @@
 //! anywhere else (`make O=$OUT` with the source elsewhere, where
 //! `DW_AT_comp_dir` says nothing about the source).
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
-use super::Reader;
+use super::{Reader, Sections};
 use crate::paths::normalize;
 
 /// Units whose line tables are read before the roots found so far are
@@ -50,7 +52,8 @@ pub(crate) fn tree_roots<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<St
 /// The tree roots of a binary's DWARF (see [`tree_roots`]), from the line
 /// tables of its first units (read in parallel); empty when none shows a
 /// tree.
-pub(crate) fn detect(dwarf: &gimli::Dwarf<Reader>) -> Vec<String> {
+pub(crate) fn detect(sections: &Sections) -> Vec<String> {
+    let dwarf = &sections.gimli();
     let mut roots: Vec<String> = Vec::new();
     let mut units = dwarf.units();
     let mut read = 0;
@@ -67,7 +70,7 @@ pub(crate) fn detect(dwarf: &gimli::Dwarf<Reader>) -> Vec<String> {
         }
         let found: Vec<Option<Vec<String>>> = headers
             .into_par_iter()
-            .map(|header| unit_roots(dwarf, header))
+            .map(|header| unit_roots(sections, dwarf, header))
             .collect();
         for unit in found.into_iter().flatten() {
             read += 1;
@@ -84,10 +87,14 @@ pub(crate) fn detect(dwarf: &gimli::Dwarf<Reader>) -> Vec<String> {
 /// The tree roots one unit's line table shows; `None` when the unit has
 /// no line table or cannot be read.
 fn unit_roots(
+    sections: &Sections,
     dwarf: &gimli::Dwarf<Reader>,
     header: gimli::UnitHeader<Reader>,
 ) -> Option<Vec<String>> {
-    let unit = dwarf.unit(header).ok()?;
+    // Only the root is read: its abbreviation alone spares parsing the
+    // unit's whole table, most of what making the unit would cost.
+    let abbreviations = Arc::new(sections.root_abbreviation(&header)?);
+    let unit = gimli::Unit::new_with_abbreviations(dwarf, header, abbreviations).ok()?;
     let program = unit.line_program.as_ref()?;
     let header = program.header();
     let comp_dir = unit
