@@ -70,13 +70,28 @@ pub(crate) enum LineAnswer {
     Unsure,
 }
 
+/// Which rows [`Lines::read`] keeps.
+#[derive(Clone, Copy)]
+pub(crate) enum RowsKept<'p> {
+    /// Every row: the index build asks at every row.
+    All,
+    /// Those that [`Lines::row_at`] gives at these addresses (sorted): a
+    /// sweep of a few probes asks nowhere else, and a row is dropped as
+    /// soon as the next one shows no probe falls on it.
+    At(&'p [u64]),
+}
+
 /// A unit's line rows, and its file names.
 pub(crate) struct Lines {
     program: gimli::IncompleteLineProgram<Reader>,
     /// The rows of every non-empty sequence, one per address (the last
     /// row at an address wins, as in addr2line) and none that says what
-    /// the one before it says, sequence after sequence.
+    /// the one before it says, sequence after sequence; with
+    /// [`RowsKept::At`], only the rows the probes fall on, and of each
+    /// sequence at least its last.
     rows: Vec<LineRow>,
+    /// Whether `rows` holds every row (see [`RowsKept`]).
+    every_row: bool,
     /// The address range of each non-empty sequence, and its rows.
     sequences: RangeTable<Range<usize>>,
     /// File paths by file index, rendered on demand.
@@ -109,26 +124,35 @@ pub(crate) fn sequence_ranges(
     unit: UnitRef<'_>,
     program: gimli::IncompleteLineProgram<Reader>,
 ) -> gimli::Result<Vec<gimli::Range>> {
-    Lines::read(unit, program).map(|lines| lines.sequences.entries().iter().map(|s| s.0).collect())
+    Lines::read(unit, program, RowsKept::At(&[]))
+        .map(|lines| lines.sequences.entries().iter().map(|s| s.0).collect())
 }
 
 impl Lines {
-    /// Run the line program once, keeping its rows; fails if the program
-    /// or any file name is malformed.
+    /// Run the line program once, keeping the rows `kept` says; fails if
+    /// the program or any file name is malformed.
     pub(crate) fn read(
         unit: UnitRef<'_>,
         program: gimli::IncompleteLineProgram<Reader>,
+        kept: RowsKept<'_>,
     ) -> gimli::Result<Lines> {
         let mut sequences: Vec<(gimli::Range, Range<usize>)> = Vec::new();
-        // Kernel programs spend about three bytes a row: reserved at once
-        // rather than grown (and copied) a dozen times.
-        let program_len = program.header().raw_program_buf().len();
-        let mut rows: Vec<LineRow> = Vec::with_capacity(program_len / 3);
-        // Where the current sequence's rows start.
+        let mut rows: Vec<LineRow> = match kept {
+            // Kernel programs spend about three bytes a row: reserved at
+            // once rather than grown (and copied) a dozen times.
+            RowsKept::All => Vec::with_capacity(program.header().raw_program_buf().len() / 3),
+            RowsKept::At(probes) => Vec::with_capacity(probes.len() + 1),
+        };
+        // Where the current sequence's rows start, and its first row's
+        // address (the first kept row may be a later one).
         let mut first = 0;
+        let mut start = None;
+        // With `RowsKept::At`: the first probe at or after the last kept
+        // row of the sequence (its index, and it or `u64::MAX`).
+        let (mut probe, mut bound) = (0, u64::MAX);
         line_rows::for_each_row(program.header(), |row| {
             if row.end_sequence {
-                if let Some(start) = rows.get(first).map(|r| r.address) {
+                if let Some(start) = start.take() {
                     let end = row.address;
                     if start < end {
                         sequences.push((gimli::Range { begin: start, end }, first..rows.len()));
@@ -145,7 +169,29 @@ impl Lines {
                 line: row.line as u32,
                 column: row.column as u32,
             };
-            push_row(&mut rows, first, new);
+            start.get_or_insert(new.address);
+            let RowsKept::At(probes) = kept else {
+                push_row(&mut rows, first, new);
+                return;
+            };
+            // Rows come in address order within a sequence: no probe falls
+            // on the last row when none lies before the new one.
+            let in_sequence = rows.len() > first;
+            if in_sequence
+                && bound >= new.address
+                && let Some(last) = rows.last_mut()
+            {
+                *last = new;
+                return;
+            }
+            if !in_sequence {
+                probe = probes.partition_point(|&p| p < new.address);
+            }
+            while probes.get(probe).is_some_and(|&p| p < new.address) {
+                probe += 1;
+            }
+            bound = probes.get(probe).copied().unwrap_or(u64::MAX);
+            rows.push(new);
         })?;
         // Every file name must be readable, or the unit has no lines at all.
         let header = program.header();
@@ -166,6 +212,7 @@ impl Lines {
         Ok(Lines {
             program,
             rows,
+            every_row: matches!(kept, RowsKept::All),
             sequences: RangeTable::new(sequences),
             files: vec![None; count as usize],
         })
@@ -191,6 +238,7 @@ impl Lines {
     /// The address of every row, and the end of every sequence, in
     /// program order.
     pub(crate) fn row_addresses(&self) -> impl Iterator<Item = u64> + '_ {
+        debug_assert!(self.every_row, "the rows were read for some probes only");
         let rows = self.rows.iter().map(|row| row.address);
         rows.chain(self.sequences.entries().iter().map(|s| s.0.end))
     }
@@ -367,6 +415,66 @@ mod tests {
                 let kept_row = at.checked_sub(1).map(|at| &kept[at]);
                 prop_assert_eq!(every.map(place), kept_row.map(place), "at {:#x}", probe);
             }
+        }
+    }
+
+    /// Where the row at `probe` points, as `lines` answers.
+    fn answer_at(lines: &Lines, probe: u64) -> Option<Option<(u64, u32, u32)>> {
+        match lines.row_at(probe, &mut RowHints::default()) {
+            LineAnswer::Row(row) => Some(Some(place(&row))),
+            LineAnswer::NoRow => Some(None),
+            LineAnswer::Unsure => None,
+        }
+    }
+
+    /// In every unit of the sample kernels, the rows kept for some probes
+    /// give, at each of them, what every row gives; so do the sequences.
+    #[test]
+    fn rows_kept_at_probes_answer_as_every_row_does() {
+        use std::path::Path;
+        let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples/build");
+        for name in ["vmlinux-dwarf5", "vmlinux-dwarf4", "samplemod.ko"] {
+            let binary = crate::Binary::open(&samples.join(name)).unwrap();
+            let dwarf = binary.dwarf().gimli();
+            let mut units = dwarf.units();
+            let mut asked = 0;
+            while let Some(header) = units.next().unwrap() {
+                let unit = dwarf.unit(header).unwrap();
+                let Some(program) = unit.line_program.clone() else {
+                    continue;
+                };
+                let unit = gimli::UnitRef::new(&dwarf, &unit);
+                let every = Lines::read(unit, program.clone(), RowsKept::All).unwrap();
+                // Around every row and sequence end, then some of those.
+                let mut around: Vec<u64> = (every.row_addresses())
+                    .flat_map(|a| [a.wrapping_sub(1), a, a.wrapping_add(1)])
+                    .collect();
+                around.sort_unstable();
+                around.dedup();
+                for step in [1, 2, 3, 7, 50] {
+                    let probes: Vec<u64> = around.iter().copied().step_by(step).collect();
+                    let kept = Lines::read(unit, program.clone(), RowsKept::At(&probes)).unwrap();
+                    assert_eq!(
+                        kept.sequences.entries().len(),
+                        every.sequences.entries().len()
+                    );
+                    for (a, b) in kept
+                        .sequences
+                        .entries()
+                        .iter()
+                        .zip(every.sequences.entries())
+                    {
+                        assert_eq!(a.0, b.0, "{name}: sequences differ");
+                    }
+                    for &probe in &probes {
+                        let (got, expected) = (answer_at(&kept, probe), answer_at(&every, probe));
+                        assert_eq!(got, expected, "{name} at {probe:#x}, every {step}");
+                        asked += 1;
+                    }
+                    assert!(kept.rows.len() <= probes.len() + kept.sequences.entries().len());
+                }
+            }
+            assert!(asked > 100, "{name}: {asked} probes asked");
         }
     }
 

@@ -51,7 +51,7 @@ use rayon::prelude::*;
 use smallvec::SmallVec;
 
 use super::levels::RawLevel;
-use super::lines::{LineAnswer, Lines, Location, RowHints};
+use super::lines::{LineAnswer, Lines, Location, RowHints, RowsKept};
 use super::lookup::Lookup;
 use super::ranges::{
     Container, RangeAttributes, RangeTable, declares_ranges, partition_point_near, subtree_ranges,
@@ -125,30 +125,31 @@ fn sweep_groups<T: Send, V: FnMut(&[RawLevel<'_>]) -> T>(
         .par_iter()
         .with_max_len(1)
         .flat_map_iter(|(offset, probes)| {
+            let mut probes = probes.clone();
+            probes.sort_unstable();
+            probes.dedup();
             // A unit that cannot be swept is left to `with_raw_chain`.
-            with_unit(lookup, *offset, |unit| {
+            with_unit(lookup, *offset, RowsKept::At(&probes), |unit| {
                 let Some(unit) = unit else {
                     return Vec::new();
                 };
                 let mut visit = visitor(unit.comp_dir().as_deref());
-                let mut probes = probes.clone();
-                probes.sort_unstable();
-                probes.dedup();
-                probes
-                    .into_iter()
-                    .filter_map(|probe| Some((probe, unit.answer(probe, &mut visit)?)))
+                (probes.iter())
+                    .filter_map(|&probe| Some((probe, unit.answer(probe, &mut visit)?)))
                     .collect()
             })
         })
         .collect()
 }
 
-/// Run `sweep` with the unit at `offset` read for sweeping, or with `None`
-/// when it cannot be swept: it is not a C or assembly compilation unit,
-/// declares no address range, is split DWARF, or fails to parse.
+/// Run `sweep` with the unit at `offset` read for sweeping (its line
+/// rows as `rows` says), or with `None` when it cannot be swept: it is not
+/// a C or assembly compilation unit, declares no address range, is split
+/// DWARF, or fails to parse.
 pub(crate) fn with_unit<T>(
     lookup: Lookup<'_>,
     offset: usize,
+    rows: RowsKept<'_>,
     sweep: impl FnOnce(Option<&mut UnitSweep<'_>>) -> T,
 ) -> T {
     let dwarf = lookup.sections.gimli();
@@ -163,7 +164,7 @@ pub(crate) fn with_unit<T>(
         return sweep(None);
     };
     let unit = UnitRef::new(&dwarf, &unit);
-    match UnitSweep::read(unit) {
+    match UnitSweep::read(unit, rows) {
         Some(mut swept) => sweep(Some(&mut swept)),
         None => sweep(None),
     }
@@ -193,12 +194,12 @@ struct Hints {
 }
 
 impl<'a> UnitSweep<'a> {
-    /// Read the top level and the line program; `None` when the unit
-    /// cannot be swept.
-    fn read(unit: UnitRef<'a>) -> Option<Self> {
+    /// Read the top level and the line program, keeping the rows `rows`
+    /// says; `None` when the unit cannot be swept.
+    fn read(unit: UnitRef<'a>, rows: RowsKept<'_>) -> Option<Self> {
         let tree = TopLevel::read(unit).ok()??;
         let lines = match &unit.line_program {
-            Some(program) => Some(Lines::read(unit, program.clone()).ok()?),
+            Some(program) => Some(Lines::read(unit, program.clone(), rows).ok()?),
             None => None,
         };
         Some(UnitSweep {

@@ -28,6 +28,7 @@ use rayon::prelude::*;
 
 use super::levels::RawLevel;
 use super::line_rows::for_each_row;
+use super::lines::RowsKept;
 use super::lookup::Lookup;
 use super::ranges::subtree_ranges;
 use super::sections::Reader;
@@ -114,7 +115,7 @@ fn tabulate_unit<P>(
     part: impl FnOnce(usize) -> P,
     visit: impl Fn(&mut P, u64, Option<&str>, &[RawLevel<'_>]),
 ) -> gimli::Result<(P, Vec<u64>)> {
-    with_unit(lookup, offset, |mut swept| {
+    with_unit(lookup, offset, RowsKept::All, |mut swept| {
         let mut boundaries = Vec::new();
         match swept.as_deref_mut() {
             Some(swept) => swept.change_points(|address| boundaries.push(address))?,
