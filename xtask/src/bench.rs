@@ -83,7 +83,8 @@ pub struct Args {
     /// (default: $XDG_CACHE_HOME/kresym-bench or ~/.cache/kresym-bench).
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
-    /// Runs of each tool; the median is reported.
+    /// Runs of each tool (the single-report tools run five times in
+    /// each); the median is reported.
     #[arg(long, default_value_t = 3)]
     runs: usize,
     /// Frames in the batch corpus.
@@ -309,8 +310,10 @@ pub fn run(args: &Args) -> Result<()> {
         for (tool, samples) in tools.iter().zip(&mut batch) {
             samples.push(tool.measure()?);
         }
-        for (tool, samples) in single.iter_mut().zip(&mut cold) {
-            samples.push(tool.measure()?);
+        for _ in 0..SINGLE_REPEATS {
+            for (tool, samples) in single.iter_mut().zip(&mut cold) {
+                samples.push(tool.measure()?);
+            }
         }
         builds.push(index_build.measure()?);
     }
@@ -708,6 +711,11 @@ fn count_frames(input: &Path) -> usize {
         count(input)
     }
 }
+
+/// Times the single-report tools run, interleaved, in each run: a
+/// process of 10 to 100 ms varies by a third from one start to the next
+/// on a shared machine, so three samples would say little.
+const SINGLE_REPEATS: usize = 5;
 
 fn median(samples: &[Sample]) -> Sample {
     let mut walls: Vec<_> = samples.iter().map(|s| s.wall).collect();
@@ -1218,13 +1226,14 @@ fn heading(args: &Args, target: &Target, corpus: &Corpus) -> String {
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_default();
     format!(
-        "{} ({} MB vmlinux), {} frames ({} duplicate-name statics, {} clones), median of {} interleaved runs; {cpu}, {threads} threads, load average {load} at the end.\n",
+        "{} ({} MB vmlinux), {} frames ({} duplicate-name statics, {} clones), median of {} interleaved runs (single reports: {} each); {cpu}, {threads} threads, load average {load} at the end.\n",
         target.title,
         std::fs::metadata(&target.vmlinux).map_or(0, |m| m.len() / 1_000_000),
         corpus.frames.len(),
         corpus.duplicates,
         corpus.clones,
-        args.runs
+        args.runs,
+        args.runs * SINGLE_REPEATS
     )
 }
 
