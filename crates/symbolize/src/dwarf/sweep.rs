@@ -11,8 +11,9 @@
 //!   functions that contain an address; most are stepped over by their
 //!   abbreviation alone (attributes of fixed sizes, a sibling pointer at a
 //!   fixed place), worked out once per abbreviation;
-//! - the line program, once, keeping its rows while the unit is swept
-//!   (run by [`super::line_rows`], faster than gimli's general reader);
+//! - the line program, once (run by [`super::line_rows`], faster than
+//!   gimli's general reader), keeping while the unit is swept only the
+//!   rows the addresses fall on (every row for the index build);
 //! - and only the file names the answers use;
 //!
 //! then drops all of it. What it answers is exactly what
