@@ -312,6 +312,9 @@ pub fn run(args: &Args) -> Result<()> {
         }
         for _ in 0..SINGLE_REPEATS {
             for (tool, samples) in single.iter_mut().zip(&mut cold) {
+                // Once unmeasured first: the pages it reads are then in the
+                // page cache, whatever evicted them meanwhile.
+                tool.measure()?;
                 samples.push(tool.measure()?);
             }
         }
@@ -714,7 +717,8 @@ fn count_frames(input: &Path) -> usize {
 
 /// Times the single-report tools run, interleaved, in each run: a
 /// process of 10 to 100 ms varies by a third from one start to the next
-/// on a shared machine, so three samples would say little.
+/// on a shared machine, so three samples would say little. Each is
+/// measured right after an unmeasured start of its own (see below).
 const SINGLE_REPEATS: usize = 5;
 
 fn median(samples: &[Sample]) -> Sample {
