@@ -119,12 +119,11 @@ fn unit_roots(
     // `.`) were cut to the directory: every other plain name there is too.
     let mut directories_done: foldhash::HashSet<u64> = Default::default();
     for file in header.file_names() {
-        let plain = dwarf
-            .attr_string(&unit, file.path_name())
-            .is_ok_and(|name| {
-                let name = name.slice();
-                !name.contains(&b'/') && !matches!(name, b"include" | b".." | b"." | b"")
-            });
+        let Ok(name) = dwarf.attr_string(&unit, file.path_name()) else {
+            continue;
+        };
+        let name = name.slice();
+        let plain = !name.contains(&b'/') && !matches!(name, b"include" | b".." | b"." | b"");
         if plain && directories_done.contains(&file.directory_index()) {
             continue;
         }
@@ -135,10 +134,7 @@ fn unit_roots(
             };
             path = joined(&path, &directory);
         }
-        let Some(name) = string(file.path_name()) else {
-            continue;
-        };
-        let mut path = joined(&path, &name);
+        let mut path = joined(&path, &String::from_utf8_lossy(name));
         if let Some((directory, last)) = path.rsplit_once('/')
             && !matches!(last, "include" | ".." | "." | "")
         {
