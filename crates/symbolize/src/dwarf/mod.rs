@@ -43,9 +43,10 @@ use std::sync::OnceLock;
 
 use crate::once::get_or_compute;
 
-pub(crate) use levels::RawLevel;
+pub(crate) use levels::{RawLevel, RawLocation};
 pub(crate) use lookup::Lookup;
 pub(crate) use sections::{NEEDED_SECTIONS, Reader, Sections};
+pub(crate) use tabulate::Answers;
 
 #[cfg(test)]
 pub(crate) use tabulate::per_boundary;
@@ -131,12 +132,11 @@ impl DwarfInfo {
 
     /// The lookup's answers at every address where they may change, in
     /// parts (see [`tabulate::tabulate`]).
-    pub(crate) fn tabulate<P: Send>(
+    pub(crate) fn tabulate<P: Answers + Send>(
         &self,
         part: impl Fn(usize) -> P + Sync,
-        visit: impl Fn(&mut P, u64, Option<&str>, &[RawLevel<'_>]) + Sync,
     ) -> gimli::Result<Vec<P>> {
-        tabulate::tabulate(self.lookup(), part, visit)
+        tabulate::tabulate(self.lookup(), part)
     }
 }
 

@@ -29,8 +29,9 @@
 //! addr2line finds as a function).
 //!
 //! The index build sweeps every unit whole ([`UnitSweep::change_points`]
-//! gives the addresses to ask at, [`UnitSweep::answer`] the answers; see
-//! the [`tabulate`](super::tabulate) module).
+//! gives the addresses to ask at, [`UnitSweep::answer`] the answers, and
+//! [`UnitSweep::answer_row`] the line row alone where nothing else can
+//! have changed; see the [`tabulate`](super::tabulate) module).
 //!
 //! One assumption makes the jumps safe: in C, a function with code is a
 //! child of its unit, or of another function (a nested function, declined
@@ -51,7 +52,7 @@ type UnitOffset = gimli::UnitOffset<usize>;
 use rayon::prelude::*;
 use smallvec::SmallVec;
 
-use super::levels::RawLevel;
+use super::levels::{RawLevel, RawLocation};
 use super::lines::{LineAnswer, Lines, Location, RowHints, RowsKept};
 use super::lookup::Lookup;
 use super::ranges::{
@@ -183,6 +184,9 @@ pub(crate) struct UnitSweep<'a> {
     /// Where the last answer's searches ended: answers are asked in
     /// increasing address order.
     hints: Hints,
+    /// Whether the last answer was the sweep's, with a function (see
+    /// [`UnitSweep::answer_row`]).
+    last_in_function: bool,
 }
 
 /// Where [`UnitSweep::answer`]'s searches ended last (see
@@ -210,6 +214,7 @@ impl<'a> UnitSweep<'a> {
             functions: Default::default(),
             names: Names::default(),
             hints: Hints::default(),
+            last_in_function: false,
         })
     }
 
@@ -222,23 +227,24 @@ impl<'a> UnitSweep<'a> {
 
     /// The function at `offset`, parsed on first need; `None` when declined.
     fn function(&mut self, offset: UnitOffset) -> Option<&Function> {
-        let (unit, names) = (self.unit, &mut self.names);
-        self.functions
-            .entry(offset)
-            .or_insert_with(|| Function::parse(unit, offset, names).ok())
-            .as_ref()
+        parsed(&mut self.functions, self.unit, &mut self.names, offset)
     }
 
-    /// Call `add` with every address where the answers in this unit may
-    /// change: where the unit's ranges, its functions' ranges and their
-    /// inline calls' ranges start and end, and its line rows and sequence
-    /// ends. Every function is parsed; for one the sweep declines, `add`
-    /// gets the start and end of every range of every DIE in its subtree,
-    /// which is what the one-by-one lookup may read there.
-    pub(crate) fn change_points(&mut self, mut add: impl FnMut(u64)) -> gimli::Result<()> {
+    /// Call `range_end` with every address where a range may start or end:
+    /// the unit's ranges, its functions' ranges and their inline calls'
+    /// ranges; and `row` with every address where a line row or sequence
+    /// ends. The answers in this unit change only there. Every function is
+    /// parsed; for one the sweep declines, `range_end` gets the start and
+    /// end of every range of every DIE in its subtree, which is what the
+    /// one-by-one lookup may read there.
+    pub(crate) fn change_points(
+        &mut self,
+        mut range_end: impl FnMut(u64),
+        row: impl FnMut(u64),
+    ) -> gimli::Result<()> {
         let mut range = |range: &gimli::Range| {
-            add(range.begin);
-            add(range.end);
+            range_end(range.begin);
+            range_end(range.end);
         };
         self.tree
             .unit_ranges
@@ -254,7 +260,7 @@ impl<'a> UnitSweep<'a> {
             }
         }
         if let Some(lines) = &self.lines {
-            lines.row_addresses().for_each(add);
+            lines.row_addresses().for_each(row);
         }
         Ok(())
     }
@@ -266,6 +272,7 @@ impl<'a> UnitSweep<'a> {
         probe: u64,
         visit: impl FnOnce(&[RawLevel<'_>]) -> T,
     ) -> Option<T> {
+        self.last_in_function = false;
         let hints = &mut self.hints;
         if !self.tree.unit_ranges.holds(probe, &mut hints.unit_ranges) {
             // In no range of the unit: addr2line finds nothing.
@@ -282,10 +289,11 @@ impl<'a> UnitSweep<'a> {
             Container::None => None,
         };
         let unit = self.unit;
-        if let Some(offset) = found {
-            self.function(offset)?;
-        }
-        let function = found.and_then(|offset| self.functions[&offset].as_ref());
+        let function = match found {
+            // Not `self.function`: the line rows are borrowed beside it.
+            Some(offset) => Some(parsed(&mut self.functions, unit, &mut self.names, offset)?),
+            None => None,
+        };
         let inlined = match function.map(|function| function.inlined_at(probe)) {
             Some(None) => return None,
             Some(Some(inlined)) => inlined,
@@ -330,8 +338,46 @@ impl<'a> UnitSweep<'a> {
             function: function.name.as_deref().map(Cow::Borrowed),
             location: next.and_then(Location::complete),
         });
-        Some(visit(&levels))
+        let answer = visit(&levels);
+        self.last_in_function = true;
+        Some(answer)
     }
+
+    /// Where the innermost level points at `probe`, the rest of the
+    /// answer being the last [`UnitSweep::answer`]'s: the caller vouches
+    /// that no range of the unit, its functions or their inline calls
+    /// starts or ends after that answer's probe, up to this one, so only
+    /// the line row can differ (see [`UnitSweep::change_points`]). `None`
+    /// where that answer was not the sweep's or found no function, or
+    /// where the line row is unsure: ask [`UnitSweep::answer`] then.
+    pub(crate) fn answer_row(&mut self, probe: u64) -> Option<Option<RawLocation<'_>>> {
+        if !self.last_in_function {
+            return None;
+        }
+        let Some(lines) = self.lines.as_mut() else {
+            return Some(None);
+        };
+        let row = match lines.row_at(probe, &mut self.hints.rows) {
+            LineAnswer::Row(row) => row,
+            LineAnswer::NoRow => return Some(None),
+            LineAnswer::Unsure => return None,
+        };
+        lines.prepare(self.unit, row.file).ok()?;
+        Some(lines.location(row).complete())
+    }
+}
+
+/// The function at `offset` in `functions`, parsed on first need; `None`
+/// when declined.
+fn parsed<'f>(
+    functions: &'f mut foldhash::HashMap<UnitOffset, Option<Function>>,
+    unit: UnitRef<'_>,
+    names: &mut Names,
+    offset: UnitOffset,
+) -> Option<&'f Function> {
+    (functions.entry(offset))
+        .or_insert_with(|| Function::parse(unit, offset, names).ok())
+        .as_ref()
 }
 
 /// What a unit's root and top-level DIEs say about addresses.
@@ -1064,5 +1110,64 @@ mod tests {
                 .is_some()
         );
         assert!(function(&[(0, 0, 4), (0, 3, 4)]).depths.is_none());
+    }
+
+    /// A level as plain values.
+    type Level = (Option<String>, Option<(String, u32, Option<u32>)>);
+
+    fn level(level: &RawLevel<'_>) -> Level {
+        let location = level.location.as_ref();
+        (
+            level.function.as_deref().map(str::to_owned),
+            location.map(|l| (l.file.to_owned(), l.line, l.column)),
+        )
+    }
+
+    /// At every line row of every unit of the sample kernels, a row
+    /// answer is given only after an answer with a function, and says
+    /// where that answer's innermost level is.
+    #[test]
+    fn a_row_answer_follows_an_answer_with_a_function() {
+        use std::path::Path;
+        let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vmlinux-samples/build");
+        for name in ["vmlinux-dwarf5", "vmlinux-dwarf4"] {
+            let binary = crate::Binary::open(&samples.join(name)).unwrap();
+            let lookup = binary.dwarf().lookup();
+            let mut headers = lookup.sections.gimli().units();
+            let (mut in_function, mut elsewhere) = (0, 0);
+            while let Some(header) = headers.next().unwrap() {
+                let offset = header.debug_info_offset().unwrap().0;
+                with_unit(lookup, offset, RowsKept::All, |swept| {
+                    let Some(swept) = swept else { return };
+                    let mut rows = Vec::new();
+                    swept.change_points(|_| {}, |row| rows.push(row)).unwrap();
+                    // Address 0 is in no unit of a kernel: no function.
+                    assert_eq!(swept.answer(0, |chain| chain.len()), Some(0));
+                    if let Some(&first) = rows.first() {
+                        assert!(swept.answer_row(first).is_none(), "{name}");
+                    }
+                    for probe in rows {
+                        let levels = swept.answer(probe, |chain| {
+                            chain.iter().map(level).collect::<Vec<Level>>()
+                        });
+                        let row = swept.answer_row(probe).map(|location| {
+                            location.map(|l| (l.file.to_owned(), l.line, l.column))
+                        });
+                        match (levels.as_deref(), row) {
+                            (Some([innermost, ..]), Some(row)) => {
+                                assert_eq!(innermost.1, row, "{name} at {probe:#x}");
+                                in_function += 1;
+                            }
+                            (Some([(None, _)] | []) | None, None) => elsewhere += 1,
+                            (levels, row) => panic!("{name} at {probe:#x}: {levels:?} {row:?}"),
+                        }
+                    }
+                });
+            }
+            assert!(
+                in_function > 100 && elsewhere > 0,
+                "{name}: {in_function} {elsewhere}"
+            );
+        }
     }
 }

@@ -14,10 +14,13 @@
 //! every function and its line program. The sweep then answers at the
 //! unit's boundaries that the unit table puts in the unit; where it
 //! declines (see the [`sweep`](super::sweep) module), `with_raw_chain`
-//! answers. A unit the sweep cannot read at all has the start and end of
-//! every range of every DIE and every line row as boundaries, all answered
-//! by `with_raw_chain`. So do the boundaries the table puts in no unit (or
-//! in several), whichever unit they come from.
+//! answers. Most boundaries are line rows where no range starts or ends:
+//! from one range boundary to the next, the function and its inline calls
+//! stay what they were, and at such a row only the line row is looked up
+//! ([`Answers::answer_row`]). A unit the sweep cannot read at all has the
+//! start and end of every range of every DIE and every line row as
+//! boundaries, all answered by `with_raw_chain`. So do the boundaries the
+//! table puts in no unit (or in several), whichever unit they come from.
 //!
 //! A unit's boundaries that the unit table puts in another unit are left
 //! out: there the answer depends on that other unit alone, whose own
@@ -26,7 +29,7 @@
 use gimli::UnitHeader;
 use rayon::prelude::*;
 
-use super::levels::RawLevel;
+use super::levels::{RawLevel, RawLocation};
 use super::line_rows::for_each_row;
 use super::lines::RowsKept;
 use super::lookup::Lookup;
@@ -37,20 +40,29 @@ use super::sweep::with_unit;
 /// Boundaries in no unit's aranges evaluated per parallel task.
 const CHUNK: usize = 1 << 12;
 
+/// What [`tabulate`] hands its answers to: one part of them.
+pub(crate) trait Answers {
+    /// Take down the answer at `address`: `comp_dir` and `chain` are what
+    /// [`Lookup::with_raw_chain`] gives (no directory and no level where
+    /// it gives nothing).
+    fn answer(&mut self, address: u64, comp_dir: Option<&str>, chain: &[RawLevel<'_>]);
+
+    /// Take down the answer at `address`: the last one taken down, with a
+    /// function, its innermost level now at `location` (most boundaries
+    /// are line rows, where nothing else changes).
+    fn answer_row(&mut self, address: u64, location: Option<&RawLocation<'_>>);
+}
+
 /// The answers at every boundary (see the module docs), in parts: each
-/// part, made by `part(count)` for `count` answers, gets
-/// `visit(part, address, comp_dir, chain)`
-/// for some of the boundaries, in increasing address order, where
-/// `comp_dir` and `chain` are what [`Lookup::with_raw_chain`] gives (no
-/// directory and no level where it gives nothing); every boundary goes to
-/// exactly one part. Units are read in parallel on the current rayon pool.
-/// Fails when a unit's DIEs or line program cannot be read where a
+/// part, made by `part(count)` for `count` answers, gets some of the
+/// boundaries' answers, in increasing address order; every boundary goes
+/// to exactly one part. Units are read in parallel on the current rayon
+/// pool. Fails when a unit's DIEs or line program cannot be read where a
 /// boundary might be: a unit only partly readable here might still be
 /// partly readable by the lookup, and the answers must not guess.
-pub(crate) fn tabulate<P: Send>(
+pub(crate) fn tabulate<P: Answers + Send>(
     lookup: Lookup<'_>,
     part: impl Fn(usize) -> P + Sync,
-    visit: impl Fn(&mut P, u64, Option<&str>, &[RawLevel<'_>]) + Sync,
 ) -> gimli::Result<Vec<P>> {
     let dwarf = lookup.sections.gimli();
     let mut offsets = Vec::new();
@@ -72,7 +84,7 @@ pub(crate) fn tabulate<P: Send>(
     };
     let per_unit: Vec<(P, Vec<u64>)> = offsets
         .par_iter()
-        .map(|&offset| tabulate_unit(lookup, offset, extra(offset), &part, &visit))
+        .map(|&offset| tabulate_unit(lookup, offset, extra(offset), &part))
         .collect::<gimli::Result<_>>()?;
     let (mut parts, nowhere): (Vec<P>, Vec<Vec<u64>>) = per_unit.into_iter().unzip();
     let mut nowhere: Vec<u64> = nowhere.into_iter().flatten().collect();
@@ -83,7 +95,7 @@ pub(crate) fn tabulate<P: Send>(
         let mut out = part(chunk.len());
         for &address in chunk {
             ask(lookup, address, |dir, chain| {
-                visit(&mut out, address, dir, chain)
+                out.answer(address, dir, chain)
             });
         }
         out
@@ -108,27 +120,24 @@ fn extra_in_no_unit(chosen: &[(Option<usize>, u64)]) -> impl Iterator<Item = u64
 /// Answer at the boundaries of the unit at `offset` that are in it, and at
 /// `extra` (the unit-choice boundaries in it), in a part of their own; return
 /// it with the unit's boundaries in no unit.
-fn tabulate_unit<P>(
+fn tabulate_unit<P: Answers>(
     lookup: Lookup<'_>,
     offset: usize,
     extra: impl Iterator<Item = u64>,
     part: impl FnOnce(usize) -> P,
-    visit: impl Fn(&mut P, u64, Option<&str>, &[RawLevel<'_>]),
 ) -> gimli::Result<(P, Vec<u64>)> {
     with_unit(lookup, offset, RowsKept::All, |mut swept| {
-        let mut boundaries = Vec::new();
+        // Where ranges start or end, and where only the line row may change.
+        let (mut ranges, mut rows) = (Vec::new(), Vec::new());
         match swept.as_deref_mut() {
-            Some(swept) => swept.change_points(|address| boundaries.push(address))?,
-            None => every_boundary(lookup, offset, &mut boundaries)?,
+            Some(swept) => swept.change_points(|a| ranges.push(a), |a| rows.push(a))?,
+            None => every_boundary(lookup, offset, &mut ranges)?,
         }
-        boundaries.extend(extra);
-        // Mostly long sorted runs (line rows, a function's ranges): the
-        // stable sort merges runs it finds, where the unstable one does not.
-        boundaries.sort();
-        boundaries.dedup();
+        ranges.extend(extra);
+        let mut boundaries = merge(ranges, rows);
         let mut nowhere = Vec::new();
         let mut units = lookup.units.walk(lookup.sections);
-        boundaries.retain(|&address| match units.unit_at(address) {
+        boundaries.retain(|&(address, _)| match units.unit_at(address) {
             Some(owner) => owner == offset,
             None => {
                 nowhere.push(address);
@@ -137,20 +146,56 @@ fn tabulate_unit<P>(
         });
         let comp_dir = swept.as_ref().and_then(|swept| swept.comp_dir());
         let mut out = part(boundaries.len());
-        for address in boundaries {
+        for (address, row_only) in boundaries {
+            if let Some(swept) = swept.as_deref_mut().filter(|_| row_only)
+                && let Some(location) = swept.answer_row(address)
+            {
+                out.answer_row(address, location.as_ref());
+                continue;
+            }
             let answered = swept.as_deref_mut().and_then(|swept| {
                 swept.answer(address, |chain| {
-                    visit(&mut out, address, comp_dir.as_deref(), chain)
+                    out.answer(address, comp_dir.as_deref(), chain)
                 })
             });
             if answered.is_none() {
                 ask(lookup, address, |dir, chain| {
-                    visit(&mut out, address, dir, chain)
+                    out.answer(address, dir, chain)
                 });
             }
         }
         Ok((out, nowhere))
     })
+}
+
+/// `ranges` and `rows` in increasing order, each address once, with
+/// whether it is in `rows` alone.
+fn merge(mut ranges: Vec<u64>, mut rows: Vec<u64>) -> Vec<(u64, bool)> {
+    // Mostly long sorted runs (line rows, a function's ranges): the
+    // stable sort merges runs it finds, where the unstable one does not.
+    ranges.sort();
+    ranges.dedup();
+    rows.sort();
+    rows.dedup();
+    let mut merged = Vec::with_capacity(ranges.len() + rows.len());
+    let (mut ranges, mut rows) = (ranges.into_iter().peekable(), rows.into_iter().peekable());
+    loop {
+        let next = match (ranges.peek(), rows.peek()) {
+            (Some(&range), Some(&row)) if row < range => (rows.next(), true),
+            (Some(&range), Some(&row)) => {
+                if row == range {
+                    rows.next();
+                }
+                (ranges.next(), false)
+            }
+            (Some(_), None) => (ranges.next(), false),
+            (None, Some(_)) => (rows.next(), true),
+            (None, None) => return merged,
+        };
+        if let (Some(address), row_only) = next {
+            merged.push((address, row_only));
+        }
+    }
 }
 
 /// `visit` with what [`Lookup::with_raw_chain`] answers at `address`; with

@@ -38,7 +38,7 @@ use super::format::{
 };
 use super::{GENERATOR, IndexError};
 use crate::Binary;
-use crate::dwarf::RawLevel;
+use crate::dwarf::{Answers, RawLevel, RawLocation};
 use crate::paths::PathCleaner;
 
 /// String id meaning "none" (a unit without a compilation directory).
@@ -63,7 +63,7 @@ pub(crate) fn build(binary: &Binary) -> Result<Sections, IndexError> {
     // stack a deep inline nest may need).
     let parts = std::thread::scope(|scope| {
         scope.spawn(|| binary.symbols());
-        binary.dwarf().tabulate(Part::with_capacity, Part::answer)
+        binary.dwarf().tabulate(Part::with_capacity)
     })?;
     // The rest of the build reads nothing more from the DWARF than the
     // source tree's roots the paths are cleaned with: found now, and the
@@ -478,6 +478,13 @@ struct Answer {
 /// [`Answer::row`]'s file where the answer has no line row.
 const NO_ROW: u32 = u32::MAX;
 
+/// [`Answer::row`] where the answer has no line row.
+const NO_ROW_ANSWER: Row = Row {
+    file: NO_ROW,
+    line: 0,
+    column: 0,
+};
+
 impl Answer {
     fn row(&self) -> Option<Row> {
         (self.row.file != NO_ROW).then_some(self.row)
@@ -510,7 +517,27 @@ impl Part {
         }
     }
 
-    /// Take down the answer at `address`.
+    /// The part, with its strings, files and chains put in `shared`.
+    fn share(self, shared: &Shared) -> SharedPart {
+        let strings: Vec<Provisional> = (self.strings.items.iter())
+            .map(|text| shared.strings.intern_str(text))
+            .collect();
+        let string = |id: u32| match id {
+            NO_STRING => NO_PROVISIONAL,
+            id => strings[id as usize],
+        };
+        let files: Vec<Provisional> = (self.files.items.iter())
+            .map(|&(raw, dir)| shared.files.intern((string(raw), string(dir))))
+            .collect();
+        SharedPart {
+            part: self,
+            strings,
+            files,
+        }
+    }
+}
+
+impl Answers for Part {
     fn answer(&mut self, address: u64, comp_dir: Option<&str>, levels: &[RawLevel<'_>]) {
         let strings = &mut self.strings;
         let mut string = |text: &str, last: u32| {
@@ -589,32 +616,38 @@ impl Part {
         self.last.truncate(levels.len());
         self.answers.push(Answer {
             address,
-            row: row.unwrap_or(Row {
-                file: NO_ROW,
-                line: 0,
-                column: 0,
-            }),
+            row: row.unwrap_or(NO_ROW_ANSWER),
             chain,
         });
     }
 
-    /// The part, with its strings, files and chains put in `shared`.
-    fn share(self, shared: &Shared) -> SharedPart {
-        let strings: Vec<Provisional> = (self.strings.items.iter())
-            .map(|text| shared.strings.intern_str(text))
-            .collect();
-        let string = |id: u32| match id {
-            NO_STRING => NO_PROVISIONAL,
-            id => strings[id as usize],
+    fn answer_row(&mut self, address: u64, location: Option<&RawLocation<'_>>) {
+        let Some(innermost) = self.last.last_mut() else {
+            unreachable!("a row answer follows an answer with a function");
         };
-        let files: Vec<Provisional> = (self.files.items.iter())
-            .map(|&(raw, dir)| shared.files.intern((string(raw), string(dir))))
-            .collect();
-        SharedPart {
-            part: self,
-            strings,
-            files,
-        }
+        let known = innermost.location;
+        let location = location.map(|l| {
+            let path = match known {
+                Some((_, path)) if *self.strings.items[path as usize] == *l.file => path,
+                _ => self.strings.intern_str(l.file),
+            };
+            let file = match known {
+                Some((row, known)) if known == path => row.file,
+                _ => self.files.intern((path, self.last_comp_dir)),
+            };
+            let row = Row {
+                file,
+                line: l.line,
+                column: l.column.unwrap_or(0),
+            };
+            (row, path)
+        });
+        innermost.location = location;
+        self.answers.push(Answer {
+            address,
+            row: location.map_or(NO_ROW_ANSWER, |(row, _)| row),
+            chain: innermost.chain,
+        });
     }
 }
 
