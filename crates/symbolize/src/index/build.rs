@@ -257,6 +257,9 @@ struct Interner<K> {
     /// Ids, hashed by their values.
     ids: HashTable<u32>,
     items: Vec<K>,
+    /// The items' hashes ([`VALUE_HASH`]): the table grows, and a
+    /// [`Sharded`] table takes the items in, without hashing them again.
+    hashes: Vec<u64>,
 }
 
 impl<K> Interner<K> {
@@ -264,6 +267,7 @@ impl<K> Interner<K> {
         Interner {
             ids: HashTable::with_capacity(count),
             items: Vec::with_capacity(count),
+            hashes: Vec::with_capacity(count),
         }
     }
 
@@ -273,16 +277,23 @@ impl<K> Interner<K> {
         K: std::borrow::Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let hash = VALUE_HASH.hash_one(key);
-        let Interner { ids, items } = self;
+        self.intern_hashed(key, VALUE_HASH.hash_one(key), make)
+    }
+
+    /// [`Interner::intern_as`], where `hash` is `key`'s [`VALUE_HASH`].
+    fn intern_hashed<Q>(&mut self, key: &Q, hash: u64, make: impl FnOnce(&Q) -> K) -> u32
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let Interner { ids, items, hashes } = self;
         if let Some(&id) = ids.find(hash, |&id| items[id as usize].borrow() == key) {
             return id;
         }
         let id = items.len() as u32;
         items.push(make(key));
-        ids.insert_unique(hash, id, |&id| {
-            VALUE_HASH.hash_one(items[id as usize].borrow())
-        });
+        hashes.push(hash);
+        ids.insert_unique(hash, id, |&id| hashes[id as usize]);
         id
     }
 }
@@ -318,8 +329,6 @@ const NO_PROVISIONAL: Provisional = u64::MAX;
 /// only that equal values get the same one matters.
 struct Sharded<K> {
     shards: Vec<Mutex<Interner<K>>>,
-    /// Picks a value's shard (seeded apart from the shards' own hashing).
-    hasher: foldhash::fast::FixedState,
 }
 
 impl<K> Sharded<K> {
@@ -330,13 +339,14 @@ impl<K> Sharded<K> {
             shards: (0..1 << SHARD_BITS)
                 .map(|_| Mutex::new(Interner::with_capacity(per_shard)))
                 .collect(),
-            hasher: foldhash::fast::FixedState::with_seed(0x6b72_6573_796d),
         }
     }
 
-    /// The shard of `key`, locked.
-    fn shard<Q: Hash + ?Sized>(&self, key: &Q) -> (usize, std::sync::MutexGuard<'_, Interner<K>>) {
-        let shard = (self.hasher.hash_one(key) >> (64 - SHARD_BITS)) as usize;
+    /// The shard of a value of [`VALUE_HASH`] `hash`, locked. Bits the
+    /// shard's own table reads neither for its buckets (the low ones) nor
+    /// for its tags (the top seven) pick it.
+    fn shard(&self, hash: u64) -> (usize, std::sync::MutexGuard<'_, Interner<K>>) {
+        let shard = (hash >> 32) as usize & ((1 << SHARD_BITS) - 1);
         let lock = self.shards[shard]
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -387,15 +397,23 @@ fn index_in_shard(id: Provisional) -> usize {
 
 impl<K: Hash + Eq + Copy> Sharded<K> {
     fn intern(&self, key: K) -> Provisional {
-        let (shard, mut interner) = self.shard(&key);
-        (Provisional::from(interner.intern(key)) << SHARD_BITS) | shard as Provisional
+        let hash = VALUE_HASH.hash_one(key);
+        let (shard, mut interner) = self.shard(hash);
+        let id = interner.intern_hashed(&key, hash, |&key| key);
+        (Provisional::from(id) << SHARD_BITS) | shard as Provisional
     }
 }
 
 impl Sharded<Box<str>> {
     fn intern_str(&self, text: &str) -> Provisional {
-        let (shard, mut interner) = self.shard(text);
-        (Provisional::from(interner.intern_str(text)) << SHARD_BITS) | shard as Provisional
+        self.intern_str_hashed(text, VALUE_HASH.hash_one(text))
+    }
+
+    /// [`Sharded::intern_str`], where `hash` is `text`'s [`VALUE_HASH`].
+    fn intern_str_hashed(&self, text: &str, hash: u64) -> Provisional {
+        let (shard, mut interner) = self.shard(hash);
+        let id = interner.intern_hashed(text, hash, |text| text.into());
+        (Provisional::from(id) << SHARD_BITS) | shard as Provisional
     }
 }
 
@@ -520,7 +538,8 @@ impl Part {
     /// The part, with its strings, files and chains put in `shared`.
     fn share(self, shared: &Shared) -> SharedPart {
         let strings: Vec<Provisional> = (self.strings.items.iter())
-            .map(|text| shared.strings.intern_str(text))
+            .zip(&self.strings.hashes)
+            .map(|(text, &hash)| shared.strings.intern_str_hashed(text, hash))
             .collect();
         let string = |id: u32| match id {
             NO_STRING => NO_PROVISIONAL,
