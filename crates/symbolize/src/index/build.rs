@@ -102,7 +102,7 @@ fn write(parts: Vec<Part>, binary: &Binary) -> Sections {
         || {
             let runs = address_order(&parts);
             let mut by_name: Vec<u32> = (0..symbol_names.len() as u32).collect();
-            by_name.par_sort_by_key(|&index| (symbol_names[index as usize], index));
+            by_name.par_sort_unstable_by_key(|&index| (symbol_names[index as usize], index));
             (runs, by_name)
         },
     );
@@ -286,12 +286,30 @@ impl<K> Interner<K> {
         K: std::borrow::Borrow<Q>,
         Q: Eq + ?Sized,
     {
-        let Interner { ids, items, hashes } = self;
-        if let Some(&id) = ids.find(hash, |&id| items[id as usize].borrow() == key) {
-            return id;
+        let Interner { ids, items, .. } = self;
+        match ids.find(hash, |&id| items[id as usize].borrow() == key) {
+            Some(&id) => id,
+            None => self.push(make(key), hash),
         }
+    }
+
+    /// [`Interner::intern_hashed`] for a key the table may keep as it is.
+    fn intern_owned(&mut self, key: K, hash: u64) -> u32
+    where
+        K: Eq,
+    {
+        let Interner { ids, items, .. } = self;
+        match ids.find(hash, |&id| items[id as usize] == key) {
+            Some(&id) => id,
+            None => self.push(key, hash),
+        }
+    }
+
+    /// Number `item`, which is new, of [`VALUE_HASH`] `hash`.
+    fn push(&mut self, item: K, hash: u64) -> u32 {
+        let Interner { ids, items, hashes } = self;
         let id = items.len() as u32;
-        items.push(make(key));
+        items.push(item);
         hashes.push(hash);
         ids.insert_unique(hash, id, |&id| hashes[id as usize]);
         id
@@ -406,13 +424,17 @@ impl<K: Hash + Eq + Copy> Sharded<K> {
 
 impl Sharded<Box<str>> {
     fn intern_str(&self, text: &str) -> Provisional {
-        self.intern_str_hashed(text, VALUE_HASH.hash_one(text))
-    }
-
-    /// [`Sharded::intern_str`], where `hash` is `text`'s [`VALUE_HASH`].
-    fn intern_str_hashed(&self, text: &str, hash: u64) -> Provisional {
+        let hash = VALUE_HASH.hash_one(text);
         let (shard, mut interner) = self.shard(hash);
         let id = interner.intern_hashed(text, hash, |text| text.into());
+        (Provisional::from(id) << SHARD_BITS) | shard as Provisional
+    }
+
+    /// [`Sharded::intern_str`] for a string the table may keep, where
+    /// `hash` is its [`VALUE_HASH`].
+    fn intern_boxed(&self, text: Box<str>, hash: u64) -> Provisional {
+        let (shard, mut interner) = self.shard(hash);
+        let id = interner.intern_owned(text, hash);
         (Provisional::from(id) << SHARD_BITS) | shard as Provisional
     }
 }
@@ -535,11 +557,11 @@ impl Part {
         }
     }
 
-    /// The part, with its strings, files and chains put in `shared`.
-    fn share(self, shared: &Shared) -> SharedPart {
-        let strings: Vec<Provisional> = (self.strings.items.iter())
-            .zip(&self.strings.hashes)
-            .map(|(text, &hash)| shared.strings.intern_str_hashed(text, hash))
+    /// The part, with its strings (moved), files and chains put in `shared`.
+    fn share(mut self, shared: &Shared) -> SharedPart {
+        let Interner { items, hashes, .. } = std::mem::take(&mut self.strings);
+        let strings: Vec<Provisional> = (items.into_iter().zip(hashes))
+            .map(|(text, hash)| shared.strings.intern_boxed(text, hash))
             .collect();
         let string = |id: u32| match id {
             NO_STRING => NO_PROVISIONAL,
