@@ -35,7 +35,7 @@
 //! disarm64 (pure Rust, generated tables) on 71.6% (no preferred aliases:
 //! `orr x3, xzr, x0` for `mov x3, x0`, `subs xzr` for `cmp`).
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 mod arm64;
 mod x86;
