@@ -326,6 +326,16 @@ impl Interner<Box<str>> {
     fn intern_str(&mut self, text: &str) -> u32 {
         self.intern_as(text, |text| text.into())
     }
+
+    /// The id of `text`: `guess` (or [`NO_STRING`]) if that is its id,
+    /// found without hashing.
+    #[inline(always)]
+    fn intern_guessed(&mut self, text: &str, guess: u32) -> u32 {
+        match self.items.get(guess as usize) {
+            Some(known) if **known == *text => guess,
+            _ => self.intern_str(text),
+        }
+    }
 }
 
 /// How [`Interner`]s hash their values.
@@ -403,6 +413,11 @@ impl<K> Sharded<K> {
     }
 }
 
+/// The provisional id of value `id` of shard `shard`.
+fn provisional(shard: usize, id: u32) -> Provisional {
+    (Provisional::from(id) << SHARD_BITS) | shard as Provisional
+}
+
 /// The shard of a provisional id.
 fn shard_of(id: Provisional) -> usize {
     (id & ((1 << SHARD_BITS) - 1)) as usize
@@ -417,8 +432,7 @@ impl<K: Hash + Eq + Copy> Sharded<K> {
     fn intern(&self, key: K) -> Provisional {
         let hash = VALUE_HASH.hash_one(key);
         let (shard, mut interner) = self.shard(hash);
-        let id = interner.intern_hashed(&key, hash, |&key| key);
-        (Provisional::from(id) << SHARD_BITS) | shard as Provisional
+        provisional(shard, interner.intern_hashed(&key, hash, |&key| key))
     }
 }
 
@@ -426,16 +440,17 @@ impl Sharded<Box<str>> {
     fn intern_str(&self, text: &str) -> Provisional {
         let hash = VALUE_HASH.hash_one(text);
         let (shard, mut interner) = self.shard(hash);
-        let id = interner.intern_hashed(text, hash, |text| text.into());
-        (Provisional::from(id) << SHARD_BITS) | shard as Provisional
+        provisional(
+            shard,
+            interner.intern_hashed(text, hash, |text| text.into()),
+        )
     }
 
     /// [`Sharded::intern_str`] for a string the table may keep, where
     /// `hash` is its [`VALUE_HASH`].
     fn intern_boxed(&self, text: Box<str>, hash: u64) -> Provisional {
         let (shard, mut interner) = self.shard(hash);
-        let id = interner.intern_owned(text, hash);
-        (Provisional::from(id) << SHARD_BITS) | shard as Provisional
+        provisional(shard, interner.intern_owned(text, hash))
     }
 }
 
@@ -557,6 +572,30 @@ impl Part {
         }
     }
 
+    /// `location` in the part's numbering, with its path's string id;
+    /// `known` (a level of the last answer) saves the hashing where it
+    /// points at the same file.
+    #[inline(always)]
+    fn locate(
+        &mut self,
+        location: &RawLocation<'_>,
+        known: Option<(Row, u32)>,
+        comp_dir: u32,
+    ) -> (Row, u32) {
+        let guess = known.map_or(NO_STRING, |(_, path)| path);
+        let path = self.strings.intern_guessed(location.file, guess);
+        let file = match known {
+            Some((row, known)) if known == path => row.file,
+            _ => self.files.intern((path, comp_dir)),
+        };
+        let row = Row {
+            file,
+            line: location.line,
+            column: location.column.unwrap_or(0),
+        };
+        (row, path)
+    }
+
     /// The part, with its strings (moved), files and chains put in `shared`.
     fn share(mut self, shared: &Shared) -> SharedPart {
         let Interner { items, hashes, .. } = std::mem::take(&mut self.strings);
@@ -580,15 +619,9 @@ impl Part {
 
 impl Answers for Part {
     fn answer(&mut self, address: u64, comp_dir: Option<&str>, levels: &[RawLevel<'_>]) {
-        let strings = &mut self.strings;
-        let mut string = |text: &str, last: u32| {
-            let known = (last != NO_STRING).then(|| &strings.items[last as usize]);
-            match known {
-                Some(known) if **known == *text => last,
-                _ => strings.intern_str(text),
-            }
-        };
-        let comp_dir = comp_dir.map_or(NO_STRING, |dir| string(dir, self.last_comp_dir));
+        let comp_dir = (comp_dir).map_or(NO_STRING, |dir| {
+            self.strings.intern_guessed(dir, self.last_comp_dir)
+        });
         // The last answer's levels are of use while this one repeats them.
         let mut same = comp_dir == self.last_comp_dir;
         self.last_comp_dir = comp_dir;
@@ -600,26 +633,12 @@ impl Answers for Part {
             let function = match level.function.as_deref() {
                 Some(name) => {
                     let known = last.map_or(NO_STRING, |last| last.function.wrapping_sub(1));
-                    string(name, known) + 1
+                    self.strings.intern_guessed(name, known) + 1
                 }
                 None => 0,
             };
-            let location = level.location.as_ref().map(|l| {
-                let known = last
-                    .and_then(|last| last.location)
-                    .map_or(NO_STRING, |(_, path)| path);
-                let path = string(l.file, known);
-                let file = match last.and_then(|last| last.location) {
-                    Some((row, known)) if known == path => row.file,
-                    _ => self.files.intern((path, comp_dir)),
-                };
-                let row = Row {
-                    file,
-                    line: l.line,
-                    column: l.column.unwrap_or(0),
-                };
-                (row, path)
-            });
+            let known = last.and_then(|last| last.location);
+            let location = (level.location.as_ref()).map(|l| self.locate(l, known, comp_dir));
             let count = (outside + 1) as u32;
             chain = match last {
                 Some(last) if last.function == function => last.chain,
@@ -663,26 +682,11 @@ impl Answers for Part {
     }
 
     fn answer_row(&mut self, address: u64, location: Option<&RawLocation<'_>>) {
-        let Some(innermost) = self.last.last_mut() else {
+        let Some(known) = self.last.last().map(|innermost| innermost.location) else {
             unreachable!("a row answer follows an answer with a function");
         };
-        let known = innermost.location;
-        let location = location.map(|l| {
-            let path = match known {
-                Some((_, path)) if *self.strings.items[path as usize] == *l.file => path,
-                _ => self.strings.intern_str(l.file),
-            };
-            let file = match known {
-                Some((row, known)) if known == path => row.file,
-                _ => self.files.intern((path, self.last_comp_dir)),
-            };
-            let row = Row {
-                file,
-                line: l.line,
-                column: l.column.unwrap_or(0),
-            };
-            (row, path)
-        });
+        let location = location.map(|l| self.locate(l, known, self.last_comp_dir));
+        let innermost = self.last.last_mut().expect("checked above");
         innermost.location = location;
         self.answers.push(Answer {
             address,
